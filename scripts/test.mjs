@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs every test suite and prints the one summary line CI reads: "N passed, N failed".
+// vitest's own summary is not a format CI recognises, so the counts come from its JSON report.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'truwatch-test-'));
+const report = join(dir, 'vitest.json');
+const args = process.argv.slice(2);
+
+const run = spawnSync(
+  process.execPath,
+  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
+  { stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const result = JSON.parse(readFileSync(report, 'utf8'));
+  passed = result.numPassedTests;
+  failed = result.numFailedTests;
+  skipped = result.numPendingTests + result.numTodoTests;
+  // A file that failed to load has no tests in the counts: count it as a failure.
+  for (const file of result.testResults) if (file.status === 'failed' && file.assertionResults.length === 0) failed++;
+} catch (error) {
+  console.error(`test: no vitest report (${error.message})`);
+  failed++;
+}
+rmSync(dir, { recursive: true, force: true });
+
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 || run.status !== 0 ? 1 : 0);

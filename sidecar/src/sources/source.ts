@@ -1,0 +1,49 @@
+// One interface for every place the runner's log text comes from: the Docker API, log files, the demo replay.
+import type { SourceKind, Status } from '../../../protocol/node-events.ts';
+
+/** One line of log text as the source read it, line ending removed. */
+export interface SourceLine {
+  /**
+   * The line's position in the source: becomes the entry's id when the line starts an entry.
+   * Cursors of one source compare as strings in log order (fixed-width fields), and reading the same log
+   * again yields the same cursors.
+   */
+  cursor: string;
+  /** The source's own timestamp of the line (Docker's), as UTC ISO-8601, when it has one. */
+  ts?: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+  /** The line was longer than the line limit and was cut. */
+  truncated?: boolean;
+}
+
+export type SourceEvent =
+  /** `live` is false while the source reads history (backfill), true once it follows new text. */
+  | { type: 'lines'; lines: SourceLine[]; live: boolean }
+  | { type: 'status'; status: Status };
+
+export interface ReadOptions {
+  /**
+   * Resume after this cursor. The source may deliver lines at or before it (it re-reads a window before it so
+   * that correlation is rebuilt the same way): the pipeline drops entries whose id is not after it.
+   */
+  after?: string;
+  signal: AbortSignal;
+}
+
+export interface LogSource {
+  readonly kind: SourceKind;
+  /** A short human description (container name, directory, replay speed) for logs and /api/health. */
+  readonly description: string;
+  /**
+   * Reads history, then follows, until the signal aborts. Pull-based: a consumer that stops pulling stops the
+   * reading (backpressure), so a source never buffers more than a bounded batch ahead.
+   */
+  read(options: ReadOptions): AsyncIterable<SourceEvent>;
+}
+
+/** How far back before a resume cursor a source starts reading again, so correlation state is rebuilt. */
+export const CORRELATION_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Lines per `lines` event at most: bounds what a source holds and what one SSE batch carries. */
+export const MAX_BATCH_LINES = 500;
