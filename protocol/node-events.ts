@@ -86,7 +86,7 @@ export const InvoiceSchema = v.object({
   byteGasPrice: v.optional(amount),
   /** The task's creation time from the invoice (`taskCreated_timeStamp`), as ISO-8601. */
   taskCreatedAt: v.optional(text(40)),
-  /** Steps summed over the line items (`total_steps_computed`). */
+  /** The steps computed for the task: the largest `total_steps_computed` of the line items. */
   steps: v.optional(count),
   lineItems: v.pipe(v.array(InvoiceLineItemSchema), v.maxLength(100)),
 });

@@ -1,0 +1,152 @@
+// Attributes entries to executions and decides when an execution is finished (runner-node-logs.md,
+// "Correlation"):
+// 1. a line that names its executionId belongs to it;
+// 2. metrics and stderr without an id belong to the most recently started execution without metrics, else to
+//    the most recently received one without metrics; a start without an id to the most recently received one
+//    not started yet; a download to the execution of that task path; a publish to the latest finished one;
+// 3. metrics with an exit code finish their execution (0 → completed, else failed); a completion line finishes
+//    one that is not finished yet; the finishing entry carries `outcome`;
+// 4. state is bounded: executions older than a day (by log time) are dropped, and at most MAX_EXECUTIONS kept.
+// The state is a pure function of the entries read, so reading the same log again gives the same result.
+import type { Entry, Outcome } from '../../../protocol/node-events.ts';
+
+export const EXECUTION_TTL_MS = 24 * 60 * 60 * 1000;
+export const MAX_EXECUTIONS = 2000;
+/** Unfinished executions that can receive a line without an id (a node runs a handful at once). */
+export const MAX_ACTIVE = 256;
+
+interface Execution {
+  id: string;
+  seenAtMs: number;
+  path?: string;
+  started: boolean;
+  /** Order of starting, for "the most recently started". */
+  startSeq: number;
+  hasMetrics: boolean;
+  finished: boolean;
+}
+
+export class Correlator {
+  /** In order of first sight: the oldest first, so ageing out walks from the front. */
+  private readonly executions = new Map<string, Execution>();
+  /** Unfinished executions in order of first sight. */
+  private active: Execution[] = [];
+  /** Finished executions whose outcome was not published yet, newest last. */
+  private unpublished: Execution[] = [];
+  private startSeq = 0;
+  /** The last entry attributed, to recognise the same entry emitted again with more lines. */
+  private last: { id: string; executionId?: string } | undefined;
+
+  get size(): number {
+    return this.executions.size;
+  }
+
+  apply(entry: Entry): void {
+    const nowMs = Date.parse(entry.ts);
+    if (!Number.isNaN(nowMs)) this.age(nowMs);
+    const again = this.last?.id === entry.id ? this.last : undefined;
+    if (again?.executionId && !entry.executionId) entry.executionId = again.executionId;
+    const execution = this.attribute(entry, Number.isNaN(nowMs) ? 0 : nowMs);
+    if (execution) {
+      entry.executionId = execution.id;
+      this.finish(entry, execution);
+    }
+    this.last = { id: entry.id, ...(entry.executionId && { executionId: entry.executionId }) };
+  }
+
+  private attribute(entry: Entry, nowMs: number): Execution | undefined {
+    const named = entry.executionId;
+    switch (entry.kind) {
+      case 'task.received': {
+        if (!named) return undefined;
+        const execution = this.get(named, nowMs);
+        if (entry.task?.path) execution.path = entry.task.path;
+        return execution;
+      }
+      case 'task.started': {
+        const execution = named ? this.get(named, nowMs) : this.latest((e) => !e.started);
+        if (execution && !execution.started) {
+          execution.started = true;
+          execution.startSeq = ++this.startSeq;
+        }
+        return execution;
+      }
+      case 'task.metrics':
+      case 'task.stderr':
+        return named
+          ? this.get(named, nowMs)
+          : (this.latestStarted() ?? this.latest((e) => !e.hasMetrics));
+      case 'task.downloaded': {
+        const path = entry.task?.path;
+        return this.latest((e) => e.path === path && !e.started) ?? this.latest((e) => !e.started);
+      }
+      case 'task.published': {
+        return this.unpublished.pop();
+      }
+      case 'task.completed':
+      case 'task.failed':
+      case 'invoice':
+        return named ? this.get(named, nowMs) : undefined;
+      default:
+        return named ? this.executions.get(named) : undefined;
+    }
+  }
+
+  private finish(entry: Entry, execution: Execution): void {
+    if (execution.finished) return;
+    let outcome: Outcome | undefined;
+    if (entry.kind === 'task.metrics') {
+      execution.hasMetrics = true;
+      const exitCode = entry.metrics?.exitCode;
+      if (exitCode !== undefined) outcome = exitCode === 0 ? 'completed' : 'failed';
+    } else if (entry.kind === 'task.completed') outcome = 'completed';
+    else if (entry.kind === 'task.failed') outcome = 'failed';
+    if (outcome) {
+      execution.finished = true;
+      entry.outcome = outcome;
+      this.active = this.active.filter((e) => e !== execution);
+      this.unpublished.push(execution);
+      if (this.unpublished.length > 16) this.unpublished.shift();
+    }
+  }
+
+  private get(id: string, nowMs: number): Execution {
+    let execution = this.executions.get(id);
+    if (!execution) {
+      execution = { id, seenAtMs: nowMs, started: false, startSeq: 0, hasMetrics: false, finished: false };
+      this.executions.set(id, execution);
+      this.active.push(execution);
+      if (this.active.length > MAX_ACTIVE) this.active.shift();
+      if (this.executions.size > MAX_EXECUTIONS) this.drop(this.executions.keys().next().value as string);
+    }
+    return execution;
+  }
+
+  /** The most recently seen unfinished execution that satisfies `test`. */
+  private latest(test: (e: Execution) => boolean): Execution | undefined {
+    for (let i = this.active.length - 1; i >= 0; i--) if (test(this.active[i]!)) return this.active[i];
+    return undefined;
+  }
+
+  /** The most recently started unfinished execution without metrics. */
+  private latestStarted(): Execution | undefined {
+    let found: Execution | undefined;
+    for (const e of this.active) if (e.started && !e.hasMetrics && (!found || e.startSeq > found.startSeq)) found = e;
+    return found;
+  }
+
+  private age(nowMs: number): void {
+    for (const [id, e] of this.executions) {
+      if (nowMs - e.seenAtMs <= EXECUTION_TTL_MS) break;
+      this.drop(id);
+    }
+  }
+
+  private drop(id: string): void {
+    const execution = this.executions.get(id);
+    this.executions.delete(id);
+    if (!execution) return;
+    if (!execution.finished) this.active = this.active.filter((e) => e !== execution);
+    this.unpublished = this.unpublished.filter((e) => e !== execution);
+  }
+}

@@ -1,0 +1,102 @@
+// Groups lines into entries: a line that starts with a timestamp opens an entry, every other line continues
+// the open one (pretty-printed JSON, stack traces). A line with no entry to continue is an entry of its own
+// (`raw`). Entries are bounded in lines and bytes: past the bound, continuation lines are dropped and the
+// entry is flagged `truncated`.
+import type { SourceLine } from '../sources/source.ts';
+import { undecorate } from './decorations.ts';
+import { leadingTimestamp, parseHeader, startsWithTimestamp, type Header } from './grammar.ts';
+
+export const MAX_CONTINUATION_LINES = 2000;
+export const MAX_CONTINUATION_CHARS = 256 * 1024;
+
+export interface FramedEntry {
+  id: string;
+  ts: string;
+  stream: 'stdout' | 'stderr';
+  /** Undefined when the first line is not in the runner grammar. */
+  header?: Header;
+  /** The first line, decorations removed (the header's message when there is a header). */
+  message: string;
+  continuation: string[];
+  continuationChars: number;
+  truncated: boolean;
+  /** True when this entry was emitted before and is emitted again with more continuation lines. */
+  reopened: boolean;
+}
+
+export class Framer {
+  private open: FramedEntry | undefined;
+  /** The last entry emitted by a quiet-time flush: a late continuation line reopens it. */
+  private flushed: FramedEntry | undefined;
+  private lastTs = '1970-01-01T00:00:00.000Z';
+
+  /** Feeds one line; returns the entries it closed (zero, one, or two when a stray line is an entry itself). */
+  push(line: SourceLine, out: FramedEntry[]): void {
+    const { text, dockerTs } = undecorate(line.text);
+    if (startsWithTimestamp(text)) {
+      if (this.open) out.push(this.open);
+      this.flushed = undefined;
+      const header = parseHeader(text);
+      const ts = line.ts ?? dockerTs ?? header?.ts ?? leadingTimestamp(text) ?? this.lastTs;
+      this.lastTs = ts;
+      this.open = {
+        id: line.cursor,
+        ts,
+        stream: line.stream,
+        message: header ? header.message : text,
+        continuation: [],
+        continuationChars: 0,
+        truncated: line.truncated === true,
+        reopened: false,
+      };
+      if (header) this.open.header = header;
+      return;
+    }
+    const target = this.open ?? this.reopen();
+    if (target) {
+      this.continueWith(target, text, line.truncated === true);
+      return;
+    }
+    // Nothing to continue: text outside the grammar (another process, a stray JSON line).
+    const ts = line.ts ?? dockerTs ?? this.lastTs;
+    out.push({
+      id: line.cursor,
+      ts,
+      stream: line.stream,
+      message: text,
+      continuation: [],
+      continuationChars: 0,
+      truncated: line.truncated === true,
+      reopened: false,
+    });
+  }
+
+  /** Closes the open entry (quiet time while following live, or the end of the text). */
+  flush(out: FramedEntry[]): void {
+    if (!this.open) return;
+    out.push(this.open);
+    this.flushed = this.open;
+    this.open = undefined;
+  }
+
+  private reopen(): FramedEntry | undefined {
+    if (!this.flushed) return undefined;
+    this.open = this.flushed;
+    this.open.reopened = true;
+    this.flushed = undefined;
+    return this.open;
+  }
+
+  private continueWith(entry: FramedEntry, text: string, truncated: boolean): void {
+    if (
+      entry.continuation.length >= MAX_CONTINUATION_LINES ||
+      entry.continuationChars + text.length > MAX_CONTINUATION_CHARS
+    ) {
+      entry.truncated = true;
+      return;
+    }
+    entry.continuation.push(text);
+    entry.continuationChars += text.length + 1;
+    if (truncated) entry.truncated = true;
+  }
+}

@@ -1,0 +1,48 @@
+// The task input and output taken out of the stream by redaction, kept in memory for recent executions only,
+// so GET /api/tasks/:executionId/io can hand them to a caller with the task-data password. Bounded in count
+// and bytes; the oldest go first.
+
+export const MAX_IO_EXECUTIONS = 500;
+export const MAX_IO_BYTES = 16 * 1024 * 1024;
+
+export interface TaskIo {
+  input?: string;
+  output?: string;
+}
+
+export class IoStore {
+  private readonly items = new Map<string, TaskIo>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxExecutions = MAX_IO_EXECUTIONS,
+    private readonly maxBytes = MAX_IO_BYTES,
+  ) {}
+
+  get(executionId: string): TaskIo | undefined {
+    return this.items.get(executionId);
+  }
+
+  put(executionId: string, role: 'input' | 'output', value: string): void {
+    if (value.length > this.maxBytes) return;
+    const current = this.items.get(executionId) ?? {};
+    this.remove(executionId);
+    current[role] = value;
+    this.items.set(executionId, current);
+    this.bytes += size(current);
+    while (this.items.size > this.maxExecutions || this.bytes > this.maxBytes) {
+      this.remove(this.items.keys().next().value as string);
+    }
+  }
+
+  private remove(executionId: string): void {
+    const item = this.items.get(executionId);
+    if (!item) return;
+    this.bytes -= size(item);
+    this.items.delete(executionId);
+  }
+}
+
+function size(io: TaskIo): number {
+  return (io.input?.length ?? 0) * 2 + (io.output?.length ?? 0) * 2;
+}

@@ -1,0 +1,107 @@
+// Runner log lines in, typed entries out: framing, the vocabulary, redaction of task data, correlation.
+import type { Entry } from '../../../protocol/node-events.ts';
+import type { SourceLine } from '../sources/source.ts';
+import { Correlator } from './correlate.ts';
+import { Framer, type FramedEntry } from './framer.ts';
+import type { IoStore } from './io-store.ts';
+import { mayNeedRedaction, redactText, type RedactedValue } from './redact.ts';
+import { classify, RUNNER_COMPONENT } from './rules.ts';
+
+export interface ParserCounters {
+  lines: number;
+  entries: number;
+  /** Entries outside the runner grammar. */
+  raw: number;
+  /** Runner lines no rule recognised: a new wording shows up here. */
+  unrecognised: number;
+  truncated: number;
+  jsonErrors: number;
+  byKind: Record<string, number>;
+}
+
+export class EntryParser {
+  readonly counters: ParserCounters = {
+    lines: 0,
+    entries: 0,
+    raw: 0,
+    unrecognised: 0,
+    truncated: 0,
+    jsonErrors: 0,
+    byKind: {},
+  };
+  private readonly framer = new Framer();
+  private readonly correlator = new Correlator();
+  private readonly framed: FramedEntry[] = [];
+
+  constructor(private readonly io?: IoStore) {}
+
+  push(lines: readonly SourceLine[]): Entry[] {
+    for (const line of lines) this.framer.push(line, this.framed);
+    this.counters.lines += lines.length;
+    return this.drain();
+  }
+
+  /** Emits the entry still open: at the end of the text, or after a quiet time when following live. */
+  flush(): Entry[] {
+    this.framer.flush(this.framed);
+    return this.drain();
+  }
+
+  private drain(): Entry[] {
+    const out: Entry[] = [];
+    for (const framed of this.framed) out.push(this.build(framed));
+    this.framed.length = 0;
+    return out;
+  }
+
+  private build(framed: FramedEntry): Entry {
+    let message = framed.message;
+    let continuation = framed.continuation;
+    let taken: RedactedValue[] = [];
+    if (mayNeedRedaction(message) || continuation.some(mayNeedRedaction)) {
+      const redacted = redactText(continuation.length ? [message, ...continuation].join('\n') : message);
+      if (redacted.values.length) {
+        [message = '', ...continuation] = redacted.text.split('\n');
+        taken = redacted.values;
+      }
+    }
+    const header = framed.header;
+    const entry: Entry = {
+      id: framed.id,
+      ts: framed.ts,
+      level: header ? header.level : 'unknown',
+      kind: 'raw',
+      message,
+      stream: framed.stream,
+    };
+    if (continuation.length) entry.text = continuation.join('\n');
+    if (framed.truncated) entry.truncated = true;
+    if (header) {
+      entry.component = header.component;
+      if (header.address) entry.address = header.address;
+      entry.version = header.version;
+      if (header.component === RUNNER_COMPONENT) {
+        const { jsonError, ...fields } = classify(message, continuation);
+        Object.assign(entry, fields);
+        if (jsonError) this.counters.jsonErrors++;
+        if (entry.kind === 'message' && !fields.topic && !fields.slots) this.counters.unrecognised++;
+      } else entry.kind = 'message';
+    }
+    if (taken.length) {
+      entry.io = {};
+      for (const t of taken) entry.io[t.role] = t.redacted;
+    }
+    this.correlator.apply(entry);
+    if (entry.executionId && this.io) for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
+    if (!framed.reopened) this.count(entry);
+    return entry;
+  }
+
+  private count(entry: Entry): void {
+    const c = this.counters;
+    c.entries++;
+    c.byKind[entry.kind] = (c.byKind[entry.kind] ?? 0) + 1;
+    if (entry.kind === 'raw') c.raw++;
+    if (entry.truncated) c.truncated++;
+  }
+}

@@ -1,0 +1,93 @@
+// Task input and output never enter the stream: each JSON value under one of these keys is replaced, in the
+// text itself, by {"redacted":true,"bytes":N,"sha256":"…"}. The original values are handed back so the
+// sidecar can serve them to a caller with the task-data password.
+import { createHash } from 'node:crypto';
+import type { Redacted } from '../../../protocol/node-events.ts';
+
+const KEYS: Record<string, 'input' | 'output'> = {
+  input: 'input',
+  output: 'output',
+  solution: 'output',
+  encryptedSolution: 'output',
+};
+const KEY = /"(input|output|solution|encryptedSolution)"\s*:\s*/g;
+
+export interface RedactedValue {
+  role: 'input' | 'output';
+  /** The value as the runner wrote it: the decoded string for a JSON string, else its JSON text. */
+  value: string;
+  redacted: Redacted;
+}
+
+export function mayNeedRedaction(text: string): boolean {
+  return text.includes('put"') || text.includes('olution"');
+}
+
+/** Redacts every input/output value in `text`; returns the new text and what was taken out. */
+export function redactText(text: string): { text: string; values: RedactedValue[] } {
+  const values: RedactedValue[] = [];
+  let result = '';
+  let from = 0;
+  KEY.lastIndex = 0;
+  for (let m = KEY.exec(text); m; m = KEY.exec(text)) {
+    const valueStart = m.index + m[0].length;
+    const end = jsonValueEnd(text, valueStart);
+    if (end === undefined) continue;
+    const raw = text.slice(valueStart, end);
+    if (raw === 'null' || raw.startsWith('{"redacted":true')) continue;
+    const value = raw.startsWith('"') ? decodeString(raw) : raw;
+    const redacted = describe(value);
+    values.push({ role: KEYS[m[1]!]!, value, redacted });
+    result += text.slice(from, valueStart) + JSON.stringify(redacted);
+    from = end;
+    KEY.lastIndex = end;
+  }
+  return values.length === 0 ? { text, values } : { text: result + text.slice(from), values };
+}
+
+export function describe(value: string): Redacted {
+  const bytes = Buffer.from(value, 'utf8');
+  return { redacted: true, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function decodeString(raw: string): string {
+  try {
+    return JSON.parse(raw) as string;
+  } catch {
+    return raw.slice(1, -1);
+  }
+}
+
+/** Index just past the JSON value that starts at `i`, or undefined when it does not end within the text. */
+function jsonValueEnd(text: string, i: number): number | undefined {
+  const first = text[i];
+  if (first === '"') {
+    for (let j = i + 1; j < text.length; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 92 /* \ */) j++;
+      else if (c === 34 /* " */) return j + 1;
+    }
+    return undefined;
+  }
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const c = text[j];
+      if (c === '"') {
+        const end = jsonValueEnd(text, j);
+        if (end === undefined) return undefined;
+        j = end - 1;
+      } else if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return undefined;
+  }
+  const stop = /[,}\]\s]/g;
+  stop.lastIndex = i;
+  const m = stop.exec(text);
+  const end = m ? m.index : text.length;
+  return end > i ? end : undefined;
+}
