@@ -71,6 +71,11 @@ export class Framer {
     });
   }
 
+  /** True while an entry is open (more continuation lines may come). */
+  get hasOpen(): boolean {
+    return this.open !== undefined;
+  }
+
   /** Closes the open entry (quiet time while following live, or the end of the text). */
   flush(out: FramedEntry[]): void {
     if (!this.open) return;

@@ -41,6 +41,10 @@ export class EntryParser {
     return this.drain();
   }
 
+  get hasOpenEntry(): boolean {
+    return this.framer.hasOpen;
+  }
+
   /** Emits the entry still open: at the end of the text, or after a quiet time when following live. */
   flush(): Entry[] {
     this.framer.flush(this.framed);

@@ -1,0 +1,93 @@
+// The sidecar's configuration, from environment variables (README, "Configuration"). Every value is checked
+// here, so a typo stops the start with a sentence that names the variable.
+
+export type SourceConfig =
+  | { kind: 'docker'; containerName: string; socketPath: string }
+  | { kind: 'file'; dir: string }
+  | { kind: 'replay'; speed: number };
+
+export interface Config {
+  source: SourceConfig;
+  host: string;
+  port: number;
+  /** Bearer token for /api/*; generated and kept in dataDir when not given. */
+  apiKey?: string;
+  /** Password for task input/output; generated and kept in dataDir when not given. */
+  taskDataPassword?: string;
+  dataDir: string;
+  /** Origins allowed to call the API from a browser (CORS), besides the sidecar's own. */
+  allowedOrigins: string[];
+  /** Where the built PWA is. */
+  staticDir: string;
+}
+
+export class ConfigError extends Error {}
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+function socketPath(env: NodeJS.ProcessEnv): string {
+  if (env.DOCKER_SOCKET_PATH) return env.DOCKER_SOCKET_PATH;
+  const host = env.DOCKER_HOST;
+  if (!host) return DEFAULT_SOCKET;
+  if (host.startsWith('unix://')) return host.slice('unix://'.length);
+  throw new ConfigError(
+    `DOCKER_HOST=${host}: only unix sockets are supported (unix:///path/to/docker.sock); the sidecar never talks to a remote engine`,
+  );
+}
+
+function sourceConfig(env: NodeJS.ProcessEnv, demo: boolean): SourceConfig {
+  const source = env.SOURCE ?? (demo ? 'replay' : 'docker');
+  if (source === 'docker') {
+    const containerName = env.CONTAINER_NAME ?? 'runner-node';
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(containerName))
+      throw new ConfigError(`CONTAINER_NAME=${containerName} is not a valid container name`);
+    return { kind: 'docker', containerName, socketPath: socketPath(env) };
+  }
+  if (source.startsWith('file:')) {
+    const dir = source.slice('file:'.length);
+    if (!dir) throw new ConfigError('SOURCE=file:<dir> needs the directory of the runner log files');
+    return { kind: 'file', dir };
+  }
+  if (source === 'replay') {
+    const speed = Number(env.REPLAY_SPEED ?? '1');
+    if (!Number.isFinite(speed) || speed <= 0 || speed > 10_000)
+      throw new ConfigError(`REPLAY_SPEED=${env.REPLAY_SPEED} must be a number above 0 and at most 10000`);
+    return { kind: 'replay', speed };
+  }
+  throw new ConfigError(`SOURCE=${source}: use docker, file:<dir> or replay`);
+}
+
+function port(value: string | undefined): number {
+  const n = Number(value ?? '8090');
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`PORT=${value} is not a port number`);
+  return n;
+}
+
+function secret(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length < 16) throw new ConfigError(`${name} must be at least 16 characters long`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
+  const config: Config = {
+    source: sourceConfig(env, options.demo === true),
+    host: env.HOST ?? '127.0.0.1',
+    port: port(env.PORT),
+    dataDir: env.DATA_DIR ?? '.data',
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    staticDir: env.STATIC_DIR ?? 'build',
+  };
+  for (const origin of config.allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://tru.watch`);
+  }
+  const apiKey = secret('API_KEY', env.API_KEY);
+  if (apiKey) config.apiKey = apiKey;
+  const password = secret('TASK_DATA_PASSWORD', env.TASK_DATA_PASSWORD);
+  if (password) config.taskDataPassword = password;
+  return config;
+}

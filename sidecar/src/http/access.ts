@@ -1,0 +1,68 @@
+// Who may call the API: browsers from the allowed origins only (CORS, with the Private Network Access
+// preflight answer), and only with the bearer token, compared in constant time, failures rate-limited.
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { secretsEqual } from '../secrets.ts';
+import { FailureLimiter } from './rate-limit.ts';
+
+const ALLOWED_HEADERS = 'Authorization, Last-Event-ID, Content-Type, X-Task-Data-Password';
+
+export function cors(allowedOrigins: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(allowedOrigins);
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    const ok = origin !== undefined && allowed.has(origin);
+    if (c.req.method === 'OPTIONS') {
+      if (!ok) return c.body(null, 403);
+      const headers: Record<string, string> = {
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+        'Access-Control-Max-Age': '600',
+        Vary: 'Origin',
+      };
+      // Private Network Access: a public page (https://tru.watch) asking for a local address.
+      if (c.req.header('access-control-request-private-network') === 'true')
+        headers['Access-Control-Allow-Private-Network'] = 'true';
+      return c.body(null, 204, headers);
+    }
+    await next();
+    if (ok) {
+      c.res.headers.set('Access-Control-Allow-Origin', origin);
+      c.res.headers.append('Vary', 'Origin');
+    }
+  };
+}
+
+export function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function bearerToken(c: Context): string | undefined {
+  const header = c.req.header('authorization');
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return m?.[1];
+}
+
+/** Requires `Authorization: Bearer <token>`; ten failures a minute from one address earn a 429. */
+export function requireToken(token: string, limiter = new FailureLimiter()): MiddlewareHandler {
+  return async (c, next) => {
+    const client = clientAddress(c);
+    const wait = limiter.blockedFor(client);
+    if (wait > 0) {
+      c.header('Retry-After', String(Math.ceil(wait / 1000)));
+      return c.json({ error: 'too many failed attempts, try again later' }, 429);
+    }
+    const given = bearerToken(c);
+    if (given === undefined || !secretsEqual(given, token)) {
+      limiter.fail(client);
+      c.header('WWW-Authenticate', 'Bearer realm="truwatch"');
+      return c.json({ error: given === undefined ? 'missing bearer token' : 'invalid token' }, 401);
+    }
+    await next();
+  };
+}

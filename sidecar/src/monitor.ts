@@ -1,0 +1,112 @@
+// The sidecar's own follower of the source: reads the whole log once and then follows it, to answer
+// /api/status and /api/health (node state, slots, counts) and to keep recent task data for /api/tasks/:id/io.
+// Clients of /api/events read the source on their own, from their own cursors.
+import type { Entry, Status } from '../../protocol/node-events.ts';
+import { IoStore } from './parse/io-store.ts';
+import { EntryParser } from './parse/parser.ts';
+import { pipeline } from './pipeline.ts';
+import type { LogSource } from './sources/source.ts';
+
+export interface NodeSnapshot {
+  source: { kind: string; description: string; state: Status['state']; detail?: string };
+  container?: Status['container'];
+  backfill?: Status['backfill'];
+  runner: { version?: string; address?: string; lastEntryAt?: string };
+  slots: { active?: number; total?: number; at?: string };
+  counts: {
+    entries: number;
+    tasks: { received: number; completed: number; failed: number };
+    invoices: number;
+    byKind: Record<string, number>;
+    raw: number;
+    unrecognised: number;
+    truncated: number;
+    jsonErrors: number;
+  };
+  /** The first entry's time: counts are over the log from then on. */
+  since?: string;
+}
+
+export class NodeMonitor {
+  readonly io = new IoStore();
+  private readonly parser = new EntryParser(this.io);
+  private readonly controller = new AbortController();
+  private status: Status;
+  private runner: NodeSnapshot['runner'] = {};
+  private slots: NodeSnapshot['slots'] = {};
+  private tasks = { received: 0, completed: 0, failed: 0 };
+  private since: string | undefined;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    private readonly source: LogSource,
+    private readonly onStatus: (status: Status) => void = () => {},
+  ) {
+    this.status = { source: source.kind, state: 'connecting' };
+  }
+
+  start(): void {
+    this.done ??= this.run().catch((error: unknown) => {
+      this.status = { source: this.source.kind, state: 'error', detail: `monitor stopped: ${String(error)}` };
+      console.error(`truwatch: ${this.status.detail}`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.done;
+  }
+
+  get state(): Status {
+    return this.status;
+  }
+
+  snapshot(): NodeSnapshot {
+    const c = this.parser.counters;
+    const s = this.status;
+    const snapshot: NodeSnapshot = {
+      source: { kind: this.source.kind, description: this.source.description, state: s.state },
+      runner: { ...this.runner },
+      slots: { ...this.slots },
+      counts: {
+        entries: c.entries,
+        tasks: { ...this.tasks },
+        invoices: c.byKind.invoice ?? 0,
+        byKind: { ...c.byKind },
+        raw: c.raw,
+        unrecognised: c.unrecognised,
+        truncated: c.truncated,
+        jsonErrors: c.jsonErrors,
+      },
+    };
+    if (s.detail) snapshot.source.detail = s.detail;
+    if (s.container) snapshot.container = s.container;
+    if (s.backfill) snapshot.backfill = s.backfill;
+    if (this.since) snapshot.since = this.since;
+    return snapshot;
+  }
+
+  private async run(): Promise<void> {
+    for await (const event of pipeline({ source: this.source, signal: this.controller.signal, parser: this.parser })) {
+      if (event.type === 'status') {
+        this.status = event.status;
+        this.onStatus(event.status);
+      } else for (const entry of event.entries) this.observe(entry);
+    }
+  }
+
+  private observe(entry: Entry): void {
+    this.since ??= entry.ts;
+    this.runner.lastEntryAt = entry.ts;
+    if (entry.component === 'worker-runner-node') {
+      if (entry.version) this.runner.version = entry.version;
+      if (entry.address) this.runner.address = entry.address;
+    }
+    if (entry.slots?.active !== undefined) {
+      this.slots = { active: entry.slots.active, total: entry.slots.total, at: entry.ts };
+    }
+    if (entry.kind === 'task.received') this.tasks.received++;
+    if (entry.outcome === 'completed') this.tasks.completed++;
+    if (entry.outcome === 'failed') this.tasks.failed++;
+  }
+}

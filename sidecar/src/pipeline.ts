@@ -1,0 +1,83 @@
+// A source's lines through the parser: entries out, in order, resumable after a cursor. Entries are held back
+// only while they may still get continuation lines, and never longer than the quiet time when following live.
+import type { Entry, Status } from '../../protocol/node-events.ts';
+import type { IoStore } from './parse/io-store.ts';
+import { EntryParser } from './parse/parser.ts';
+import type { LogSource, SourceEvent } from './sources/source.ts';
+
+/** How long an entry may wait for continuation lines while the source is quiet. */
+export const QUIET_MS = 250;
+
+export type PipelineEvent =
+  | { type: 'entries'; entries: Entry[]; live: boolean }
+  | { type: 'status'; status: Status };
+
+export interface PipelineOptions {
+  source: LogSource;
+  signal: AbortSignal;
+  /** Deliver only entries after this cursor. */
+  after?: string;
+  quietMs?: number;
+  io?: IoStore;
+  parser?: EntryParser;
+}
+
+const QUIET = Symbol('quiet');
+
+/** True when `cursor` belongs to the same kind of source as `other` (comparable as strings). */
+function comparable(cursor: string, other: string): boolean {
+  return cursor.slice(0, 2) === other.slice(0, 2);
+}
+
+export async function* pipeline(options: PipelineOptions): AsyncGenerator<PipelineEvent> {
+  const { source, signal, quietMs = QUIET_MS } = options;
+  const parser = options.parser ?? new EntryParser(options.io);
+  const after = options.after;
+  const keep = (entries: Entry[]): Entry[] =>
+    after === undefined ? entries : entries.filter((e) => !comparable(e.id, after) || e.id > after);
+  const iterator = source
+    .read(after === undefined ? { signal } : { after, signal })
+    [Symbol.asyncIterator]();
+  let live = false;
+  let next: Promise<IteratorResult<SourceEvent>> | undefined;
+  try {
+    while (!signal.aborted) {
+      next ??= iterator.next();
+      // An entry may still get continuation lines: wait for them only while the source keeps talking.
+      const result = parser.hasOpenEntry ? await raceQuiet(next, quietMs) : await next;
+      if (result === QUIET) {
+        const flushed = keep(parser.flush());
+        if (flushed.length) yield { type: 'entries', entries: flushed, live };
+        continue;
+      }
+      next = undefined;
+      if (result.done) break;
+      const event = result.value;
+      if (event.type === 'status') {
+        yield event;
+        continue;
+      }
+      live = event.live;
+      const entries = keep(parser.push(event.lines));
+      if (entries.length) yield { type: 'entries', entries, live };
+    }
+    if (!signal.aborted) {
+      const rest = keep(parser.flush());
+      if (rest.length) yield { type: 'entries', entries: rest, live };
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+async function raceQuiet<T>(promise: Promise<T>, ms: number): Promise<T | typeof QUIET> {
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = new Promise<typeof QUIET>((resolve) => {
+    timer = setTimeout(() => resolve(QUIET), ms);
+  });
+  try {
+    return await Promise.race([promise, quiet]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
