@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every test suite and prints the one summary line CI reads: "N passed, N failed".
-// vitest's own summary is not a format CI recognises, so the counts come from its JSON report.
+// Runs every test and check, and prints the one summary line CI reads: "N passed, N failed".
+// The static checks (types, lint, format) count as one test each. vitest's own summary is not a format CI
+// recognises, so its counts come from its JSON report. Arguments go to vitest, and then only vitest runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,14 @@ import { join } from 'node:path';
 const dir = mkdtempSync(join(tmpdir(), 'truwatch-test-'));
 const report = join(dir, 'vitest.json');
 const args = process.argv.slice(2);
+const bin = (name) => join('node_modules', '.bin', name);
+const checks = args.length
+  ? []
+  : [
+      ['types (tsc)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+      ['lint (eslint)', bin('eslint'), ['.']],
+      ['format (prettier)', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
+    ];
 
 const run = spawnSync(
   process.execPath,
@@ -19,6 +28,15 @@ const run = spawnSync(
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+for (const [name, command, commandArgs] of checks) {
+  const check = spawnSync(command, commandArgs, { stdio: 'inherit' });
+  if (check.status === 0) passed++;
+  else {
+    failed++;
+    console.error(`check failed: ${name}`);
+  }
+  console.log(`check ${check.status === 0 ? 'passed' : 'FAILED'}: ${name}`);
+}
 try {
   const result = JSON.parse(readFileSync(report, 'utf8'));
   passed = result.numPassedTests;
