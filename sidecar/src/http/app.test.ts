@@ -143,7 +143,7 @@ describe('sidecar HTTP', () => {
 
   it('reports node status for curl users', async () => {
     const res = await fetch(`${sidecar.url}/api/status`, { headers: auth() });
-    const status = await res.json();
+    const status = (await res.json()) as { counts: { entries: number } };
     expect(status).toMatchObject({ runner: { version: '2.0.0' }, slots: { total: 4 }, counts: { tasks: { received: 1 } } });
     expect(status.counts.entries).toBeGreaterThanOrEqual(1203);
   });

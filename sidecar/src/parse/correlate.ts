@@ -35,23 +35,35 @@ export class Correlator {
   private unpublished: Execution[] = [];
   private startSeq = 0;
   /** The last entry attributed, to recognise the same entry emitted again with more lines. */
-  private last: { id: string; executionId?: string } | undefined;
+  private last: { id: string; executionId: string | undefined } | undefined;
 
   get size(): number {
     return this.executions.size;
   }
 
+  private lastTs = '';
+  /** When the oldest execution was first seen: nothing to age out before a day after it. */
+  private oldestSeenAtMs = Infinity;
+  private lastMs = 0;
+
   apply(entry: Entry): void {
-    const nowMs = Date.parse(entry.ts);
-    if (!Number.isNaN(nowMs)) this.age(nowMs);
+    if (entry.ts !== this.lastTs) {
+      const ms = Date.parse(entry.ts);
+      this.lastTs = entry.ts;
+      if (!Number.isNaN(ms)) {
+        this.lastMs = ms;
+        this.age(ms);
+      }
+    }
+    const nowMs = this.lastMs;
     const again = this.last?.id === entry.id ? this.last : undefined;
     if (again?.executionId && !entry.executionId) entry.executionId = again.executionId;
-    const execution = this.attribute(entry, Number.isNaN(nowMs) ? 0 : nowMs);
+    const execution = this.attribute(entry, nowMs);
     if (execution) {
       entry.executionId = execution.id;
       this.finish(entry, execution);
     }
-    this.last = { id: entry.id, ...(entry.executionId && { executionId: entry.executionId }) };
+    this.last = { id: entry.id, executionId: entry.executionId };
   }
 
   private attribute(entry: Entry, nowMs: number): Execution | undefined {
@@ -115,6 +127,7 @@ export class Correlator {
     if (!execution) {
       execution = { id, seenAtMs: nowMs, started: false, startSeq: 0, hasMetrics: false, finished: false };
       this.executions.set(id, execution);
+      if (this.executions.size === 1) this.oldestSeenAtMs = nowMs;
       this.active.push(execution);
       if (this.active.length > MAX_ACTIVE) this.active.shift();
       if (this.executions.size > MAX_EXECUTIONS) this.drop(this.executions.keys().next().value as string);
@@ -136,8 +149,13 @@ export class Correlator {
   }
 
   private age(nowMs: number): void {
+    if (nowMs - this.oldestSeenAtMs <= EXECUTION_TTL_MS) return;
+    this.oldestSeenAtMs = Infinity;
     for (const [id, e] of this.executions) {
-      if (nowMs - e.seenAtMs <= EXECUTION_TTL_MS) break;
+      if (nowMs - e.seenAtMs <= EXECUTION_TTL_MS) {
+        this.oldestSeenAtMs = e.seenAtMs;
+        break;
+      }
       this.drop(id);
     }
   }

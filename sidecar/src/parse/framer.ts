@@ -37,7 +37,7 @@ export class Framer {
       if (this.open) out.push(this.open);
       this.flushed = undefined;
       const header = parseHeader(text);
-      const ts = line.ts ?? dockerTs ?? header?.ts ?? leadingTimestamp(text) ?? this.lastTs;
+      const ts = line.ts ?? dockerTs ?? header?.ts ?? leadingTimestamp(text);
       this.lastTs = ts;
       this.open = {
         id: line.cursor,

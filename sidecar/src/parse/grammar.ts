@@ -1,60 +1,123 @@
 // The first line of a runner entry:
 //   YYYY-MM-DD HH:MM:SS <level>: @truebit/<component>[-0x<address>]:<version> <message>
-
-const HEADER =
-  /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([A-Za-z]+): @truebit\/([a-z0-9][a-z0-9._-]*?)(?:-(0x[0-9a-fA-F]{40}))?:(\S+)(?: (.*))?$/;
-/** A line that starts with the runner's timestamp but does not follow the rest of the grammar. */
-const TIMESTAMP_ONLY = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\b/;
+// Read by position rather than by one regular expression: this runs for every line of every log.
 
 export interface Header {
   /** UTC ISO-8601 (the runner's timestamp has no zone: taken as UTC). */
   ts: string;
   level: string;
   component: string;
-  address?: string;
+  address: string | undefined;
   version: string;
   message: string;
 }
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const COMPONENT = /^[a-z0-9][a-z0-9._-]*$/;
+const LEVEL = /^[A-Za-z]{1,15}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const SCOPE = ': @truebit/';
+
 /** True when the line starts with `YYYY-MM-DD HH:MM:SS`, i.e. starts a new entry. */
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 export function startsWithTimestamp(line: string): boolean {
+  if (line.length < 19) return false;
+  for (let i = 0; i < DIGIT_POSITIONS.length; i++) if (!isDigit(line.charCodeAt(DIGIT_POSITIONS[i]!))) return false;
   return (
-    line.length >= 19 &&
     line.charCodeAt(4) === 45 &&
+    line.charCodeAt(7) === 45 &&
     line.charCodeAt(10) === 32 &&
     line.charCodeAt(13) === 58 &&
-    TIMESTAMP_ONLY.test(line)
+    line.charCodeAt(16) === 58 &&
+    (line.length === 19 || !isWordChar(line.charCodeAt(19)))
   );
+}
+
+function isWordChar(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 let lastStamp = '';
 let lastIso = '';
-/** `YYYY-MM-DD` + `HH:MM:SS` → ISO-8601 UTC with milliseconds, memoised for the common run of equal stamps. */
-export function runnerTimeToIso(date: string, time: string): string {
-  const stamp = date + time;
+/** The ISO-8601 UTC time of a line that starts with a timestamp, memoised for runs of equal stamps. */
+export function leadingTimestamp(line: string): string {
+  const stamp = line.slice(0, 19);
   if (stamp !== lastStamp) {
     lastStamp = stamp;
-    lastIso = `${date}T${time}.000Z`;
+    lastIso = `${stamp.slice(0, 10)}T${stamp.slice(11)}.000Z`;
   }
   return lastIso;
 }
 
+/** The part of a header between the timestamp and the message, as parsed: it repeats on nearly every line. */
+interface Prefix {
+  text: string;
+  level: string;
+  component: string;
+  address: string | undefined;
+  version: string;
+}
+const recent: Prefix[] = [];
+const MAX_RECENT = 8;
+
+/** The header of a line that starts with a timestamp, or undefined when the rest is not in the grammar. */
 export function parseHeader(line: string): Header | undefined {
-  const m = HEADER.exec(line);
-  if (!m) return undefined;
-  const header: Header = {
-    ts: runnerTimeToIso(m[1]!, m[2]!),
-    level: m[3]!.toLowerCase(),
-    component: m[4]!,
-    version: m[6]!,
-    message: m[7] ?? '',
+  if (line.charCodeAt(19) !== 32) return undefined;
+  for (let i = 0; i < recent.length; i++) {
+    const p = recent[i]!;
+    const end = 20 + p.text.length;
+    if (line.startsWith(p.text, 20) && (line.length === end || line.charCodeAt(end) === 32)) {
+      return {
+        ts: leadingTimestamp(line),
+        level: p.level,
+        component: p.component,
+        address: p.address,
+        version: p.version,
+        message: line.length === end ? '' : line.slice(end + 1),
+      };
+    }
+  }
+  const prefix = parsePrefix(line);
+  if (!prefix) return undefined;
+  recent.unshift(prefix);
+  if (recent.length > MAX_RECENT) recent.pop();
+  const end = 20 + prefix.text.length;
+  return {
+    ts: leadingTimestamp(line),
+    level: prefix.level,
+    component: prefix.component,
+    address: prefix.address,
+    version: prefix.version,
+    message: line.length === end ? '' : line.slice(end + 1),
   };
-  if (m[5]) header.address = m[5];
-  return header;
 }
 
-/** The timestamp of a line that starts with one but is not a runner header. */
-export function leadingTimestamp(line: string): string | undefined {
-  const m = TIMESTAMP_ONLY.exec(line);
-  return m ? runnerTimeToIso(m[1]!, m[2]!) : undefined;
+function parsePrefix(line: string): Prefix | undefined {
+  const scope = line.indexOf(SCOPE, 20);
+  if (scope === -1 || scope > 40) return undefined;
+  const level = line.slice(20, scope);
+  if (!LEVEL.test(level)) return undefined;
+  const componentStart = scope + SCOPE.length;
+  const versionColon = line.indexOf(':', componentStart);
+  if (versionColon === -1) return undefined;
+  const space = line.indexOf(' ', versionColon + 1);
+  const version = space === -1 ? line.slice(versionColon + 1) : line.slice(versionColon + 1, space);
+  if (version === '' || version.includes(':')) return undefined;
+  let component = line.slice(componentStart, versionColon);
+  let address: string | undefined;
+  if (component.length > 43 && component.charCodeAt(component.length - 43) === 45) {
+    const candidate = component.slice(-42);
+    if (ADDRESS.test(candidate)) {
+      address = candidate;
+      component = component.slice(0, -43);
+    }
+  }
+  if (!COMPONENT.test(component)) return undefined;
+  return {
+    text: line.slice(20, space === -1 ? line.length : space),
+    level: level.toLowerCase(),
+    component,
+    address,
+    version,
+  };
 }

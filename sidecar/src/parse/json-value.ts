@@ -53,12 +53,11 @@ export function bool(value: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined;
 }
 
-/** Removes the keys whose value is undefined, so absent fields stay absent. */
+/** A copy without the keys whose value is undefined (absent fields stay absent), or undefined when none is left. */
 export function compact<T extends object>(value: T): T | undefined {
-  let any = false;
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
-    else any = true;
+  let out: Partial<T> | undefined;
+  for (const key in value) {
+    if (value[key] !== undefined) (out ??= {} as Partial<T>)[key] = value[key];
   }
-  return any ? value : undefined;
+  return out as T | undefined;
 }

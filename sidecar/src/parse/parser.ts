@@ -60,43 +60,52 @@ export class EntryParser {
 
   private build(framed: FramedEntry): Entry {
     let message = framed.message;
-    let continuation = framed.continuation;
-    let taken: RedactedValue[] = [];
-    if (mayNeedRedaction(message) || continuation.some(mayNeedRedaction)) {
-      const redacted = redactText(continuation.length ? [message, ...continuation].join('\n') : message);
+    let text = framed.continuation.length ? framed.continuation.join('\n') : undefined;
+    let taken: RedactedValue[] | undefined;
+    if (mayNeedRedaction(message) || (text !== undefined && mayNeedRedaction(text))) {
+      const redacted = redactText(text === undefined ? message : `${message}\n${text}`);
       if (redacted.values.length) {
-        [message = '', ...continuation] = redacted.text.split('\n');
+        const nl = redacted.text.indexOf('\n');
+        message = nl === -1 ? redacted.text : redacted.text.slice(0, nl);
+        text = nl === -1 ? undefined : redacted.text.slice(nl + 1);
         taken = redacted.values;
       }
     }
     const header = framed.header;
+    // Every key is set up front (absent ones undefined, which JSON leaves out): one object shape for all.
     const entry: Entry = {
       id: framed.id,
       ts: framed.ts,
       level: header ? header.level : 'unknown',
       kind: 'raw',
       message,
+      text,
       stream: framed.stream,
+      component: header?.component,
+      address: header?.address,
+      version: header?.version,
+      truncated: framed.truncated ? true : undefined,
+      executionId: undefined,
+      outcome: undefined,
+      topic: undefined,
+      task: undefined,
+      metrics: undefined,
+      invoice: undefined,
+      slots: undefined,
+      io: undefined,
     };
-    if (continuation.length) entry.text = continuation.join('\n');
-    if (framed.truncated) entry.truncated = true;
     if (header) {
-      entry.component = header.component;
-      if (header.address) entry.address = header.address;
-      entry.version = header.version;
       if (header.component === RUNNER_COMPONENT) {
-        const { jsonError, ...fields } = classify(message, continuation);
-        Object.assign(entry, fields);
-        if (jsonError) this.counters.jsonErrors++;
-        if (entry.kind === 'message' && !fields.topic && !fields.slots) this.counters.unrecognised++;
+        if (!classify(entry, message, text)) this.counters.jsonErrors++;
+        if (entry.kind === 'message' && !entry.topic && !entry.slots) this.counters.unrecognised++;
       } else entry.kind = 'message';
     }
-    if (taken.length) {
+    if (taken) {
       entry.io = {};
       for (const t of taken) entry.io[t.role] = t.redacted;
     }
     this.correlator.apply(entry);
-    if (entry.executionId && this.io) for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
+    if (taken && entry.executionId && this.io) for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
     if (!framed.reopened) this.count(entry);
     return entry;
   }

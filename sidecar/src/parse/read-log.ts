@@ -8,8 +8,10 @@ import { EntryParser } from './parser.ts';
 
 /** Cursor of a line read from a plain file: its byte offset (`o.<15 digits>`). */
 export function offsetCursor(offset: number): string {
-  return `o.${String(offset).padStart(15, '0')}`;
+  const digits = String(offset);
+  return 'o.' + ZEROS.slice(digits.length) + digits;
 }
+const ZEROS = '000000000000000';
 
 export async function parseStream(input: Readable, onEntries: (entries: Entry[]) => void): Promise<EntryParser> {
   const parser = new EntryParser();

@@ -19,8 +19,9 @@ export interface RedactedValue {
   redacted: Redacted;
 }
 
+const MAY_NEED = /put"|olution"/;
 export function mayNeedRedaction(text: string): boolean {
-  return text.includes('put"') || text.includes('olution"');
+  return MAY_NEED.test(text);
 }
 
 /** Redacts every input/output value in `text`; returns the new text and what was taken out. */

@@ -5,11 +5,12 @@ import * as v from 'valibot';
 import { EntrySchema, type Entry } from '../../../protocol/node-events.ts';
 import { MAX_LINE_BYTES } from '../sources/lines.ts';
 import { MAX_CONTINUATION_CHARS } from './framer.ts';
+import type { ParserCounters } from './parser.ts';
 import { parseStream } from './read-log.ts';
 
 const sample = readFileSync(new URL('../../../test/fixtures/runner-node-sample.log', import.meta.url));
 
-async function parseChunks(chunks: Buffer[]): Promise<{ entries: Entry[]; counters: Record<string, unknown> }> {
+async function parseChunks(chunks: Buffer[]): Promise<{ entries: Entry[]; counters: ParserCounters }> {
   const entries: Entry[] = [];
   const parser = await parseStream(Readable.from(chunks), (batch) => entries.push(...batch));
   return { entries, counters: parser.counters };

@@ -15,8 +15,11 @@ export type Fields = Partial<Pick<Entry, 'executionId' | 'topic' | 'task' | 'met
 
 export interface Rule {
   kind: EntryKind;
-  /** A substring the first line must contain: a cheap test before the pattern. */
-  hint: string;
+  /**
+   * The words the first line can start with (a cheap test before the pattern), or a substring it must contain
+   * anywhere (`{ anywhere }`).
+   */
+  starts: readonly string[] | { anywhere: string };
   pattern: RegExp;
   fields?: (m: RegExpExecArray, input: RuleInput) => Fields | undefined;
 }
@@ -35,7 +38,7 @@ const withExecutionId = (_: RegExpExecArray, input: RuleInput): Fields | undefin
 export const RULES: readonly Rule[] = [
   {
     kind: 'task.received',
-    hint: 'task_created',
+    starts: ['Message'],
     pattern: /^Message received from task_created:/,
     fields: (_, input) => {
       const json = input.json();
@@ -44,44 +47,44 @@ export const RULES: readonly Rule[] = [
   },
   {
     kind: 'message',
-    hint: 'Message received from',
+    starts: ['Message'],
     pattern: /^Message received from ([^\s:]+)/,
     fields: (m) => ({ topic: m[1]! }),
   },
   {
     kind: 'task.downloaded',
-    hint: 'downloaded',
+    starts: ['Task'],
     pattern: /^Task (\S+) downloaded successfully/,
     fields: (m) => ({ task: { path: m[1]! } }),
   },
   // Slot rules come before the invoice rule: `Semaphore InvoiceSubscriber … Using slot 1/4` is a slot event.
   {
     kind: 'slot.acquired',
-    hint: 'Using slot',
+    starts: ['Semaphore', 'Using'],
     pattern: /^(?:Semaphore (\w+) processing started\. )?Using slot (\d{1,6})\/(\d{1,6})/,
     fields: (m) => slotFields(m[1], m[2]!, m[3]!),
   },
   {
     kind: 'slot.released',
-    hint: 'Released slot',
+    starts: ['Semaphore', 'Released'],
     pattern: /^(?:Semaphore (\w+) processing completed\. )?Released slot \((\d{1,6})\/(\d{1,6}) now active\)/,
     fields: (m) => slotFields(m[1], m[2]!, m[3]!),
   },
   {
     kind: 'message',
-    hint: 'Semaphore',
+    starts: ['Semaphore'],
     pattern: /^Semaphore (\w+) message received/,
     fields: (m) => ({ slots: { subscriber: m[1]! } }),
   },
   {
     kind: 'task.started',
-    hint: 'Starting task execution',
+    starts: ['Starting'],
     pattern: /^Starting task execution/,
     fields: withExecutionId,
   },
   {
     kind: 'task.metrics',
-    hint: 'Command execution stdout',
+    starts: ['Command'],
     pattern: /^Command execution stdout:/,
     fields: (_, input) => {
       const json = input.json();
@@ -92,36 +95,36 @@ export const RULES: readonly Rule[] = [
   },
   {
     kind: 'task.stderr',
-    hint: 'Command execution stderr',
+    starts: ['Command'],
     pattern: /^Command execution stderr:/,
   },
   {
     kind: 'task.published',
-    hint: 'Message published to',
+    starts: ['Message'],
     pattern: /^Message published to ([^\s:]+)/,
     fields: (m) => ({ topic: m[1]! }),
   },
   {
     kind: 'task.completed',
-    hint: 'completed',
+    starts: ['Execution'],
     pattern: /^Execution ([\w-]{1,200}) completed/,
     fields: (m) => ({ executionId: m[1]! }),
   },
   {
     kind: 'task.failed',
-    hint: 'failed',
+    starts: ['Execution'],
     pattern: /^Execution ([\w-]{1,200}) failed/,
     fields: (m) => ({ executionId: m[1]! }),
   },
   {
     kind: 'task.failed',
-    hint: 'ask execution failed',
+    starts: ['Task', 'task'],
     pattern: /^[Tt]ask execution failed/,
     fields: withExecutionId,
   },
   {
     kind: 'invoice',
-    hint: 'InvoiceSubscriber',
+    starts: { anywhere: 'InvoiceSubscriber' },
     pattern: /InvoiceSubscriber[^{]*\{/,
     fields: (_, input) => {
       const json = input.json();
@@ -132,7 +135,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     kind: 'node.registered',
-    hint: 'Node with address',
+    starts: ['Node'],
     pattern: /^Node with address 0x[0-9a-fA-F]{40} (?:registered successfully|requested registration)/,
   },
 ];
@@ -140,38 +143,69 @@ export const RULES: readonly Rule[] = [
 /** The components whose lines the vocabulary applies to; other `@truebit/…` components are `message`s. */
 export const RUNNER_COMPONENT = 'worker-runner-node';
 
-export interface Classified extends Fields {
-  kind: EntryKind;
-  /** True when the line announced JSON that could not be parsed. */
-  jsonError?: boolean;
+/** The rules to try for a first word, in table order; rules that match anywhere are in every list. */
+const byFirstWord = new Map<string, Rule[]>();
+const anywhere = RULES.filter((r) => !Array.isArray(r.starts));
+for (const rule of RULES) {
+  if (!Array.isArray(rule.starts)) continue;
+  for (const word of rule.starts as readonly string[]) {
+    if (!byFirstWord.has(word)) byFirstWord.set(word, []);
+    byFirstWord.get(word)!.push(rule);
+  }
+}
+for (const [word, rules] of byFirstWord)
+  byFirstWord.set(
+    word,
+    RULES.filter((r) => rules.includes(r) || anywhere.includes(r)),
+  );
+
+function candidates(message: string): readonly Rule[] {
+  const space = message.indexOf(' ');
+  return byFirstWord.get(space === -1 ? message : message.slice(0, space)) ?? anywhere;
 }
 
-export function classify(message: string, continuation: readonly string[]): Classified {
-  for (const rule of RULES) {
-    if (!message.includes(rule.hint)) continue;
+/** The JSON after the matched part of the first line, parsed at most once and only when a rule asks. */
+class JsonAfterMatch implements RuleInput {
+  private parsed: Record<string, unknown> | undefined | null = null;
+
+  constructor(
+    readonly message: string,
+    private readonly from: number,
+    private readonly text: string | undefined,
+  ) {}
+
+  json(): Record<string, unknown> | undefined {
+    if (this.parsed === null) {
+      const rest = this.message.slice(this.from);
+      this.parsed = parseJsonObject(this.text === undefined ? rest : `${rest}\n${this.text}`);
+    }
+    return this.parsed;
+  }
+
+  /** True when a rule wanted JSON, the text announced some, and it could not be parsed. */
+  get broken(): boolean {
+    return (
+      this.parsed === undefined &&
+      (this.message.includes('{', this.from) || (this.text?.trimStart().startsWith('{') ?? false))
+    );
+  }
+}
+
+/**
+ * Sets the entry's kind and the fields its rule extracts, from its first line (`message`) and continuation
+ * lines (`text`). Returns false when the entry announced JSON that could not be parsed.
+ */
+export function classify(entry: Entry, message: string, text: string | undefined): boolean {
+  for (const rule of candidates(message)) {
+    if (!Array.isArray(rule.starts) && !message.includes((rule.starts as { anywhere: string }).anywhere)) continue;
     const m = rule.pattern.exec(message);
     if (!m) continue;
-    let parsed: Record<string, unknown> | undefined | null = null;
-    let wanted = false;
-    const input: RuleInput = {
-      message,
-      json() {
-        if (parsed === null) {
-          wanted = true;
-          const rest = message.slice(m.index + m[0].length - (m[0].endsWith('{') ? 1 : 0));
-          parsed = parseJsonObject(continuation.length ? `${rest}\n${continuation.join('\n')}` : rest);
-        }
-        return parsed;
-      },
-    };
+    const input = new JsonAfterMatch(message, m.index + m[0].length - (m[0].endsWith('{') ? 1 : 0), text);
+    entry.kind = rule.kind;
     const fields = rule.fields?.(m, input);
-    const result: Classified = { kind: rule.kind, ...fields };
-    if (wanted && parsed === undefined && announcesJson(message, continuation)) result.jsonError = true;
-    return result;
+    if (fields) Object.assign(entry, fields);
+    return !input.broken;
   }
-  return { kind: 'message' };
-}
-
-function announcesJson(message: string, continuation: readonly string[]): boolean {
-  return message.includes('{') || (continuation[0]?.trimStart().startsWith('{') ?? false);
+  entry.kind = 'message';
+  return true;
 }

@@ -32,6 +32,14 @@ export class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl === -1) break;
+      if (this.lineBytes === 0 && nl - start <= this.maxLineBytes) {
+        // The whole line is in this chunk: decode it in place, no copy.
+        let text = chunk.toString('utf8', start, nl);
+        if (text.endsWith('\r')) text = text.slice(0, -1);
+        lines.push({ text, truncated: false, bytes: nl - start + 1 });
+        start = nl + 1;
+        continue;
+      }
       this.take(chunk.subarray(start, nl));
       this.lineBytes += 1;
       lines.push(this.finish());
