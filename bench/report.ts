@@ -6,7 +6,12 @@ export function writeReport(name: string, figures: Record<string, unknown>): voi
   const report = {
     name,
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
     ...figures,
   };
   const dir = new URL('./results/', import.meta.url);

@@ -30,7 +30,8 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, sidecar.peakRssMb())), 100);
   for await (const event of events) {
     bytes += event.data.length;
-    if (event.event === 'batch') received += (JSON.parse(event.data) as { entries: unknown[] }).entries.length;
+    if (event.event === 'batch')
+      received += (JSON.parse(event.data) as { entries: unknown[] }).entries.length;
     else if (event.event === 'entry') received++;
     if (received >= expected) break;
   }

@@ -44,7 +44,9 @@ if (sidecar.apiKeyCreated || showPairing) {
   console.log(`truwatch: open this pairing link in your browser (it holds the API token):`);
   console.log(`  ${sidecar.url}/#token=${sidecar.apiKey}`);
 } else {
-  console.log(`truwatch: the API token is in ${config.dataDir}/api-key (npm start -- --pairing-link shows the link)`);
+  console.log(
+    `truwatch: the API token is in ${config.dataDir}/api-key (npm start -- --pairing-link shows the link)`,
+  );
 }
 
 let stopping = false;

@@ -87,7 +87,11 @@ export class NodeMonitor {
   }
 
   private async run(): Promise<void> {
-    for await (const event of pipeline({ source: this.source, signal: this.controller.signal, parser: this.parser })) {
+    for await (const event of pipeline({
+      source: this.source,
+      signal: this.controller.signal,
+      parser: this.parser,
+    })) {
       if (event.type === 'status') {
         this.status = event.status;
         this.onStatus(event.status);

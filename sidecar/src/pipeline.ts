@@ -9,8 +9,7 @@ import type { LogSource, SourceEvent } from './sources/source.ts';
 export const QUIET_MS = 250;
 
 export type PipelineEvent =
-  | { type: 'entries'; entries: Entry[]; live: boolean }
-  | { type: 'status'; status: Status };
+  { type: 'entries'; entries: Entry[]; live: boolean } | { type: 'status'; status: Status };
 
 export interface PipelineOptions {
   source: LogSource;
@@ -32,13 +31,24 @@ function comparable(cursor: string, other: string): boolean {
 export async function* pipeline(options: PipelineOptions): AsyncGenerator<PipelineEvent> {
   const { source, signal, quietMs = QUIET_MS } = options;
   const parser = options.parser ?? new EntryParser(options.io);
+  // Entries at or before the resume cursor were delivered before; entries before the last one delivered were
+  // delivered by this pipeline (a source that reads over again after an error). The last one itself comes
+  // again only when it got more continuation lines.
   const after = options.after;
-  const keep = (entries: Entry[]): Entry[] =>
-    after === undefined ? entries : entries.filter((e) => !comparable(e.id, after) || e.id > after);
-  const iterator = source
-    .read(after === undefined ? { signal } : { after, signal })
-    [Symbol.asyncIterator]();
+  let last: Entry | undefined;
+  const isNew = (e: Entry): boolean => {
+    if (after !== undefined && comparable(e.id, after) && e.id <= after) return false;
+    if (last === undefined || !comparable(e.id, last.id) || e.id > last.id) return true;
+    return e.id === last.id && (e.text?.length ?? 0) > (last.text?.length ?? 0);
+  };
+  const keep = (entries: Entry[]): Entry[] => {
+    const kept = entries.filter(isNew);
+    if (kept.length) last = kept.at(-1);
+    return kept;
+  };
+  const iterator = source.read(after === undefined ? { signal } : { after, signal })[Symbol.asyncIterator]();
   let live = false;
+  let lastLine: string | undefined;
   let next: Promise<IteratorResult<SourceEvent>> | undefined;
   try {
     while (!signal.aborted) {
@@ -57,6 +67,12 @@ export async function* pipeline(options: PipelineOptions): AsyncGenerator<Pipeli
         yield event;
         continue;
       }
+      // A source that went back (it reads over again after an error) re-reads history: the parser's state is
+      // rebuilt from it, and what was delivered already is dropped by keep().
+      const first = event.lines[0]?.cursor;
+      if (first !== undefined && lastLine !== undefined && comparable(first, lastLine) && first < lastLine)
+        parser.reset();
+      lastLine = event.lines.at(-1)?.cursor ?? lastLine;
       live = event.live;
       const entries = keep(parser.push(event.lines));
       if (entries.length) yield { type: 'entries', entries, live };

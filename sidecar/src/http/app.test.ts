@@ -25,7 +25,10 @@ function config(dataDir: string, allowedOrigins: string[] = []): Config {
 }
 
 /** Reads events until `count` entries arrived. */
-async function collect(events: AsyncGenerator<SseEvent>, count: number): Promise<{ entries: Entry[]; kinds: string[] }> {
+async function collect(
+  events: AsyncGenerator<SseEvent>,
+  count: number,
+): Promise<{ entries: Entry[]; kinds: string[] }> {
   const entries: Entry[] = [];
   const kinds: string[] = [];
   // Not for-await: breaking out of it would close the stream, and the test reads on.
@@ -99,9 +102,13 @@ describe('sidecar HTTP', () => {
     const evil = await preflight('https://evil.example');
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-    const get = await fetch(`${sidecar.url}/api/status`, { headers: { ...auth(), origin: 'https://tru.watch' } });
+    const get = await fetch(`${sidecar.url}/api/status`, {
+      headers: { ...auth(), origin: 'https://tru.watch' },
+    });
     expect(get.headers.get('access-control-allow-origin')).toBe('https://tru.watch');
-    const other = await fetch(`${sidecar.url}/api/status`, { headers: { ...auth(), origin: 'https://evil.example' } });
+    const other = await fetch(`${sidecar.url}/api/status`, {
+      headers: { ...auth(), origin: 'https://evil.example' },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -119,24 +126,38 @@ describe('sidecar HTTP', () => {
     // The client comes back with the last id it stored: exactly the entries after it.
     const cursor = backfill.entries[999]!.id;
     const again = new AbortController();
-    const resumed = await collect(await openEvents(sidecar.url, sidecar.apiKey, { after: cursor, signal: again.signal }), 203);
+    const resumed = await collect(
+      await openEvents(sidecar.url, sidecar.apiKey, { after: cursor, signal: again.signal }),
+      203,
+    );
     again.abort();
-    expect(resumed.entries.map((e) => e.id)).toEqual([...backfill.entries.slice(1000), ...live.entries].map((e) => e.id));
+    expect(resumed.entries.map((e) => e.id)).toEqual(
+      [...backfill.entries.slice(1000), ...live.entries].map((e) => e.id),
+    );
   });
 
   it('rejects a malformed cursor', async () => {
-    const res = await fetch(`${sidecar.url}/api/events?after=${encodeURIComponent('bad cursor\n')}`, { headers: auth() });
+    const res = await fetch(`${sidecar.url}/api/events?after=${encodeURIComponent('bad cursor\n')}`, {
+      headers: auth(),
+    });
     expect(res.status).toBe(400);
   });
 
   it('serves task input only with the task-data password', async () => {
     const id = 'e-1';
-    source.append(`${H} Message received from task_created: {"executionId":"${id}","input":"secret input"}`, `${H} Using slot 1/4`);
+    source.append(
+      `${H} Message received from task_created: {"executionId":"${id}","input":"secret input"}`,
+      `${H} Using slot 1/4`,
+    );
     await expect.poll(() => sidecar.monitor.io.get(id)).toBeDefined();
     const url = `${sidecar.url}/api/tasks/${id}/io`;
     expect((await fetch(url, { headers: auth() })).status).toBe(403);
-    expect((await fetch(url, { headers: { ...auth(), 'x-task-data-password': 'wrong-wrong-wrong' } })).status).toBe(403);
-    const res = await fetch(url, { headers: { ...auth(), 'x-task-data-password': sidecar.taskDataPassword } });
+    expect(
+      (await fetch(url, { headers: { ...auth(), 'x-task-data-password': 'wrong-wrong-wrong' } })).status,
+    ).toBe(403);
+    const res = await fetch(url, {
+      headers: { ...auth(), 'x-task-data-password': sidecar.taskDataPassword },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ executionId: id, input: 'secret input' });
   });
@@ -144,7 +165,11 @@ describe('sidecar HTTP', () => {
   it('reports node status for curl users', async () => {
     const res = await fetch(`${sidecar.url}/api/status`, { headers: auth() });
     const status = (await res.json()) as { counts: { entries: number } };
-    expect(status).toMatchObject({ runner: { version: '2.0.0' }, slots: { total: 4 }, counts: { tasks: { received: 1 } } });
+    expect(status).toMatchObject({
+      runner: { version: '2.0.0' },
+      slots: { total: 4 },
+      counts: { tasks: { received: 1 } },
+    });
     expect(status.counts.entries).toBeGreaterThanOrEqual(1203);
   });
 
@@ -156,7 +181,8 @@ describe('sidecar HTTP', () => {
 
   it('rate-limits failed token attempts', async () => {
     let last = 0;
-    for (let i = 0; i < 12; i++) last = (await fetch(`${sidecar.url}/api/status`, { headers: { authorization: 'Bearer x' } })).status;
+    for (let i = 0; i < 12; i++)
+      last = (await fetch(`${sidecar.url}/api/status`, { headers: { authorization: 'Bearer x' } })).status;
     expect(last).toBe(429);
   });
 });

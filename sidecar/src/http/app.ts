@@ -91,11 +91,15 @@ export function createApp(options: AppOptions): Hono {
     const given = c.req.header('x-task-data-password');
     if (given === undefined || !secretsEqual(given, options.taskDataPassword)) {
       passwordFailures.fail(client);
-      return c.json({ error: 'the task-data password is missing or wrong (header X-Task-Data-Password)' }, 403);
+      return c.json(
+        { error: 'the task-data password is missing or wrong (header X-Task-Data-Password)' },
+        403,
+      );
     }
     const executionId = c.req.param('executionId');
     const io = monitor.io.get(executionId);
-    if (!io) return c.json({ error: 'no task data kept for this execution (only recent executions are kept)' }, 404);
+    if (!io)
+      return c.json({ error: 'no task data kept for this execution (only recent executions are kept)' }, 404);
     c.header('Cache-Control', 'no-store');
     return c.json({ executionId, ...io });
   });

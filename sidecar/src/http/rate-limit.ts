@@ -32,7 +32,8 @@ export class FailureLimiter {
     }
     this.failures.delete(client);
     this.failures.set(client, { count: 1, windowStart: now });
-    while (this.failures.size > this.maxClients) this.failures.delete(this.failures.keys().next().value as string);
+    while (this.failures.size > this.maxClients)
+      this.failures.delete(this.failures.keys().next().value as string);
   }
 
   get size(): number {

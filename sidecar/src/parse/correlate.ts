@@ -85,9 +85,7 @@ export class Correlator {
       }
       case 'task.metrics':
       case 'task.stderr':
-        return named
-          ? this.get(named, nowMs)
-          : (this.latestStarted() ?? this.latest((e) => !e.hasMetrics));
+        return named ? this.get(named, nowMs) : (this.latestStarted() ?? this.latest((e) => !e.hasMetrics));
       case 'task.downloaded': {
         const path = entry.task?.path;
         return this.latest((e) => e.path === path && !e.started) ?? this.latest((e) => !e.started);
@@ -144,7 +142,8 @@ export class Correlator {
   /** The most recently started unfinished execution without metrics. */
   private latestStarted(): Execution | undefined {
     let found: Execution | undefined;
-    for (const e of this.active) if (e.started && !e.hasMetrics && (!found || e.startSeq > found.startSeq)) found = e;
+    for (const e of this.active)
+      if (e.started && !e.hasMetrics && (!found || e.startSeq > found.startSeq)) found = e;
     return found;
   }
 

@@ -1,6 +1,7 @@
 // Removes what surrounds a runner line in the wild: ANSI colour codes, the `docker compose logs` prefix
 // (`runner-node  | `) and a Docker RFC 3339 timestamp in front of the runner's own.
 
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences start with ESC
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const COMPOSE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]*\s*\| ?/;
 const DOCKER_TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?)(Z|[+-]\d\d:\d\d) /;
@@ -24,7 +25,8 @@ export function undecorate(line: string): Undecorated {
     const docker = DOCKER_TS.exec(text);
     if (docker) {
       const ms = Date.parse(docker[1]!.slice(0, 23) + docker[2]!);
-      if (!Number.isNaN(ms)) return { text: text.slice(docker[0].length), dockerTs: new Date(ms).toISOString() };
+      if (!Number.isNaN(ms))
+        return { text: text.slice(docker[0].length), dockerTs: new Date(ms).toISOString() };
     }
   }
   return { text };

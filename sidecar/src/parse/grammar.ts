@@ -22,7 +22,8 @@ const SCOPE = ': @truebit/';
 const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 export function startsWithTimestamp(line: string): boolean {
   if (line.length < 19) return false;
-  for (let i = 0; i < DIGIT_POSITIONS.length; i++) if (!isDigit(line.charCodeAt(DIGIT_POSITIONS[i]!))) return false;
+  for (let i = 0; i < DIGIT_POSITIONS.length; i++)
+    if (!isDigit(line.charCodeAt(DIGIT_POSITIONS[i]!))) return false;
   return (
     line.charCodeAt(4) === 45 &&
     line.charCodeAt(7) === 45 &&

@@ -6,7 +6,10 @@ import { IoStore } from './io-store.ts';
 import { EntryParser } from './parser.ts';
 import { linesOf, parseText } from './parse-test-helpers.ts';
 
-const sample = readFileSync(new URL('../../../test/fixtures/runner-node-sample.log', import.meta.url), 'utf8');
+const sample = readFileSync(
+  new URL('../../../test/fixtures/runner-node-sample.log', import.meta.url),
+  'utf8',
+);
 const ADDRESS = '0x8aa0d91a30f010091637835848fa6d17e55ee9cf';
 const E1 = '3f2a9c1e-8b7d-4c2a-9e1f-0a1b2c3d4e5f';
 const E2 = '7b1e2d3c-4f5a-4b6c-8d7e-9f0a1b2c3d4e';
@@ -32,9 +35,15 @@ describe('the sample log', () => {
 
   it('classifies each line with its fields', () => {
     const cases: [string, Partial<Entry>][] = [
-      ['requested registration', { kind: 'node.registered', level: 'info', version: '2.0.0-beta.5', address: ADDRESS }],
+      [
+        'requested registration',
+        { kind: 'node.registered', level: 'info', version: '2.0.0-beta.5', address: ADDRESS },
+      ],
       ['registered successfully', { kind: 'node.registered', ts: '2025-11-24T13:55:01.000Z' }],
-      ['downloaded successfully', { kind: 'task.downloaded', executionId: E1, task: { path: 'QmExampleTaskPath123' } }],
+      [
+        'downloaded successfully',
+        { kind: 'task.downloaded', executionId: E1, task: { path: 'QmExampleTaskPath123' } },
+      ],
       ['TaskSubscriber message received', { kind: 'message', slots: { subscriber: 'TaskSubscriber' } }],
       [
         'TaskSubscriber processing started. Using slot 1/4',
@@ -62,7 +71,11 @@ describe('the sample log', () => {
 
   it('takes the Docker timestamp over the runner timestamp', () => {
     const last = entries.at(-1)!;
-    expect(last).toMatchObject({ ts: '2025-11-24T13:56:26.123Z', kind: 'slot.acquired', message: 'Using slot 1/4' });
+    expect(last).toMatchObject({
+      ts: '2025-11-24T13:56:26.123Z',
+      kind: 'slot.acquired',
+      message: 'Using slot 1/4',
+    });
     // A line without a timestamp continues the entry before it, whatever it holds.
     expect(last.text).toBe('{"standalone":"json line without timestamp"}');
   });
@@ -70,8 +83,17 @@ describe('the sample log', () => {
   it('reads the three transcript layouts of task_created', () => {
     const received = entries.filter((e) => e.kind === 'task.received');
     expect(received.map((e) => e.executionId)).toEqual([E1, E2, E3]);
-    expect(received[0]!.task).toEqual({ chainId: '43114', blockNumber: 61234567, kind: 'function', path: 'QmExampleTaskPath123' });
-    expect(received[1]!.task).toMatchObject({ taskId: expect.stringMatching(/^0x9e4c/), chainId: '43114', blockNumber: 61234570 });
+    expect(received[0]!.task).toEqual({
+      chainId: '43114',
+      blockNumber: 61234567,
+      kind: 'function',
+      path: 'QmExampleTaskPath123',
+    });
+    expect(received[1]!.task).toMatchObject({
+      taskId: expect.stringMatching(/^0x9e4c/),
+      chainId: '43114',
+      blockNumber: 61234570,
+    });
     expect(received[2]!.text).toContain('"taskType": "wasm"');
   });
 
@@ -107,7 +129,12 @@ describe('the sample log', () => {
       wasmHash: '8b3a5beb7dffee3232bea2492858c06a61491d41bb2514390df70a51a5a1e98b',
       cached: true,
     });
-    expect(metrics[1]!.metrics).toMatchObject({ elapsedMs: 2500, exitCode: 1, steps: 150000000, cached: false });
+    expect(metrics[1]!.metrics).toMatchObject({
+      elapsedMs: 2500,
+      exitCode: 1,
+      steps: 150000000,
+      cached: false,
+    });
     expect(metrics[1]!.metrics?.callPeak).toBeUndefined();
     const completed = entries.filter((e) => e.kind === 'task.completed');
     expect(completed.map((e) => [e.executionId, e.outcome])).toEqual([
@@ -116,8 +143,16 @@ describe('the sample log', () => {
     ]);
     const invoice = entries.find((e) => e.kind === 'invoice')!;
     expect(invoice.executionId).toBe(E1);
-    expect(invoice.invoice).toMatchObject({ invoiceId: 'inv-20251124-0001', steps: 523441, stepGasPrice: 1, chainId: '43114' });
-    expect(invoice.invoice?.lineItems[0]).toMatchObject({ operation: 'compute', account: expect.stringMatching(/^0x26d1/) });
+    expect(invoice.invoice).toMatchObject({
+      invoiceId: 'inv-20251124-0001',
+      steps: 523441,
+      stepGasPrice: 1,
+      chainId: '43114',
+    });
+    expect(invoice.invoice?.lineItems[0]).toMatchObject({
+      operation: 'compute',
+      account: expect.stringMatching(/^0x26d1/),
+    });
   });
 
   it('keeps continuation lines of a stack trace', () => {
@@ -129,12 +164,22 @@ describe('the sample log', () => {
 
 describe('decorations', () => {
   const plain = '2025-11-24 13:56:23 info: @truebit/worker-runner-node:2.0.0 Using slot 2/4';
-  const expected = { kind: 'slot.acquired', level: 'info', slots: { active: 2, total: 4 }, ts: '2025-11-24T13:56:23.000Z' };
+  const expected = {
+    kind: 'slot.acquired',
+    level: 'info',
+    slots: { active: 2, total: 4 },
+    ts: '2025-11-24T13:56:23.000Z',
+  };
   it.each([
     ['plain', plain],
     ['compose prefix', `runner-node  | ${plain}`],
     ['compose prefix, one space', `runner-node | ${plain}`],
-    ['ANSI colours', plain.replace('2025-11-24 13:56:23', '\x1b[90m2025-11-24 13:56:23\x1b[39m').replace('info', '\x1b[32minfo\x1b[39m')],
+    [
+      'ANSI colours',
+      plain
+        .replace('2025-11-24 13:56:23', '\x1b[90m2025-11-24 13:56:23\x1b[39m')
+        .replace('info', '\x1b[32minfo\x1b[39m'),
+    ],
     ['CRLF', `${plain}\r`],
     ['everything', `\x1b[36mrunner-node  |\x1b[0m ${plain.replace('info', '\x1b[32minfo\x1b[39m')}\r`],
   ])('%s', (_, line) => {
@@ -145,7 +190,9 @@ describe('decorations', () => {
 
   it('a Docker timestamp in front wins over the runner one, whole seconds too', () => {
     expect(parseText(`2026-11-21T09:04:39Z ${plain}`)[0]!.ts).toBe('2026-11-21T09:04:39.000Z');
-    expect(parseText(`runner-node  | 2025-11-24T13:56:26.5Z ${plain}`)[0]!.ts).toBe('2025-11-24T13:56:26.500Z');
+    expect(parseText(`runner-node  | 2025-11-24T13:56:26.5Z ${plain}`)[0]!.ts).toBe(
+      '2025-11-24T13:56:26.500Z',
+    );
   });
 
   it('a continuation line with the compose prefix loses the prefix', () => {
@@ -232,13 +279,27 @@ describe('framing live', () => {
   it('a continuation after a quiet-time flush re-emits the same entry with the full text', () => {
     const parser = new EntryParser();
     const head = '2025-11-24 10:00:00 debug: @truebit/worker-runner-node:2.0.0 Command execution stdout:';
-    expect(parser.push(linesOf(`2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 Starting task execution {"executionId":"A"}\n${head}`))).toHaveLength(1);
+    expect(
+      parser.push(
+        linesOf(
+          `2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 Starting task execution {"executionId":"A"}\n${head}`,
+        ),
+      ),
+    ).toHaveLength(1);
     const early = parser.flush();
     expect(early).toHaveLength(1);
     expect(early[0]!.metrics).toBeUndefined();
-    const late = [...parser.push([{ cursor: 't.9', stream: 'stdout', text: '{"wasi":{"exitCode":0}}' }]), ...parser.flush()];
+    const late = [
+      ...parser.push([{ cursor: 't.9', stream: 'stdout', text: '{"wasi":{"exitCode":0}}' }]),
+      ...parser.flush(),
+    ];
     expect(late).toHaveLength(1);
-    expect(late[0]).toMatchObject({ id: early[0]!.id, executionId: 'A', outcome: 'completed', metrics: { exitCode: 0 } });
+    expect(late[0]).toMatchObject({
+      id: early[0]!.id,
+      executionId: 'A',
+      outcome: 'completed',
+      metrics: { exitCode: 0 },
+    });
     expect(parser.counters.entries).toBe(2);
   });
 });

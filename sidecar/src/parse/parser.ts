@@ -29,8 +29,8 @@ export class EntryParser {
     jsonErrors: 0,
     byKind: {},
   };
-  private readonly framer = new Framer();
-  private readonly correlator = new Correlator();
+  private framer = new Framer();
+  private correlator = new Correlator();
   private readonly framed: FramedEntry[] = [];
 
   constructor(private readonly io?: IoStore) {}
@@ -39,6 +39,12 @@ export class EntryParser {
     for (const line of lines) this.framer.push(line, this.framed);
     this.counters.lines += lines.length;
     return this.drain();
+  }
+
+  /** Forgets the entry in progress and the correlation state, for a source that starts reading over again. */
+  reset(): void {
+    this.framer = new Framer();
+    this.correlator = new Correlator();
   }
 
   get hasOpenEntry(): boolean {
@@ -105,7 +111,8 @@ export class EntryParser {
       for (const t of taken) entry.io[t.role] = t.redacted;
     }
     this.correlator.apply(entry);
-    if (taken && entry.executionId && this.io) for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
+    if (taken && entry.executionId && this.io)
+      for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
     if (!framed.reopened) this.count(entry);
     return entry;
   }

@@ -13,7 +13,10 @@ export function offsetCursor(offset: number): string {
 }
 const ZEROS = '000000000000000';
 
-export async function parseStream(input: Readable, onEntries: (entries: Entry[]) => void): Promise<EntryParser> {
+export async function parseStream(
+  input: Readable,
+  onEntries: (entries: Entry[]) => void,
+): Promise<EntryParser> {
   const parser = new EntryParser();
   const splitter = new LineSplitter();
   let offset = 0;

@@ -71,7 +71,8 @@ describe('hostile input', () => {
   });
 
   it('a 1 MB line is cut to the line limit and flagged', async () => {
-    const head = '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 Message received from task_created: {"x":"';
+    const head =
+      '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 Message received from task_created: {"x":"';
     const line = Buffer.from(head + 'a'.repeat(1024 * 1024) + '"}\nnext line\n');
     const { entries, counters } = await parseChunks([line]);
     expect(entries).toHaveLength(1);
@@ -83,7 +84,9 @@ describe('hostile input', () => {
   });
 
   it('an endless stack trace is bounded', async () => {
-    const text = '2025-11-24 10:00:00 error: @truebit/worker-runner-node:2.0.0 Boom\n' + '    at frame (x.js:1:1)\n'.repeat(50_000);
+    const text =
+      '2025-11-24 10:00:00 error: @truebit/worker-runner-node:2.0.0 Boom\n' +
+      '    at frame (x.js:1:1)\n'.repeat(50_000);
     const { entries } = await parseChunks([Buffer.from(text)]);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.truncated).toBe(true);
@@ -106,7 +109,12 @@ describe('hostile input', () => {
   it('hostile JSON values do not leak into typed fields', async () => {
     const text =
       '2025-11-24 10:00:00 debug: @truebit/worker-runner-node:2.0.0 Command execution stdout: ' +
-      JSON.stringify({ elapsed: 'NaN', wasi: { exitCode: '0; rm -rf' }, metering: { last: { steps: -5 }, peak: { memory: 1e300 } }, execution: { prepare: { cached: 'yes' } } });
+      JSON.stringify({
+        elapsed: 'NaN',
+        wasi: { exitCode: '0; rm -rf' },
+        metering: { last: { steps: -5 }, peak: { memory: 1e300 } },
+        execution: { prepare: { cached: 'yes' } },
+      });
     const { entries } = await parseChunks([Buffer.from(text)]);
     expect(entries[0]!.metrics).toBeUndefined();
     expectValid(entries);

@@ -197,7 +197,8 @@ class JsonAfterMatch implements RuleInput {
  */
 export function classify(entry: Entry, message: string, text: string | undefined): boolean {
   for (const rule of candidates(message)) {
-    if (!Array.isArray(rule.starts) && !message.includes((rule.starts as { anywhere: string }).anywhere)) continue;
+    if (!Array.isArray(rule.starts) && !message.includes((rule.starts as { anywhere: string }).anywhere))
+      continue;
     const m = rule.pattern.exec(message);
     if (!m) continue;
     const input = new JsonAfterMatch(message, m.index + m[0].length - (m[0].endsWith('{') ? 1 : 0), text);

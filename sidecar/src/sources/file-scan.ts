@@ -121,3 +121,17 @@ export async function findGz(dir: string, stem: string): Promise<string | undefi
     return undefined;
   }
 }
+
+/** The day's `.log.gz` and a signature of its identity and size, if it exists now. */
+export async function gzSignature(
+  dir: string,
+  stem: string,
+): Promise<{ path: string; sig: string } | undefined> {
+  const path = join(dir, `${stem}.log.gz`);
+  try {
+    const st = await stat(path);
+    return st.isFile() ? { path, sig: `${st.ino}:${st.size}:${st.mtimeMs}` } : undefined;
+  } catch {
+    return undefined;
+  }
+}

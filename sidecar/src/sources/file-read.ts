@@ -1,0 +1,101 @@
+// Reading one log file of the file source into lines: a `.log` through an open handle (it stays readable when the
+// runner renames or removes it), a `.log.gz` as a gunzip stream (never whole in memory), from any offset.
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { LineCursor } from './file-cursor.ts';
+import type { Events, FileOutput } from './file-output.ts';
+
+export const CHUNK_BYTES = 64 * 1024;
+
+export function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
+  if (e?.code === 'ENOENT') return 'it disappeared';
+  return e?.message ?? String(error);
+}
+
+export type Opened = { fh: FileHandle; ino: number } | { missing: true } | { error: string };
+
+export async function openLog(path: string): Promise<Opened> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      return { fh, ino: (await fh.stat()).ino };
+    } catch (error) {
+      await fh.close().catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    return { error: describeError(error) };
+  }
+}
+
+/** Reads a .log from the cursor's position up to its end as it is now. A line not ended yet waits in the cursor. */
+export async function* readLog(
+  out: FileOutput,
+  fh: FileHandle,
+  cursor: LineCursor,
+  buf: Buffer,
+  signal: AbortSignal,
+): Events {
+  while (!signal.aborted) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, cursor.position);
+    if (bytesRead === 0) return;
+    out.entries += cursor.feed(buf.subarray(0, bytesRead), out.batch);
+    out.fileBytes += bytesRead;
+    yield* out.chunkDone();
+  }
+}
+
+/**
+ * Streams a .log.gz from `skip` bytes into its uncompressed text (the cursor's position), and ends its last line.
+ * A corrupt or truncated file yields an error status and keeps the whole lines before the damage.
+ */
+export async function* readGz(
+  out: FileOutput,
+  path: string,
+  cursor: LineCursor,
+  skip: number,
+  signal: AbortSignal,
+): Events {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const gunzip = pipeline(file, createGunzip({ chunkSize: CHUNK_BYTES }), () => undefined);
+  let toSkip = skip;
+  let lines = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      out.fileBytes = file.bytesRead; // compressed bytes, like the total
+      let data = chunk;
+      if (toSkip > 0) {
+        const skipped = Math.min(toSkip, data.length);
+        data = data.subarray(skipped);
+        toSkip -= skipped;
+        if (data.length === 0) continue;
+      }
+      const n = cursor.feed(data, out.batch);
+      lines += n;
+      out.entries += n;
+      yield* out.chunkDone();
+      if (signal.aborted) return;
+    }
+    out.entries += cursor.end(out.batch);
+  } catch (error) {
+    if (signal.aborted) return;
+    const name = basename(path);
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const detail = code.startsWith('Z_')
+      ? `${name} is corrupt or truncated (${(error as Error).message}): kept the ${lines} whole lines before the damage, skipped the rest`
+      : lines > 0
+        ? `Cannot read ${name}: ${describeError(error)}; kept the ${lines} lines read before, skipped the rest`
+        : `Cannot read ${name}: ${describeError(error)}; skipped it`;
+    cursor.restart(cursor.gen, cursor.position); // a line cut by the damage is dropped
+    yield out.status('error', detail);
+  } finally {
+    gunzip.destroy();
+    file.destroy();
+  }
+}

@@ -1,0 +1,317 @@
+// One pass of the file source over a log directory: wait for log files, read the history (backfill), then follow
+// the current `.log` through rotations and truncations. Pull-based: every read happens inside the generator, so a
+// consumer that stops pulling stops the reading, and at most one chunk of lines waits beyond one batch.
+import { type FileHandle, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { SourceState } from '../../../protocol/node-events.ts';
+import { LineCursor, parseFileCursor, type FileCursor } from './file-cursor.ts';
+import { FileOutput, type Events } from './file-output.ts';
+import { CHUNK_BYTES, describeError, openLog, readGz, readLog } from './file-read.ts';
+import {
+  compareDays,
+  dayBefore,
+  findGz,
+  gzSignature,
+  NO_DATE,
+  scanLogDir,
+  type LogDay,
+} from './file-scan.ts';
+import { Waker } from './file-wait.ts';
+import type { SourceEvent } from './source.ts';
+
+interface Current {
+  day: LogDay;
+  path: string;
+  cursor: LineCursor;
+  fh?: FileHandle;
+  ino?: number;
+  /** The last error opening it, already reported. */
+  openError?: string;
+  /** The day's .log.gz as it was when we took the file (stat signature): a changed one is a rotated copy. */
+  gzSeen?: string;
+}
+
+export class FileSession {
+  private readonly out: FileOutput;
+  private readonly resume: FileCursor | undefined;
+  private readonly waker: Waker;
+  private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Days read or being followed, by stem. */
+  private readonly done = new Set<string>();
+  /** The day read last (or followed now): later days in reading order are new. */
+  private last: LogDay | undefined;
+  private current: Current | undefined;
+  /** When the switch to a new file was first seen; 0 when none is pending. */
+  private switchSince = 0;
+  private lastScan = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly pollMs: number,
+    after: string | undefined,
+    private readonly signal: AbortSignal,
+  ) {
+    this.resume = parseFileCursor(after);
+    this.out = new FileOutput(after);
+    this.waker = new Waker(signal);
+  }
+
+  /** The cursor of the last line handed out: where to resume if this session has to be started again. */
+  get lastCursor(): string | undefined {
+    return this.out.lastCursor;
+  }
+
+  async *run(): Events {
+    try {
+      const days = yield* this.waitForFiles();
+      if (!days) return;
+      this.waker.watch(this.dir);
+      yield* this.backfill(days);
+      yield* this.follow();
+    } finally {
+      this.waker.close();
+      await this.current?.fh?.close().catch(() => undefined);
+      this.current = undefined;
+    }
+  }
+
+  private async *waitForFiles(): Events<LogDay[] | undefined> {
+    let reported: string | undefined;
+    while (!this.signal.aborted) {
+      let state: SourceState = 'waiting';
+      let detail: string;
+      try {
+        const days = await scanLogDir(this.dir);
+        if (days !== 'missing' && days.length > 0) return days;
+        detail =
+          days === 'missing'
+            ? `The log directory ${this.dir} does not exist (yet): waiting for it`
+            : `No *.log or *.log.gz file in ${this.dir} yet: waiting for one`;
+      } catch (error) {
+        state = 'error';
+        detail = `Cannot list the log directory ${this.dir}: ${describeError(error)}`;
+      }
+      if (detail !== reported) {
+        reported = detail;
+        yield this.out.status(state, detail, state === 'error' ? { retryInMs: this.pollMs } : {});
+      }
+      await this.waker.wait(this.pollMs);
+    }
+    return undefined;
+  }
+
+  private async *backfill(days: LogDay[]): Events {
+    const lastDay = days[days.length - 1]!;
+    // Resuming: skip days more than one day before the cursor's (the correlation window), never the current one.
+    const from = this.resume && this.resume.date !== NO_DATE ? dayBefore(this.resume.date) : undefined;
+    const plan = days.filter((d) => d === lastDay || from === undefined || d.date >= from);
+    // Sizes as they are on disk: a .log.gz counts with its compressed size, and progress counts compressed bytes.
+    this.out.totalBytes = plan.reduce((sum, d) => sum + (d.log ?? d.gz)!.size, 0);
+    yield this.out.progress(false);
+    for (const day of plan) {
+      if (this.signal.aborted) return;
+      this.done.add(day.stem);
+      this.last = day;
+      this.out.fileBytes = 0;
+      if (day === lastDay && day.log) yield* this.startCurrent(day, this.genFor(day));
+      else yield* this.readFinished(day);
+      this.out.bytesDone += this.out.fileBytes;
+      this.out.fileBytes = 0;
+    }
+    yield* this.out.flush(true);
+    yield this.out.progress(true);
+    this.out.live = true;
+    yield this.liveStatus();
+  }
+
+  private async *follow(): Events {
+    while (!this.signal.aborted) {
+      const grew = this.current ? yield* this.pollCurrent() : false;
+      yield* this.out.flush(true);
+      const now = Date.now();
+      if (now - this.lastScan >= this.pollMs) {
+        this.lastScan = now;
+        if (yield* this.checkFiles(grew)) continue;
+      }
+      await this.waker.wait(this.pollMs);
+    }
+  }
+
+  /** The generation to start a day at: a resume cursor of that day carries the truncations seen before. */
+  private genFor(day: LogDay): number {
+    const r = this.resume;
+    if (!r || r.date === NO_DATE || r.date !== day.date) return 0;
+    return day.log && day.log.size < r.offset ? r.gen + 1 : r.gen;
+  }
+
+  /** Looks for a new day's file (rotation) or a new file under the current name; switches when it is time. */
+  private async *checkFiles(grew: boolean): Events<boolean> {
+    let days: LogDay[] | 'missing';
+    try {
+      days = await scanLogDir(this.dir);
+    } catch {
+      return false;
+    }
+    if (days === 'missing') return false;
+    const cur = this.current;
+    const fresh: LogDay[] = [];
+    for (const day of days) {
+      if (this.done.has(day.stem) || (this.last && compareDays(day, this.last) <= 0)) continue;
+      if (cur?.ino !== undefined && day.log?.ino === cur.ino)
+        this.done.add(day.stem); // ours, renamed
+      else fresh.push(day);
+    }
+    const replaced = fresh.length === 0 && (await this.currentReplaced());
+    if (fresh.length === 0 && !replaced) {
+      this.switchSince = 0;
+      return false;
+    }
+    if (cur?.fh) {
+      // Let the old file settle: the runner may flush its last writes to it just after it opens the new one.
+      const now = Date.now();
+      if (grew || this.switchSince === 0) this.switchSince = now;
+      if (now - this.switchSince < 2 * this.pollMs) return false;
+    }
+    this.switchSince = 0;
+    yield* this.finishCurrent();
+    if (replaced && cur) {
+      // The same name now holds another file: the same day, so the next generation keeps cursors increasing.
+      yield* this.startCurrent(cur.day, cur.cursor.gen + 1);
+    } else {
+      const newest = fresh[fresh.length - 1];
+      for (const day of fresh) {
+        this.done.add(day.stem);
+        this.last = day;
+        if (day === newest && day.log) yield* this.startCurrent(day, 0);
+        else yield* this.readFinished(day);
+      }
+    }
+    yield* this.out.flush(true);
+    yield this.liveStatus();
+    return true;
+  }
+
+  private async currentReplaced(): Promise<boolean> {
+    const cur = this.current;
+    if (cur?.ino === undefined) return false;
+    try {
+      return (await stat(cur.path)).ino !== cur.ino;
+    } catch {
+      return false; // renamed or removed: what we hold open is still readable
+    }
+  }
+
+  private async *startCurrent(day: LogDay, gen: number): Events {
+    const gzSeen = (await gzSignature(this.dir, day.stem))?.sig;
+    this.current = { day, path: day.log!.path, cursor: new LineCursor(day.date, gen), gzSeen };
+    yield* this.pollCurrent();
+  }
+
+  /** The current day's .log.gz when it appeared or changed since we took the file: a copy made at rotation. */
+  private async rotatedGz(cur: Current): Promise<string | undefined> {
+    const gz = await gzSignature(this.dir, cur.day.stem);
+    if (!gz || gz.sig === cur.gzSeen) return undefined;
+    cur.gzSeen = gz.sig;
+    return gz.path;
+  }
+
+  /** Reads what was appended to the current file; returns whether anything was. Partial last lines wait. */
+  private async *pollCurrent(): Events<boolean> {
+    const cur = this.current!;
+    if (!cur.fh) {
+      const opened = await openLog(cur.path);
+      if ('missing' in opened) {
+        // Rotated away before we opened it: read its .log.gz as a finished file, then wait for the next one.
+        const gz = await findGz(this.dir, cur.day.stem);
+        if (!gz) return false;
+        this.current = undefined;
+        yield* readGz(this.out, gz, cur.cursor, 0, this.signal);
+        return true;
+      }
+      if ('error' in opened) {
+        if (opened.error !== cur.openError) {
+          cur.openError = opened.error;
+          yield this.out.status('error', `Cannot read ${basename(cur.path)}: ${opened.error}; trying again`, {
+            retryInMs: this.pollMs,
+          });
+        }
+        return false;
+      }
+      cur.fh = opened.fh;
+      cur.ino = opened.ino;
+      if (cur.openError !== undefined && this.out.live) yield this.liveStatus();
+      cur.openError = undefined;
+    }
+    const size = (await cur.fh.stat()).size;
+    if (size < cur.cursor.position) {
+      // Truncated in place (copytruncate). If the day's .log.gz just appeared, it is the copy: read the rest of
+      // the old text from it; otherwise what was held before is all there will be of that line.
+      const gz = await this.rotatedGz(cur);
+      if (gz) yield* readGz(this.out, gz, cur.cursor, cur.cursor.position, this.signal);
+      else this.out.entries += cur.cursor.end(this.out.batch);
+      cur.cursor.restart(cur.cursor.gen + 1);
+      const detail = `${basename(cur.path)} was truncated: reading it again from its start`;
+      yield this.out.status(this.out.live ? 'live' : 'backfill', detail);
+    }
+    const before = cur.cursor.position;
+    yield* readLog(this.out, cur.fh, cur.cursor, this.buf, this.signal);
+    return cur.cursor.position !== before;
+  }
+
+  private async *finishCurrent(): Events {
+    const cur = this.current;
+    this.current = undefined;
+    if (!cur?.fh) return;
+    try {
+      yield* this.finishLog(cur.fh, cur.cursor, () => this.rotatedGz(cur));
+    } finally {
+      await cur.fh.close().catch(() => undefined);
+    }
+  }
+
+  /** Reads a day that is no longer written: its .log if it can, else its .log.gz. */
+  private async *readFinished(day: LogDay): Events {
+    const cursor = new LineCursor(day.date, this.genFor(day));
+    let failure: string | undefined;
+    if (day.log) {
+      const opened = await openLog(day.log.path);
+      if ('fh' in opened) {
+        try {
+          yield* this.finishLog(opened.fh, cursor, () => findGz(this.dir, day.stem));
+        } finally {
+          await opened.fh.close().catch(() => undefined);
+        }
+        return;
+      }
+      if ('error' in opened) failure = `Cannot read ${day.log.name}: ${opened.error}`;
+    }
+    const gz = day.gz?.path ?? (await findGz(this.dir, day.stem));
+    if (gz) yield* readGz(this.out, gz, cursor, 0, this.signal);
+    else if (failure) yield this.out.status('error', `${failure}; skipped it`);
+  }
+
+  /** Reads a .log to its end, then its last line even without a line end. */
+  private async *finishLog(
+    fh: FileHandle,
+    cursor: LineCursor,
+    gzOf: () => Promise<string | undefined>,
+  ): Events {
+    yield* readLog(this.out, fh, cursor, this.buf, this.signal);
+    if ((await fh.stat()).size < cursor.position) {
+      // Truncated in place before we read it all (copytruncate): the rest is in the day's .log.gz, if any.
+      const gz = await gzOf();
+      if (gz) return yield* readGz(this.out, gz, cursor, cursor.position, this.signal);
+    }
+    this.out.entries += cursor.end(this.out.batch);
+  }
+
+  private liveStatus(): SourceEvent {
+    const cur = this.current;
+    const detail = !cur
+      ? `Waiting for the next log file in ${this.dir}`
+      : cur.fh
+        ? `Following ${basename(cur.path)}`
+        : `Waiting to read ${basename(cur.path)}`;
+    return this.out.status('live', detail);
+  }
+}
