@@ -22,6 +22,8 @@ interface Execution {
   started: boolean;
   /** Order of starting, for "the most recently started". */
   startSeq: number;
+  /** Order of the latest start or metrics line, for "the execution whose outcome is being published". */
+  activitySeq: number;
   hasMetrics: boolean;
   finished: boolean;
 }
@@ -31,9 +33,10 @@ export class Correlator {
   private readonly executions = new Map<string, Execution>();
   /** Unfinished executions in order of first sight. */
   private active: Execution[] = [];
-  /** Finished executions whose outcome was not published yet, newest last. */
+  /** Started executions with neither a publish nor a completion line yet. */
   private unpublished: Execution[] = [];
   private startSeq = 0;
+  private activitySeq = 0;
   /** The last entry attributed, to recognise the same entry emitted again with more lines. */
   private last: { id: string; executionId: string | undefined } | undefined;
 
@@ -80,6 +83,9 @@ export class Correlator {
         if (execution && !execution.started) {
           execution.started = true;
           execution.startSeq = ++this.startSeq;
+          execution.activitySeq = ++this.activitySeq;
+          this.unpublished.push(execution);
+          if (this.unpublished.length > 16) this.unpublished.shift();
         }
         return execution;
       }
@@ -91,10 +97,19 @@ export class Correlator {
         return this.latest((e) => e.path === path && !e.started) ?? this.latest((e) => !e.started);
       }
       case 'task.published': {
-        return this.unpublished.pop();
+        // The runner publishes an outcome after the execution's metrics and before its completion line.
+        let found: Execution | undefined;
+        for (const e of this.unpublished) if (!found || e.activitySeq > found.activitySeq) found = e;
+        if (found) this.unpublished = this.unpublished.filter((e) => e !== found);
+        return found;
       }
       case 'task.completed':
-      case 'task.failed':
+      case 'task.failed': {
+        if (!named) return undefined;
+        const execution = this.get(named, nowMs);
+        this.unpublished = this.unpublished.filter((e) => e !== execution);
+        return execution;
+      }
       case 'invoice':
         return named ? this.get(named, nowMs) : undefined;
       default:
@@ -107,6 +122,7 @@ export class Correlator {
     let outcome: Outcome | undefined;
     if (entry.kind === 'task.metrics') {
       execution.hasMetrics = true;
+      execution.activitySeq = ++this.activitySeq;
       const exitCode = entry.metrics?.exitCode;
       if (exitCode !== undefined) outcome = exitCode === 0 ? 'completed' : 'failed';
     } else if (entry.kind === 'task.completed') outcome = 'completed';
@@ -115,15 +131,21 @@ export class Correlator {
       execution.finished = true;
       entry.outcome = outcome;
       this.active = this.active.filter((e) => e !== execution);
-      this.unpublished.push(execution);
-      if (this.unpublished.length > 16) this.unpublished.shift();
     }
   }
 
   private get(id: string, nowMs: number): Execution {
     let execution = this.executions.get(id);
     if (!execution) {
-      execution = { id, seenAtMs: nowMs, started: false, startSeq: 0, hasMetrics: false, finished: false };
+      execution = {
+        id,
+        seenAtMs: nowMs,
+        started: false,
+        startSeq: 0,
+        activitySeq: 0,
+        hasMetrics: false,
+        finished: false,
+      };
       this.executions.set(id, execution);
       if (this.executions.size === 1) this.oldestSeenAtMs = nowMs;
       this.active.push(execution);
