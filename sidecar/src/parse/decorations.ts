@@ -17,7 +17,7 @@ export function undecorate(line: string): Undecorated {
   if (text.includes('\x1b')) text = text.replace(ANSI, '');
   const first = text.charCodeAt(0);
   // A runner line starts with a digit: only look for a prefix when it does not.
-  if (!(first >= 48 && first <= 57)) {
+  if (!(first >= 48 && first <= 57) && text.includes('|')) {
     const prefix = COMPOSE_PREFIX.exec(text);
     if (prefix) text = text.slice(prefix[0].length);
   }

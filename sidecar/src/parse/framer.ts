@@ -4,7 +4,7 @@
 // entry is flagged `truncated`.
 import type { SourceLine } from '../sources/source.ts';
 import { undecorate } from './decorations.ts';
-import { leadingTimestamp, parseHeader, startsWithTimestamp, type Header } from './grammar.ts';
+import { leadingTimestamp, messageOf, parseHeader, startsWithTimestamp, type Header } from './grammar.ts';
 
 export const MAX_CONTINUATION_LINES = 2000;
 export const MAX_CONTINUATION_CHARS = 256 * 1024;
@@ -37,13 +37,13 @@ export class Framer {
       if (this.open) out.push(this.open);
       this.flushed = undefined;
       const header = parseHeader(text);
-      const ts = line.ts ?? dockerTs ?? header?.ts ?? leadingTimestamp(text);
+      const ts = line.ts ?? dockerTs ?? leadingTimestamp(text);
       this.lastTs = ts;
       this.open = {
         id: line.cursor,
         ts,
         stream: line.stream,
-        message: header ? header.message : text,
+        message: header ? messageOf(text, header) : text,
         continuation: [],
         continuationChars: 0,
         truncated: line.truncated === true,

@@ -2,14 +2,17 @@
 //   YYYY-MM-DD HH:MM:SS <level>: @truebit/<component>[-0x<address>]:<version> <message>
 // Read by position rather than by one regular expression: this runs for every line of every log.
 
+/**
+ * The part of a header between the timestamp and the message, parsed. It repeats on nearly every line, so the
+ * same object is handed out again for the same text (treat it as read-only).
+ */
 export interface Header {
-  /** UTC ISO-8601 (the runner's timestamp has no zone: taken as UTC). */
-  ts: string;
+  /** The text it was parsed from: `<level>: @truebit/<component>[-0x<address>]:<version>`. */
+  text: string;
   level: string;
   component: string;
   address: string | undefined;
   version: string;
-  message: string;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -50,50 +53,31 @@ export function leadingTimestamp(line: string): string {
   return lastIso;
 }
 
-/** The part of a header between the timestamp and the message, as parsed: it repeats on nearly every line. */
-interface Prefix {
-  text: string;
-  level: string;
-  component: string;
-  address: string | undefined;
-  version: string;
-}
-const recent: Prefix[] = [];
+const recent: Header[] = [];
 const MAX_RECENT = 8;
 
 /** The header of a line that starts with a timestamp, or undefined when the rest is not in the grammar. */
 export function parseHeader(line: string): Header | undefined {
   if (line.charCodeAt(19) !== 32) return undefined;
   for (let i = 0; i < recent.length; i++) {
-    const p = recent[i]!;
-    const end = 20 + p.text.length;
-    if (line.startsWith(p.text, 20) && (line.length === end || line.charCodeAt(end) === 32)) {
-      return {
-        ts: leadingTimestamp(line),
-        level: p.level,
-        component: p.component,
-        address: p.address,
-        version: p.version,
-        message: line.length === end ? '' : line.slice(end + 1),
-      };
-    }
+    const h = recent[i]!;
+    const end = 20 + h.text.length;
+    if (line.startsWith(h.text, 20) && (line.length === end || line.charCodeAt(end) === 32)) return h;
   }
-  const prefix = parsePrefix(line);
-  if (!prefix) return undefined;
-  recent.unshift(prefix);
+  const header = parseNewHeader(line);
+  if (!header) return undefined;
+  recent.unshift(header);
   if (recent.length > MAX_RECENT) recent.pop();
-  const end = 20 + prefix.text.length;
-  return {
-    ts: leadingTimestamp(line),
-    level: prefix.level,
-    component: prefix.component,
-    address: prefix.address,
-    version: prefix.version,
-    message: line.length === end ? '' : line.slice(end + 1),
-  };
+  return header;
 }
 
-function parsePrefix(line: string): Prefix | undefined {
+/** The message of a line whose header is `header`. */
+export function messageOf(line: string, header: Header): string {
+  const end = 20 + header.text.length;
+  return line.length <= end ? '' : line.slice(end + 1);
+}
+
+function parseNewHeader(line: string): Header | undefined {
   const scope = line.indexOf(SCOPE, 20);
   if (scope === -1 || scope > 40) return undefined;
   const level = line.slice(20, scope);
@@ -115,7 +99,8 @@ function parsePrefix(line: string): Prefix | undefined {
   }
   if (!COMPONENT.test(component)) return undefined;
   return {
-    text: line.slice(20, space === -1 ? line.length : space),
+    // A copy, not a slice: a slice keeps the whole first line alive and compares slower.
+    text: Buffer.from(line.slice(20, space === -1 ? line.length : space)).toString(),
     level: level.toLowerCase(),
     component,
     address,

@@ -16,13 +16,14 @@ const ZEROS = '000000000000000';
 export async function parseStream(
   input: Readable,
   onEntries: (entries: Entry[]) => void,
+  cursorOf: (offset: number) => string = offsetCursor,
 ): Promise<EntryParser> {
   const parser = new EntryParser();
   const splitter = new LineSplitter();
   let offset = 0;
   const lines: SourceLine[] = [];
   const take = (text: string, truncated: boolean, bytes: number) => {
-    const line: SourceLine = { cursor: offsetCursor(offset), stream: 'stdout', text };
+    const line: SourceLine = { cursor: cursorOf(offset), stream: 'stdout', text };
     if (truncated) line.truncated = true;
     lines.push(line);
     offset += bytes;
@@ -39,6 +40,10 @@ export async function parseStream(
   return parser;
 }
 
-export function parseFile(path: string, onEntries: (entries: Entry[]) => void): Promise<EntryParser> {
-  return parseStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), onEntries);
+export function parseFile(
+  path: string,
+  onEntries: (entries: Entry[]) => void,
+  cursorOf?: (offset: number) => string,
+): Promise<EntryParser> {
+  return parseStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), onEntries, cursorOf);
 }
