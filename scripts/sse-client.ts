@@ -40,7 +40,10 @@ export async function openEvents(
 ): Promise<AsyncGenerator<SseEvent>> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (options.after) headers['last-event-id'] = options.after;
-  const response = await fetch(`${url}/api/events`, { headers, ...(options.signal && { signal: options.signal }) });
+  const response = await fetch(`${url}/api/events`, {
+    headers,
+    ...(options.signal && { signal: options.signal }),
+  });
   if (!response.ok || !response.body) throw new Error(`GET /api/events: ${response.status}`);
   return readSse(response.body);
 }

@@ -21,7 +21,14 @@ const checks = args.length
 
 const run = spawnSync(
   process.execPath,
-  ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
+  [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...args,
+  ],
   { stdio: 'inherit' },
 );
 
@@ -43,7 +50,8 @@ try {
   failed = result.numFailedTests;
   skipped = result.numPendingTests + result.numTodoTests;
   // A file that failed to load has no tests in the counts: count it as a failure.
-  for (const file of result.testResults) if (file.status === 'failed' && file.assertionResults.length === 0) failed++;
+  for (const file of result.testResults)
+    if (file.status === 'failed' && file.assertionResults.length === 0) failed++;
 } catch (error) {
   console.error(`test: no vitest report (${error.message})`);
   failed++;

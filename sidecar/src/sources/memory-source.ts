@@ -14,7 +14,11 @@ export class MemorySource implements LogSource {
 
   append(...texts: string[]): void {
     for (const text of texts)
-      this.lines.push({ cursor: `f.m.${String(this.lines.length).padStart(8, '0')}`, stream: 'stdout', text });
+      this.lines.push({
+        cursor: `f.m.${String(this.lines.length).padStart(8, '0')}`,
+        stream: 'stdout',
+        text,
+      });
     for (const wake of this.waiters.splice(0)) wake();
   }
 
@@ -31,7 +35,9 @@ export class MemorySource implements LogSource {
       if (i < backfillEnd) {
         const end = Math.min(backfillEnd, i + 100);
         // Like a real source, it may re-deliver lines before `after`, here only the one just before it.
-        const batch = this.lines.slice(i, end).filter((l, j) => after === undefined || l.cursor >= after || j === i);
+        const batch = this.lines
+          .slice(i, end)
+          .filter((l, j) => after === undefined || l.cursor >= after || j === i);
         i = end;
         yield { type: 'lines', lines: batch, live: false };
         if (i === backfillEnd) yield live();

@@ -19,8 +19,7 @@ export interface SourceLine {
 
 export type SourceEvent =
   /** `live` is false while the source reads history (backfill), true once it follows new text. */
-  | { type: 'lines'; lines: SourceLine[]; live: boolean }
-  | { type: 'status'; status: Status };
+  { type: 'lines'; lines: SourceLine[]; live: boolean } | { type: 'status'; status: Status };
 
 export interface ReadOptions {
   /**
