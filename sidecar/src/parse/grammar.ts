@@ -62,7 +62,8 @@ export function parseHeader(line: string): Header | undefined {
   for (let i = 0; i < recent.length; i++) {
     const h = recent[i]!;
     const end = 20 + h.text.length;
-    if (line.startsWith(h.text, 20) && (line.length === end || line.charCodeAt(end) === 32)) return h;
+    // slice + === measured several times faster than startsWith(text, 20) here.
+    if ((line.length === end || line.charCodeAt(end) === 32) && line.slice(20, end) === h.text) return h;
   }
   const header = parseNewHeader(line);
   if (!header) return undefined;

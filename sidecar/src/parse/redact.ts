@@ -63,10 +63,11 @@ function decodeString(raw: string): string {
 function jsonValueEnd(text: string, i: number): number | undefined {
   const first = text[i];
   if (first === '"') {
-    for (let j = i + 1; j < text.length; j++) {
-      const c = text.charCodeAt(j);
-      if (c === 92 /* \ */) j++;
-      else if (c === 34 /* " */) return j + 1;
+    // The next quote that is not escaped (preceded by an even number of backslashes).
+    for (let j = text.indexOf('"', i + 1); j !== -1; j = text.indexOf('"', j + 1)) {
+      let backslashes = 0;
+      while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+      if (backslashes % 2 === 0) return j + 1;
     }
     return undefined;
   }
