@@ -32,9 +32,9 @@ export class Correlator {
   /** In order of first sight: the oldest first, so ageing out walks from the front. */
   private readonly executions = new Map<string, Execution>();
   /** Unfinished executions in order of first sight. */
-  private active: Execution[] = [];
+  private readonly active: Execution[] = [];
   /** Started executions with neither a publish nor a completion line yet. */
-  private unpublished: Execution[] = [];
+  private readonly unpublished: Execution[] = [];
   private startSeq = 0;
   private activitySeq = 0;
   /** The last entry attributed, to recognise the same entry emitted again with more lines. */
@@ -100,14 +100,14 @@ export class Correlator {
         // The runner publishes an outcome after the execution's metrics and before its completion line.
         let found: Execution | undefined;
         for (const e of this.unpublished) if (!found || e.activitySeq > found.activitySeq) found = e;
-        if (found) this.unpublished = this.unpublished.filter((e) => e !== found);
+        if (found) remove(this.unpublished, found);
         return found;
       }
       case 'task.completed':
       case 'task.failed': {
         if (!named) return undefined;
         const execution = this.get(named, nowMs);
-        this.unpublished = this.unpublished.filter((e) => e !== execution);
+        remove(this.unpublished, execution);
         return execution;
       }
       case 'invoice':
@@ -130,7 +130,7 @@ export class Correlator {
     if (outcome) {
       execution.finished = true;
       entry.outcome = outcome;
-      this.active = this.active.filter((e) => e !== execution);
+      remove(this.active, execution);
     }
   }
 
@@ -185,7 +185,13 @@ export class Correlator {
     const execution = this.executions.get(id);
     this.executions.delete(id);
     if (!execution) return;
-    if (!execution.finished) this.active = this.active.filter((e) => e !== execution);
-    this.unpublished = this.unpublished.filter((e) => e !== execution);
+    if (!execution.finished) remove(this.active, execution);
+    remove(this.unpublished, execution);
   }
+}
+
+/** Removes one item from a small array in place. */
+function remove<T>(items: T[], item: T): void {
+  const i = items.indexOf(item);
+  if (i !== -1) items.splice(i, 1);
 }

@@ -1,7 +1,7 @@
 // Task input and output never enter the stream: each JSON value under one of these keys is replaced, in the
 // text itself, by {"redacted":true,"bytes":N,"sha256":"…"}. The original values are handed back so the
 // sidecar can serve them to a caller with the task-data password.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Redacted } from '../../../protocol/node-events.ts';
 
 const KEYS: Record<string, 'input' | 'output'> = {
@@ -19,9 +19,8 @@ export interface RedactedValue {
   redacted: Redacted;
 }
 
-const MAY_NEED = /put"|olution"/;
 export function mayNeedRedaction(text: string): boolean {
-  return MAY_NEED.test(text);
+  return text.indexOf('put"') !== -1 || text.indexOf('olution"') !== -1;
 }
 
 /** Redacts every input/output value in `text`; returns the new text and what was taken out. */
@@ -47,8 +46,7 @@ export function redactText(text: string): { text: string; values: RedactedValue[
 }
 
 export function describe(value: string): Redacted {
-  const bytes = Buffer.from(value, 'utf8');
-  return { redacted: true, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { redacted: true, bytes: Buffer.byteLength(value, 'utf8'), sha256: hash('sha256', value, 'hex') };
 }
 
 function decodeString(raw: string): string {
