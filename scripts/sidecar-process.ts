@@ -1,7 +1,8 @@
-// Starts the real sidecar as a child process (one PID: node with the tsx loader) for benchmarks and
+// Starts the real sidecar as a child process (its bundle, run as npm start runs it) for benchmarks and
 // end-to-end tests, and reads its URL from what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { buildSidecar, SIDECAR_NODE_FLAGS } from './build-sidecar.ts';
 
 export interface SidecarProcess {
   url: string;
@@ -20,7 +21,8 @@ export async function startSidecarProcess(
 ): Promise<SidecarProcess> {
   const root = new URL('..', import.meta.url).pathname;
   const apiKey = env.API_KEY ?? TEST_API_KEY;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sidecar/src/main.ts'], {
+  const bundle = await buildSidecar();
+  const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, bundle], {
     cwd: options.cwd ?? root,
     env: { ...process.env, PORT: '0', API_KEY: apiKey, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,4 @@
 // Starts the sidecar: source, monitor, HTTP server. Used by main.ts and by tests that need a real sidecar.
-import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { createApp } from './http/app.ts';
@@ -8,10 +7,9 @@ import { loadOrCreateSecret } from './secrets.ts';
 import { createSource } from './sources/create.ts';
 import type { LogSource } from './sources/source.ts';
 import type { Status } from '../../protocol/node-events.ts';
+import pkg from '../../package.json' with { type: 'json' };
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = pkg.version;
 
 export interface Sidecar {
   url: string;

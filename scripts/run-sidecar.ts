@@ -1,0 +1,11 @@
+// npm start / npm run demo: builds the sidecar bundle, then runs it with its heap settings in this process's
+// place (signals and exit code pass through).
+import { spawn } from 'node:child_process';
+import { buildSidecar, SIDECAR_NODE_FLAGS } from './build-sidecar.ts';
+
+const bundle = await buildSidecar();
+const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, bundle, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
