@@ -1,0 +1,74 @@
+// Host-side helpers of the podman test engine: what must be installed, processes, sockets, mounts.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { delimiter, join } from 'node:path';
+
+export const BUSYBOX = '/bin/busybox';
+const INSTALL_HINT = 'install them with: apt-get install -y podman runc busybox-static';
+
+/** Throws, saying what to install, when podman, runc or a static busybox is missing. */
+export function checkInstalled(): void {
+  const path = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+  const missing = ['podman', 'runc'].filter((bin) => !path.some((d) => d && existsSync(join(d, bin))));
+  if (!existsSync(BUSYBOX) || !isStaticElf(BUSYBOX))
+    missing.push(`busybox-static (${BUSYBOX}, statically linked)`);
+  if (missing.length > 0) {
+    throw new Error(
+      `The podman test engine needs ${missing.join(', ')}, which this machine lacks: ${INSTALL_HINT}`,
+    );
+  }
+}
+
+/** A 64-bit ELF without a PT_INTERP program header runs without a dynamic loader (inside an empty rootfs). */
+function isStaticElf(file: string): boolean {
+  const head = Buffer.alloc(4096);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2) return false;
+  const phoff = Number(head.readBigUInt64LE(0x20));
+  const size = head.readUInt16LE(0x36);
+  const count = head.readUInt16LE(0x38);
+  for (let i = 0; i < count && phoff + (i + 1) * size <= head.length; i++) {
+    if (head.readUInt32LE(phoff + i * size) === 3) return false;
+  }
+  return true;
+}
+
+/** Whether the API on `socketPath` answers GET /_ping. */
+export function ping(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Lazily unmounts whatever podman left mounted under `dir` (overlay layers, shm), deepest first. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''))
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mounts) {
+    await new Promise<void>((resolve) => execFile('umount', ['-l', point], () => resolve()));
+  }
+}
