@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { build } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -69,19 +70,27 @@ function follow(options: { after?: string; path?: string; pollMs?: number } = {}
 }
 
 /** The same as follow(), with the source in a child process running as `nobody` (uid 65534). */
-function followAsNobody() {
+async function followAsNobody() {
   chmodSync(dir, 0o755);
-  const root = new URL('../../..', import.meta.url).pathname;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/follow-files.ts', dir, String(POLL_MS)],
-    {
-      cwd: root,
-      uid: 65534,
-      gid: 65534,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  // `nobody` may not be able to enter the work tree: run a self-contained bundle from a directory it can read.
+  const bin = mkdtempSync(join(tmpdir(), 'truwatch-follow-'));
+  chmodSync(bin, 0o755);
+  const script = join(bin, 'follow-files.mjs');
+  await build({
+    entryPoints: [new URL('../../../scripts/follow-files.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: script,
+    logLevel: 'warning',
+  });
+  const child = spawn(process.execPath, [script, dir, String(POLL_MS)], {
+    cwd: bin,
+    uid: 65534,
+    gid: 65534,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.once('exit', () => rmSync(bin, { recursive: true, force: true }));
   const lines: SourceLine[] = [];
   const statuses: Status[] = [];
   let rest = '';
@@ -389,7 +398,7 @@ describe('FileSource', () => {
     for (const name of ['2025-11-22.log.gz', '2025-11-23.log', '2025-11-24.log'])
       chmodSync(join(dir, name), 0);
     // Root reads anything: the source runs as the unprivileged user `nobody` then.
-    const r = process.getuid?.() === 0 ? followAsNobody() : reader();
+    const r = process.getuid?.() === 0 ? await followAsNobody() : reader();
     await r.until('live', r.isLive);
     expect(r.statuses.filter((s) => s.state === 'error').map((s) => s.detail)).toEqual([
       'Cannot read 2025-11-22.log.gz: permission denied; skipped it',
