@@ -11,6 +11,9 @@ import { startSidecarProcess, type SidecarProcess } from '../../../scripts/sidec
 import { openEvents, type SseEvent } from '../../../scripts/sse-client.ts';
 import { parseText } from '../parse/parse-test-helpers.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by toMatchObject
+type Json = Record<string, any>;
+
 const SAMPLE = new URL('../../../test/fixtures/runner-node-sample.log', import.meta.url).pathname;
 const sampleEntries = parseText(readFileSync(SAMPLE, 'utf8'));
 const CONTAINER = 'truwatch-e2e-runner';
@@ -61,7 +64,7 @@ describe('the sidecar on a real Docker Engine API', () => {
     expect(first.map(meaning)).toEqual(sampleEntries.map(meaning));
     expect(first.every((e) => e.id.startsWith('d.'))).toBe(true);
 
-    const health = (await (await fetch(`${sidecar.url}/api/health`)).json()) as Record<string, any>;
+    const health = (await (await fetch(`${sidecar.url}/api/health`)).json()) as Json;
     expect(health.source).toMatchObject({ kind: 'docker', state: 'live' });
     expect(health.container).toMatchObject({ name: CONTAINER, state: 'running' });
 
@@ -78,7 +81,7 @@ describe('the sidecar on a real Docker Engine API', () => {
 
     const status = (await (
       await fetch(`${sidecar.url}/api/status`, { headers: { authorization: `Bearer ${sidecar.apiKey}` } })
-    ).json()) as Record<string, any>;
+    ).json()) as Json;
     expect(status.counts.tasks).toEqual({ received: 6, completed: 2, failed: 1 });
     expect(status.runner.version).toBe('2.0.0');
   });
