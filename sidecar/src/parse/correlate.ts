@@ -37,8 +37,8 @@ export class Correlator {
   private readonly unpublished: Execution[] = [];
   private startSeq = 0;
   private activitySeq = 0;
-  /** The last entry attributed, to recognise the same entry emitted again with more lines. */
-  private last: { id: string; executionId: string | undefined } | undefined;
+  /** The execution of the last entry, for that entry emitted again with more lines. */
+  private lastExecutionId: string | undefined;
 
   get size(): number {
     return this.executions.size;
@@ -49,7 +49,8 @@ export class Correlator {
   private oldestSeenAtMs = Infinity;
   private lastMs = 0;
 
-  apply(entry: Entry): void {
+  /** Attributes `entry`; `again` says it is the last entry once more, with more continuation lines. */
+  apply(entry: Entry, again = false): void {
     if (entry.ts !== this.lastTs) {
       const ms = Date.parse(entry.ts);
       this.lastTs = entry.ts;
@@ -59,14 +60,13 @@ export class Correlator {
       }
     }
     const nowMs = this.lastMs;
-    const again = this.last?.id === entry.id ? this.last : undefined;
-    if (again?.executionId && !entry.executionId) entry.executionId = again.executionId;
+    if (again && this.lastExecutionId && !entry.executionId) entry.executionId = this.lastExecutionId;
     const execution = this.attribute(entry, nowMs);
     if (execution) {
       entry.executionId = execution.id;
       this.finish(entry, execution);
     }
-    this.last = { id: entry.id, executionId: entry.executionId };
+    this.lastExecutionId = entry.executionId;
   }
 
   private attribute(entry: Entry, nowMs: number): Execution | undefined {

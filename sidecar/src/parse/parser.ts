@@ -110,7 +110,7 @@ export class EntryParser {
       entry.io = {};
       for (const t of taken) entry.io[t.role] = t.redacted;
     }
-    this.correlator.apply(entry);
+    this.correlator.apply(entry, framed.reopened);
     if (taken && entry.executionId && this.io)
       for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
     if (!framed.reopened) this.count(entry);
