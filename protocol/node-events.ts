@@ -22,6 +22,20 @@ export const ENTRY_KINDS = [
 export const EntryKindSchema = v.picklist(ENTRY_KINDS);
 export type EntryKind = v.InferOutput<typeof EntryKindSchema>;
 
+/** The longest value of each text field: the sidecar cuts longer ones (and flags the entry `truncated`). */
+export const LIMITS = {
+  id: 200,
+  message: 70_000,
+  text: 300_000,
+  component: 200,
+  version: 60,
+  topic: 200,
+  executionId: 200,
+  taskId: 300,
+  path: 300,
+  subscriber: 80,
+} as const;
+
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const amount = v.pipe(v.number(), v.finite());
@@ -38,12 +52,12 @@ export const TaskKindSchema = v.picklist(['function', 'api']);
 export type TaskKind = v.InferOutput<typeof TaskKindSchema>;
 
 export const TaskInfoSchema = v.object({
-  taskId: v.optional(text(300)),
+  taskId: v.optional(text(LIMITS.taskId)),
   chainId: v.optional(text(40)),
   blockNumber: v.optional(count),
   kind: v.optional(TaskKindSchema),
   /** The task's content path (IPFS-style), from `Task <path> downloaded` or the transcript. */
-  path: v.optional(text(300)),
+  path: v.optional(text(LIMITS.path)),
 });
 export type TaskInfo = v.InferOutput<typeof TaskInfoSchema>;
 
@@ -95,7 +109,7 @@ export type Invoice = v.InferOutput<typeof InvoiceSchema>;
 export const SlotsSchema = v.object({
   active: v.optional(count),
   total: v.optional(count),
-  subscriber: v.optional(text(80)),
+  subscriber: v.optional(text(LIMITS.subscriber)),
 });
 export type Slots = v.InferOutput<typeof SlotsSchema>;
 
@@ -104,30 +118,30 @@ export type Outcome = v.InferOutput<typeof OutcomeSchema>;
 
 export const EntrySchema = v.object({
   /** The cursor: opaque, unique, stable when the same log is read again, ordered within one source. */
-  id: text(200),
+  id: text(LIMITS.id),
   /** UTC ISO-8601; the Docker timestamp when the source has one, else the runner's own. */
   ts: text(40),
   level: text(20),
   kind: EntryKindSchema,
   /** The first line of the entry, decorations removed. */
-  message: text(70_000),
+  message: text(LIMITS.message),
   /** Continuation lines (pretty-printed JSON, stack traces), joined with \n. */
-  text: v.optional(text(300_000)),
+  text: v.optional(text(LIMITS.text)),
   stream: v.picklist(['stdout', 'stderr']),
   /** The runner component (`worker-runner-node`, or another `@truebit/…` package). */
-  component: v.optional(text(200)),
+  component: v.optional(text(LIMITS.component)),
   /** The worker's own address from the component suffix: local only. */
   address: v.optional(text(42)),
   /** The version of the component that wrote the entry. */
-  version: v.optional(text(60)),
+  version: v.optional(text(LIMITS.version)),
   /** Set when the source cut a line or an entry at its size limit. */
   truncated: v.optional(v.literal(true)),
   /** The execution this entry belongs to, named by the line or attributed by correlation. */
-  executionId: v.optional(text(200)),
+  executionId: v.optional(text(LIMITS.executionId)),
   /** Set on the one entry that finishes its execution, so consumers never have to guess. */
   outcome: v.optional(OutcomeSchema),
   /** Topic of `Message received from <topic>` or `Message published to <topic>`. */
-  topic: v.optional(text(200)),
+  topic: v.optional(text(LIMITS.topic)),
   task: v.optional(TaskInfoSchema),
   metrics: v.optional(MetricsSchema),
   invoice: v.optional(InvoiceSchema),

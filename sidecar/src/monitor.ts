@@ -36,6 +36,7 @@ export class NodeMonitor {
   private slots: NodeSnapshot['slots'] = {};
   private tasks = { received: 0, completed: 0, failed: 0 };
   private since: string | undefined;
+  private lastId: string | undefined;
   private done: Promise<void> | undefined;
 
   constructor(
@@ -100,6 +101,9 @@ export class NodeMonitor {
   }
 
   private observe(entry: Entry): void {
+    // The same entry again with more lines (or the resume boundary): update, but count it once.
+    const again = entry.id === this.lastId;
+    this.lastId = entry.id;
     this.since ??= entry.ts;
     this.runner.lastEntryAt = entry.ts;
     if (entry.component === 'worker-runner-node') {
@@ -109,6 +113,7 @@ export class NodeMonitor {
     if (entry.slots?.active !== undefined) {
       this.slots = { active: entry.slots.active, total: entry.slots.total, at: entry.ts };
     }
+    if (again) return;
     if (entry.kind === 'task.received') this.tasks.received++;
     if (entry.outcome === 'completed') this.tasks.completed++;
     if (entry.outcome === 'failed') this.tasks.failed++;

@@ -46,10 +46,21 @@ describe('pipeline', () => {
     expect(entries.map((e) => e.id)).toEqual(['f.0001', 'f.0002']);
   });
 
-  it('drops entries up to the resume cursor', async () => {
+  it('drops entries before the resume cursor, and sends the one at it again', async () => {
     const lines = [1, 2, 3, 4, 5].map((n) => line(n));
-    const entries = await take(scripted([{ type: 'lines', lines, live: false }]), 2, 'f.0003');
-    expect(entries.map((e) => e.id)).toEqual(['f.0004', 'f.0005']);
+    const entries = await take(scripted([{ type: 'lines', lines, live: false }]), 3, 'f.0003');
+    expect(entries.map((e) => e.id)).toEqual(['f.0003', 'f.0004', 'f.0005']);
+  });
+
+  it('a client that resumes after an entry sent early gets it again, complete', async () => {
+    const head = line(1, `${H} Command execution stdout:`);
+    const rest = { ...line(2, '{"wasi":{"exitCode":0}}') };
+    const entries = await take(
+      scripted([{ type: 'lines', lines: [head, rest, line(3)], live: false }]),
+      2,
+      'f.0001',
+    );
+    expect(entries[0]).toMatchObject({ id: 'f.0001', kind: 'task.metrics', metrics: { exitCode: 0 } });
   });
 
   it('a source that reads over again delivers nothing twice and rebuilds correlation', async () => {

@@ -2,6 +2,7 @@
 // only while they may still get continuation lines, and never longer than the quiet time when following live.
 import type { Entry, Status } from '../../protocol/node-events.ts';
 import type { IoStore } from './parse/io-store.ts';
+import { fitStatus } from './parse/fit.ts';
 import { EntryParser } from './parse/parser.ts';
 import type { LogSource, SourceEvent } from './sources/source.ts';
 
@@ -31,13 +32,14 @@ function comparable(cursor: string, other: string): boolean {
 export async function* pipeline(options: PipelineOptions): AsyncGenerator<PipelineEvent> {
   const { source, signal, quietMs = QUIET_MS } = options;
   const parser = options.parser ?? new EntryParser(options.io);
-  // Entries at or before the resume cursor were delivered before; entries before the last one delivered were
-  // delivered by this pipeline (a source that reads over again after an error). The last one itself comes
-  // again only when it got more continuation lines.
+  // Entries before the resume cursor were delivered before. The entry at the cursor is delivered again: it may
+  // have been sent before its last continuation lines arrived (delivery is at-least-once; clients store by id).
+  // Entries before the last one this pipeline delivered were delivered already (a source that reads over
+  // again after an error); the last one itself comes again only when it got more continuation lines.
   const after = options.after;
   let last: Entry | undefined;
   const isNew = (e: Entry): boolean => {
-    if (after !== undefined && comparable(e.id, after) && e.id <= after) return false;
+    if (after !== undefined && comparable(e.id, after) && e.id < after) return false;
     if (last === undefined || !comparable(e.id, last.id) || e.id > last.id) return true;
     return e.id === last.id && (e.text?.length ?? 0) > (last.text?.length ?? 0);
   };
@@ -64,7 +66,7 @@ export async function* pipeline(options: PipelineOptions): AsyncGenerator<Pipeli
       if (result.done) break;
       const event = result.value;
       if (event.type === 'status') {
-        yield event;
+        yield { type: 'status', status: fitStatus(event.status) };
         continue;
       }
       // A source that went back (it reads over again after an error) re-reads history: the parser's state is

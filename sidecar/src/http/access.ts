@@ -48,21 +48,24 @@ export function bearerToken(c: Context): string | undefined {
   return m?.[1];
 }
 
-/** Requires `Authorization: Bearer <token>`; ten failures a minute from one address earn a 429. */
+/**
+ * Requires `Authorization: Bearer <token>`. A right token always passes. Wrong tokens count against the
+ * client's address: ten a minute earn a 429 (for wrong tokens, so a page that only sends requests without a
+ * token cannot lock the real client out).
+ */
 export function requireToken(token: string, limiter = new FailureLimiter()): MiddlewareHandler {
   return async (c, next) => {
+    const given = bearerToken(c);
+    if (given !== undefined && secretsEqual(given, token)) return next();
+    c.header('WWW-Authenticate', 'Bearer realm="truwatch"');
+    if (given === undefined) return c.json({ error: 'missing bearer token' }, 401);
     const client = clientAddress(c);
     const wait = limiter.blockedFor(client);
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
       return c.json({ error: 'too many failed attempts, try again later' }, 429);
     }
-    const given = bearerToken(c);
-    if (given === undefined || !secretsEqual(given, token)) {
-      limiter.fail(client);
-      c.header('WWW-Authenticate', 'Bearer realm="truwatch"');
-      return c.json({ error: given === undefined ? 'missing bearer token' : 'invalid token' }, 401);
-    }
-    await next();
+    limiter.fail(client);
+    return c.json({ error: 'invalid token' }, 401);
   };
 }

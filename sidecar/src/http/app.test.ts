@@ -123,16 +123,16 @@ describe('sidecar HTTP', () => {
     expect(live.kinds.filter((k) => k === 'entry')).toHaveLength(3);
     controller.abort();
 
-    // The client comes back with the last id it stored: exactly the entries after it.
+    // The client comes back with the last id it stored: that entry again (it may have grown), then the rest.
     const cursor = backfill.entries[999]!.id;
     const again = new AbortController();
     const resumed = await collect(
       await openEvents(sidecar.url, sidecar.apiKey, { after: cursor, signal: again.signal }),
-      203,
+      204,
     );
     again.abort();
     expect(resumed.entries.map((e) => e.id)).toEqual(
-      [...backfill.entries.slice(1000), ...live.entries].map((e) => e.id),
+      [...backfill.entries.slice(999), ...live.entries].map((e) => e.id),
     );
   });
 
@@ -179,10 +179,14 @@ describe('sidecar HTTP', () => {
     expect(await res.text()).toContain('npm run build');
   });
 
-  it('rate-limits failed token attempts', async () => {
+  it('rate-limits wrong tokens, never the right one, and requests without a token do not count', async () => {
+    const status = async (headers: Record<string, string>) =>
+      (await fetch(`${sidecar.url}/api/status`, { headers })).status;
+    for (let i = 0; i < 20; i++) expect(await status({})).toBe(401);
+    expect(await status(auth())).toBe(200);
     let last = 0;
-    for (let i = 0; i < 12; i++)
-      last = (await fetch(`${sidecar.url}/api/status`, { headers: { authorization: 'Bearer x' } })).status;
+    for (let i = 0; i < 12; i++) last = await status({ authorization: 'Bearer x' });
     expect(last).toBe(429);
+    expect(await status(auth())).toBe(200);
   });
 });

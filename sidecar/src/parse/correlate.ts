@@ -26,6 +26,9 @@ interface Execution {
   activitySeq: number;
   hasMetrics: boolean;
   finished: boolean;
+  /** The outcome and the id of the entry that decided it (that entry may be sent again, longer). */
+  outcome?: Outcome;
+  finishedBy?: string;
 }
 
 export class Correlator {
@@ -118,7 +121,10 @@ export class Correlator {
   }
 
   private finish(entry: Entry, execution: Execution): void {
-    if (execution.finished) return;
+    if (execution.finished) {
+      if (execution.finishedBy === entry.id) entry.outcome = execution.outcome;
+      return;
+    }
     let outcome: Outcome | undefined;
     if (entry.kind === 'task.metrics') {
       execution.hasMetrics = true;
@@ -129,6 +135,8 @@ export class Correlator {
     else if (entry.kind === 'task.failed') outcome = 'failed';
     if (outcome) {
       execution.finished = true;
+      execution.outcome = outcome;
+      execution.finishedBy = entry.id;
       entry.outcome = outcome;
       remove(this.active, execution);
     }

@@ -37,7 +37,7 @@ export class Framer {
       if (this.open) out.push(this.open);
       this.flushed = undefined;
       const header = parseHeader(text);
-      const ts = line.ts ?? dockerTs ?? leadingTimestamp(text);
+      const ts = line.ts ?? dockerTs ?? leadingTimestamp(text) ?? this.lastTs;
       this.lastTs = ts;
       this.open = {
         id: line.cursor,

@@ -42,13 +42,18 @@ function isWordChar(c: number): boolean {
 }
 
 let lastStamp = '';
-let lastIso = '';
-/** The ISO-8601 UTC time of a line that starts with a timestamp, memoised for runs of equal stamps. */
-export function leadingTimestamp(line: string): string {
+let lastIso: string | undefined;
+/**
+ * The ISO-8601 UTC time of a line that starts with a timestamp, or undefined when it is not a real time
+ * (`2025-99-99 99:99:99`); memoised for runs of equal stamps.
+ */
+export function leadingTimestamp(line: string): string | undefined {
   const stamp = line.slice(0, 19);
   if (stamp !== lastStamp) {
     lastStamp = stamp;
-    lastIso = `${stamp.slice(0, 10)}T${stamp.slice(11)}.000Z`;
+    const iso = `${stamp.slice(0, 10)}T${stamp.slice(11)}.000Z`;
+    const ms = Date.parse(iso);
+    lastIso = Number.isNaN(ms) || new Date(ms).toISOString() !== iso ? undefined : iso;
   }
   return lastIso;
 }

@@ -302,4 +302,26 @@ describe('framing live', () => {
     });
     expect(parser.counters.entries).toBe(2);
   });
+
+  it('an entry that finished its execution keeps its outcome when it comes again with more lines', () => {
+    const parser = new EntryParser();
+    const head = '2025-11-24 10:00:00 debug: @truebit/worker-runner-node:2.0.0';
+    parser.push(
+      linesOf(
+        `${head} Starting task execution {"executionId":"A"}\n${head} Command execution stdout: {"wasi":{"exitCode":2}}`,
+      ),
+    );
+    const first = parser.flush();
+    expect(first[0]).toMatchObject({ executionId: 'A', outcome: 'failed' });
+    const again = [
+      ...parser.push([{ cursor: 't.9', stream: 'stdout', text: '  (late line)' }]),
+      ...parser.flush(),
+    ];
+    expect(again[0]).toMatchObject({
+      id: first[0]!.id,
+      executionId: 'A',
+      outcome: 'failed',
+      text: '  (late line)',
+    });
+  });
 });

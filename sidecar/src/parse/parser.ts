@@ -5,6 +5,7 @@ import { Correlator } from './correlate.ts';
 import { Framer, type FramedEntry } from './framer.ts';
 import type { IoStore } from './io-store.ts';
 import { mayNeedRedaction, redactText, type RedactedValue } from './redact.ts';
+import { fitContract } from './fit.ts';
 import { classify, RUNNER_COMPONENT } from './rules.ts';
 
 export interface ParserCounters {
@@ -110,6 +111,7 @@ export class EntryParser {
       entry.io = {};
       for (const t of taken) entry.io[t.role] = t.redacted;
     }
+    fitContract(entry);
     this.correlator.apply(entry, framed.reopened);
     if (taken && entry.executionId && this.io)
       for (const t of taken) this.io.put(entry.executionId, t.role, t.value);

@@ -27,13 +27,17 @@ describe('redactText', () => {
     expect(values[0]!.value).toBe('ends with a backslash \\');
   });
 
-  it('leaves an unterminated value alone and null untouched', () => {
-    expect(redactText('{"input":"never ends').values).toEqual([]);
+  it('redacts a value cut off by the end of the text, and leaves null alone', () => {
+    const cut = redactText('{"executionId":"e2","input":{"password":"hunter2",');
+    expect(cut.text).not.toContain('hunter2');
+    expect(cut.values[0]!.value).toBe('{"password":"hunter2",');
+    const string = redactText('{"input":"never ends');
+    expect(string.text).toBe(`{"input":${JSON.stringify(describeValue('never ends'))}`);
     expect(redactText('{"input":null}').text).toBe('{"input":null}');
   });
 
-  it('is idempotent: an already redacted value stays as it is', () => {
-    const once = redactText('{"input":"secret"}').text;
-    expect(redactText(once)).toEqual({ text: once, values: [] });
+  it('redacts a value that dresses up as a redaction descriptor', () => {
+    const text = '{"input":{"redacted":true,"secret":"hunter2"}}';
+    expect(redactText(text).text).not.toContain('hunter2');
   });
 });

@@ -31,11 +31,14 @@ export function redactText(text: string): { text: string; values: RedactedValue[
   KEY.lastIndex = 0;
   for (let m = KEY.exec(text); m; m = KEY.exec(text)) {
     const valueStart = m.index + m[0].length;
-    const end = jsonValueEnd(text, valueStart);
-    if (end === undefined) continue;
+    // A value that does not end within the text (a cut line, a capped entry, an entry sent before its last
+    // lines arrived) runs to the end of the text: redacted all the same.
+    const complete = jsonValueEnd(text, valueStart);
+    const end = complete ?? text.length;
+    if (end === valueStart) continue;
     const raw = text.slice(valueStart, end);
-    if (raw === 'null' || raw.startsWith('{"redacted":true')) continue;
-    const value = raw.startsWith('"') ? decodeString(raw) : raw;
+    if (raw === 'null') continue;
+    const value = !raw.startsWith('"') ? raw : complete !== undefined ? decodeString(raw) : raw.slice(1);
     const redacted = describe(value);
     values.push({ role: KEYS[m[1]!]!, value, redacted });
     result += text.slice(from, valueStart) + JSON.stringify(redacted);

@@ -83,6 +83,35 @@ describe('hostile input', () => {
     expectValid(entries);
   });
 
+  it('task input in a line cut at the limit never reaches the entry', async () => {
+    const head =
+      '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 Message received from task_created: {"executionId":"A","input":"';
+    const { entries } = await parseChunks([Buffer.from(head + 'secret '.repeat(20_000) + '"}\n')]);
+    expect(entries[0]).toMatchObject({
+      kind: 'task.received',
+      truncated: true,
+      io: { input: { redacted: true } },
+    });
+    expect(JSON.stringify(entries)).not.toContain('secret');
+  });
+
+  it('fields longer than the contract allows are cut, so every entry stays valid', async () => {
+    const long = (n: number) => 'x'.repeat(n);
+    const text = [
+      `2025-11-24 10:00:00 info: @truebit/${long(250)}:${long(80)} Message received from ${long(300)}: {}`,
+      `2025-11-24 10:00:01 info: @truebit/worker-runner-node:2.0.0 Task ${long(400)} downloaded successfully`,
+      `2025-11-24 10:00:02 info: @truebit/worker-runner-node:2.0.0 Semaphore ${long(100)} message received`,
+      `2025-11-24 10:00:03 info: @truebit/worker-runner-node:2.0.0 Message received from ${long(300)}: {}`,
+      `2025-11-24 10:00:04 debug: @truebit/worker-runner-node:2.0.0 Command execution stderr: ${'"input":1,'.repeat(6000)}`,
+      `2025-99-99 99:99:99 info: @truebit/worker-runner-node:2.0.0 a line with an impossible time`,
+    ].join('\n');
+    const { entries } = await parseChunks([Buffer.from(text)]);
+    expect(entries).toHaveLength(6);
+    expectValid(entries);
+    expect(entries[4]!.truncated).toBe(true);
+    expect(entries[5]!.ts).toBe(entries[4]!.ts);
+  });
+
   it('an endless stack trace is bounded', async () => {
     const text =
       '2025-11-24 10:00:00 error: @truebit/worker-runner-node:2.0.0 Boom\n' +
@@ -118,5 +147,19 @@ describe('hostile input', () => {
     const { entries } = await parseChunks([Buffer.from(text)]);
     expect(entries[0]!.metrics).toBeUndefined();
     expectValid(entries);
+  });
+});
+
+describe('statuses', () => {
+  it('a long container name or detail is cut to the contract', async () => {
+    const { fitStatus } = await import('./fit.ts');
+    const { StatusSchema } = await import('../../../protocol/node-events.ts');
+    const status = fitStatus({
+      source: 'docker',
+      state: 'waiting',
+      detail: 'd'.repeat(5000),
+      container: { name: 'n'.repeat(500), state: 'missing' },
+    });
+    expect(v.safeParse(StatusSchema, status).issues).toBeUndefined();
   });
 });

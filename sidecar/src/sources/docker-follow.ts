@@ -5,7 +5,7 @@ import { CursorCounter, cursorSeconds, nsToIso, nsToMs } from './docker-cursor.t
 import { DockerLogDemuxer, type DockerLine } from './docker-frames.ts';
 import { StreamPuller } from './docker-wait.ts';
 import type { DockerReader } from './docker.ts';
-import { MAX_BATCH_LINES, type SourceEvent, type SourceLine } from './source.ts';
+import { batchFull, batchSize, type SourceEvent, type SourceLine } from './source.ts';
 
 /** How a followed stream ended: read to the end of a stopped run, or to be attached again (at once). */
 export type FollowEnd = 'exhausted' | 'again';
@@ -123,16 +123,16 @@ export class LogFollower {
   /** Yields what is pending: full batches only, or everything (`all`), backfill first, then live. */
   private *drain(all: boolean): Generator<SourceEvent> {
     // Once live lines came, the history before them goes out at once, before they do.
-    while (this.backfill.length >= MAX_BATCH_LINES || ((all || this.live) && this.backfill.length > 0)) {
-      yield this.deliver(this.backfill.splice(0, MAX_BATCH_LINES), false);
+    while (batchFull(this.backfill) || ((all || this.live) && this.backfill.length > 0)) {
+      yield this.deliver(this.backfill.splice(0, batchSize(this.backfill)), false);
     }
     if (this.live && !this.toldLive) {
       this.toldLive = true;
       const detail = `Following the log of container "${this.reader.config.containerName}" live`;
       yield this.reader.status('live', detail, { backfill: { entries: this.entries, done: true } });
     }
-    while (this.fresh.length >= MAX_BATCH_LINES || (all && this.fresh.length > 0)) {
-      yield this.deliver(this.fresh.splice(0, MAX_BATCH_LINES), true);
+    while (batchFull(this.fresh) || (all && this.fresh.length > 0)) {
+      yield this.deliver(this.fresh.splice(0, batchSize(this.fresh)), true);
     }
   }
 

@@ -169,8 +169,9 @@ describe('DockerLogDemuxer (TTY, raw stream)', () => {
   const RAW = Buffer.from(
     [
       `${NS1} hello\r\n`,
-      `${NS1} ${'x'.repeat(3000)}`,
+      `${NS1} ${'x'.repeat(8192)}`,
       `${NS2} ${'y'.repeat(100)}\r\n`,
+      `${NS2} Task deadline 2025-11-25T00:00:00Z set\r\n`,
       `${NS2} {"timestamp":"2025-11-24T13:55:35.120Z","a":1}\r\n`,
       `${NS2} an older stamp ${NS1} stays in the text\r\n`,
       `${NS3} bye\r\n`,
@@ -180,7 +181,9 @@ describe('DockerLogDemuxer (TTY, raw stream)', () => {
   it('strips prefixes, joins pieces, ends lines at CRLF, however the stream is cut', () => {
     const expected = [
       'hello',
-      `${'x'.repeat(3000)}${'y'.repeat(100)}`,
+      `${'x'.repeat(8192)}${'y'.repeat(100)}`,
+      // A time inside a line that is not close after the line's own is text, not the start of a piece.
+      `Task deadline 2025-11-25T00:00:00Z set`,
       '{"timestamp":"2025-11-24T13:55:35.120Z","a":1}',
       `an older stamp ${NS1} stays in the text`,
       'bye',

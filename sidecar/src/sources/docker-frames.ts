@@ -27,6 +27,12 @@ const LF = 0x0a;
 /** Bytes a timestamp prefix is made of, before its space. */
 const PREFIX_BYTE = /^[0-9TZ:.+-]*$/;
 /** A timestamp prefix inside a raw (TTY) line, as latin1 text. */
+/**
+ * Engines cut long lines into pieces, each with its own timestamp (podman's pieces in a TTY's raw stream
+ * are of any size, down to one byte). A timestamp inside a line starts a new piece only when it is at most
+ * this much later than the line's own: a line that mentions another time keeps it as text.
+ */
+const MAX_PIECE_GAP_NS = 5_000_000_000n;
 const RAW_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d) /g;
 /** The tail of a raw chunk that may be the start of a prefix cut by the transport. */
 const RAW_PREFIX_START = /\d[0-9TZ:.+-]*$/;
@@ -144,7 +150,7 @@ class StreamLines {
     RAW_PREFIX.lastIndex = 0;
     for (let m = RAW_PREFIX.exec(text); m; m = RAW_PREFIX.exec(text)) {
       const ns = parseTimestamp(m[0].slice(0, -1));
-      if (ns !== undefined && (this.lastNs === undefined || ns >= this.lastNs)) {
+      if (ns !== undefined && (this.lastNs === undefined || withinPieceGap(this.lastNs, ns))) {
         return { at: from + m.index, next: from + m.index + m[0].length, ns };
       }
     }
@@ -226,4 +232,10 @@ export class DockerLogDemuxer {
     this.remaining = 0;
     return out;
   }
+}
+
+/** True when `next` (ns, as a decimal string) is not before `last` and at most MAX_PIECE_GAP_NS after it. */
+function withinPieceGap(last: string, next: string): boolean {
+  const gap = BigInt(next) - BigInt(last);
+  return gap >= 0n && gap <= MAX_PIECE_GAP_NS;
 }

@@ -1,7 +1,7 @@
-// What the file source hands out: lines gathered into batches of at most MAX_BATCH_LINES, backfill progress at
+// What the file source hands out: lines gathered into batches (batchSize in source.ts), backfill progress at
 // most every 250 ms (a few events per second however fast the lines go), and status events.
 import type { SourceState, Status } from '../../../protocol/node-events.ts';
-import { MAX_BATCH_LINES, type SourceEvent, type SourceLine } from './source.ts';
+import { batchFull, batchSize, type SourceEvent, type SourceLine } from './source.ts';
 
 const PROGRESS_MS = 250;
 
@@ -26,9 +26,10 @@ export class FileOutput {
 
   /** Hands out full batches, and with `all` the rest too. */
   async *flush(all: boolean): Events {
-    while (this.batch.length >= MAX_BATCH_LINES || (all && this.batch.length > 0)) {
+    while (batchFull(this.batch) || (all && this.batch.length > 0)) {
+      const size = batchSize(this.batch);
       let lines = this.batch;
-      if (lines.length > MAX_BATCH_LINES) lines = this.batch.splice(0, MAX_BATCH_LINES);
+      if (lines.length > size) lines = this.batch.splice(0, size);
       else this.batch = [];
       this.lastCursor = lines[lines.length - 1]!.cursor;
       yield { type: 'lines', lines, live: this.live };

@@ -46,3 +46,30 @@ export const CORRELATION_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Lines per `lines` event at most: bounds what a source holds and what one SSE batch carries. */
 export const MAX_BATCH_LINES = 500;
+
+/** Characters of text per `lines` event at most (lines can be 64 KiB long: 500 of them would be 32 MB). */
+export const MAX_BATCH_CHARS = 512 * 1024;
+
+/** How many lines from the front of `lines` make one batch: within both limits, and at least one. */
+export function batchSize(lines: readonly SourceLine[]): number {
+  const n = Math.min(lines.length, MAX_BATCH_LINES);
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    chars += lines[i]!.text.length;
+    if (chars >= MAX_BATCH_CHARS) return i + 1;
+  }
+  return n;
+}
+
+/** True when `lines` hold a full batch or more. */
+export function batchFull(lines: readonly SourceLine[]): boolean {
+  return (
+    lines.length >= MAX_BATCH_LINES || batchSize(lines) < lines.length || charsOf(lines) >= MAX_BATCH_CHARS
+  );
+}
+
+function charsOf(lines: readonly SourceLine[]): number {
+  let chars = 0;
+  for (const line of lines) chars += line.text.length;
+  return chars;
+}
