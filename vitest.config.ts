@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['protocol/**/*.test.ts', 'sidecar/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'protocol/**/*.test.ts',
+      'sidecar/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'web/src/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Integration tests start real servers (podman's Docker API, the sidecar): keep them apart.

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every test and check, and prints the one summary line CI reads: "N passed, N failed".
+// Runs every test and check (unit and integration tests with vitest, end-to-end tests with Playwright), and
+// prints the one summary line CI reads: "N passed, N failed".
 // The static checks (types, lint, format) count as one test each. vitest's own summary is not a format CI
 // recognises, so its counts come from its JSON report. Arguments go to vitest, and then only vitest runs.
 import { spawnSync } from 'node:child_process';
@@ -9,12 +10,13 @@ import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'truwatch-test-'));
 const report = join(dir, 'vitest.json');
+const e2eReport = join(dir, 'playwright.json');
 const args = process.argv.slice(2);
 const bin = (name) => join('node_modules', '.bin', name);
 const checks = args.length
   ? []
   : [
-      ['types (tsc)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+      ['types (svelte-check, tsc)', 'npm', ['run', '-s', 'check']],
       ['lint (eslint)', bin('eslint'), ['.']],
       ['format (prettier)', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
     ];
@@ -46,9 +48,9 @@ for (const [name, command, commandArgs] of checks) {
 }
 try {
   const result = JSON.parse(readFileSync(report, 'utf8'));
-  passed = result.numPassedTests;
-  failed = result.numFailedTests;
-  skipped = result.numPendingTests + result.numTodoTests;
+  passed += result.numPassedTests;
+  failed += result.numFailedTests;
+  skipped += result.numPendingTests + result.numTodoTests;
   // A file that failed to load has no tests in the counts: count it as a failure.
   for (const file of result.testResults)
     if (file.status === 'failed' && file.assertionResults.length === 0) failed++;
@@ -56,7 +58,30 @@ try {
   console.error(`test: no vitest report (${error.message})`);
   failed++;
 }
+// The end-to-end tests (Playwright, Debian's Chromium), unless only some unit tests were asked for.
+let e2eStatus = 0;
+if (!args.length) {
+  const e2e = spawnSync(
+    process.execPath,
+    ['node_modules/@playwright/test/cli.js', 'test', '--reporter=list,json'],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport },
+    },
+  );
+  e2eStatus = e2e.status ?? 1;
+  try {
+    const stats = JSON.parse(readFileSync(e2eReport, 'utf8')).stats;
+    passed += stats.expected + stats.flaky;
+    failed += stats.unexpected;
+    skipped += stats.skipped;
+    if (stats.expected + stats.unexpected + stats.flaky === 0) failed++;
+  } catch (error) {
+    console.error(`test: no playwright report (${error.message})`);
+    failed++;
+  }
+}
 rmSync(dir, { recursive: true, force: true });
 
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 || passed === 0 || run.status !== 0 ? 1 : 0);
+process.exit(failed > 0 || passed === 0 || run.status !== 0 || e2eStatus !== 0 ? 1 : 0);

@@ -1,0 +1,100 @@
+/// <reference lib="dom" />
+// Helpers for the end-to-end tests: a generated runner log in a log directory, the real sidecar on it, and
+// what the browser stored in IndexedDB.
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { writeGeneratedLog, type GeneratedTruth } from '../scripts/generate-log.ts';
+import { startSidecarProcess, type SidecarProcess } from '../scripts/sidecar-process.ts';
+import { generatedLog } from '../sidecar/src/demo/log-text.ts';
+
+export interface LogDir {
+  dir: string;
+  logs: string;
+  file: string;
+  truth: GeneratedTruth;
+  /** Appends more generated tasks (with later times) to the log; resolves with their truth. */
+  append(tasks: number, seed: number): { executions: number; invoices: number };
+  cleanup(): void;
+}
+
+/** A runner log directory with `tasks` generated tasks, the last of them a few minutes ago. */
+export async function logDir(tasks: number): Promise<LogDir> {
+  const dir = mkdtempSync(join(tmpdir(), 'truwatch-e2e-'));
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const day = new Date().toISOString().slice(0, 10);
+  const file = join(logs, `${day}.log`);
+  // 8 tasks per 4-minute block: start early enough that the log ends about now (but today, UTC).
+  const spanMs = Math.ceil(tasks / 8) * 240_000;
+  const startMs = Math.max(Date.parse(`${day}T00:00:00Z`), Date.now() - spanMs - 60_000);
+  const truth = await writeGeneratedLog(file, { tasks, startMs, seed: 11 });
+  return {
+    dir,
+    logs,
+    file,
+    truth,
+    append(more, seed) {
+      let executions = 0;
+      let invoices = 0;
+      for (const chunk of generatedLog({ tasks: more, seed, startMs: Date.now() - 240_000 })) {
+        appendFileSync(file, chunk.text);
+        executions += chunk.truth.executions.length;
+        invoices += chunk.truth.invoices.length;
+      }
+      return { executions, invoices };
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function startFileSidecar(log: LogDir, port = '0'): Promise<SidecarProcess> {
+  return startSidecarProcess({
+    SOURCE: `file:${log.logs}`,
+    DATA_DIR: join(log.dir, 'data'),
+    PORT: port,
+    STATIC_DIR: new URL('../build', import.meta.url).pathname,
+  });
+}
+
+export interface StoredCounts {
+  entries: number;
+  tasks: number;
+  invoices: number;
+  completed: number;
+  failed: number;
+}
+
+/** Counts what the page's origin stored in IndexedDB (read with the plain IndexedDB API). */
+export function storedCounts(page: Page): Promise<StoredCounts> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('truwatch');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const read = <T>(store: string, all: boolean) =>
+      new Promise<T>((resolve) => {
+        if (!db.objectStoreNames.contains(store)) return resolve((all ? [] : 0) as T);
+        const s = db.transaction(store).objectStore(store);
+        const request = all ? s.getAll() : s.count();
+        request.onsuccess = () => resolve(request.result as T);
+      });
+    const tasks = await read<{ status: string }[]>('tasks', true);
+    const counts = {
+      entries: await read<number>('entries', false),
+      tasks: tasks.length,
+      invoices: await read<number>('invoices', false),
+      completed: tasks.filter((t) => t.status === 'completed').length,
+      failed: tasks.filter((t) => t.status === 'failed').length,
+    };
+    db.close();
+    return counts;
+  });
+}
+
+/** Waits until the connection badge says `state`. */
+export async function waitForState(page: Page, state: string, timeout = 60_000): Promise<void> {
+  await page.locator(`[data-state="${state}"]`).waitFor({ timeout });
+}

@@ -1,0 +1,123 @@
+/// <reference lib="dom" />
+// The operator's monitor end to end: the real sidecar on a runner log directory, the built PWA in Chromium.
+import { expect, test } from '@playwright/test';
+import { parseFile } from '../sidecar/src/parse/read-log.ts';
+import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
+
+async function entriesIn(file: string): Promise<number> {
+  let n = 0;
+  await parseFile(file, (entries) => (n += entries.length));
+  return n;
+}
+
+test.describe('the monitor', () => {
+  let log: LogDir;
+  test.afterEach(() => log?.cleanup());
+
+  test('pairs from the link, backfills the log, then shows live entries, and renders every page', async ({
+    page,
+  }) => {
+    log = await logDir(160);
+    const sidecar = await startFileSidecar(log);
+    try {
+      await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+      await expect(page).toHaveURL(`${sidecar.url}/`); // the token left the address bar
+      await waitForState(page, 'live');
+      const expected = await entriesIn(log.file);
+      await expect
+        .poll(() => storedCounts(page))
+        .toMatchObject({
+          entries: expected,
+          tasks: log.truth.executions.length,
+          invoices: log.truth.invoices.length,
+          completed: log.truth.executions.filter((e) => e.outcome === 'completed').length,
+          failed: log.truth.executions.filter((e) => e.outcome === 'failed').length,
+        });
+      await page.screenshot({ path: test.info().outputPath('dashboard.png'), fullPage: true });
+
+      // Live: the runner writes more; the new tasks show up.
+      const more = log.append(8, 99);
+      await expect
+        .poll(async () => (await storedCounts(page)).tasks)
+        .toBe(log.truth.executions.length + more.executions);
+
+      await page.getByRole('link', { name: 'Tasks', exact: true }).click();
+      await expect(page.getByTestId('task-count')).toHaveText(
+        `${(log.truth.executions.length + more.executions).toLocaleString('en-US')} tasks`,
+      );
+      await page.screenshot({ path: test.info().outputPath('tasks.png') });
+      await page.locator('a.mono').first().click();
+      await expect(page.getByRole('heading', { name: 'Metrics' })).toBeVisible();
+      await page.screenshot({ path: test.info().outputPath('task.png'), fullPage: true });
+      for (const name of ['Invoices', 'Logs', 'Settings']) {
+        await page.getByRole('link', { name, exact: true }).click();
+        await expect(page).toHaveTitle(`${name} · truwatch`);
+        await page.screenshot({ path: test.info().outputPath(`${name.toLowerCase()}.png`) });
+      }
+    } finally {
+      await sidecar.stop();
+    }
+  });
+
+  test('a sidecar killed in the middle of a backfill and started again: nothing missing, nothing twice', async ({
+    page,
+  }) => {
+    log = await logDir(2400);
+    let sidecar = await startFileSidecar(log);
+    const port = new URL(sidecar.url).port;
+    await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+    await expect
+      .poll(async () => (await storedCounts(page)).entries, { timeout: 30_000 })
+      .toBeGreaterThan(2000);
+    await sidecar.stop('SIGKILL');
+    await waitForState(page, 'unreachable');
+    const during = await storedCounts(page);
+    sidecar = await startFileSidecar(log, port);
+    try {
+      await waitForState(page, 'live', 90_000);
+      const expected = await entriesIn(log.file);
+      await expect
+        .poll(() => storedCounts(page))
+        .toMatchObject({
+          entries: expected,
+          tasks: log.truth.executions.length,
+          invoices: log.truth.invoices.length,
+        });
+      expect(during.entries).toBeLessThan(expected);
+    } finally {
+      await sidecar.stop();
+    }
+  });
+
+  test('works offline from what it stored, and one tab of two ingests', async ({ page, context }) => {
+    log = await logDir(40);
+    const sidecar = await startFileSidecar(log);
+    try {
+      await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+      await waitForState(page, 'live');
+      const stored = await storedCounts(page);
+      expect(stored.tasks).toBe(log.truth.executions.length);
+
+      const second = await context.newPage();
+      await second.goto(`${sidecar.url}/tasks`);
+      await expect(second.getByTestId('task-count')).toHaveText(`${stored.tasks} tasks`);
+      const held = await second.evaluate(async () =>
+        (await navigator.locks.query()).held?.map((l) => l.name),
+      );
+      expect(held?.filter((name) => name === 'truwatch-ingest')).toHaveLength(1);
+      await second.close();
+
+      // The service worker serves the app shell; the data comes from IndexedDB.
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await sidecar.stop();
+      await context.setOffline(true);
+      await page.goto(`${sidecar.url}/tasks`);
+      await expect(page.getByTestId('task-count')).toHaveText(`${stored.tasks} tasks`);
+      await context.setOffline(false);
+    } finally {
+      await sidecar.stop();
+    }
+  });
+});

@@ -1,0 +1,214 @@
+// The write side: a batch of entries and everything derived from it (tasks, invoices, node, the stream cursor)
+// in one Dexie transaction, so the store never holds entries without their consequences or the reverse.
+import type { Entry, Status } from '../../../../protocol/node-events.ts';
+import {
+  invoiceRecord,
+  isTaskEntry,
+  mergeInvoices,
+  mergeNodes,
+  mergeTasks,
+  nodeFact,
+  sameData,
+  taskFact,
+} from './derive.ts';
+import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
+
+export const CURSOR_KEY = 'cursor';
+export const NODE_KEY = 'node';
+
+export interface ApplyResult {
+  /** Entries stored: new ones, and re-sent ones that replaced a stored version with less text. */
+  entries: number;
+  /** Entries already stored as they are (a replay), or re-sent with less text than the stored version. */
+  unchanged: number;
+  /** Entries skipped because their `ts` is not a time. */
+  invalid: number;
+  /** Task and invoice records written (created or changed). */
+  tasks: number;
+  invoices: number;
+}
+
+const textLength = (e: Entry): number => e.text?.length ?? 0;
+
+/**
+ * Stores a batch of entries (already validated against the protocol) with what follows from them, and the
+ * stream cursor when given. Idempotent and order-tolerant: any order and any repetition of the same entries
+ * gives the same records. An entry re-sent under the same id with at least as much `text` replaces the stored
+ * one, and the executions it touches are derived again from their stored entries.
+ */
+export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: string): Promise<ApplyResult> {
+  const batch = new Map<string, StoredEntry>();
+  let invalid = 0;
+  for (const e of entries) {
+    const tsMs = Date.parse(e.ts);
+    if (!Number.isFinite(tsMs)) {
+      invalid++;
+      continue;
+    }
+    const prev = batch.get(e.id);
+    if (!prev || textLength(e) >= textLength(prev)) batch.set(e.id, { ...e, tsMs });
+  }
+  const incoming = [...batch.values()];
+  return db.transaction('rw', [db.entries, db.tasks, db.invoices, db.node, db.meta], async () => {
+    const stored = await storedVersions(db, incoming);
+    const written: StoredEntry[] = [];
+    const replaced: StoredEntry[] = [];
+    incoming.forEach((e, i) => {
+      const old = stored[i];
+      if (!old) written.push(e);
+      else if (textLength(e) >= textLength(old) && !sameData(old, e)) {
+        written.push(e);
+        replaced.push(old);
+      }
+    });
+    const result: ApplyResult = {
+      entries: written.length,
+      unchanged: incoming.length - written.length,
+      invalid,
+      tasks: 0,
+      invoices: 0,
+    };
+    if (written.length) {
+      await db.entries.bulkPut(written);
+      const invoices = await applyInvoices(db, written, replaced);
+      result.invoices = invoices.written;
+      result.tasks = await applyTasks(db, written, replaced, invoices.byExecution);
+      await applyNode(db, written);
+    }
+    if (cursor !== undefined) await db.meta.put({ key: CURSOR_KEY, value: cursor });
+    return result;
+  });
+}
+
+/**
+ * The stored versions of the batch's entries. Cursors of one source are ordered, so one key-range probe
+ * (keys only) usually shows that none is stored yet; values are read only for ids that are.
+ */
+async function storedVersions(db: TruwatchDb, batch: StoredEntry[]): Promise<(StoredEntry | undefined)[]> {
+  if (!batch.length) return [];
+  const ids = batch.map((e) => e.id);
+  let lo = ids[0]!;
+  let hi = lo;
+  for (const id of ids) {
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
+  }
+  const probeLimit = 2 * ids.length + 100;
+  const present = await db.entries.where('id').between(lo, hi, true, true).limit(probeLimit).primaryKeys();
+  if (present.length >= probeLimit) return db.entries.bulkGet(ids);
+  const wanted = new Set(ids);
+  const hits = present.filter((id) => wanted.has(id));
+  if (!hits.length) return ids.map(() => undefined);
+  const found = new Map((await db.entries.bulkGet(hits)).flatMap((e) => (e ? [[e.id, e] as const] : [])));
+  return ids.map((id) => found.get(id));
+}
+
+/** Upserts the batch's invoices; drops the record a replaced entry made under a key it no longer has. */
+async function applyInvoices(
+  db: TruwatchDb,
+  written: StoredEntry[],
+  replaced: StoredEntry[],
+): Promise<{ written: number; byExecution: Map<string, string> }> {
+  const fresh = new Map<string, InvoiceRecord>();
+  for (const e of written) {
+    const rec = invoiceRecord(e);
+    if (!rec) continue;
+    const prev = fresh.get(rec.key);
+    fresh.set(rec.key, prev ? mergeInvoices(prev, rec) : rec);
+  }
+  const stale = replaced
+    .map(invoiceRecord)
+    .filter((r): r is InvoiceRecord => r !== undefined && !fresh.has(r.key));
+  const keys = [...fresh.keys()];
+  const existing = await db.invoices.bulkGet([...keys, ...stale.map((r) => r.key)]);
+  const puts: InvoiceRecord[] = [];
+  const byExecution = new Map<string, string>();
+  keys.forEach((key, i) => {
+    const cur = existing[i];
+    const next = cur ? mergeInvoices(cur, fresh.get(key)!) : fresh.get(key)!;
+    if (!cur || !sameData(cur, next)) puts.push(next);
+    const id = next.executionId;
+    if (id && (byExecution.get(id) ?? '') < key) byExecution.set(id, key);
+  });
+  const deletes = stale.filter((r, i) => existing[keys.length + i]?.entryId === r.entryId).map((r) => r.key);
+  if (puts.length) await db.invoices.bulkPut(puts);
+  if (deletes.length) await db.invoices.bulkDelete(deletes);
+  return { written: puts.length + deletes.length, byExecution };
+}
+
+/**
+ * Folds the batch's task entries into the stored task records. Executions touched by a replaced entry are
+ * derived again from all their stored entries; a record is only created by a task entry, never by an invoice.
+ */
+async function applyTasks(
+  db: TruwatchDb,
+  written: StoredEntry[],
+  replaced: StoredEntry[],
+  invoiceByExecution: Map<string, string>,
+): Promise<number> {
+  const replacedIds = new Set(replaced.map((e) => e.id));
+  const rederive = new Set<string>();
+  for (const e of [...replaced, ...written.filter((w) => replacedIds.has(w.id))])
+    if (e.executionId) rederive.add(e.executionId);
+
+  const facts = new Map<string, TaskRecord>();
+  const fold = (e: StoredEntry) => {
+    if (!isTaskEntry(e)) return;
+    const fact = taskFact(e);
+    const prev = facts.get(e.executionId);
+    facts.set(e.executionId, prev ? mergeTasks(prev, fact) : fact);
+  };
+  for (const e of written) if (!e.executionId || !rederive.has(e.executionId)) fold(e);
+  if (rederive.size) {
+    const all = await Promise.all(
+      [...rederive].map((id) => db.entries.where('executionId').equals(id).toArray()),
+    );
+    all.flat().forEach(fold);
+  }
+
+  const ids = [...new Set([...facts.keys(), ...invoiceByExecution.keys()])];
+  const existing = await db.tasks.bulkGet(ids);
+  const next = new Map<string, TaskRecord>();
+  const created: string[] = [];
+  ids.forEach((id, i) => {
+    const cur = rederive.has(id) ? undefined : existing[i];
+    const fact = facts.get(id);
+    let rec = cur && fact ? mergeTasks(cur, fact) : (cur ?? fact);
+    if (!rec) return;
+    const invoiceId = invoiceByExecution.get(id);
+    if (invoiceId) rec = mergeTasks(rec, { ...rec, invoiceId });
+    if (!cur) created.push(id);
+    next.set(id, rec);
+  });
+  if (created.length) {
+    // A task first seen after its invoice: pick up the invoice stored earlier.
+    const found = await Promise.all(
+      created.map((id) => db.invoices.where('executionId').equals(id).toArray()),
+    );
+    for (const inv of found.flat()) {
+      const rec = next.get(inv.executionId!)!;
+      next.set(rec.executionId, mergeTasks(rec, { ...rec, invoiceId: inv.key }));
+    }
+  }
+  const puts = ids.flatMap((id, i) => {
+    const rec = next.get(id);
+    return rec && !sameData(existing[i], rec) ? [rec] : [];
+  });
+  if (puts.length) await db.tasks.bulkPut(puts);
+  return puts.length;
+}
+
+async function applyNode(db: TruwatchDb, written: StoredEntry[]): Promise<void> {
+  const cur: NodeRecord = (await db.node.get(NODE_KEY)) ?? { key: NODE_KEY };
+  let next = cur;
+  for (const e of written) next = mergeNodes(next, nodeFact(e));
+  if (!sameData(cur, next)) await db.node.put(next);
+}
+
+/** Records the latest status event of the stream on the node record. */
+export async function applyStatus(db: TruwatchDb, status: Status): Promise<void> {
+  await db.transaction('rw', db.node, async () => {
+    const cur: NodeRecord = (await db.node.get(NODE_KEY)) ?? { key: NODE_KEY };
+    await db.node.put({ ...cur, status });
+  });
+}

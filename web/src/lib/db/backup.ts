@@ -1,0 +1,214 @@
+// Backups: the whole store as one JSON-serialisable object (never with secrets), and its import, validated with
+// valibot and merged by primary key with the same joins that derive the records, so importing is idempotent.
+import * as v from 'valibot';
+import {
+  EntrySchema,
+  InvoiceSchema,
+  MetricsSchema,
+  StatusSchema,
+  TaskKindSchema,
+} from '../../../../protocol/node-events.ts';
+import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
+import type { InvoiceRecord, MetaRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
+
+export const BACKUP_FORMAT = 'truwatch-backup';
+
+/** Meta keys never exported nor imported; any key naming a token, secret, password or credential is too. */
+export const SECRET_META_KEYS: readonly string[] = [
+  'token',
+  'apiKey',
+  'secret',
+  'installSecret',
+  'taskDataPassword',
+];
+const SECRET_PATTERN = /token|secret|password|passphrase|credential/i;
+
+export function isSecretMetaKey(key: string): boolean {
+  return SECRET_META_KEYS.includes(key) || SECRET_PATTERN.test(key);
+}
+
+const time = v.pipe(v.number(), v.finite());
+const id = v.pipe(v.string(), v.minLength(1), v.maxLength(300));
+const StampSchema = v.object({ atMs: time, entryId: id });
+
+const StoredEntrySchema = v.object({ ...EntrySchema.entries, tsMs: time });
+
+const TaskRecordSchema = v.object({
+  executionId: id,
+  status: v.picklist(['received', 'running', 'completed', 'failed']),
+  firstSeenMs: time,
+  receivedMs: v.optional(time),
+  downloadedMs: v.optional(time),
+  startedMs: v.optional(time),
+  metricsMs: v.optional(time),
+  publishedMs: v.optional(time),
+  finishedMs: v.optional(time),
+  taskId: v.optional(v.string()),
+  chainId: v.optional(v.string()),
+  blockNumber: v.optional(v.number()),
+  kind: v.optional(TaskKindSchema),
+  path: v.optional(v.string()),
+  metrics: v.optional(MetricsSchema),
+  elapsedMs: v.optional(v.number()),
+  steps: v.optional(v.number()),
+  invoiceId: v.optional(v.string()),
+  finishedBy: v.optional(v.string()),
+});
+
+const InvoiceRecordSchema = v.object({
+  ...InvoiceSchema.entries,
+  key: id,
+  tsMs: time,
+  day: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  entryId: id,
+});
+
+const NodeRecordSchema = v.object({
+  key: v.literal('node'),
+  status: v.optional(StatusSchema),
+  runnerVersion: v.optional(v.string()),
+  runnerVersionAt: v.optional(StampSchema),
+  address: v.optional(v.string()),
+  addressAt: v.optional(StampSchema),
+  slots: v.optional(
+    v.object({ active: v.optional(v.number()), total: v.optional(v.number()), atMs: time, entryId: id }),
+  ),
+  lastEntryMs: v.optional(time),
+});
+
+const BackupSchema = v.object({
+  format: v.literal(BACKUP_FORMAT),
+  version: v.literal(1),
+  exportedAt: v.string(),
+  entries: v.array(StoredEntrySchema),
+  tasks: v.array(TaskRecordSchema),
+  invoices: v.array(InvoiceRecordSchema),
+  node: v.nullable(NodeRecordSchema),
+  meta: v.array(v.object({ key: v.pipe(v.string(), v.minLength(1)), value: v.unknown() })),
+});
+
+export interface Backup {
+  format: typeof BACKUP_FORMAT;
+  version: 1;
+  /** ISO-8601. */
+  exportedAt: string;
+  entries: StoredEntry[];
+  tasks: TaskRecord[];
+  invoices: InvoiceRecord[];
+  node: NodeRecord | null;
+  /** Without secrets (isSecretMetaKey). */
+  meta: MetaRecord[];
+}
+
+/** The whole store, read in one transaction (a consistent snapshot), without secret meta keys. */
+export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Backup> {
+  return db.transaction('r', [db.entries, db.tasks, db.invoices, db.node, db.meta], async () => {
+    const [entries, tasks, invoices, node, meta] = await Promise.all([
+      db.entries.toArray(),
+      db.tasks.toArray(),
+      db.invoices.toArray(),
+      db.node.get('node'),
+      db.meta.toArray(),
+    ]);
+    return {
+      format: BACKUP_FORMAT,
+      version: 1,
+      exportedAt: now.toISOString(),
+      entries,
+      tasks,
+      invoices,
+      node: node ?? null,
+      meta: meta.filter((m) => !isSecretMetaKey(m.key)),
+    };
+  });
+}
+
+/** Checks a parsed JSON value is a backup this version reads; throws an Error saying what is wrong. */
+export function parseBackup(input: unknown): Backup {
+  if (typeof input !== 'object' || input === null || (input as { format?: unknown }).format !== BACKUP_FORMAT)
+    throw new Error(`Not a truwatch backup: expected an object with "format": "${BACKUP_FORMAT}".`);
+  const version = (input as { version?: unknown }).version;
+  if (version !== 1)
+    throw new Error(`Unsupported truwatch backup version ${JSON.stringify(version)}: expected 1.`);
+  const result = v.safeParse(BackupSchema, input);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue) ?? '(root)';
+    const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more problems)` : '';
+    throw new Error(`Invalid truwatch backup at ${path}: ${issue.message}${more}.`);
+  }
+  return result.output;
+}
+
+/**
+ * The backup's tasks joined with the stored ones, and invoice links across the two stores: a task new here
+ * gets the invoices stored here, a task stored here gets the backup's invoices for it.
+ */
+async function linkInvoices(
+  db: TruwatchDb,
+  imported: TaskRecord[],
+  stored: (TaskRecord | undefined)[],
+  invoices: InvoiceRecord[],
+): Promise<TaskRecord[]> {
+  const tasks = new Map(imported.map((t, i) => [t.executionId, stored[i] ? mergeTasks(stored[i], t) : t]));
+  const link = (executionId: string, invoiceId: string) => {
+    const t = tasks.get(executionId);
+    if (t) tasks.set(executionId, mergeTasks(t, { ...t, invoiceId }));
+  };
+  const created = imported.filter((_, i) => !stored[i]).map((t) => t.executionId);
+  const elsewhere = [...new Set(invoices.flatMap((r) => r.executionId ?? []))].filter((id) => !tasks.has(id));
+  const [found, local] = await Promise.all([
+    Promise.all(created.map((id) => db.invoices.where('executionId').equals(id).primaryKeys())),
+    db.tasks.bulkGet(elsewhere),
+  ]);
+  for (const t of local) if (t) tasks.set(t.executionId, t);
+  created.forEach((id, i) => found[i]!.forEach((key) => link(id, key)));
+  for (const r of invoices) if (r.executionId) link(r.executionId, r.key);
+  return [...tasks.values()];
+}
+
+export interface ImportResult {
+  entries: number;
+  tasks: number;
+  invoices: number;
+  meta: number;
+}
+
+/**
+ * Validates a backup (a parsed JSON value) and merges it in one transaction: entries by id (a stored entry
+ * stays unless the backup's has more text), tasks, invoices and node joined with what is stored, meta keys
+ * added only when absent (so the local stream cursor and settings win). Secret meta keys are never imported.
+ */
+export async function importBackup(db: TruwatchDb, input: unknown): Promise<ImportResult> {
+  const backup = parseBackup(input);
+  return db.transaction('rw', [db.entries, db.tasks, db.invoices, db.node, db.meta], async () => {
+    const [entries, tasks, invoices, node, meta] = await Promise.all([
+      db.entries.bulkGet(backup.entries.map((e) => e.id)),
+      db.tasks.bulkGet(backup.tasks.map((t) => t.executionId)),
+      db.invoices.bulkGet(backup.invoices.map((i) => i.key)),
+      db.node.get('node'),
+      db.meta.bulkGet(backup.meta.map((m) => m.key)),
+    ]);
+    const newEntries = backup.entries.filter(
+      (e, i) => !entries[i] || (e.text?.length ?? 0) > (entries[i].text?.length ?? 0),
+    );
+    const newInvoices = backup.invoices.map((r, i) => (invoices[i] ? mergeInvoices(invoices[i], r) : r));
+    const newTasks = await linkInvoices(db, backup.tasks, tasks, newInvoices);
+    const newMeta = backup.meta.filter((m, i) => !meta[i] && !isSecretMetaKey(m.key));
+    await db.entries.bulkPut(newEntries);
+    await db.tasks.bulkPut(newTasks);
+    await db.invoices.bulkPut(newInvoices);
+    if (backup.node) {
+      // The status is the stream's latest word on the container: the backup's is out of date.
+      const { status: _status, ...facts } = backup.node;
+      await db.node.put(mergeNodes(node ?? { key: 'node' }, facts));
+    }
+    await db.meta.bulkPut(newMeta);
+    return {
+      entries: newEntries.length,
+      tasks: newTasks.length,
+      invoices: newInvoices.length,
+      meta: newMeta.length,
+    };
+  });
+}

@@ -1,0 +1,87 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyEntries, applyStatus } from './apply.ts';
+import { clearAll, pruneEntries } from './prune.ts';
+import { dashboardStats } from './queries.ts';
+import type { TruwatchDb } from './schema.ts';
+import { chunks, dump, freshDb, generatedEntries } from './test-helpers.ts';
+
+const START = Date.UTC(2025, 10, 24, 23);
+const CUTOFF = Date.UTC(2025, 10, 25);
+const gen = generatedEntries(200, 4, START);
+const old = gen.entries.filter((e) => Date.parse(e.ts) < CUTOFF);
+
+let db: TruwatchDb;
+afterEach(async () => {
+  await db?.delete();
+});
+
+async function filled() {
+  db = freshDb();
+  for (const batch of chunks(gen.entries, 500)) await applyEntries(db, batch, batch.at(-1)!.id);
+  return db;
+}
+
+describe('pruneEntries', () => {
+  it('deletes only entries older than the cutoff, in batches, and keeps tasks, invoices and node', async () => {
+    await filled();
+    const before = await dump(db);
+    expect(old.length).toBeGreaterThan(1000);
+    expect(old.length).toBeLessThan(gen.entries.length);
+    const r = await pruneEntries(db, CUTOFF, { batchSize: 333 });
+    expect(r).toEqual({ entries: old.length, tasks: 0, invoices: 0 });
+    const after = await dump(db);
+    expect(after.entries).toEqual(before.entries.filter((e) => e.tsMs >= CUTOFF));
+    expect(after.tasks).toEqual(before.tasks);
+    expect(after.invoices).toEqual(before.invoices);
+    expect(after.node).toEqual(before.node);
+    expect(after.meta).toEqual(before.meta);
+    expect(await pruneEntries(db, CUTOFF)).toEqual({ entries: 0, tasks: 0, invoices: 0 });
+  });
+
+  it('leaves derived records as they are when the stream replays everything after a prune', async () => {
+    await filled();
+    await pruneEntries(db, CUTOFF);
+    const { tasks, invoices } = await dump(db);
+    for (const batch of chunks(
+      gen.entries.filter((e) => Date.parse(e.ts) >= CUTOFF),
+      500,
+    ))
+      await applyEntries(db, batch);
+    expect((await dump(db)).tasks).toEqual(tasks);
+    expect((await dump(db)).invoices).toEqual(invoices);
+    const stats = await dashboardStats(db, CUTOFF + 3_600_000);
+    expect(stats.tasksToday.completed + stats.tasksToday.failed).toBeGreaterThan(0);
+  });
+
+  it('also deletes old tasks and invoices when asked', async () => {
+    await filled();
+    const before = await dump(db);
+    const r = await pruneEntries(db, CUTOFF, { tasks: true, invoices: true });
+    const after = await dump(db);
+    expect(after.tasks).toEqual(before.tasks.filter((t) => t.firstSeenMs >= CUTOFF));
+    expect(after.invoices).toEqual(before.invoices.filter((i) => i.tsMs >= CUTOFF));
+    expect(r.tasks).toBe(before.tasks.length - after.tasks.length);
+    expect(r.tasks).toBeGreaterThan(0);
+    expect(r.invoices).toBe(before.invoices.length - after.invoices.length);
+  });
+});
+
+describe('clearAll', () => {
+  it('deletes the history and the cursor, and keeps settings by default', async () => {
+    await filled();
+    await applyStatus(db, { source: 'replay', state: 'live' });
+    await db.meta.put({ key: 'retentionDays', value: 30 });
+    await clearAll(db);
+    const after = await dump(db);
+    expect(after).toEqual({
+      entries: [],
+      tasks: [],
+      invoices: [],
+      node: [],
+      meta: [{ key: 'retentionDays', value: 30 }],
+    });
+    await clearAll(db, { keepSettings: false });
+    expect((await dump(db)).meta).toEqual([]);
+  });
+});

@@ -1,0 +1,214 @@
+// The read side: plain async functions over the store for the pages (the UI wraps them in Dexie liveQuery).
+// Each reads through an index: counts and ranges never load a table they do not need.
+import { DAY_MS, utcDay } from './derive.ts';
+import { valuesOf } from './scan.ts';
+import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
+import type { Page } from './task-list.ts';
+
+export { countEntries, listEntries } from './entry-list.ts';
+export type { EntryFilter } from './entry-list.ts';
+export { compareTasks, DEFAULT_TASK_SORT, listTasks } from './task-list.ts';
+export type { Page, TaskFilter, TaskSort, TaskSortKey } from './task-list.ts';
+
+/** The value at fraction p (0..1) of sorted numbers, interpolated between neighbours; undefined when empty. */
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (!sorted.length) return undefined;
+  const at = (sorted.length - 1) * p;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+export interface DashboardStats {
+  /** The UTC day the numbers are for: [dayStartMs, dayStartMs + 24 h). */
+  day: string;
+  dayStartMs: number;
+  /** received: tasks first seen today; completed/failed: tasks finished today; successRate: of those, or null. */
+  tasksToday: { received: number; completed: number; failed: number; successRate: number | null };
+  /** Of tasks finished today that reported an elapsed time. */
+  durationMs: { median?: number; p95?: number };
+  invoicesToday: number;
+  /** Steps of the tasks finished today (their metrics). */
+  stepsToday: number;
+  node?: NodeRecord;
+  slots?: NodeRecord['slots'];
+  /** The 10 tasks first seen last, newest first. */
+  recentTasks: TaskRecord[];
+}
+
+export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<DashboardStats> {
+  const dayStartMs = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const day = utcDay(dayStartMs);
+  const end = dayStartMs + DAY_MS;
+  const [received, finished, invoicesToday, node, recentTasks] = await Promise.all([
+    db.tasks.where('firstSeenMs').between(dayStartMs, end, true, false).count(),
+    db.tasks.where('finishedMs').between(dayStartMs, end, true, false).toArray(),
+    db.invoices.where('day').equals(day).count(),
+    db.node.get('node'),
+    db.tasks.orderBy('firstSeenMs').reverse().limit(10).toArray(),
+  ]);
+  let completed = 0;
+  let failed = 0;
+  let stepsToday = 0;
+  const durations: number[] = [];
+  for (const t of finished) {
+    if (t.status === 'completed') completed++;
+    else if (t.status === 'failed') failed++;
+    if (t.elapsedMs !== undefined) durations.push(t.elapsedMs);
+    stepsToday += t.steps ?? 0;
+  }
+  durations.sort((a, b) => a - b);
+  const done = completed + failed;
+  return {
+    day,
+    dayStartMs,
+    tasksToday: { received, completed, failed, successRate: done ? completed / done : null },
+    durationMs: { median: percentile(durations, 0.5), p95: percentile(durations, 0.95) },
+    invoicesToday,
+    stepsToday,
+    node,
+    slots: node?.slots,
+    recentTasks,
+  };
+}
+
+export interface TaskBucket {
+  startMs: number;
+  /** Tasks first seen in the bucket. */
+  received: number;
+  /** Tasks that finished in the bucket, by outcome. */
+  completed: number;
+  failed: number;
+}
+
+/**
+ * Tasks per time bucket over [fromMs, toMs): one index count per bucket and series, never a task record
+ * (720 one-hour buckets over 30 days are 2 160 counts in one go; prefer larger buckets for long spans).
+ */
+export async function tasksPerHour(
+  db: TruwatchDb,
+  fromMs: number,
+  toMs: number,
+  bucketMs = 3_600_000,
+): Promise<TaskBucket[]> {
+  const n = Math.max(0, Math.ceil((toMs - fromMs) / bucketMs));
+  const starts = Array.from({ length: n }, (_, i) => fromMs + i * bucketMs);
+  const end = (start: number) => Math.min(start + bucketMs, toMs);
+  const finished = (status: 'completed' | 'failed', start: number) =>
+    db.tasks
+      .where('[status+finishedMs]')
+      .between([status, start], [status, end(start)], true, false)
+      .count();
+  const counts = await Promise.all(
+    starts.flatMap((start) => [
+      db.tasks.where('firstSeenMs').between(start, end(start), true, false).count(),
+      finished('completed', start),
+      finished('failed', start),
+    ]),
+  );
+  return starts.map((startMs, i) => ({
+    startMs,
+    received: counts[3 * i]!,
+    completed: counts[3 * i + 1]!,
+    failed: counts[3 * i + 2]!,
+  }));
+}
+
+const byTime = (a: StoredEntry, b: StoredEntry) =>
+  a.tsMs - b.tsMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export interface TaskDetail {
+  task?: TaskRecord;
+  /** Every stored entry of the execution (task lines and its invoice), oldest first. */
+  entries: StoredEntry[];
+  invoice?: InvoiceRecord;
+}
+
+export async function taskDetail(db: TruwatchDb, executionId: string): Promise<TaskDetail> {
+  const [task, entries, invoices] = await Promise.all([
+    db.tasks.get(executionId),
+    db.entries.where('executionId').equals(executionId).toArray(),
+    db.invoices.where('executionId').equals(executionId).toArray(),
+  ]);
+  entries.sort(byTime);
+  const invoice = invoices.find((i) => i.key === task?.invoiceId) ?? invoices[0];
+  return { task, entries, invoice };
+}
+
+export interface InvoiceFilter {
+  /** A range of the invoice entry's time: from inclusive, to exclusive. */
+  fromMs?: number;
+  toMs?: number;
+  /** A prefix of the invoice id or of the executionId. */
+  search?: string;
+}
+
+/** Invoices newest first, with the count of all that match. */
+export async function listInvoices(
+  db: TruwatchDb,
+  filter: InvoiceFilter = {},
+  offset = 0,
+  limit = 100,
+): Promise<Page<InvoiceRecord>> {
+  const lo = filter.fromMs ?? -Infinity;
+  const hi = filter.toMs ?? Infinity;
+  if (filter.search) {
+    const s = filter.search;
+    const [byKey, byExecution] = await Promise.all([
+      db.invoices.where('key').startsWith(s).toArray(),
+      db.invoices.where('executionId').startsWith(s).toArray(),
+    ]);
+    const found = new Map([...byKey, ...byExecution].map((i) => [i.key, i]));
+    const rows = [...found.values()]
+      .filter((i) => i.tsMs >= lo && i.tsMs < hi)
+      .sort((a, b) => b.tsMs - a.tsMs || (a.key < b.key ? 1 : -1));
+    return { rows: rows.slice(offset, offset + limit), count: rows.length };
+  }
+  const range = () => db.invoices.where('tsMs').between(lo, hi, true, false);
+  const [keys, count] = await Promise.all([
+    range()
+      .reverse()
+      .limit(offset + limit)
+      .primaryKeys(),
+    range().count(),
+  ]);
+  return { rows: await valuesOf((ks) => db.invoices.bulkGet(ks), keys.slice(offset)), count };
+}
+
+export interface InvoiceDay {
+  day: string;
+  invoices: number;
+  /** Steps the invoices bill. */
+  steps: number;
+  /** Sum of line item amounts by operation (`charge`, `pay`, …; `other` when none is named). */
+  amounts: Record<string, number>;
+  /** Sum of line item amounts paid to the node's own address, when the node's address is known. */
+  toNode: number;
+}
+
+/** Invoice totals per UTC day over [fromMs, toMs), oldest day first. */
+export async function invoiceTotalsPerDay(
+  db: TruwatchDb,
+  fromMs: number,
+  toMs: number,
+): Promise<InvoiceDay[]> {
+  const [invoices, node] = await Promise.all([
+    db.invoices.where('tsMs').between(fromMs, toMs, true, false).toArray(),
+    db.node.get('node'),
+  ]);
+  const own = node?.address?.toLowerCase();
+  const days = new Map<string, InvoiceDay>();
+  for (const inv of invoices) {
+    let d = days.get(inv.day);
+    if (!d) days.set(inv.day, (d = { day: inv.day, invoices: 0, steps: 0, amounts: {}, toNode: 0 }));
+    d.invoices++;
+    d.steps += inv.steps ?? 0;
+    for (const item of inv.lineItems) {
+      if (item.amount === undefined) continue;
+      const op = item.operation || 'other';
+      d.amounts[op] = (d.amounts[op] ?? 0) + item.amount;
+      if (own && item.account?.toLowerCase() === own) d.toNode += item.amount;
+    }
+  }
+  return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+}

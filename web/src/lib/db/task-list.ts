@@ -1,0 +1,130 @@
+// The Tasks page's query: filters, search and sorting over 100 000 task records. Filters and orders are worked
+// out on index keys (cheap to read); task records are read for the requested page only.
+import type { TaskKind } from '../../../../protocol/node-events.ts';
+import { valuesOf } from './scan.ts';
+import type { TaskRecord, TaskStatus, TruwatchDb } from './schema.ts';
+
+export interface TaskFilter {
+  status?: TaskStatus;
+  chainId?: string;
+  kind?: TaskKind;
+  /** A range of `firstSeenMs`: from inclusive, to exclusive. */
+  fromMs?: number;
+  toMs?: number;
+  /** A prefix of the executionId or of the taskId. */
+  search?: string;
+}
+
+export type TaskSortKey = 'firstSeenMs' | 'finishedMs' | 'elapsedMs' | 'steps';
+export interface TaskSort {
+  key: TaskSortKey;
+  dir: 'asc' | 'desc';
+}
+export const DEFAULT_TASK_SORT: TaskSort = { key: 'firstSeenMs', dir: 'desc' };
+
+export interface Page<T> {
+  rows: T[];
+  /** All rows that match the filter. */
+  count: number;
+}
+
+/** A search that finds at most this many tasks is filtered and sorted in memory. */
+const SEARCH_IN_MEMORY = 2_000;
+
+const byId = (a: TaskRecord, b: TaskRecord) => (a.executionId < b.executionId ? -1 : 1);
+
+/**
+ * The order of every listing: tasks with the sort field by it (ties by executionId, same direction), then
+ * tasks without it, newest first. This is the order the indexes give, so both paths agree.
+ */
+export function compareTasks(sort: TaskSort): (a: TaskRecord, b: TaskRecord) => number {
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  return (a, b) => {
+    if (a.executionId === b.executionId) return 0;
+    const x = a[sort.key];
+    const y = b[sort.key];
+    if (x !== undefined && y !== undefined) return sign * (x - y || byId(a, b));
+    if (x !== undefined) return -1;
+    if (y !== undefined) return 1;
+    return b.firstSeenMs - a.firstSeenMs || byId(b, a);
+  };
+}
+
+async function searchKeys(db: TruwatchDb, search: string): Promise<Set<string>> {
+  const terms = [...new Set([search, search.toLowerCase()])];
+  const found = await Promise.all(
+    terms.flatMap((term) => [
+      db.tasks.where('executionId').startsWith(term).primaryKeys(),
+      db.tasks.where('taskId').startsWith(term).primaryKeys(),
+    ]),
+  );
+  return new Set(found.flat());
+}
+
+/**
+ * One page of tasks matching the filter, in the given order (see compareTasks), and the count of all matches.
+ * `limit: Infinity` returns everything (exports).
+ */
+export async function listTasks(
+  db: TruwatchDb,
+  filter: TaskFilter = {},
+  sort: TaskSort = DEFAULT_TASK_SORT,
+  offset = 0,
+  limit = 100,
+): Promise<Page<TaskRecord>> {
+  const lo = filter.fromMs ?? -Infinity;
+  const hi = filter.toMs ?? Infinity;
+  const equal = (['status', 'chainId', 'kind'] as const).filter((k) => filter[k] !== undefined);
+  // Tasks in firstSeenMs order within the time range, narrowed by one equality filter through its compound index.
+  const range = (field?: (typeof equal)[number]) =>
+    field
+      ? db.tasks
+          .where(`[${field}+firstSeenMs]`)
+          .between([filter[field]!, lo], [filter[field]!, hi], true, false)
+      : db.tasks.where('firstSeenMs').between(lo, hi, true, false);
+  const rows = (keys: string[]) => valuesOf((ks) => db.tasks.bulkGet(ks), keys.slice(offset, offset + limit));
+  const found = filter.search ? await searchKeys(db, filter.search) : undefined;
+  if (found && found.size <= SEARCH_IN_MEMORY) {
+    // A search that finds few tasks: read them, filter and sort in memory (the same order as the indexes).
+    const hits = (await valuesOf((ks) => db.tasks.bulkGet(ks), [...found])).filter(
+      (t) => equal.every((k) => t[k] === filter[k]) && t.firstSeenMs >= lo && t.firstSeenMs < hi,
+    );
+    return { count: hits.length, rows: hits.sort(compareTasks(sort)).slice(offset, offset + limit) };
+  }
+  const sets = await Promise.all(equal.slice(1).map(async (k) => new Set(await range(k).primaryKeys())));
+  if (found) sets.push(found);
+
+  if (sort.key === 'firstSeenMs') {
+    if (!sets.length) {
+      const ordered = range(equal[0]);
+      if (sort.dir === 'desc') ordered.reverse();
+      const [count, keys] = await Promise.all([
+        range(equal[0]).count(),
+        ordered.limit(offset + limit).primaryKeys(),
+      ]);
+      return { count, rows: await rows(keys) };
+    }
+    const keys = (await range(equal[0]).primaryKeys()).filter((k) => sets.every((s) => s.has(k)));
+    if (sort.dir === 'desc') keys.reverse();
+    return { count: keys.length, rows: await rows(keys) };
+  }
+  const filtered = equal.length > 0 || filter.fromMs !== undefined || filter.toMs !== undefined;
+  if (!filtered && !sets.length) {
+    // No filter: the page is within the tasks that have the field, unless it reaches past them.
+    const ordered = db.tasks.orderBy(sort.key);
+    if (sort.dir === 'desc') ordered.reverse();
+    const [count, keys] = await Promise.all([db.tasks.count(), ordered.limit(offset + limit).primaryKeys()]);
+    if (keys.length === offset + limit) return { count, rows: await rows(keys) };
+  }
+  if (filtered) sets.push(new Set(await range(equal[0]).primaryKeys()));
+  const [withField, all] = await Promise.all([
+    db.tasks.orderBy(sort.key).primaryKeys(),
+    db.tasks.orderBy('firstSeenMs').primaryKeys(),
+  ]);
+  if (sort.dir === 'desc') withField.reverse();
+  const has = new Set(withField);
+  const keys = [...withField, ...all.reverse().filter((k) => !has.has(k))].filter((k) =>
+    sets.every((s) => s.has(k)),
+  );
+  return { count: keys.length, rows: await rows(keys) };
+}

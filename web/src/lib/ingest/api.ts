@@ -1,0 +1,29 @@
+// The page's side of the ingest: starts this tab's ingest worker and nudges it when the page comes back (visible
+// again, network back), so a tab that slept reconnects at once instead of at the end of its backoff.
+// Browser only: call it from the page (onMount, or a module that only runs with ssr = false).
+import * as Comlink from 'comlink';
+import type { IngestApi, WorkerState } from './worker.ts';
+
+export type { IngestApi, IngestConfig, WorkerState } from './worker.ts';
+
+export function connectIngest(): Comlink.Remote<IngestApi> {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'truwatch-ingest',
+  });
+  const api = Comlink.wrap<IngestApi>(worker);
+  const nudge = () => void api.reconnectNow();
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') nudge();
+  });
+  globalThis.addEventListener('online', nudge);
+  return api;
+}
+
+/** Subscribes a plain callback (wrapped in a Comlink proxy, as a function cannot cross to the worker as is). */
+export function onIngestState(
+  api: Comlink.Remote<IngestApi>,
+  callback: (state: WorkerState) => void,
+): Promise<void> {
+  return api.subscribe(Comlink.proxy(callback));
+}

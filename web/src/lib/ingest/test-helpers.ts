@@ -1,0 +1,199 @@
+// Test support only (imported by *.test.ts, never by the app): a real sidecar in the test process, fresh
+// databases, hand-written event streams, waiting for conditions.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Entry } from '../../../../protocol/node-events.ts';
+import type { Config } from '../../../../sidecar/src/config.ts';
+import { startSidecar, type Sidecar } from '../../../../sidecar/src/server.ts';
+import type { LogSource } from '../../../../sidecar/src/sources/source.ts';
+import { TruwatchDb } from '../db/schema.ts';
+import type { IngestClient, IngestState } from './client.ts';
+import type { LockManagerLike } from './leader.ts';
+
+export const API_KEY = 'test-api-key-0123456789abcdef';
+export const HEADER = '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0';
+
+/** Runner lines that each make one entry. */
+export const slotLines = (from: number, to: number, pad = 0): string[] =>
+  Array.from({ length: to - from }, (_, i) => `${HEADER} Using slot ${(from + i) % 4}/4${' '.repeat(pad)}.`);
+
+export function freshDb(): TruwatchDb {
+  return new TruwatchDb(`ingest-${Math.random().toString(36).slice(2)}`);
+}
+
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'truwatch-ingest-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function sidecarConfig(
+  dir: string,
+  port = 0,
+  source: Config['source'] = { kind: 'replay', speed: 1 },
+) {
+  return {
+    source,
+    host: '127.0.0.1',
+    port,
+    apiKey: API_KEY,
+    dataDir: join(dir, 'data'),
+    allowedOrigins: [],
+    staticDir: join(dir, 'none'),
+  } satisfies Config;
+}
+
+export function start(dir: string, options: { port?: number; source?: LogSource } = {}): Promise<Sidecar> {
+  return startSidecar(sidecarConfig(dir, options.port), {
+    ...(options.source && { source: options.source }),
+    quietMs: 20,
+  });
+}
+
+/** A port nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
+}
+
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every state a client goes through. */
+export function record(client: IngestClient): IngestState[] {
+  const states: IngestState[] = [];
+  client.subscribe((s) => states.push(s));
+  return states;
+}
+
+/** A fetch that records its calls and passes them on (to the real fetch by default). */
+export function recordingFetch(inner: typeof fetch = globalThis.fetch) {
+  const calls: { url: string; headers: Record<string, string> }[] = [];
+  const fetchFn: typeof fetch = (input, init) => {
+    calls.push({ url: String(input), headers: { ...(init?.headers as Record<string, string>) } });
+    return inner(input, init);
+  };
+  return { calls, fetch: fetchFn };
+}
+
+/**
+ * A fetch whose response body is read from the connection only when the client asks for a chunk (so `read`
+ * counts what the client took, not what the transport buffered), and which `cut()` breaks at once, losing what
+ * was in flight, as a crash or a network failure would.
+ */
+export function pullThroughFetch(inner: typeof fetch = globalThis.fetch) {
+  const stats = { read: 0 };
+  const live = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const fetchFn: typeof fetch = async (input, init) => {
+    const response = await inner(input, init);
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start: (c) => void live.add((controller = c)),
+        async pull(c) {
+          const { done, value } = await reader.read();
+          if (!live.has(controller)) return;
+          if (done) {
+            live.delete(controller);
+            return c.close();
+          }
+          stats.read += value.byteLength;
+          c.enqueue(value);
+        },
+        cancel: (reason) => {
+          live.delete(controller);
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  const cut = () => {
+    for (const c of live) c.error(new TypeError('network error (cut by the test)'));
+    live.clear();
+  };
+  return { fetch: fetchFn, stats, cut };
+}
+
+/** A hand-fed event stream: `send` enqueues one chunk, `end` closes it. */
+export function handFedStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const encoder = new TextEncoder();
+  const response = new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+  return {
+    fetch: (async () => response) as typeof fetch,
+    send: (text: string) => controller.enqueue(encoder.encode(text)),
+    end: () => controller.close(),
+  };
+}
+
+export function entry(n: number, extra: Partial<Entry> = {}): Entry {
+  const id = `f.m.${String(n).padStart(8, '0')}`;
+  return {
+    id,
+    ts: '2025-11-24T10:00:00.000Z',
+    level: 'info',
+    kind: 'message',
+    message: `m${n}`,
+    stream: 'stdout',
+    ...extra,
+  };
+}
+
+export const sse = (event: string, data: unknown, id?: string): string =>
+  `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+/** An in-memory Web Locks double: exclusive locks only, granted in request order, abortable while waiting. */
+export class MemoryLocks implements LockManagerLike {
+  private held = new Set<string>();
+  private queues = new Map<string, (() => void)[]>();
+
+  request(
+    name: string,
+    options: { signal?: AbortSignal },
+    callback: (lock: unknown) => Promise<unknown>,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const { signal } = options;
+      if (signal?.aborted) return reject(signal.reason);
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.held.add(name);
+        callback({ name, mode: 'exclusive' })
+          .then(resolve, reject)
+          .finally(() => {
+            this.held.delete(name);
+            this.queues.get(name)?.shift()?.();
+          });
+      };
+      const onAbort = () => {
+        const queue = this.queues.get(name) ?? [];
+        if (queue.includes(grant)) queue.splice(queue.indexOf(grant), 1);
+        reject(signal!.reason);
+      };
+      if (!this.held.has(name)) return grant();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queues.set(name, [...(this.queues.get(name) ?? []), grant]);
+    });
+  }
+}

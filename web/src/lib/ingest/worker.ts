@@ -1,0 +1,127 @@
+// The ingest's Web Worker (started by api.ts). Every tab has one; the one holding the 'truwatch-ingest' Web Lock
+// runs the IngestClient, the others wait for the lock and show the leader's state, which it broadcasts. They all
+// see its writes through Dexie's live queries.
+import * as Comlink from 'comlink';
+import { TruwatchDb } from '../db/schema.ts';
+import { IngestClient, type IngestState } from './client.ts';
+import { runWhenLeader } from './leader.ts';
+
+export const LOCK_NAME = 'truwatch-ingest';
+const CHANNEL_NAME = 'truwatch-ingest-state';
+
+export interface IngestConfig {
+  /** The sidecar, e.g. `http://127.0.0.1:8090`. */
+  baseUrl: string;
+  token: string;
+}
+
+/** The state of the ingest; `leader` false: another tab ingests and this is its state as it last broadcast it. */
+export interface WorkerState extends IngestState {
+  leader: boolean;
+}
+
+export interface IngestApi {
+  /** (Re)starts with this sidecar and token: waits for the lock, then ingests until stop(). */
+  start(config: IngestConfig): Promise<void>;
+  stop(): Promise<void>;
+  /** The page became visible or went online (forwarded to the leading tab when this one is not leading). */
+  reconnectNow(): void;
+  /** Pass a `Comlink.proxy(callback)`; it is called at once and on every change. */
+  subscribe(callback: (state: WorkerState) => void): void;
+}
+
+type Message = { type: 'state'; state: IngestState } | { type: 'hello' } | { type: 'reconnect' };
+
+interface Session {
+  controller: AbortController;
+  done: Promise<void>;
+  client?: IngestClient;
+}
+
+let db: TruwatchDb | undefined;
+let session: Session | undefined;
+const subscribers = new Set<(state: WorkerState) => void>();
+let latest: WorkerState = {
+  kind: 'idle',
+  counters: { entries: 0, batches: 0, invalid: 0, reconnects: 0 },
+  leader: false,
+};
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL_NAME) : undefined;
+
+/** A subscriber is a Comlink proxy: its call is a promise that fails when its page is gone. */
+function notify(callback: (state: WorkerState) => void, state: WorkerState): void {
+  void Promise.resolve(callback(state)).catch(() => subscribers.delete(callback));
+}
+
+function publish(state: WorkerState): void {
+  latest = state;
+  for (const callback of subscribers) notify(callback, state);
+}
+
+channel?.addEventListener('message', (event: MessageEvent<Message>) => {
+  const message = event.data;
+  const client = session?.client;
+  if (message.type === 'state' && !client) publish({ ...message.state, leader: false });
+  else if (message.type === 'hello' && client) channel.postMessage({ type: 'state', state: client.state });
+  else if (message.type === 'reconnect') client?.reconnectNow();
+});
+
+async function lead(config: IngestConfig, current: Session, signal: AbortSignal): Promise<void> {
+  db ??= new TruwatchDb();
+  const client = new IngestClient({
+    ...config,
+    db,
+    onState: (state) => {
+      publish({ ...state, leader: true });
+      channel?.postMessage({ type: 'state', state } satisfies Message);
+    },
+  });
+  current.client = client;
+  client.start();
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  await client.stop();
+  current.client = undefined;
+}
+
+const api: IngestApi = {
+  async start(config) {
+    await api.stop();
+    const controller = new AbortController();
+    const current: Session = { controller, done: Promise.resolve() };
+    session = current;
+    current.done = runWhenLeader(
+      LOCK_NAME,
+      (signal) => lead(config, current, signal),
+      undefined,
+      controller.signal,
+    )
+      // The client never throws; a failure here is the database not opening.
+      .catch((error: unknown) =>
+        publish({
+          ...latest,
+          kind: 'stopped',
+          lastError: String(error),
+          leader: current.client !== undefined,
+        }),
+      );
+    // A waiting tab asks the leader for its state rather than showing 'idle' until the next change.
+    channel?.postMessage({ type: 'hello' } satisfies Message);
+  },
+  async stop() {
+    const current = session;
+    if (!current) return;
+    session = undefined;
+    current.controller.abort();
+    await current.done;
+  },
+  reconnectNow() {
+    if (session?.client) session.client.reconnectNow();
+    else channel?.postMessage({ type: 'reconnect' } satisfies Message);
+  },
+  subscribe(callback) {
+    subscribers.add(callback);
+    notify(callback, latest);
+  },
+};
+
+Comlink.expose(api);
