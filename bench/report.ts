@@ -1,8 +1,8 @@
-// Writes one benchmark's JSON report to bench/results/<name>.json and prints it.
+// Writes one benchmark's JSON report to bench/results/<name>.json, and prints it unless told not to.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
-export function writeReport(name: string, figures: Record<string, unknown>): void {
+export function writeReport(name: string, figures: Record<string, unknown>, print = true): void {
   const report = {
     name,
     at: new Date().toISOString(),
@@ -17,5 +17,5 @@ export function writeReport(name: string, figures: Record<string, unknown>): voi
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL(`${name}.json`, dir), JSON.stringify(report, null, 2) + '\n');
-  console.log(JSON.stringify(report));
+  if (print) console.log(JSON.stringify(report));
 }

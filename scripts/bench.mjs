@@ -3,7 +3,13 @@
 // to run (a figure outside its budget is reported in its JSON as withinBudget: false, not as a failure).
 import { spawnSync } from 'node:child_process';
 
-const benches = ['bench/parse.ts', 'bench/sidecar-rss.ts'];
+const benches = [
+  'bench/parse.ts',
+  'bench/sidecar-rss.ts',
+  'bench/first-load.ts',
+  'bench/live-latency.ts',
+  'bench/backfill.ts',
+];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const bench of benches) {

@@ -21,6 +21,9 @@ const checks = args.length
       ['format (prettier)', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
     ];
 
+// SvelteKit's generated tsconfig (web/tsconfig.json extends it) must exist before anything compiles web/.
+spawnSync(process.execPath, ['node_modules/@sveltejs/kit/svelte-kit.js', 'sync'], { stdio: 'inherit' });
+
 const run = spawnSync(
   process.execPath,
   [

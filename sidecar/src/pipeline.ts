@@ -6,8 +6,11 @@ import { fitStatus } from './parse/fit.ts';
 import { EntryParser } from './parse/parser.ts';
 import type { LogSource, SourceEvent } from './sources/source.ts';
 
-/** How long an entry may wait for continuation lines while the source is quiet. */
-export const QUIET_MS = 250;
+/**
+ * How long an entry may wait for continuation lines while the source is quiet. The runner writes an entry's
+ * lines together; a line that comes later re-sends the entry with the same id. Part of the live latency.
+ */
+export const QUIET_MS = 100;
 
 export type PipelineEvent =
   { type: 'entries'; entries: Entry[]; live: boolean } | { type: 'status'; status: Status };

@@ -1,0 +1,89 @@
+// npm run bench:backfill -- [--log <file>]
+// The first visit of a new operator: the sidecar on a runner log (default: a generated 20 000-task log), a
+// fresh Chromium profile on the PWA, until everything is stored in IndexedDB. Prints one JSON object
+// { entries, tasks, invoices, seconds, sidecarPeakRssMb }. Budget: 20 000 tasks in 30 s, sidecar 100 MB.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { storedCounts } from '../e2e/fixtures.ts';
+import { buildSidecar } from '../scripts/build-sidecar.ts';
+import { writeGeneratedLog } from '../scripts/generate-log.ts';
+import { startSidecarProcess } from '../scripts/sidecar-process.ts';
+import { parseFile } from '../sidecar/src/parse/read-log.ts';
+import { Summarizer } from '../sidecar/src/parse/summary.ts';
+import { launchChromium } from './browser.ts';
+import { ensureWebBuild } from './web-build.ts';
+import { writeReport } from './report.ts';
+
+const args = process.argv.slice(2);
+const given = args.includes('--log') ? args[args.indexOf('--log') + 1] : undefined;
+const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
+
+const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-backfill-'));
+const logs = join(dir, 'logs');
+mkdirSync(logs);
+const day = new Date().toISOString().slice(0, 10);
+const file = join(logs, given && /\d{4}-\d\d-\d\d/.test(basename(given)) ? basename(given) : `${day}.log`);
+if (given) copyFileSync(given, file);
+else await writeGeneratedLog(file, { tasks: TASKS, startMs: Date.now() - Math.ceil(TASKS / 8) * 240_000 });
+
+// What the log holds, as the parser reads it.
+const summary = new Summarizer();
+let entries = 0;
+await parseFile(file, (batch) => {
+  entries += batch.length;
+  for (const e of batch) summary.add(e);
+});
+const truth = summary.result();
+
+ensureWebBuild();
+await buildSidecar();
+const sidecar = await startSidecarProcess({ SOURCE: `file:${logs}`, DATA_DIR: join(dir, 'data') });
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage();
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, sidecar.peakRssMb())), 200);
+  const t0 = performance.now();
+  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+  let stored = await storedCounts(page);
+  const deadline = Date.now() + 10 * 60_000;
+  while ((stored.entries < entries || stored.tasks < truth.tasks.length) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    stored = await storedCounts(page);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  const sidecarPeakRssMb = Math.max(peak, sidecar.peakRssMb());
+  const result = {
+    entries: stored.entries,
+    tasks: stored.tasks,
+    invoices: stored.invoices,
+    seconds: Number(seconds.toFixed(1)),
+    sidecarPeakRssMb: Number(sidecarPeakRssMb.toFixed(1)),
+  };
+  console.log(JSON.stringify(result));
+  writeReport(
+    'backfill',
+    {
+      ...result,
+      log: {
+        file: given ?? `generated, ${TASKS} tasks`,
+        entries,
+        tasks: truth.tasks.length,
+        invoices: truth.invoices.length,
+      },
+      budget: { seconds: 30, sidecarPeakRssMb: 100 },
+      complete:
+        stored.entries === entries &&
+        stored.tasks === truth.tasks.length &&
+        stored.invoices === truth.invoices.length,
+      withinBudget: seconds <= 30 && sidecarPeakRssMb <= 100,
+    },
+    false,
+  );
+} finally {
+  await browser.close();
+  await sidecar.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

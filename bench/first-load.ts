@@ -1,0 +1,57 @@
+// JavaScript shipped on the first load of a local page: every script (and worker) Chromium fetches when a
+// fresh profile opens the dashboard of a paired PWA, gzip-compressed as a server would send it.
+// Budget: at most 100 KB gzip.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { buildSidecar } from '../scripts/build-sidecar.ts';
+import { writeGeneratedLog } from '../scripts/generate-log.ts';
+import { startSidecarProcess } from '../scripts/sidecar-process.ts';
+import { launchChromium } from './browser.ts';
+import { writeReport } from './report.ts';
+import { ensureWebBuild, WEB_BUILD } from './web-build.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-js-'));
+const logs = join(dir, 'logs');
+mkdirSync(logs);
+await writeGeneratedLog(join(logs, `${new Date().toISOString().slice(0, 10)}.log`), { tasks: 16 });
+
+ensureWebBuild();
+await buildSidecar();
+const sidecar = await startSidecarProcess({ SOURCE: `file:${logs}`, DATA_DIR: join(dir, 'data') });
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage();
+  const scripts = new Set<string>();
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin === new URL(sidecar.url).origin && /\.(m?js)$/.test(url.pathname))
+      scripts.add(url.pathname);
+  });
+  page.on('worker', (worker) => scripts.add(new URL(worker.url()).pathname));
+  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+  await page.locator('[data-state="live"]').waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(1000);
+  const files = [...scripts]
+    .map((path) => {
+      const bytes = readFileSync(join(WEB_BUILD, path));
+      return { path, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+    })
+    .sort((a, b) => b.gzipBytes - a.gzipBytes);
+  const total = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+  const worker = files.filter((f) => f.path.includes('worker')).reduce((sum, f) => sum + f.gzipBytes, 0);
+  writeReport('first-load', {
+    page: '/',
+    scripts: files.length,
+    gzipKb: Number((total / 1024).toFixed(1)),
+    workerGzipKb: Number((worker / 1024).toFixed(1)),
+    files,
+    budget: { gzipKb: 100 },
+    withinBudget: total / 1024 <= 100,
+  });
+} finally {
+  await browser.close();
+  await sidecar.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
