@@ -33,6 +33,16 @@ test.describe('the monitor', () => {
           completed: log.truth.executions.filter((e) => e.outcome === 'completed').length,
           failed: log.truth.executions.filter((e) => e.outcome === 'failed').length,
         });
+      // The dashboard says what the log implies (every task of the log is from today, UTC).
+      const outcomes = (o: string) => String(log.truth.executions.filter((e) => e.outcome === o).length);
+      await expect(page.locator('[data-stat="Received today"]')).toHaveText(
+        String(log.truth.executions.length),
+      );
+      await expect(page.locator('[data-stat="Completed today"]')).toHaveText(outcomes('completed'));
+      await expect(page.locator('[data-stat="Failed today"]')).toHaveText(outcomes('failed'));
+      await expect(page.locator('[data-stat="Invoices today"]')).toHaveText(
+        String(log.truth.invoices.length),
+      );
       await page.screenshot({ path: test.info().outputPath('dashboard.png'), fullPage: true });
 
       // Live: the runner writes more; the new tasks show up.

@@ -64,9 +64,10 @@ describe('the sidecar on a real Docker Engine API', () => {
     expect(first.map(meaning)).toEqual(sampleEntries.map(meaning));
     expect(first.every((e) => e.id.startsWith('d.'))).toBe(true);
 
-    const health = (await (await fetch(`${sidecar.url}/api/health`)).json()) as Json;
-    expect(health.source).toMatchObject({ kind: 'docker', state: 'live' });
-    expect(health.container).toMatchObject({ name: CONTAINER, state: 'running' });
+    // The sidecar's own follower (behind /api/health) reads the log on its own: it may be a moment behind.
+    const health = async () => (await (await fetch(`${sidecar.url}/api/health`)).json()) as Json;
+    await expect.poll(async () => (await health()).source).toMatchObject({ kind: 'docker', state: 'live' });
+    expect((await health()).container).toMatchObject({ name: CONTAINER, state: 'running' });
 
     await engine.restart(CONTAINER);
     const second = await nextEntries(events, sampleEntries.length);
@@ -79,10 +80,13 @@ describe('the sidecar on a real Docker Engine API', () => {
     const ids = [...first, ...second].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
 
-    const status = (await (
-      await fetch(`${sidecar.url}/api/status`, { headers: { authorization: `Bearer ${sidecar.apiKey}` } })
-    ).json()) as Json;
-    expect(status.counts.tasks).toEqual({ received: 6, completed: 2, failed: 1 });
-    expect(status.runner.version).toBe('2.0.0');
+    const status = async () =>
+      (await (
+        await fetch(`${sidecar.url}/api/status`, { headers: { authorization: `Bearer ${sidecar.apiKey}` } })
+      ).json()) as Json;
+    await expect
+      .poll(async () => (await status()).counts.tasks)
+      .toEqual({ received: 6, completed: 2, failed: 1 });
+    expect((await status()).runner.version).toBe('2.0.0');
   });
 });
