@@ -46,11 +46,11 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, sidecar.peakRssMb())), 200);
   const t0 = performance.now();
   await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  let stored = await storedCounts(page);
+  let stored = await storedCounts(page, { outcomes: false });
   const deadline = Date.now() + 10 * 60_000;
   while ((stored.entries < entries || stored.tasks < truth.tasks.length) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    stored = await storedCounts(page);
+    stored = await storedCounts(page, { outcomes: false });
   }
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);

@@ -2,23 +2,32 @@
 // made a text longer), so every entry the sidecar sends validates; a cut entry is flagged `truncated`.
 import { LIMITS, type Entry, type Status } from '../../../protocol/node-events.ts';
 
+// Read once: a property of an imported object can cost an accessor call per use, and this runs per entry.
+const { message: MESSAGE, text: TEXT, component: COMPONENT, version: VERSION, topic: TOPIC } = LIMITS;
+const { taskId: TASK_ID, path: PATH, subscriber: SUBSCRIBER } = LIMITS;
+
+let cut = false;
+
+/** `value` cut to `max` characters; notes the cut. (Module-level, not a closure: this runs for every entry.) */
+function clip<T extends string | undefined>(value: T, max: number): T {
+  if (value === undefined || value.length <= max) return value;
+  cut = true;
+  return value.slice(0, max) as T;
+}
+
 export function fitContract(entry: Entry): void {
-  let cut = false;
-  const clip = <T extends string | undefined>(value: T, max: number): T => {
-    if (value === undefined || value.length <= max) return value;
-    cut = true;
-    return value.slice(0, max) as T;
-  };
-  entry.message = clip(entry.message, LIMITS.message);
-  entry.text = clip(entry.text, LIMITS.text);
-  entry.component = clip(entry.component, LIMITS.component);
-  entry.version = clip(entry.version, LIMITS.version);
-  entry.topic = clip(entry.topic, LIMITS.topic);
+  cut = false;
+  entry.message = clip(entry.message, MESSAGE);
+  entry.text = clip(entry.text, TEXT);
+  entry.component = clip(entry.component, COMPONENT);
+  entry.version = clip(entry.version, VERSION);
+  entry.topic = clip(entry.topic, TOPIC);
   if (entry.task) {
-    entry.task.taskId = clip(entry.task.taskId, LIMITS.taskId);
-    entry.task.path = clip(entry.task.path, LIMITS.path);
+    if (entry.task.taskId !== undefined) entry.task.taskId = clip(entry.task.taskId, TASK_ID);
+    if (entry.task.path !== undefined) entry.task.path = clip(entry.task.path, PATH);
   }
-  if (entry.slots) entry.slots.subscriber = clip(entry.slots.subscriber, LIMITS.subscriber);
+  if (entry.slots?.subscriber !== undefined)
+    entry.slots.subscriber = clip(entry.slots.subscriber, SUBSCRIBER);
   if (cut) entry.truncated = true;
 }
 

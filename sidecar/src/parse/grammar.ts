@@ -51,11 +51,28 @@ export function leadingTimestamp(line: string): string | undefined {
   const stamp = line.slice(0, 19);
   if (stamp !== lastStamp) {
     lastStamp = stamp;
-    const iso = `${stamp.slice(0, 10)}T${stamp.slice(11)}.000Z`;
-    const ms = Date.parse(iso);
-    lastIso = Number.isNaN(ms) || new Date(ms).toISOString() !== iso ? undefined : iso;
+    lastIso = plausible(stamp) ? `${stamp.slice(0, 10)}T${stamp.slice(11)}.000Z` : undefined;
   }
   return lastIso;
+}
+
+/** Month 1–12, day 1–31, hour < 24, minute < 60, second ≤ 60 (by character codes: this runs per line). */
+function plausible(stamp: string): boolean {
+  const month = twoDigits(stamp, 5);
+  const day = twoDigits(stamp, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    twoDigits(stamp, 11) < 24 &&
+    twoDigits(stamp, 14) < 60 &&
+    twoDigits(stamp, 17) <= 60
+  );
+}
+
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 }
 
 const recent: Header[] = [];
