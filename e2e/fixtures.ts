@@ -71,7 +71,9 @@ export interface StoredCounts {
  * a string: a function would be transpiled differently by tsx (benchmarks) and Playwright (tests).
  */
 export function storedCounts(page: Page, options: { outcomes?: boolean } = {}): Promise<StoredCounts> {
-  return page.evaluate(COUNT_STORED.replace('OUTCOMES', String(options.outcomes ?? true))) as Promise<StoredCounts>;
+  return page.evaluate(
+    COUNT_STORED.replace('OUTCOMES', String(options.outcomes ?? true)),
+  ) as Promise<StoredCounts>;
 }
 
 /** Tasks per status need every task record read: leave them out when polling a large store. */
