@@ -2,30 +2,26 @@
 // The first visit of a new operator: the sidecar on a runner log (default: a generated 20 000-task log), a
 // fresh Chromium profile on the PWA, until everything is stored in IndexedDB. Prints one JSON object
 // { entries, tasks, invoices, seconds, sidecarPeakRssMb }. Budget: 20 000 tasks in 30 s, sidecar 100 MB.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { storedCounts } from '../e2e/fixtures.ts';
-import { buildSidecar } from '../scripts/build-sidecar.ts';
 import { writeGeneratedLog } from '../scripts/generate-log.ts';
-import { startSidecarProcess } from '../scripts/sidecar-process.ts';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { Summarizer } from '../sidecar/src/parse/summary.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './web-build.ts';
+import { stage } from './stage.ts';
 import { writeReport } from './report.ts';
 
 const args = process.argv.slice(2);
 const given = args.includes('--log') ? args[args.indexOf('--log') + 1] : undefined;
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 
-const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-backfill-'));
-const logs = join(dir, 'logs');
-mkdirSync(logs);
-const day = new Date().toISOString().slice(0, 10);
-const file = join(logs, given && /\d{4}-\d\d-\d\d/.test(basename(given)) ? basename(given) : `${day}.log`);
-if (given) copyFileSync(given, file);
-else await writeGeneratedLog(file, { tasks: TASKS, startMs: Date.now() - Math.ceil(TASKS / 8) * 240_000 });
+const { file, sidecar, browser, close } = await stage(
+  (log) =>
+    given
+      ? copyFileSync(given, log)
+      : writeGeneratedLog(log, { tasks: TASKS, startMs: Date.now() - Math.ceil(TASKS / 8) * 240_000 }),
+  given && /\d{4}-\d\d-\d\d/.test(basename(given)) ? basename(given) : undefined,
+);
 
 // What the log holds, as the parser reads it.
 const summary = new Summarizer();
@@ -36,10 +32,6 @@ await parseFile(file, (batch) => {
 });
 const truth = summary.result();
 
-ensureWebBuild();
-await buildSidecar();
-const sidecar = await startSidecarProcess({ SOURCE: `file:${logs}`, DATA_DIR: join(dir, 'data') });
-const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   let peak = 0;
@@ -83,7 +75,5 @@ try {
     false,
   );
 } finally {
-  await browser.close();
-  await sidecar.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

@@ -1,26 +1,15 @@
 // JavaScript shipped on the first load of a local page: every script (and worker) Chromium fetches when a
 // fresh profile opens the dashboard of a paired PWA, gzip-compressed as a server would send it.
 // Budget: at most 100 KB gzip.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildSidecar } from '../scripts/build-sidecar.ts';
 import { writeGeneratedLog } from '../scripts/generate-log.ts';
-import { startSidecarProcess } from '../scripts/sidecar-process.ts';
-import { launchChromium } from './browser.ts';
 import { writeReport } from './report.ts';
-import { ensureWebBuild, WEB_BUILD } from './web-build.ts';
+import { WEB_BUILD } from '../scripts/build-web.ts';
+import { stage } from './stage.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-js-'));
-const logs = join(dir, 'logs');
-mkdirSync(logs);
-await writeGeneratedLog(join(logs, `${new Date().toISOString().slice(0, 10)}.log`), { tasks: 16 });
-
-ensureWebBuild();
-await buildSidecar();
-const sidecar = await startSidecarProcess({ SOURCE: `file:${logs}`, DATA_DIR: join(dir, 'data') });
-const browser = await launchChromium();
+const { sidecar, browser, close } = await stage((file) => writeGeneratedLog(file, { tasks: 16 }));
 try {
   const page = await browser.newPage();
   const scripts = new Set<string>();
@@ -51,7 +40,5 @@ try {
     withinBudget: total / 1024 <= 100,
   });
 } finally {
-  await browser.close();
-  await sidecar.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

@@ -1,27 +1,14 @@
 // Live latency: a runner line appended to the log file → the entry visible in the PWA's live log tail, in
 // Chromium, with the real sidecar on the file source. Budget: p95 at most 200 ms.
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildSidecar } from '../scripts/build-sidecar.ts';
+import { appendFileSync } from 'node:fs';
 import { writeGeneratedLog } from '../scripts/generate-log.ts';
-import { startSidecarProcess } from '../scripts/sidecar-process.ts';
-import { launchChromium } from './browser.ts';
 import { writeReport } from './report.ts';
-import { ensureWebBuild } from './web-build.ts';
+import { stage } from './stage.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
-const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-live-'));
-const logs = join(dir, 'logs');
-mkdirSync(logs);
-const day = new Date().toISOString().slice(0, 10);
-const file = join(logs, `${day}.log`);
-await writeGeneratedLog(file, { tasks: 40, startMs: Date.now() - 3_600_000 });
-
-ensureWebBuild();
-await buildSidecar();
-const sidecar = await startSidecarProcess({ SOURCE: `file:${logs}`, DATA_DIR: join(dir, 'data') });
-const browser = await launchChromium();
+const { file, sidecar, browser, close } = await stage((log) =>
+  writeGeneratedLog(log, { tasks: 40, startMs: Date.now() - 3_600_000 }),
+);
 try {
   const page = await browser.newPage();
   await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
@@ -60,7 +47,5 @@ try {
     withinBudget: at(0.95) <= 200,
   });
 } finally {
-  await browser.close();
-  await sidecar.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
