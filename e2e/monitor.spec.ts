@@ -44,6 +44,10 @@ test.describe('the monitor', () => {
         String(log.truth.invoices.length),
       );
       await page.screenshot({ path: test.info().outputPath('dashboard.png'), fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 }); // a phone
+      await expect(page.locator('[data-stat="Received today"]')).toBeVisible();
+      await page.screenshot({ path: test.info().outputPath('dashboard-phone.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 900 });
 
       // Live: the runner writes more; the new tasks show up.
       const more = log.append(8, 99);
