@@ -9,6 +9,7 @@ describe('configuration', () => {
       port: 8090,
       dataDir: '.data',
       allowedOrigins: [],
+      allowedHosts: [],
       staticDir: 'build',
     });
   });
@@ -27,6 +28,7 @@ describe('configuration', () => {
       DATA_DIR: '/data',
       ALLOWED_ORIGINS: 'https://tru.watch, http://localhost:5173',
       STATIC_DIR: '/app/build',
+      ALLOWED_HOSTS: 'monitor.lan, [fd00::1]',
     });
     expect(config).toMatchObject({
       source: { kind: 'file', dir: '/logs' },
@@ -37,6 +39,7 @@ describe('configuration', () => {
       dataDir: '/data',
       allowedOrigins: ['https://tru.watch', 'http://localhost:5173'],
       staticDir: '/app/build',
+      allowedHosts: ['monitor.lan', '[fd00::1]'],
     });
     expect(loadConfig({ DOCKER_HOST: 'unix:///run/podman.sock', CONTAINER_NAME: 'node-1' }).source).toEqual({
       kind: 'docker',
@@ -52,6 +55,7 @@ describe('configuration', () => {
     [{ API_KEY: 'short' }, /API_KEY must be at least 16/],
     [{ DOCKER_HOST: 'tcp://10.0.0.1:2375' }, /only unix sockets/],
     [{ ALLOWED_ORIGINS: 'tru.watch' }, /not an origin/],
+    [{ ALLOWED_HOSTS: 'monitor.lan:8090' }, /ALLOWED_HOSTS/],
     [{ SOURCE: 'replay', REPLAY_SPEED: '0' }, /REPLAY_SPEED/],
     [{ CONTAINER_NAME: 'a b' }, /CONTAINER_NAME/],
   ])('refuses %o with a sentence naming the variable', (env, message) => {

@@ -17,6 +17,8 @@ export interface Config {
   dataDir: string;
   /** Origins allowed to call the API from a browser (CORS), besides the sidecar's own. */
   allowedOrigins: string[];
+  /** Host names the sidecar answers to besides loopback ones (a DNS-rebinding guard). */
+  allowedHosts: string[];
   /** Where the built PWA is. */
   staticDir: string;
 }
@@ -80,7 +82,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo
       .map((o) => o.trim())
       .filter(Boolean),
     staticDir: env.STATIC_DIR ?? 'build',
+    allowedHosts: (env.ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
   };
+  for (const host of config.allowedHosts) {
+    if (!/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/.test(host))
+      throw new ConfigError(`ALLOWED_HOSTS: "${host}" is not a host name like monitor.lan (no port)`);
+  }
   for (const origin of config.allowedOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin))
       throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://tru.watch`);

@@ -39,6 +39,8 @@ export async function startSidecar(
     apiKey: apiKey.value,
     taskDataPassword: password,
     allowedOrigins: config.allowedOrigins,
+    listenHost: config.host,
+    allowedHosts: config.allowedHosts,
     staticDir: config.staticDir,
     version: VERSION,
     startedAt: Date.now(),

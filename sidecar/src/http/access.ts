@@ -69,3 +69,20 @@ export function requireToken(token: string, limiter = new FailureLimiter()): Mid
     return c.json({ error: 'invalid token' }, 401);
   };
 }
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Answers only requests addressed to a loopback name, the address it listens on, or ALLOWED_HOSTS: a page on
+ * another site cannot reach it through a DNS name that points at 127.0.0.1 (DNS rebinding).
+ */
+export function requireHost(listenHost: string, allowedHosts: readonly string[]): MiddlewareHandler {
+  const allowed = new Set([...LOOPBACK, ...allowedHosts]);
+  if (listenHost !== '0.0.0.0' && listenHost !== '::')
+    allowed.add(listenHost.includes(':') ? `[${listenHost}]` : listenHost);
+  return async (c, next) => {
+    const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
+    if (allowed.has(host)) return next();
+    return c.text(`This sidecar does not answer to the host "${host}": add it to ALLOWED_HOSTS.`, 421);
+  };
+}

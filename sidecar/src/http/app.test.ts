@@ -20,6 +20,7 @@ function config(dataDir: string, allowedOrigins: string[] = []): Config {
     port: 0,
     dataDir,
     allowedOrigins,
+    allowedHosts: ['monitor.lan'],
     staticDir: join(dataDir, 'no-build'),
   };
 }
@@ -134,6 +135,23 @@ describe('sidecar HTTP', () => {
     expect(resumed.entries.map((e) => e.id)).toEqual(
       [...backfill.entries.slice(999), ...live.entries].map((e) => e.id),
     );
+  });
+
+  it('answers only to loopback names and ALLOWED_HOSTS (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${sidecar.url}/api/health`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status(`127.0.0.1:${sidecar.port}`)).toBe(200);
+    expect(await status(`localhost:${sidecar.port}`)).toBe(200);
+    expect(await status('monitor.lan:8090')).toBe(200);
+    expect(await status('evil.example:8090')).toBe(421);
   });
 
   it('rejects a malformed cursor', async () => {

@@ -4,7 +4,7 @@ import { stream } from 'hono/streaming';
 import type { NodeMonitor } from '../monitor.ts';
 import { secretsEqual } from '../secrets.ts';
 import type { LogSource } from '../sources/source.ts';
-import { clientAddress, cors, requireToken } from './access.ts';
+import { clientAddress, cors, requireHost, requireToken } from './access.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { streamEvents } from './sse.ts';
 import { mountStatic } from './static.ts';
@@ -19,6 +19,9 @@ export interface AppOptions {
   apiKey: string;
   taskDataPassword: string;
   allowedOrigins: readonly string[];
+  /** The address it listens on and the extra host names it answers to (see requireHost). */
+  listenHost: string;
+  allowedHosts: readonly string[];
   staticDir: string;
   version: string;
   startedAt: number;
@@ -37,6 +40,7 @@ export function createApp(options: AppOptions): Hono {
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
     c.res.headers.set('Referrer-Policy', 'no-referrer');
   });
+  app.use('*', requireHost(options.listenHost, options.allowedHosts));
   app.use('/api/*', cors(options.allowedOrigins));
 
   app.get('/api/health', (c) => {

@@ -40,6 +40,7 @@ export function sidecarConfig(
     apiKey: API_KEY,
     dataDir: join(dir, 'data'),
     allowedOrigins: [],
+    allowedHosts: [],
     staticDir: join(dir, 'none'),
   } satisfies Config;
 }
