@@ -13,7 +13,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX, checkInstalled, ping, stopProcess, unmountUnder } from './podman-host.ts';
+import { BUSYBOX, checkInstalled, ping, unmountUnder } from './podman-host.ts';
+import { stopProcess } from './stop-process.ts';
 
 export { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
 

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { buildSidecar, SIDECAR_NODE_FLAGS } from './build-sidecar.ts';
+import { stopProcess } from './stop-process.ts';
 
 export interface SidecarProcess {
   url: string;
@@ -58,13 +59,6 @@ export async function startSidecarProcess(
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return kb / 1024;
     },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (signal = 'SIGTERM') => stopProcess(child, signal),
   };
 }
