@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // The operator's monitor end to end: the real sidecar on a runner log directory, the built PWA in Chromium.
-import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
 
@@ -8,6 +9,22 @@ async function entriesIn(file: string): Promise<number> {
   let n = 0;
   await parseFile(file, (entries) => (n += entries.length));
   return n;
+}
+
+/** Waits until the browser stored exactly what the log holds: its entries, tasks, invoices and outcomes. */
+async function expectStoredLog(page: Page, log: LogDir): Promise<number> {
+  const entries = await entriesIn(log.file);
+  const outcome = (o: string) => log.truth.executions.filter((e) => e.outcome === o).length;
+  await expect
+    .poll(() => storedCounts(page))
+    .toEqual({
+      entries,
+      tasks: log.truth.executions.length,
+      invoices: log.truth.invoices.length,
+      completed: outcome('completed'),
+      failed: outcome('failed'),
+    });
+  return entries;
 }
 
 test.describe('the monitor', () => {
@@ -23,16 +40,7 @@ test.describe('the monitor', () => {
       await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
       await expect(page).toHaveURL(`${sidecar.url}/`); // the token left the address bar
       await waitForState(page, 'live');
-      const expected = await entriesIn(log.file);
-      await expect
-        .poll(() => storedCounts(page))
-        .toMatchObject({
-          entries: expected,
-          tasks: log.truth.executions.length,
-          invoices: log.truth.invoices.length,
-          completed: log.truth.executions.filter((e) => e.outcome === 'completed').length,
-          failed: log.truth.executions.filter((e) => e.outcome === 'failed').length,
-        });
+      await expectStoredLog(page, log);
       // The dashboard says what the log implies (every task of the log is from today, UTC).
       const outcomes = (o: string) => String(log.truth.executions.filter((e) => e.outcome === o).length);
       await expect(page.locator('[data-stat="Received today"]')).toHaveText(
@@ -44,10 +52,13 @@ test.describe('the monitor', () => {
         String(log.truth.invoices.length),
       );
       await page.screenshot({ path: test.info().outputPath('dashboard.png'), fullPage: true });
-      await page.setViewportSize({ width: 390, height: 844 }); // a phone
+      await page.setViewportSize({ width: 390, height: 844 }); // a phone, in the dark theme
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(11, 18, 21)');
       await expect(page.locator('[data-stat="Received today"]')).toBeVisible();
       await page.screenshot({ path: test.info().outputPath('dashboard-phone.png'), fullPage: true });
       await page.setViewportSize({ width: 1280, height: 900 });
+      await page.emulateMedia({ colorScheme: 'light' });
 
       // Live: the runner writes more; the new tasks show up.
       const more = log.append(8, 99);
@@ -60,6 +71,16 @@ test.describe('the monitor', () => {
         `${(log.truth.executions.length + more.executions).toLocaleString('en-US')} tasks`,
       );
       await page.screenshot({ path: test.info().outputPath('tasks.png') });
+      // The export holds every task: a header and one CSV row each.
+      const [csv] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV' }).click(),
+      ]);
+      const rows = readFileSync(await csv.path(), 'utf8')
+        .trimEnd()
+        .split('\r\n');
+      expect(rows[0]).toMatch(/^executionId,/);
+      expect(rows).toHaveLength(log.truth.executions.length + more.executions + 1);
       await page.locator('a.mono').first().click();
       await expect(page.getByRole('heading', { name: 'Metrics' })).toBeVisible();
       await page.screenshot({ path: test.info().outputPath('task.png'), fullPage: true });
@@ -89,14 +110,7 @@ test.describe('the monitor', () => {
     sidecar = await startFileSidecar(log, port);
     try {
       await waitForState(page, 'live', 90_000);
-      const expected = await entriesIn(log.file);
-      await expect
-        .poll(() => storedCounts(page))
-        .toMatchObject({
-          entries: expected,
-          tasks: log.truth.executions.length,
-          invoices: log.truth.invoices.length,
-        });
+      const expected = await expectStoredLog(page, log);
       expect(during.entries).toBeLessThan(expected);
     } finally {
       await sidecar.stop();
