@@ -4,24 +4,11 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
-import { IngestClient, type IngestOptions } from './client.ts';
-import { entry, freshDb, handFedStream, record, sse, waitFor } from './test-helpers.ts';
+import { clientMaker, entry, freshDb, handFedStream, record, sse, waitFor } from './test-helpers.ts';
 
-const clients: IngestClient[] = [];
-function client(options: Partial<IngestOptions>): IngestClient {
-  const c = new IngestClient({
-    baseUrl: 'http://sidecar.test',
-    token: 'token',
-    db: freshDb(),
-    backoff: { initialMs: 20, maxMs: 200 },
-    ...options,
-  });
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.stop()));
-});
+const clients = clientMaker({ baseUrl: 'http://sidecar.test', token: 'token' });
+const client = clients.make;
+afterEach(() => clients.stopAll());
 
 /** applyEntries that records the size of each write and its cursor. */
 function recordingApply() {

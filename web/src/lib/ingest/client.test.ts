@@ -6,7 +6,6 @@ import type { Entry } from '../../../../protocol/node-events.ts';
 import type { Sidecar } from '../../../../sidecar/src/server.ts';
 import { MemorySource } from '../../../../sidecar/src/sources/memory-source.ts';
 import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
-import { IngestClient, type IngestOptions } from './client.ts';
 import {
   API_KEY,
   freePort,
@@ -17,24 +16,14 @@ import {
   sleep,
   slotLines,
   start,
+  clientMaker,
   tempDir,
   waitFor,
 } from './test-helpers.ts';
 
-const clients: IngestClient[] = [];
-function client(options: Partial<IngestOptions> & Pick<IngestOptions, 'baseUrl'>): IngestClient {
-  const c = new IngestClient({
-    token: API_KEY,
-    db: freshDb(),
-    backoff: { initialMs: 20, maxMs: 200 },
-    ...options,
-  });
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.stop()));
-});
+const clients = clientMaker();
+const client = clients.make;
+afterEach(() => clients.stopAll());
 
 describe('IngestClient with a real sidecar', () => {
   const tmp = tempDir();

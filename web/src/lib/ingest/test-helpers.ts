@@ -9,7 +9,7 @@ import type { Config } from '../../../../sidecar/src/config.ts';
 import { startSidecar, type Sidecar } from '../../../../sidecar/src/server.ts';
 import type { LogSource } from '../../../../sidecar/src/sources/source.ts';
 import { TruwatchDb } from '../db/schema.ts';
-import type { IngestClient, IngestState } from './client.ts';
+import { IngestClient, type IngestOptions, type IngestState } from './client.ts';
 import type { LockManagerLike } from './leader.ts';
 
 export const API_KEY = 'test-api-key-0123456789abcdef';
@@ -197,4 +197,26 @@ export class MemoryLocks implements LockManagerLike {
       this.queues.set(name, [...(this.queues.get(name) ?? []), grant]);
     });
   }
+}
+
+/**
+ * Makes IngestClients with fast backoff and a fresh database, and stops every one it made: call `stopAll`
+ * after each test.
+ */
+export function clientMaker(defaults: Partial<IngestOptions> = {}) {
+  const clients: IngestClient[] = [];
+  return {
+    make(options: Partial<IngestOptions>): IngestClient {
+      const client = new IngestClient({
+        token: API_KEY,
+        db: freshDb(),
+        backoff: { initialMs: 20, maxMs: 200 },
+        ...defaults,
+        ...options,
+      } as IngestOptions);
+      clients.push(client);
+      return client;
+    },
+    stopAll: () => Promise.all(clients.splice(0).map((c) => c.stop())),
+  };
 }
