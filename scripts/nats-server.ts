@@ -1,0 +1,108 @@
+// Starts Debian's nats-server with one of the project's configs (nats/nats.conf by default) on free
+// ports with a temporary JetStream store, for tests, benchmarks and `npm run federation:dev`. One PID is
+// the server; stop() ends it; restart() starts it again on the same ports and store.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stopProcess } from './stop-process.ts';
+
+export const NATS_CONF = new URL('../nats/nats.conf', import.meta.url).pathname;
+/** The development passwords of nats/users.conf (public by nature for monitor and public). */
+export const DEV_USERS = {
+  monitor: { user: 'monitor', pass: 'monitor' },
+  public: { user: 'public', pass: 'public' },
+  aggregator: { user: 'aggregator', pass: 'aggregator-dev' },
+} as const;
+
+export interface NatsServer {
+  /** nats://127.0.0.1:<port> for TCP clients (the aggregator). */
+  url: string;
+  /** ws://127.0.0.1:<port> for browsers. */
+  wsUrl: string;
+  /** http://127.0.0.1:<port>: /healthz, /varz, /connz, /subsz, /jsz. */
+  monitorUrl: string;
+  storeDir: string;
+  child(): ChildProcess;
+  /** Output so far (for failure messages). */
+  log(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  restart(): Promise<void>;
+  /** Stops the server and removes its store. */
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startNatsServer(
+  options: { config?: string; env?: Record<string, string>; storeDir?: string } = {},
+): Promise<NatsServer> {
+  const [port, httpPort, wsPort] = [await freePort(), await freePort(), await freePort()];
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'truwatch-nats-'));
+  const config = options.config ?? NATS_CONF;
+  let output = '';
+  let child: ChildProcess;
+
+  const start = async () => {
+    child = spawn('nats-server', ['-c', config], {
+      env: {
+        ...process.env,
+        NATS_PORT: String(port),
+        NATS_HTTP_PORT: String(httpPort),
+        NATS_WS_PORT: String(wsPort),
+        NATS_STORE_DIR: storeDir,
+        NATS_AGGREGATOR_PASSWORD: DEV_USERS.aggregator.pass,
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}:\n${output}`))),
+    );
+    child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+    child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+    exited.catch(() => undefined);
+    await Promise.race([waitHealthy(`http://127.0.0.1:${httpPort}/healthz`), exited]);
+  };
+  await start();
+
+  const server: NatsServer = {
+    url: `nats://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    monitorUrl: `http://127.0.0.1:${httpPort}`,
+    storeDir,
+    child: () => child,
+    log: () => output,
+    stop: (signal = 'SIGTERM') => stopProcess(child, signal),
+    restart: start,
+    async close() {
+      await stopProcess(child, 'SIGTERM');
+      if (!options.storeDir) rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+async function waitHealthy(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`nats-server not healthy at ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
