@@ -1,0 +1,40 @@
+// The runtime configuration the PWA reads from `config.json` beside its index.html: served by the sidecar
+// (built from its environment) or written next to a static build (tru.watch). Every field is optional:
+// the app falls back to its build-time defaults. Credentials here are public by nature (browser users):
+// the NATS server's permissions are the protection.
+import * as v from 'valibot';
+
+const url = v.pipe(v.string(), v.maxLength(500), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'));
+const credential = v.pipe(v.string(), v.maxLength(200));
+
+export const FederationConfigSchema = v.object({
+  /** `ENABLE_FEDERATION=true`: the operator's consent given at deployment (the app says so in a banner). */
+  enabled: v.optional(v.boolean()),
+  /** The federation's NATS WebSocket endpoint (`FEDERATION_NATS_URL`). */
+  natsUrl: v.optional(url),
+  user: v.optional(credential),
+  password: v.optional(credential),
+  /** Publish finished tasks (`FEDERATION_BROADCAST_TASKS`). */
+  broadcastTasks: v.optional(v.boolean()),
+  /** Publish heartbeats (`FEDERATION_BROADCAST_STATS`). */
+  broadcastStats: v.optional(v.boolean()),
+  /** Receive the network's stats and feed (`FEDERATION_RECEIVE_ENABLED`). */
+  receive: v.optional(v.boolean()),
+  /** How long received feed items are kept, in days (`FEDERATION_TASK_RETENTION_DAYS`). */
+  taskRetentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365))),
+});
+export type FederationConfig = v.InferOutput<typeof FederationConfigSchema>;
+
+/** Where the public network page reads stats and feed (the `public` user). */
+export const NetworkConfigSchema = v.object({
+  natsUrl: v.optional(url),
+  user: v.optional(credential),
+  password: v.optional(credential),
+});
+export type NetworkConfig = v.InferOutput<typeof NetworkConfigSchema>;
+
+export const AppConfigSchema = v.object({
+  federation: v.optional(FederationConfigSchema),
+  network: v.optional(NetworkConfigSchema),
+});
+export type AppConfig = v.InferOutput<typeof AppConfigSchema>;
