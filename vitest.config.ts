@@ -7,6 +7,8 @@ export default defineConfig({
       'sidecar/**/*.test.ts',
       'scripts/**/*.test.ts',
       'web/src/**/*.test.ts',
+      'deploy/**/*.test.ts',
+      'nats/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 120_000,

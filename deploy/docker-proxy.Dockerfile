@@ -5,7 +5,7 @@ ARG DEBIAN_IMAGE=debian:bookworm-slim
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && haproxy -v
 COPY docker-proxy.cfg /etc/haproxy/haproxy.cfg
 RUN haproxy -c -f /etc/haproxy/haproxy.cfg

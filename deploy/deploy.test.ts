@@ -1,0 +1,12 @@
+// The container images and compose files, built and run with podman and Debian's docker-compose, with no
+// registry (scripts/ci-image.sh). One file, so the builds happen once and one step runs at a time.
+import { describe } from 'vitest';
+import { useDeployContext } from './test/context.ts';
+import { monitorComposeTests } from './test/monitor-compose.ts';
+import { sidecarImageTests } from './test/sidecar-image.ts';
+
+describe('container images and compose files', () => {
+  const context = useDeployContext();
+  describe('the sidecar image', () => sidecarImageTests(context));
+  describe('the monitor compose file', () => monitorComposeTests(context));
+});
