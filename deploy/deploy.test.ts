@@ -3,10 +3,12 @@
 import { describe } from 'vitest';
 import { useDeployContext } from './test/context.ts';
 import { monitorComposeTests } from './test/monitor-compose.ts';
+import { natsComposeTests } from './test/nats-compose.ts';
 import { sidecarImageTests } from './test/sidecar-image.ts';
 
 describe('container images and compose files', () => {
   const context = useDeployContext();
   describe('the sidecar image', () => sidecarImageTests(context));
   describe('the monitor compose file', () => monitorComposeTests(context));
+  describe('the nats compose file', () => natsComposeTests(context));
 });

@@ -9,7 +9,12 @@ import { ciImage, firewallState, inspectImage, startImagesEngine } from './image
 export const IMAGES = {
   sidecar: 'truwatch/sidecar:local',
   dockerProxy: 'truwatch/docker-proxy:local',
+  /** CI's stand-in for the official nats image (deploy/ci/nats-server.Dockerfile). */
+  natsCi: 'truwatch/nats-ci:local',
 } as const;
+
+/** One step: a compose project built, brought up, checked and taken down. */
+export const STEP_TIMEOUT_MS = 5 * 60_000;
 
 /** A group id standing for a host's `docker` group: the socket's group, added to the sidecar's user. */
 export const SOCKET_GID = 2375;
@@ -38,6 +43,7 @@ export function useDeployContext(): DeployContext {
     for (const [name, dockerfile, contextDir, tag] of [
       ['sidecar', 'deploy/sidecar.Dockerfile', '.', IMAGES.sidecar],
       ['dockerProxy', 'deploy/docker-proxy.Dockerfile', 'deploy', IMAGES.dockerProxy],
+      ['natsCi', 'deploy/ci/nats-server.Dockerfile', 'deploy/ci', IMAGES.natsCi],
     ] as const) {
       t = Date.now();
       await ciImage(['build', contextDir, tag, '-q', '-f', dockerfile]);

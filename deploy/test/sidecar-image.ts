@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { SIDECAR_NODE_FLAGS } from '../../scripts/build-sidecar.ts';
 import { freePort } from '../../scripts/nats-server.ts';
 import { parseText } from '../../sidecar/src/parse/parse-test-helpers.ts';
-import { IMAGES, SOCKET_GID, type DeployContext } from './context.ts';
+import { IMAGES, SOCKET_GID, STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
 import { healthy, inspectImage, request, ROOT, waitFor, waitHttpOk } from './images.ts';
 
 const SAMPLE_DIR = `${ROOT}test/fixtures`;
@@ -21,88 +21,103 @@ export function startRunner(context: DeployContext, name: string): Promise<strin
 
 /** The sidecar has read the whole sample log from the runner container. */
 export async function expectSampleRead(url: string, apiKey: string): Promise<void> {
-  const status = await waitFor('the sample log read', async () => {
-    const answer = await request(
-      { url: `${url}/api/status` },
-      { headers: { authorization: `Bearer ${apiKey}` } },
-    );
-    const body = JSON.parse(answer.body) as { counts: { entries: number; tasks: { completed: number } } };
-    return body.counts.entries >= SAMPLE_ENTRIES ? body : undefined;
-  });
+  const status = await waitFor(
+    'the sample log read',
+    async () => {
+      const answer = await request(
+        { url: `${url}/api/status` },
+        { headers: { authorization: `Bearer ${apiKey}` } },
+      );
+      const body = JSON.parse(answer.body) as { counts: { entries: number; tasks: { completed: number } } };
+      return body.counts.entries >= SAMPLE_ENTRIES ? body : undefined;
+    },
+    STEP_TIMEOUT_MS,
+  );
   expect(status.counts.entries).toBe(SAMPLE_ENTRIES);
   expect(status.counts.tasks.completed).toBeGreaterThan(0);
 }
 
 export function sidecarImageTests(context: DeployContext): void {
-  it('is non-root, without a package manager, with a healthcheck, port 8090 and a data volume', async () => {
-    const { config, healthcheck } = await inspectImage(context.engine, IMAGES.sidecar);
-    expect(config.User).toBe('node');
-    expect(Object.keys(config.ExposedPorts as object)).toEqual(['8090/tcp']);
-    expect(Object.keys(config.Volumes as object)).toEqual(['/data']);
-    expect(JSON.stringify(healthcheck)).toContain('/api/health');
-    expect(config.Cmd).toEqual(['node', ...SIDECAR_NODE_FLAGS, 'sidecar.mjs']);
-    const tools = await context.engine.podman([
-      'run',
-      '--rm',
-      '--pull=never',
-      '--network',
-      'none',
-      IMAGES.sidecar,
-      'sh',
-      '-c',
-      'for t in npm npx corepack yarn gcc make esbuild; do command -v $t; done; ls /app; id -u',
-    ]);
-    expect(tools.trim().split('\n')).toEqual(['build', 'sidecar.mjs', '1000']);
-  });
+  it(
+    'is non-root, without a package manager, with a healthcheck, port 8090 and a data volume',
+    async () => {
+      const { config, healthcheck } = await inspectImage(context.engine, IMAGES.sidecar);
+      expect(config.User).toBe('node');
+      expect(Object.keys(config.ExposedPorts as object)).toEqual(['8090/tcp']);
+      expect(Object.keys(config.Volumes as object)).toEqual(['/data']);
+      expect(JSON.stringify(healthcheck)).toContain('/api/health');
+      expect(config.Cmd).toEqual(['node', ...SIDECAR_NODE_FLAGS, 'sidecar.mjs']);
+      const tools = await context.engine.podman([
+        'run',
+        '--rm',
+        '--pull=never',
+        '--network',
+        'none',
+        IMAGES.sidecar,
+        'sh',
+        '-c',
+        'for t in npm npx corepack yarn gcc make esbuild; do command -v $t; done; ls /app; id -u',
+      ]);
+      expect(tools.trim().split('\n')).toEqual(['build', 'sidecar.mjs', '1000']);
+    },
+    STEP_TIMEOUT_MS,
+  );
 
-  it('follows a runner container through the mounted API socket and serves the web app', async () => {
-    await startRunner(context, 'deploy-runner');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const started = Date.now();
-    await context.engine.podman([
-      'run',
-      '-d',
-      '--pull=never',
-      '--name',
-      'deploy-sidecar',
-      '--network',
-      'host',
-      '--group-add',
-      String(SOCKET_GID),
-      '-v',
-      `${context.engine.socketPath}:/var/run/docker.sock`,
-      '-e',
-      'HOST=127.0.0.1',
-      '-e',
-      `PORT=${port}`,
-      '-e',
-      'CONTAINER_NAME=deploy-runner',
-      '-e',
-      `API_KEY=${API_KEY}`,
-      IMAGES.sidecar,
-    ]);
-    await waitHttpOk(`${url}/api/health`);
-    context.figures.sidecarStartMs = Date.now() - started;
-    context.checkFirewall();
+  it(
+    'follows a runner container through the mounted API socket and serves the web app',
+    async () => {
+      await startRunner(context, 'deploy-runner');
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const started = Date.now();
+      await context.engine.podman([
+        'run',
+        '-d',
+        '--pull=never',
+        '--name',
+        'deploy-sidecar',
+        '--network',
+        'host',
+        '--group-add',
+        String(SOCKET_GID),
+        '-v',
+        `${context.engine.socketPath}:/var/run/docker.sock`,
+        '-e',
+        'HOST=127.0.0.1',
+        '-e',
+        `PORT=${port}`,
+        '-e',
+        'CONTAINER_NAME=deploy-runner',
+        '-e',
+        `API_KEY=${API_KEY}`,
+        IMAGES.sidecar,
+      ]);
+      await waitHttpOk(`${url}/api/health`);
+      context.figures.sidecarStartMs = Date.now() - started;
+      context.checkFirewall();
 
-    const health = JSON.parse((await request({ url: `${url}/api/health` })).body) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: 'ok', source: { kind: 'docker' } });
-    await expectSampleRead(url, API_KEY);
-    expect((await request({ url: `${url}/api/status` })).status).toBe(401);
+      const health = JSON.parse((await request({ url: `${url}/api/health` })).body) as Record<
+        string,
+        unknown
+      >;
+      expect(health).toMatchObject({ status: 'ok', source: { kind: 'docker' } });
+      await expectSampleRead(url, API_KEY);
+      expect((await request({ url: `${url}/api/status` })).status).toBe(401);
 
-    const page = await request({ url: `${url}/tasks` });
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<!doctype html>');
-    const script = /href="(\/_app\/immutable\/entry\/start\.[^"]+\.js)"/.exec(page.body)?.[1];
-    expect((await request({ url: `${url}${script}` })).status).toBe(200);
-    expect((await request({ url: `${url}/sw.js` })).status).toBe(200);
+      const page = await request({ url: `${url}/tasks` });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<!doctype html>');
+      const script = /href="(\/_app\/immutable\/entry\/start\.[^"]+\.js)"/.exec(page.body)?.[1];
+      expect((await request({ url: `${url}${script}` })).status).toBe(200);
+      expect((await request({ url: `${url}/sw.js` })).status).toBe(200);
 
-    await healthy(context.engine, 'deploy-sidecar');
-    const logs = await context.engine.podman(['logs', 'deploy-sidecar']);
-    expect(logs).toContain('following container "deploy-runner" through /var/run/docker.sock');
-    await context.engine.rm('deploy-sidecar');
-    await context.engine.rm('deploy-runner');
-    context.checkFirewall();
-  });
+      await healthy(context.engine, 'deploy-sidecar');
+      const logs = await context.engine.podman(['logs', 'deploy-sidecar']);
+      expect(logs).toContain('following container "deploy-runner" through /var/run/docker.sock');
+      await context.engine.rm('deploy-sidecar');
+      await context.engine.rm('deploy-runner');
+      context.checkFirewall();
+    },
+    STEP_TIMEOUT_MS,
+  );
 }
