@@ -12,11 +12,11 @@ COPY svelte.config.js vite.config.ts tsconfig.json ./
 COPY protocol protocol
 COPY web web
 COPY sidecar sidecar
-COPY scripts/build-sidecar.ts scripts/
+COPY scripts/bundle.ts scripts/
 # The web app into build/, the sidecar with its packages into one file, dist/sidecar.mjs.
 RUN node node_modules/@sveltejs/kit/svelte-kit.js sync \
  && node node_modules/vite/bin/vite.js build --logLevel warn \
- && node --import tsx scripts/build-sidecar.ts --self-contained
+ && node --import tsx scripts/bundle.ts sidecar/src/main.ts dist/sidecar.mjs --self-contained
 
 FROM ${NODE_IMAGE}
 # No package manager in the running image: the sidecar is one file and needs none.

@@ -67,7 +67,8 @@ function trustingWebSocket(ca: string): typeof globalThis.WebSocket {
   return TrustingWebSocket as unknown as typeof globalThis.WebSocket;
 }
 
-async function wss(url: string, ca: string, user: string, pass: string): Promise<NatsConnection> {
+/** A WebSocket (wss://) NATS connection that trusts `ca`. */
+export async function wss(url: string, ca: string, user: string, pass: string): Promise<NatsConnection> {
   const previous = globalThis.WebSocket;
   globalThis.WebSocket = trustingWebSocket(ca);
   try {
