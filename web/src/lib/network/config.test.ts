@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadNetworkConfig, resolveNetworkConfig, type NetworkServer } from './config.ts';
 
 const defaults: NetworkServer = { natsUrl: 'ws://127.0.0.1:9222', user: 'public', password: 'public' };
-const respond = (body: string, init: ResponseInit = {}) => async () =>
-  new Response(body, { headers: { 'content-type': 'application/json' }, ...init });
+const respond =
+  (body: string, init: ResponseInit = {}) =>
+  async () =>
+    new Response(body, { headers: { 'content-type': 'application/json' }, ...init });
 
 describe('resolveNetworkConfig', () => {
   it('overrides the defaults field by field', () => {
@@ -17,7 +19,9 @@ describe('resolveNetworkConfig', () => {
   it('refuses an invalid file as a whole and says where it is wrong', () => {
     const result = resolveNetworkConfig(defaults, { network: { natsUrl: 'http://x', user: 'u' } });
     expect(result.server).toEqual(defaults);
-    expect(result.problem).toMatch(/^config\.json is invalid \(network\.natsUrl: a ws:\/\/ or wss:\/\/ URL\)/);
+    expect(result.problem).toMatch(
+      /^config\.json is invalid \(network\.natsUrl: a ws:\/\/ or wss:\/\/ URL\)/,
+    );
   });
 });
 

@@ -77,14 +77,23 @@ describe('the network connection', () => {
     const refused = watch({ natsUrl: server.wsUrl, password: 'wrong' });
     const nowhere = watch({ natsUrl: 'ws://127.0.0.1:9' });
     try {
-      await vi.waitFor(() => expect(refused.states.filter((s) => s.kind === 'error').length).toBeGreaterThan(1), {
-        timeout: 20_000,
-      });
+      await vi.waitFor(
+        () => expect(refused.states.filter((s) => s.kind === 'error').length).toBeGreaterThan(1),
+        {
+          timeout: 20_000,
+        },
+      );
       expect(refused.states[1]).toMatchObject({ kind: 'error', message: expect.stringMatching(/refused/) });
-      await vi.waitFor(() => expect(nowhere.states.filter((s) => s.kind === 'error').length).toBeGreaterThan(1), {
-        timeout: 20_000,
+      await vi.waitFor(
+        () => expect(nowhere.states.filter((s) => s.kind === 'error').length).toBeGreaterThan(1),
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(nowhere.states[1]).toMatchObject({
+        kind: 'error',
+        message: expect.stringMatching(/Cannot reach/),
       });
-      expect(nowhere.states[1]).toMatchObject({ kind: 'error', message: expect.stringMatching(/Cannot reach/) });
     } finally {
       await refused.close();
       await nowhere.close();
@@ -112,7 +121,9 @@ describe('the network connection', () => {
 
   it('closes for good when asked: its connection leaves the server', async () => {
     const pages = async () => {
-      const connz = (await (await fetch(`${server.monitorUrl}/connz`)).json()) as { connections?: { name?: string }[] };
+      const connz = (await (await fetch(`${server.monitorUrl}/connz`)).json()) as {
+        connections?: { name?: string }[];
+      };
       return (connz.connections ?? []).filter((c) => c.name === 'truwatch network page').length;
     };
     await vi.waitFor(async () => expect(await pages()).toBe(0), { timeout: 15_000 });
@@ -127,7 +138,9 @@ describe('the network connection', () => {
 
 describe('backoffMs', () => {
   it('doubles from 1 s up to the cap, with jitter between half and all of it', () => {
-    expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, 15_000, () => 1))).toEqual([1000, 2000, 4000, 8000, 15_000]);
+    expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, 15_000, () => 1))).toEqual([
+      1000, 2000, 4000, 8000, 15_000,
+    ]);
     expect(backoffMs(3, 15_000, () => 0)).toBe(4000);
     expect(backoffMs(1e6, 15_000, () => 1)).toBe(15_000);
   });

@@ -46,7 +46,8 @@ export function backoffMs(attempt: number, maxMs: number, random: () => number =
 
 /** What went wrong, in words an operator of the page can act on. */
 export function describeError(error: unknown, url: string): string {
-  if (error instanceof AuthorizationError) return `The network server at ${url} refused the page's credentials.`;
+  if (error instanceof AuthorizationError)
+    return `The network server at ${url} refused the page's credentials.`;
   if (error instanceof PermissionViolationError) {
     return `The network server at ${url} does not allow this page to read the statistics.`;
   }
@@ -80,7 +81,9 @@ export function openNetwork(
   /** Reads the last stored message of `kind`; nothing stored yet (404, or no stream yet) is not an error. */
   const readLatest = async (conn: NatsConnection, kind: MessageKind) => {
     try {
-      const reply = await conn.request(latestSubject(SUBJECT_OF[kind]), undefined, { timeout: requestTimeout });
+      const reply = await conn.request(latestSubject(SUBJECT_OF[kind]), undefined, {
+        timeout: requestTimeout,
+      });
       if (!reply.headers?.hasError) listener.message(kind, reply.data, 'latest');
     } catch (error) {
       if (!(error instanceof TimeoutError || error instanceof NoRespondersError)) throw error;

@@ -23,7 +23,15 @@ describe('rows', () => {
     ]);
     expect(ladderRows({}, ['a'])).toEqual([{ key: 'a', label: 'a', count: 0, share: 0 }]);
     const { duration, memory } = histograms(sampleStats());
-    expect(duration.map((r) => r.key)).toEqual(['<1s', '1-5s', '5-30s', '30s-2m', '2-10m', '10m+', 'unknown']);
+    expect(duration.map((r) => r.key)).toEqual([
+      '<1s',
+      '1-5s',
+      '5-30s',
+      '30s-2m',
+      '2-10m',
+      '10m+',
+      'unknown',
+    ]);
     expect(memory.find((r) => r.key === '1GiB+')?.count).toBe(0);
   });
 

@@ -41,7 +41,10 @@ export const histograms = (stats: StatsMessage) => ({
 });
 
 /** Largest first, `other` and `unknown` last; `name` turns a key into what the page shows. */
-export function rankedRows(counts: Partial<Record<string, number>>, name: (key: string) => string = (k) => k): Row[] {
+export function rankedRows(
+  counts: Partial<Record<string, number>>,
+  name: (key: string) => string = (k) => k,
+): Row[] {
   const last = (key: string) => (key === OTHER ? 1 : key === 'unknown' ? 2 : 0);
   const rows = Object.entries(counts)
     .filter((entry): entry is [string, number] => entry[1] !== undefined && entry[1] > 0)
@@ -118,7 +121,12 @@ export function hourlySeries(hourly: readonly Hour[]): HourlySeries {
 }
 
 /** A one-sentence summary of a series for screen readers: its total and its busiest hour. */
-export function describeSeries(what: string, x: readonly number[], values: readonly number[], total = true): string {
+export function describeSeries(
+  what: string,
+  x: readonly number[],
+  values: readonly number[],
+  total = true,
+): string {
   if (values.length === 0) return `${what}: no data yet.`;
   let peak = 0;
   for (let i = 1; i < values.length; i++) if ((values[i] ?? 0) > (values[peak] ?? 0)) peak = i;
@@ -151,7 +159,8 @@ export const feedMore = (feed: readonly FeedMessage[]): number => feed.reduce((s
 /** "10:35–10:40" in local time: a feed window. */
 export function windowLabel(window: string): string {
   const start = Date.parse(window);
-  const time = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  const time = (ms: number) =>
+    new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
   return `${time(start)}–${time(start + WINDOW_MS)}`;
 }
 

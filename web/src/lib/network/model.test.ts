@@ -3,7 +3,8 @@ import { MAX_PUBLISHED_BYTES } from '../../../../protocol/federation.ts';
 import { emptyView, MAX_FEED_WINDOWS, mergeFeed, receive } from './model.ts';
 import { sampleFeed, sampleStats } from './test-helpers.ts';
 
-const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+const bytes = (value: unknown) =>
+  new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 
 describe('receive', () => {
   it('keeps a valid snapshot and when it arrived', () => {

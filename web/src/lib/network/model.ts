@@ -31,7 +31,12 @@ export function emptyView(): NetworkView {
 }
 
 /** The view after one message from the server (the latest stored one or a live one). */
-export function receive(view: NetworkView, kind: MessageKind, payload: Uint8Array, nowMs: number): NetworkView {
+export function receive(
+  view: NetworkView,
+  kind: MessageKind,
+  payload: Uint8Array,
+  nowMs: number,
+): NetworkView {
   if (kind === 'stats') {
     const parsed = parseMessage(StatsMessageSchema, payload, MAX_PUBLISHED_BYTES);
     if (!parsed.ok) return refuse(view, kind, parsed.detail);
