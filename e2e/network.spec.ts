@@ -5,6 +5,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { StatsMessage } from '../protocol/federation.ts';
 import { startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
+import { describeSeries, hourlySeries } from '../web/src/lib/network/derive.ts';
 import { fakeAggregator, sampleFeed, sampleStats } from '../web/src/lib/network/test-helpers.ts';
 import { staticSite, type StaticSite } from './static-site.ts';
 
@@ -87,6 +88,7 @@ test.describe('the network page', () => {
         tasks: { lastHour: 230, last24h: 4900, last7d: 31002 },
         outcomes: { completed: 4700, failed: 200 },
         regions: { EU: 16, NA: 12, AS: 7, OC: 3, other: 2, unknown: 1 },
+        hourly: first.hourly.map((h, i, all) => (i === all.length - 1 ? { ...h, completed: 150 } : h)),
       });
       await aggregator.publish('stats', second);
       const feed = sampleFeed(Date.now(), 6);
@@ -96,6 +98,9 @@ test.describe('the network page', () => {
       await expect(page.locator('[data-feed] tbody tr').last()).toContainText('failed');
       await expect(page.locator('[data-updated]')).toContainText(/Updated \d+ s ago/);
       await expect(page.locator('canvas')).toHaveCount(2); // both charts drawn
+      const series = hourlySeries(second.hourly);
+      const summary = describeSeries('Tasks finished per hour over 7 days', series.x, series.finished);
+      await expect(page.getByRole('img', { name: summary, exact: true })).toBeVisible();
 
       // A message that breaks the contract is counted and changes nothing.
       await aggregator.publish('stats', { ...second, activeNodes: 'many' });
