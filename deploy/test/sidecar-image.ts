@@ -59,6 +59,34 @@ export function sidecarImageTests(context: DeployContext): void {
         'for t in npm npx corepack yarn gcc make esbuild; do command -v $t; done; ls /app; id -u',
       ]);
       expect(tools.trim().split('\n')).toEqual(['build', 'sidecar.mjs', '1000']);
+
+      // With the image's defaults (every address, port 8090, secrets in /data), the demo source and no network:
+      // the pairing link names the loopback address a browser on the host opens.
+      await context.engine.podman([
+        'run',
+        '-d',
+        '--pull=never',
+        '--name',
+        'deploy-defaults',
+        '--network',
+        'none',
+        '-e',
+        'SOURCE=replay',
+        IMAGES.sidecar,
+      ]);
+      try {
+        const logs = await waitFor('the pairing link', async () => {
+          const out = await context.engine.podman(['logs', 'deploy-defaults']);
+          return out.includes('#token=') ? out : undefined;
+        });
+        expect(logs).toContain('listening on http://0.0.0.0:8090');
+        expect(logs).toMatch(/^  http:\/\/127\.0\.0\.1:8090\/#token=[\w-]{20,}$/m);
+        expect(await context.engine.podman(['exec', 'deploy-defaults', 'ls', '/data'])).toBe(
+          'api-key\ntask-data-password\n',
+        );
+      } finally {
+        await context.engine.rm('deploy-defaults');
+      }
     },
     STEP_TIMEOUT_MS,
   );
