@@ -9,6 +9,7 @@ export default defineConfig({
       'web/src/**/*.test.ts',
       'deploy/**/*.test.ts',
       'nats/**/*.test.ts',
+      'docs/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 120_000,
