@@ -27,7 +27,7 @@ export interface Config {
   /** Where the built PWA is. */
   staticDir: string;
   /** What /config.json tells the PWA (federation defaults, the network page's server). */
-  app: AppConfig;
+  app?: AppConfig;
 }
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';

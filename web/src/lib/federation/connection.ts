@@ -92,7 +92,7 @@ export class Connection {
     let connectedOnce = false;
     this.set('CONNECTING', null);
     while (this.running) {
-      let error: FedError | null = null;
+      let error: FedError | null;
       try {
         const nc = await connect({
           servers: settings.url,
