@@ -125,12 +125,19 @@ test('credentials that may not publish: FED_010 is shown, the tasks wait, nothin
   await page.screenshot({ path: test.info().outputPath('federation-error.png'), fullPage: true });
 });
 
-test('ENABLE_FEDERATION=true connects with a banner; turned off, the server has no connection from the app', async ({
+test('ENABLE_FEDERATION=true connects with a banner, from one tab of two; turned off, the server has no connection from the app', async ({
   page,
 }) => {
   await start(page, { ENABLE_FEDERATION: 'true' });
   await expect(page.getByTestId('federation-banner')).toBeVisible();
   await expect.poll(appConnections).toBe(1);
+  // A second tab shows the same state, but exactly one tab runs federation (one connection).
+  const second = await page.context().newPage();
+  await second.goto(`${new URL(page.url()).origin}/federation`);
+  await expect(second.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+  await expect(second.getByText('running in another tab')).toBeVisible();
+  expect(await appConnections()).toBe(1);
+  await second.close();
   await page.getByTestId('federation-banner').getByRole('button', { name: 'Turn it off' }).click();
   await expect.poll(appConnections).toBe(0);
   await expect(page.getByTestId('federation-banner')).toBeHidden();
