@@ -2,6 +2,7 @@
 // sidecar pairing), nudges it when the page comes back or the network returns, and holds its state for
 // the pages. Loaded only when federation is used (boot.ts, or a federation page).
 import * as Comlink from 'comlink';
+import { session } from '../app/session.svelte.ts';
 import { rememberEnabled } from './boot-check.ts';
 import { loadAppConfig } from './config.ts';
 import type { FederationStatus } from './status.ts';
@@ -35,19 +36,8 @@ class FederationClient {
         rememberEnabled(status.enabled);
       }),
     );
-    await this.api.start({ config: config.federation, pairing: pairing() });
-  }
-}
-
-function pairing(): { baseUrl: string; token: string } | undefined {
-  try {
-    const value = JSON.parse(localStorage.getItem('truwatch.sidecar') ?? 'null') as {
-      baseUrl?: string;
-      token?: string;
-    } | null;
-    return value?.baseUrl && value.token ? { baseUrl: value.baseUrl, token: value.token } : undefined;
-  } catch {
-    return undefined;
+    const pairing = session.pairing && { baseUrl: session.pairing.baseUrl, token: session.pairing.token };
+    await this.api.start({ config: config.federation, pairing });
   }
 }
 

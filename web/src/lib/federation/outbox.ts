@@ -68,13 +68,17 @@ export class Outbox {
     return { queued, refused };
   }
 
+  private pendingRows() {
+    return this.fed.outbox.where('[state+finishedMs]').between(['pending', -Infinity], ['pending', Infinity]);
+  }
+
   /** The oldest pending rows. */
   pending(limit: number): Promise<OutboxRecord[]> {
-    return this.fed.outbox
-      .where('[state+finishedMs]')
-      .between(['pending', -Infinity], ['pending', Infinity])
-      .limit(limit)
-      .toArray();
+    return this.pendingRows().limit(limit).toArray();
+  }
+
+  countPending(): Promise<number> {
+    return this.pendingRows().count();
   }
 
   /** Marks rows sent and writes them to the sent log, in one transaction. */
@@ -88,10 +92,7 @@ export class Outbox {
 
   /** Forgets pending rows, to be anonymized again (a new identity: their keys were made under the old secret). */
   async dropPending(): Promise<void> {
-    const keys = await this.fed.outbox
-      .where('[state+finishedMs]')
-      .between(['pending', -Infinity], ['pending', Infinity])
-      .primaryKeys();
+    const keys = await this.pendingRows().primaryKeys();
     await this.fed.outbox.bulkDelete(keys);
     for (const k of keys) this.known.delete(k);
   }

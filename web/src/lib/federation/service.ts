@@ -21,6 +21,7 @@ const PACE_MS = 100;
 /** A gap this long between two ticks means the machine slept. */
 const SLEEP_GAP_MS = 30_000;
 const MAX_PERIODS = 100;
+const PRUNE_EVERY_MS = 60_000;
 
 export interface ServiceOptions {
   fed: FederationDb;
@@ -45,6 +46,7 @@ export class FederationService {
   private state: FedState = 'DISABLED';
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
+  private lastPrune = 0;
   private kick: (() => void) | undefined;
   private readonly outbox: Outbox;
   private readonly now: () => number;
@@ -171,8 +173,11 @@ export class FederationService {
         }
         if (queued) this.kick?.();
       }
-      this.pending = (await this.outbox.pending(10_000)).length;
-      await this.options.fed.prune(now, this.settings.feedRetentionDays);
+      this.pending = await this.outbox.countPending();
+      if (now - this.lastPrune > PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        await this.options.fed.prune(now, this.settings.feedRetentionDays);
+      }
     } catch (error) {
       await this.error(classify(error));
     }
