@@ -89,7 +89,6 @@ export class Connection {
     const initialMs = this.options.backoff?.initialMs ?? 1000;
     const maxMs = this.options.backoff?.maxMs ?? 60_000;
     let attempt = 0;
-    let connectedOnce = false;
     this.set('CONNECTING', null);
     while (this.running) {
       let error: FedError | null;
@@ -111,7 +110,6 @@ export class Connection {
           break;
         }
         this.nc = nc;
-        connectedOnce = true;
         attempt = 0;
         this.lastError = null;
         this.set('CONNECTED', null);
@@ -133,7 +131,7 @@ export class Connection {
       }
       if (!this.running) break;
       const persistent = error !== null && PERSISTENT.has(error.code);
-      this.set(persistent ? 'ERROR' : connectedOnce || error ? 'RECONNECTING' : 'CONNECTING', error);
+      this.set(persistent ? 'ERROR' : 'RECONNECTING', error);
       await this.sleep(backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random));
     }
   }

@@ -1,6 +1,7 @@
 // The federation service against a real nats-server (WebSocket, the users and permissions of nats/), with
 // the monitor's database and federation's own in fake-indexeddb.
 import 'fake-indexeddb/auto';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { TaskMessageSchema, HeartbeatMessageSchema } from '../../../../protocol/federation.ts';
@@ -43,7 +44,7 @@ function finished(finishedMs: number): TaskRecord {
   };
 }
 
-function setup(credentials: { user: string; pass: string } = DEV_USERS.monitor) {
+function setup(credentials: { user: string; pass: string } = DEV_USERS.monitor, receive = false) {
   const main = freshDb();
   const fed = new FederationDb(`fed-${Math.random().toString(36).slice(2)}`);
   let status: FederationStatus | undefined;
@@ -55,7 +56,7 @@ function setup(credentials: { user: string; pass: string } = DEV_USERS.monitor) 
       user: credentials.user,
       password: credentials.pass,
       heartbeatSeconds: 1,
-      receive: false,
+      receive,
     },
     onStatus: (s) => (status = s),
     scanMs: 100,
@@ -134,5 +135,54 @@ describe('federation service', () => {
     };
     expect((connz.connections ?? []).filter((c) => c.authorized_user === 'monitor')).toHaveLength(0);
     await off.service.stop();
+  });
+
+  it('keeps the stats and feed it receives, and says FED_009 for another protocol version', async () => {
+    const { fed, service, status } = setup(DEV_USERS.monitor, true);
+    await fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await service.start();
+    await poll(() => expect(status()?.state).toBe('CONNECTED'));
+    const aggregator = await connect({ servers: server.url, ...DEV_USERS.aggregator });
+    const stats = {
+      v: 1,
+      at: '2026-11-21T10:41:10Z',
+      activeNodes: 3,
+      nodesToday: 4,
+      tasks: { lastHour: 1, last24h: 2, last7d: 3 },
+      outcomes: { completed: 2 },
+      kinds: { function: 2 },
+      chains: { '137': 2 },
+      duration: { '<1s': 2 },
+      steps: { '<1M': 2 },
+      memory: { '<16MiB': 2 },
+      regions: { other: 3 },
+      versions: { other: 3 },
+      hourly: [],
+    };
+    const task = {
+      window: '2026-11-21T10:10:00Z',
+      chain: '137',
+      kind: 'api',
+      outcome: 'completed',
+      duration: '<1s',
+      steps: '<1M',
+      memory: '<16MiB',
+      cached: false,
+    };
+    // Published until received (the subscription may reach the server after the first one); then the feed once.
+    await poll(async () => {
+      aggregator.publish(SUBJECTS.stats, JSON.stringify(stats));
+      await aggregator.flush();
+      expect((await fed.get('stats'))?.message).toEqual(stats);
+    });
+    aggregator.publish(
+      SUBJECTS.feed,
+      JSON.stringify({ v: 1, window: task.window, tasks: [task, task], more: 0 }),
+    );
+    await poll(async () => expect(await fed.feed.count()).toBe(2));
+    aggregator.publish(SUBJECTS.stats, JSON.stringify({ ...stats, v: 2 }));
+    await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_009'));
+    await aggregator.close();
+    await service.stop();
   });
 });
