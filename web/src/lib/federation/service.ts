@@ -177,6 +177,8 @@ export class FederationService {
       if (now - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = now;
         await this.options.fed.prune(now, this.settings.feedRetentionDays);
+        // Forget what the prune dropped and what fell out of the 7 days: the outbox's memory stays bounded.
+        await this.outbox.load();
       }
     } catch (error) {
       await this.error(classify(error));
