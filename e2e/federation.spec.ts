@@ -100,6 +100,9 @@ test('opt in; each task finished since then arrives once, also across a nats-ser
     })
     .toMatchObject({ enabled: true, connected: true, state: 'CONNECTED', stats: { refused: 0 } });
 
+  // "Your contribution" counts what left today.
+  await expect(page.getByTestId('contribution-tasks')).toHaveText(String(total));
+
   // The sent log shows every message as sent, searchable.
   await page.getByRole('link', { name: 'See every message sent' }).click();
   await page.getByRole('searchbox').fill('"outcome"');

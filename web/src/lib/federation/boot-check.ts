@@ -8,8 +8,13 @@ export function rememberEnabled(on: boolean): void {
   else localStorage.removeItem(FLAG);
 }
 
+/** Whether federation ran here the last time it was looked at (cheap: no federation code needed). */
+export function federationWasOn(): boolean {
+  return localStorage.getItem(FLAG) === 'on';
+}
+
 export async function startFederationIfEnabled(): Promise<void> {
-  let on = localStorage.getItem(FLAG) === 'on';
+  let on = federationWasOn();
   if (!on) {
     const config = (await fetch('/config.json', { cache: 'no-store' })
       .then((r) => (r.ok ? r.json() : null))

@@ -32,8 +32,8 @@ class FederationClient {
     const config = await loadAppConfig();
     await this.api.subscribe(
       Comlink.proxy((status: FederationStatus) => {
-        this.status = status;
         rememberEnabled(status.enabled);
+        this.status = status;
       }),
     );
     const pairing = session.pairing && { baseUrl: session.pairing.baseUrl, token: session.pairing.token };
