@@ -108,6 +108,10 @@ test('opt in; each task finished since then arrives once, also across a nats-ser
   await page.getByRole('searchbox').fill('"outcome"');
   await expect(page.getByTestId('sent-count')).toHaveText(`${total} messages`);
   await page.screenshot({ path: test.info().outputPath('federation-sent.png'), fullPage: true });
+
+  // The network page shows the same contribution beside the network's numbers.
+  await page.getByRole('link', { name: 'Network', exact: true }).click();
+  await expect(page.getByTestId('contribution-tasks')).toHaveText(String(total));
 });
 
 test('credentials that may not publish: FED_010 is shown, the tasks wait, nothing is sent', async ({
