@@ -3,6 +3,7 @@
 // compose), and checks that nothing changed the host's firewall.
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
+import { expect } from 'vitest';
 import { startEngine, type Engine } from '../../scripts/podman-engine.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -138,4 +139,33 @@ export async function healthy(engine: Engine, name: string, timeoutMs = 60_000):
     timeoutMs,
   );
   return attempts;
+}
+
+/**
+ * The discipline both service images keep: user `node`, one exposed port, a healthcheck on `healthPath`, and
+ * no package manager or bundler inside. Resolves with the image's configuration and what /app holds.
+ */
+export async function expectLeanImage(
+  engine: Engine,
+  tag: string,
+  expected: { port: number; healthPath: string },
+): Promise<{ config: Record<string, unknown>; app: string[] }> {
+  const { config, healthcheck } = await inspectImage(engine, tag);
+  expect(config.User).toBe('node');
+  expect(Object.keys(config.ExposedPorts as object)).toEqual([`${expected.port}/tcp`]);
+  expect(JSON.stringify(healthcheck)).toContain(expected.healthPath);
+  const out = await engine.podman([
+    'run',
+    '--rm',
+    '--pull=never',
+    '--network',
+    'none',
+    tag,
+    'sh',
+    '-c',
+    'for t in npm npx corepack yarn gcc make esbuild; do command -v $t; done; id -u; ls /app',
+  ]);
+  const [uid, ...app] = out.trim().split('\n');
+  expect(uid, 'only the uid and /app, no tool found').toBe('1000');
+  return { config, app };
 }

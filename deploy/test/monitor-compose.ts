@@ -36,6 +36,11 @@ export function monitorComposeTests(context: DeployContext): void {
         context.checkFirewall();
         await expectSampleRead(url, API_KEY);
         expect((await request({ url: `${url}/` })).body).toContain('<!doctype html>');
+        // ENABLE_FEDERATION=true reached the web app as the deployment's consent, with the compose defaults.
+        expect(JSON.parse((await request({ url: `${url}/config.json` })).body)).toMatchObject({
+          federation: { enabled: true, user: 'monitor', broadcastTasks: true, taskRetentionDays: 7 },
+          network: { user: 'public' },
+        });
         await healthy(context.engine, 'truwatchmonitor_truwatch_1');
 
         // The proxy, seen from the host through its socket in the shared volume.
