@@ -4,7 +4,7 @@
 // { entries, tasks, invoices, seconds, sidecarPeakRssMb }. Budget: 20 000 tasks in 30 s, sidecar 100 MB.
 import { copyFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { storedCounts } from '../e2e/fixtures.ts';
+import { storedCounts, waitForState } from '../e2e/fixtures.ts';
 import { writeGeneratedLog } from '../scripts/generate-log.ts';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { Summarizer } from '../sidecar/src/parse/summary.ts';
@@ -38,10 +38,13 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, sidecar.peakRssMb())), 200);
   const t0 = performance.now();
   await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  let stored = await storedCounts(page, { outcomes: false });
+  // Counting a large store reads all of it (and slows the writes down): wait until the ingest is live (its
+  // backfill written), then count, and again every second if something is still missing.
   const deadline = Date.now() + 10 * 60_000;
+  await waitForState(page, 'live', 10 * 60_000);
+  let stored = await storedCounts(page, { outcomes: false });
   while ((stored.entries < entries || stored.tasks < truth.tasks.length) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     stored = await storedCounts(page, { outcomes: false });
   }
   const seconds = (performance.now() - t0) / 1000;
