@@ -7,7 +7,7 @@ import type { Entry, Status } from '../../../../protocol/node-events.ts';
 import { decodeEvent } from './decode.ts';
 import { describe, HttpError, UnauthorizedError } from './errors.ts';
 import { CatchUpMeter } from './progress.ts';
-import { DEFAULT_QUEUE_LIMITS, WriteQueue, type QueueItem } from './queue.ts';
+import { DEFAULT_QUEUE_LIMITS, WriteQueue, type QueueItem, type QueueLimits } from './queue.ts';
 import { openEventStream } from './request.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 import type { IngestCounters, IngestState } from './state.ts';
@@ -27,6 +27,8 @@ export interface IngestOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Entries already received are written together (one transaction), this many at most. */
   maxGroup?: number;
+  /** How far reading may run ahead of writing (see queue.ts); `maxGroup` is the entries per write. */
+  queueLimits?: Partial<Omit<QueueLimits, 'maxWrite'>>;
   /** A connection that brings no byte this long is dead (the sidecar sends a keep-alive every 15 s). */
   idleTimeoutMs?: number;
   onState?: (state: IngestState) => void;
@@ -208,7 +210,7 @@ export class IngestClient {
           entries: (entries, cursor, live) => this.store(entries, cursor, live),
           status: (status) => this.storeStatus(status),
         },
-        { ...DEFAULT_QUEUE_LIMITS, maxWrite: this.maxGroup },
+        { ...DEFAULT_QUEUE_LIMITS, ...this.options.queueLimits, maxWrite: this.maxGroup },
         (error) => controller.abort(error),
       ));
       // Ends a pending read on abort even when the body does not watch the fetch's signal.
