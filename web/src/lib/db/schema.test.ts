@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { countEntries, listEntries } from './entry-list.ts';
-import { TruwatchDb, type StoredEntry } from './schema.ts';
+import { STORES_V1, TruwatchDb, type StoredEntry } from './schema.ts';
 
 const entry = (n: number, kind: StoredEntry['kind'], level: string): StoredEntry => ({
   id: `f.m.${String(n).padStart(8, '0')}`,
@@ -18,15 +18,7 @@ describe('TruwatchDb upgrade', () => {
   it('opens a version 1 store with its entries, and the Logs filters find them through the new index', async () => {
     const name = `upgrade-${Math.random()}`;
     const v1 = new Dexie(name);
-    v1.version(1).stores({
-      entries: 'id, tsMs, executionId, [kind+tsMs], [level+tsMs]',
-      tasks:
-        'executionId, firstSeenMs, finishedMs, elapsedMs, steps, taskId, ' +
-        '[status+firstSeenMs], [status+finishedMs], [chainId+firstSeenMs], [kind+firstSeenMs]',
-      invoices: 'key, tsMs, day, executionId',
-      node: 'key',
-      meta: 'key',
-    });
+    v1.version(1).stores(STORES_V1);
     const entries = [
       entry(1, 'message', 'info'),
       entry(2, 'message', 'warn'),
