@@ -58,19 +58,16 @@ const BY_KIND = '[kind+level+tsMs]';
 
 /** The levels stored for one kind: a walk over [kind+level+tsMs] that jumps from one level to the next. */
 async function levelsOf(db: TruwatchDb, kind: string): Promise<string[]> {
+  const first = (after: unknown[]): Promise<unknown[]> =>
+    db.entries.where(BY_KIND).between(after, [kind, Dexie.maxKey], false, false).limit(1).keys();
   const levels: string[] = [];
-  let after: [string, string, number] | [string] = [kind];
-  for (;;) {
-    const [key] = await db.entries
-      .where(BY_KIND)
-      .between(after, [kind, Dexie.maxKey], false, false)
-      .limit(1)
-      .keys();
-    if (!Array.isArray(key)) return levels;
-    const level = String(key[1]);
-    levels.push(level);
-    after = [kind, level, Infinity];
-  }
+  for (
+    let [key] = await first([kind]);
+    Array.isArray(key);
+    [key] = await first([kind, levels.at(-1), Infinity])
+  )
+    levels.push(String(key[1]));
+  return levels;
 }
 
 /** One stream per kind and level asked for (or one for all), and what is left to test. */
