@@ -7,6 +7,7 @@ import { windowOf, type HeartbeatMessage, type TaskMessage } from '../../protoco
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, type NatsServer } from '../../scripts/nats-server.ts';
 import type { AggregatorConfig } from './config.ts';
+import { setUp } from './setup.ts';
 
 export function testConfig(
   server: NatsServer | string,
@@ -114,7 +115,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out; last value ${JSON.stringify(last)} ${lastError ? String(lastError) : ''}`);
+      throw new Error(
+        `timed out; last value ${JSON.stringify(last)?.slice(0, 1000)} ${lastError ? String(lastError) : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -124,3 +127,23 @@ export const getJson = async <T>(url: string): Promise<T> => {
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return (await response.json()) as T;
 };
+
+/** One sample of the aggregator's /metrics, by its full name with labels. */
+export async function metricValue(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+  if (!line) throw new Error(`no metric ${name}`);
+  return Number(line.slice(name.length + 1));
+}
+
+/** Creates the streams and buckets as an aggregator does, so a test can publish before one runs. */
+export async function prepareStreams(config: AggregatorConfig): Promise<void> {
+  const nc = await connect({
+    servers: config.natsUrl.split(','),
+    user: config.natsUser,
+    pass: config.natsPassword,
+    inboxPrefix: '_INBOX_aggregator',
+  });
+  await setUp(nc, config);
+  await nc.close();
+}
