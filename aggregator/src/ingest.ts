@@ -58,12 +58,20 @@ export function startIngest(
   onError: (error: unknown) => void,
 ): IngestLoop {
   let stopped = false;
+  const fetchBatch = async (): Promise<JsMsg[]> => {
+    const batch: JsMsg[] = [];
+    const messages = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
+    for await (const m of messages) batch.push(m);
+    return batch;
+  };
   const done = (async () => {
+    // The next batch is fetched while this one is counted: at most two batches in hand.
+    let next = fetchBatch();
     while (!stopped) {
-      const batch: JsMsg[] = [];
+      let batch: JsMsg[] = [];
       try {
-        const messages = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
-        for await (const m of messages) batch.push(m);
+        batch = await next;
+        next = stopped ? Promise.resolve([]) : fetchBatch();
         if (!batch.length) continue;
         await countBatch(store, batch);
         for (const m of batch) m.ack();
@@ -72,8 +80,10 @@ export function startIngest(
         for (const m of batch) m.nak(1000);
         onError(error);
         if (!stopped) await new Promise((resolve) => setTimeout(resolve, 500));
+        next = next.catch(() => []);
       }
     }
+    for (const m of await next.catch(() => [])) m.nak();
   })();
   return { done, stop: () => (stopped = true) };
 }
