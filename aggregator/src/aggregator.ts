@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { jetstream } from '@nats-io/jetstream';
 import type { KvEntry } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
+import type { StatsMessage } from '../../protocol/federation.ts';
 import type { AggregatorConfig } from './config.ts';
 import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
@@ -83,7 +84,13 @@ export async function startAggregator(
     (error) => log(`aggregator: batch not counted, will be redelivered: ${String(error)}`),
   );
 
-  const stats = (now: number) => computeStats(rollupMirror.map, nodeMirror.map, now);
+  // Computed at most once a second, however often /api/stats is asked.
+  let cached: { at: number; stats: StatsMessage } | undefined;
+  const stats = (now: number) => {
+    if (!cached || Math.abs(now - cached.at) >= 1000)
+      cached = { at: now, stats: computeStats(rollupMirror.map, nodeMirror.map, now) };
+    return cached.stats;
+  };
   let ticking = false;
   const tick = async () => {
     if (ticking) return;

@@ -9,6 +9,8 @@ import { isWrongLastSequence } from './kv-errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Mirror } from './mirror.ts';
 
+const MAX_ATTEMPTS = 100;
+
 export interface NodeRecord {
   /** Last heard, epoch ms. */
   l: number;
@@ -64,7 +66,7 @@ function merged(current: NodeRecord | undefined, { ms, beat }: BeatItem): NodeRe
 async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
   const key = nodeKey(item.ms, item.beat.node);
   let held = store.mirror.get(key);
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     if (!held && store.mirror.full) return store.metrics.reject('capacity');
     if (held && Math.abs(item.ms - held.value.l) < store.minIntervalMs)
       return store.metrics.reject('ratelimit');
@@ -77,7 +79,7 @@ async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
       store.metrics.accepted.heartbeat++;
       return;
     } catch (error) {
-      if (!isWrongLastSequence(error)) throw error;
+      if (!isWrongLastSequence(error) || attempt >= MAX_ATTEMPTS) throw error;
       store.metrics.kvConflicts++;
       const entry = await store.nodes.get(key);
       const value = entry?.operation === 'PUT' ? decodeNode(entry) : undefined;

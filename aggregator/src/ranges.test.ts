@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addSeqs, hasSeq } from './ranges.ts';
+import { MAX_RUNS, addSeqs, hasSeq } from './ranges.ts';
 
 describe('sequence runs', () => {
   it('merges contiguous sequences into runs and drops those at or below the floor', () => {
@@ -29,5 +29,15 @@ describe('sequence runs', () => {
         },
       ),
     );
+  });
+});
+
+describe('the bound on runs', () => {
+  it('keeps the newest MAX_RUNS runs', () => {
+    const seqs = Array.from({ length: MAX_RUNS + 10 }, (_, i) => i * 2 + 1);
+    const runs = addSeqs([], seqs, 0);
+    expect(runs).toHaveLength(MAX_RUNS);
+    expect(runs.at(-1)).toEqual([seqs.at(-1), seqs.at(-1)]);
+    expect(hasSeq(runs, 1)).toBe(false);
   });
 });

@@ -2,6 +2,14 @@
 // contiguous, so a window's `applied` list stays a few runs long.
 export type Runs = [number, number][];
 
+/**
+ * The most runs kept. Runs are pruned below the consumer's ack floor, so they stay few unless a message
+ * stays unacknowledged for long (the floor then stalls while later batches add runs); beyond this the
+ * oldest runs are dropped, so that a rollup stays under the bucket's value size, and only a message of
+ * those runs redelivered after a crash could then be counted twice.
+ */
+export const MAX_RUNS = 1500;
+
 export function hasSeq(runs: Runs, seq: number): boolean {
   return runs.some(([from, to]) => seq >= from && seq <= to);
 }
@@ -18,5 +26,5 @@ export function addSeqs(runs: Runs, seqs: number[], floor: number): Runs {
     if (last && run[0] <= last[1] + 1) last[1] = Math.max(last[1], run[1]);
     else merged.push([run[0], run[1]]);
   }
-  return merged;
+  return merged.slice(-MAX_RUNS);
 }
