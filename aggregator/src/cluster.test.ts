@@ -3,20 +3,18 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatsMessage } from '../../protocol/federation.ts';
 import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.ts';
 import { DEV_USERS } from '../../scripts/nats-server.ts';
 import { startAggregator } from './aggregator.ts';
 import { INGEST_STREAM } from './setup.ts';
 import {
   SUBJECTS,
-  getJson,
-  metricValue,
   monitorConnection,
   prepareStreams,
   publishAll,
   task,
   testConfig,
+  waitCounted,
   waitFor,
 } from './testing.ts';
 
@@ -52,17 +50,7 @@ describe('a three-node cluster', () => {
         (n) => n >= 1000,
       );
       await cluster.nodes[2]!.stop('SIGKILL');
-      let stats = await waitFor(
-        () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
-        (s) => s.tasks.last7d >= 6000,
-        120_000,
-      );
-      await waitFor(
-        () => metricValue(aggregator.httpUrl, 'truwatch_consumer_lag'),
-        (lag) => lag === 0,
-        120_000,
-      );
-      expect((await getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`)).tasks.last7d).toBe(6000);
+      expect((await waitCounted(aggregator.httpUrl, 6000)).tasks.last7d).toBe(6000);
 
       await cluster.nodes[2]!.restart();
       await waitFor(
@@ -73,17 +61,8 @@ describe('a three-node cluster', () => {
       );
       const second = Array.from({ length: 2000 }, (_, i) => task(10_000 + i));
       await publishAll(monitor, SUBJECTS.task, second);
-      stats = await waitFor(
-        () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
-        (s) => s.tasks.last7d >= 8000,
-        120_000,
-      );
-      await waitFor(
-        () => metricValue(aggregator.httpUrl, 'truwatch_consumer_lag'),
-        (lag) => lag === 0,
-        120_000,
-      );
-      expect((await getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`)).tasks.last7d).toBe(8000);
+      const stats = await waitCounted(aggregator.httpUrl, 8000);
+      expect(stats.tasks.last7d).toBe(8000);
       expect(stats.outcomes.failed).toBe([...first, ...second].filter((t) => t.outcome === 'failed').length);
     } finally {
       await aggregator.stop();

@@ -15,6 +15,7 @@ import {
   publishAll,
   task,
   testConfig,
+  waitCounted,
   waitFor,
 } from './testing.ts';
 
@@ -47,16 +48,8 @@ describe('exact counts across crashes and concurrent instances', () => {
     }
     const last = await startAggregatorProcess(env);
     try {
-      const stats = await waitFor(
-        () => getJson<StatsMessage>(`${last.httpUrl}/api/stats`),
-        (s) => s.tasks.last7d >= TASKS,
-      );
-      await waitFor(
-        () => metricValue(last.httpUrl, 'truwatch_consumer_lag'),
-        (lag) => lag === 0,
-      );
-      const final = await getJson<StatsMessage>(`${last.httpUrl}/api/stats`);
-      expect(final.tasks.last7d).toBe(TASKS);
+      const stats = await waitCounted(last.httpUrl, TASKS);
+      expect(stats.tasks.last7d).toBe(TASKS);
       expect(stats.outcomes.failed).toBe(tasks.filter((t) => t.outcome === 'failed').length);
       expect(kills).toBe(3);
     } finally {
@@ -77,14 +70,7 @@ describe('exact counts across crashes and concurrent instances', () => {
       const nc = await monitorConnection(server.url);
       await publishAll(nc, SUBJECTS.task, [...tasks, ...tasks.slice(0, 1000).reverse()]);
       await nc.close();
-      const stats = await waitFor(
-        () => getJson<StatsMessage>(`${b.httpUrl}/api/stats`),
-        (s) => s.tasks.last7d >= before.tasks.last7d + tasks.length,
-      );
-      await waitFor(
-        () => metricValue(a.httpUrl, 'truwatch_consumer_lag'),
-        (lag) => lag === 0,
-      );
+      const stats = await waitCounted(b.httpUrl, before.tasks.last7d + tasks.length);
       expect(stats.tasks.last7d - before.tasks.last7d).toBe(tasks.length);
       expect((stats.outcomes.failed ?? 0) - (before.outcomes.failed ?? 0)).toBe(tasks.length);
       expect(a.metrics.accepted.task).toBeGreaterThan(0);

@@ -1,37 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { WINDOW_MS, windowOf } from '../../protocol/federation.ts';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
-import { startAggregator, type Aggregator } from './aggregator.ts';
-import {
-  SUBJECTS,
-  getJson,
-  heartbeat,
-  monitorConnection,
-  publishAll,
-  task,
-  testConfig,
-  waitFor,
-} from './testing.ts';
+import { useAggregator } from './fixture.ts';
+import { SUBJECTS, getJson, heartbeat, monitorConnection, publishAll, task, waitFor } from './testing.ts';
 
 describe('the aggregator counts exactly', () => {
-  let server: NatsServer;
-  let aggregator: Aggregator;
-  beforeAll(async () => {
-    server = await startNatsServer();
-    aggregator = await startAggregator(testConfig(server), () => undefined);
-  });
-  afterAll(async () => {
-    await aggregator?.stop();
-    await server?.close();
-  });
+  const fixture = useAggregator();
 
   it('counts tasks with duplicates and out-of-order windows once each', async () => {
     const now = Date.now();
     const windows = [0, 3, 1, 40, 2, 300].map((n) => windowOf(now - n * WINDOW_MS));
     const tasks = Array.from({ length: 3000 }, (_, i) => task(i, { window: windows[i % windows.length]! }));
     const duplicates = tasks.filter((_, i) => i % 4 === 0);
-    const nc = await monitorConnection(server.url);
+    const nc = await monitorConnection(fixture.server().url);
     await publishAll(nc, SUBJECTS.task, [...tasks, ...duplicates, ...duplicates.slice(0, 100)]);
     await publishAll(nc, SUBJECTS.heartbeat, [
       heartbeat(1),
@@ -42,7 +23,7 @@ describe('the aggregator counts exactly', () => {
     await nc.close();
 
     const stats = await waitFor(
-      () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
+      () => getJson<StatsMessage>(`${fixture.aggregator().httpUrl}/api/stats`),
       (s) => s.tasks.last7d >= 3000 && s.activeNodes === 4,
     );
     const current = Math.floor(now / WINDOW_MS) * WINDOW_MS;
@@ -60,6 +41,6 @@ describe('the aggregator counts exactly', () => {
       '137': day.filter((t) => t.chain === '137').length,
       '11155111': day.filter((t) => t.chain === '11155111').length,
     });
-    expect(aggregator.metrics.duplicates).toBeGreaterThanOrEqual(duplicates.length + 100);
+    expect(fixture.aggregator().metrics.duplicates).toBeGreaterThanOrEqual(duplicates.length + 100);
   });
 });

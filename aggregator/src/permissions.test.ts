@@ -6,9 +6,9 @@ import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedMessageSchema, StatsMessageSchema } from '../../protocol/federation.ts';
 import { INGEST_SUBJECTS, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
-import { startAggregator, type Aggregator } from './aggregator.ts';
-import { monitorConnection, publishAll, task, testConfig, waitFor } from './testing.ts';
+import { DEV_USERS } from '../../scripts/nats-server.ts';
+import { useAggregator } from './fixture.ts';
+import { monitorConnection, publishAll, task, waitFor } from './testing.ts';
 
 async function errorsOf(nc: NatsConnection, act: () => Promise<void>): Promise<string> {
   const errors: string[] = [];
@@ -26,22 +26,15 @@ async function errorsOf(nc: NatsConnection, act: () => Promise<void>): Promise<s
 }
 
 describe('federation permissions with a live aggregator', () => {
-  let server: NatsServer;
-  let aggregator: Aggregator;
+  const fixture = useAggregator();
   let pub: NatsConnection;
   beforeAll(async () => {
-    server = await startNatsServer();
-    aggregator = await startAggregator(testConfig(server), () => undefined);
-    pub = await connect({ servers: server.url, ...DEV_USERS.public, inboxPrefix: '_INBOX_public' });
+    pub = await connect({ servers: fixture.server().url, ...DEV_USERS.public, inboxPrefix: '_INBOX_public' });
   });
-  afterAll(async () => {
-    await pub?.close();
-    await aggregator?.stop();
-    await server?.close();
-  });
+  afterAll(() => pub?.close());
 
   it('lets the public user read the latest stats and feed with a direct get by subject', async () => {
-    const nc = await monitorConnection(server.url);
+    const nc = await monitorConnection(fixture.server().url);
     await publishAll(nc, SUBJECTS.task, [task(1), task(2), task(3)]);
     await nc.close();
     const stats = await waitFor(
@@ -67,7 +60,7 @@ describe('federation permissions with a live aggregator', () => {
   });
 
   it('refuses a monitor publishing stats or feed and reading the ingest subjects', async () => {
-    const monitor = await monitorConnection(server.url);
+    const monitor = await monitorConnection(fixture.server().url);
     try {
       const errors = await errorsOf(monitor, async () => {
         monitor.publish(SUBJECTS.stats, '{}');

@@ -2,7 +2,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import * as v from 'valibot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FeedMessageSchema,
   MAX_FEED_TASKS,
@@ -11,8 +11,8 @@ import {
   type StatsMessage,
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
-import { startAggregator, type Aggregator } from './aggregator.ts';
+import { DEV_USERS } from '../../scripts/nats-server.ts';
+import { useAggregator } from './fixture.ts';
 import { Metrics } from './metrics.ts';
 import { FEED_DELAY_MS, publishTick, type Publisher } from './publish.ts';
 import { setUp } from './setup.ts';
@@ -20,20 +20,11 @@ import { computeStats } from './stats.ts';
 import { getJson, monitorConnection, publishAll, task, testConfig, waitFor } from './testing.ts';
 
 describe('the feed', () => {
-  let server: NatsServer;
-  let aggregator: Aggregator;
-  beforeAll(async () => {
-    server = await startNatsServer();
-    aggregator = await startAggregator(testConfig(server), () => undefined);
-  });
-  afterAll(async () => {
-    await aggregator?.stop();
-    await server?.close();
-  });
+  const fixture = useAggregator();
 
   it('publishes the tasks of a closed window once, at most MAX_FEED_TASKS of them plus how many more', async () => {
     const window = windowOf(Date.now() - 20 * 60_000);
-    const monitor = await monitorConnection(server.url);
+    const monitor = await monitorConnection(fixture.server().url);
     await publishAll(
       monitor,
       SUBJECTS.task,
@@ -41,19 +32,23 @@ describe('the feed', () => {
     );
     await monitor.close();
     await waitFor(
-      () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
+      () => getJson<StatsMessage>(`${fixture.aggregator().httpUrl}/api/stats`),
       (s) => s.tasks.lastHour === 250,
     );
 
-    const pub = await connect({ servers: server.url, ...DEV_USERS.public, inboxPrefix: '_INBOX_public' });
+    const pub = await connect({
+      servers: fixture.server().url,
+      ...DEV_USERS.public,
+      inboxPrefix: '_INBOX_public',
+    });
     const feeds = pub.subscribe(SUBJECTS.feed);
     const nc = await connect({
-      servers: server.url,
+      servers: fixture.server().url,
       ...DEV_USERS.aggregator,
       inboxPrefix: '_INBOX_aggregator',
     });
     try {
-      const store = await setUp(nc, testConfig(server));
+      const store = await setUp(nc, testConfig(fixture.server()));
       const metrics = new Metrics();
       const publisher: Publisher = {
         js: jetstream(nc),

@@ -4,7 +4,7 @@ import { MIN_CELL_NODES, OTHER, WINDOW_MS, type Hour, type StatsMessage } from '
 import { PROTOCOL_VERSION } from '../../protocol/subjects.ts';
 import type { Held } from './mirror.ts';
 import { dayOfKey, type NodeRecord } from './nodes.ts';
-import { addCounts, windowOfKey, type Counts, type Rollup } from './rollup.ts';
+import { addCounts, emptyRollup, windowOfKey, type Counts, type Rollup } from './rollup.ts';
 
 export const ACTIVE_MS = 180_000;
 const HOUR_MS = 3600_000;
@@ -68,16 +68,7 @@ export function computeStats(
 ): StatsMessage {
   const current = Math.floor(now / WINDOW_MS) * WINDOW_MS;
   const tasks = { lastHour: 0, last24h: 0, last7d: 0 };
-  const day: WindowCounts = {
-    tasks: 0,
-    outcomes: {},
-    kinds: {},
-    chains: {},
-    duration: {},
-    steps: {},
-    memory: {},
-    cached: 0,
-  };
+  const { feed: _feed, applied: _applied, ...day } = emptyRollup();
   const rollupList = [...rollups];
   for (const [key, { value }] of rollupList) {
     const age = current - windowOfKey(key);

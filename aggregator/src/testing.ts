@@ -3,7 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { windowOf, type HeartbeatMessage, type TaskMessage } from '../../protocol/federation.ts';
+import {
+  windowOf,
+  type HeartbeatMessage,
+  type StatsMessage,
+  type TaskMessage,
+} from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, type NatsServer } from '../../scripts/nats-server.ts';
 import type { AggregatorConfig } from './config.ts';
@@ -146,4 +151,25 @@ export async function prepareStreams(config: AggregatorConfig): Promise<void> {
   });
   await setUp(nc, config);
   await nc.close();
+}
+
+/** Waits until the aggregator at `httpUrl` has counted `tasks` tasks (7 days) and its backlog is empty. */
+export async function waitCounted(
+  httpUrl: string,
+  tasks: number,
+  timeoutMs = 120_000,
+): Promise<StatsMessage> {
+  await waitFor(
+    () => getJson<StatsMessage>(`${httpUrl}/api/stats`),
+    (s) => s.tasks.last7d >= tasks,
+    timeoutMs,
+  );
+  await waitFor(
+    () => metricValue(httpUrl, 'truwatch_consumer_lag'),
+    (lag) => lag === 0,
+    timeoutMs,
+  );
+  // The snapshot is computed at most once a second: read one computed after the backlog emptied.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  return getJson<StatsMessage>(`${httpUrl}/api/stats`);
 }
