@@ -1,5 +1,5 @@
 // Starts a three-node nats-server cluster (nats/cluster/node.conf) on free ports with temporary stores,
-// for tests and `npm run federation:dev -- --cluster`.
+// for tests.
 import { freePort, startNatsServer, type NatsServer } from './nats-server.ts';
 
 export const CLUSTER_CONF = new URL('../nats/cluster/node.conf', import.meta.url).pathname;
