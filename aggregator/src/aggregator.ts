@@ -68,6 +68,16 @@ export async function startAggregator(
   };
   await pollInfo();
   const infoTimer = setInterval(pollInfo, 1000);
+  const healTimer = setInterval(() => {
+    for (const [name, mirror] of [
+      ['nodes', nodeMirror],
+      ['rollups', rollupMirror],
+    ] as const)
+      mirror.heal().then(
+        (restarted) => restarted && log(`aggregator: the ${name} watch had stalled; restarted`),
+        (error) => log(`aggregator: checking the ${name} watch failed: ${String(error)}`),
+      );
+  }, 5000);
 
   const ingest = startIngest(
     consumer,
@@ -80,7 +90,7 @@ export async function startAggregator(
       minIntervalMs: config.heartbeatMinIntervalMs,
       ackFloor: () => ackFloor,
     },
-    config.batchSize,
+    { batchSize: config.batchSize, workers: config.workers },
     (error) => log(`aggregator: batch not counted, will be redelivered: ${String(error)}`),
   );
 
@@ -140,6 +150,7 @@ export async function startAggregator(
     metrics,
     async stop() {
       clearInterval(infoTimer);
+      clearInterval(healTimer);
       clearInterval(tickTimer);
       ingest.stop();
       await ingest.done;

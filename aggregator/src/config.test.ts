@@ -11,6 +11,8 @@ describe('the aggregator configuration', () => {
       replicas: 3,
     });
     expect(config.statsIntervalMs).toBe(10_000);
+    expect(config.workers).toBe(1);
+    expect(readConfig({ NATS_PASSWORD: 'x' }).workers).toBe(2);
   });
 
   it('refuses a missing password and a value that is not a number', () => {

@@ -13,6 +13,8 @@ export interface AggregatorConfig {
   replicas: number;
   /** Messages fetched and counted together. */
   batchSize: number;
+  /** Batches counted at once by this instance. */
+  workers: number;
   /** Least time between two counted heartbeats of one pseudonym. */
   heartbeatMinIntervalMs: number;
   /** Most pseudonyms kept (a day's worth of heartbeating nodes and the previous 7 days). */
@@ -45,6 +47,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     statsIntervalMs: number(env, 'STATS_INTERVAL_MS', 10_000),
     replicas: number(env, 'REPLICAS', 1),
     batchSize: number(env, 'BATCH_SIZE', 1000),
+    // One writer per window on a cluster: nats-server 2.9's clustered compare-and-set let two concurrent
+    // updates of one key both succeed in our cluster test (counts lost); on one server two are exact.
+    workers: Math.max(1, number(env, 'WORKERS', number(env, 'REPLICAS', 1) > 1 ? 1 : 2)),
     heartbeatMinIntervalMs: number(env, 'HEARTBEAT_MIN_INTERVAL_MS', 20_000),
     maxNodes: number(env, 'MAX_NODES', 200_000),
     historyDays: number(env, 'HISTORY_DAYS', 35),

@@ -39,7 +39,10 @@ async function claim(dedup: KV, { seq, task }: TaskItem): Promise<Claim> {
   } catch (error) {
     if (!isWrongLastSequence(error)) throw error;
     const entry = await dedup.get(task.key);
-    return entry?.operation === 'PUT' && entry.string() === String(seq) ? 'mine' : 'duplicate';
+    // The create failed because the key exists: reading nothing means the read lagged; count it later.
+    if (entry?.operation !== 'PUT')
+      throw new Error(`claim of ${task.key} exists but could not be read`, { cause: error });
+    return entry.string() === String(seq) ? 'mine' : 'duplicate';
   }
 }
 

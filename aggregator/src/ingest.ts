@@ -15,6 +15,8 @@ import { countTasks, type TaskItem, type TaskStore } from './count-tasks.ts';
 import { countHeartbeats, type BeatItem, type NodeStore } from './nodes.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
+const FETCH_EXPIRES_MS = 1000;
+const FETCH_GRACE_MS = 5000;
 /** How old a task's window may be when it reaches the server, and how far ahead a monitor's clock may run. */
 export const MAX_WINDOW_AGE_MS = 7 * DAY_MS;
 export const FUTURE_GRACE_MS = 5 * 60 * 1000;
@@ -51,27 +53,29 @@ export interface IngestLoop {
   stop(): void;
 }
 
+/**
+ * Counts with `workers` loops on the one consumer (each fetches a batch, counts it, acknowledges it), so that
+ * the server stores one batch's counts while another batch's keys are claimed.
+ */
 export function startIngest(
   consumer: Consumer,
   store: TaskStore & NodeStore,
-  batchSize: number,
+  options: { batchSize: number; workers: number },
   onError: (error: unknown) => void,
 ): IngestLoop {
   let stopped = false;
-  const fetchBatch = async (): Promise<JsMsg[]> => {
-    const batch: JsMsg[] = [];
-    const messages = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
-    for await (const m of messages) batch.push(m);
-    return batch;
-  };
-  const done = (async () => {
-    // The next batch is fetched while this one is counted: at most two batches in hand.
-    let next = fetchBatch();
+  const worker = async () => {
     while (!stopped) {
-      let batch: JsMsg[] = [];
+      const batch: JsMsg[] = [];
       try {
-        batch = await next;
-        next = stopped ? Promise.resolve([]) : fetchBatch();
+        const messages = await consumer.fetch({ max_messages: options.batchSize, expires: FETCH_EXPIRES_MS });
+        // A pull whose consumer leader died with the client's server can wait forever: give it up.
+        const watchdog = setTimeout(() => messages.stop(), FETCH_EXPIRES_MS + FETCH_GRACE_MS);
+        try {
+          for await (const m of messages) batch.push(m);
+        } finally {
+          clearTimeout(watchdog);
+        }
         if (!batch.length) continue;
         await countBatch(store, batch);
         for (const m of batch) m.ack();
@@ -80,10 +84,9 @@ export function startIngest(
         for (const m of batch) m.nak(1000);
         onError(error);
         if (!stopped) await new Promise((resolve) => setTimeout(resolve, 500));
-        next = next.catch(() => []);
       }
     }
-    for (const m of await next.catch(() => [])) m.nak();
-  })();
+  };
+  const done = Promise.all(Array.from({ length: options.workers }, worker)).then(() => undefined);
   return { done, stop: () => (stopped = true) };
 }

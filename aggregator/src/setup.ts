@@ -82,6 +82,9 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
       maxValueSize,
       replicas,
       history: 1,
+      // Reads go to the stream leader: a direct get may be answered by a replica that lags behind, and a
+      // stale "no claim" or rollup would break the exactly-once counting in a cluster.
+      allow_direct: false,
     });
   return {
     jsm,

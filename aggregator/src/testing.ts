@@ -27,6 +27,7 @@ export function testConfig(
     statsIntervalMs: 200,
     replicas: 1,
     batchSize: 1000,
+    workers: 2,
     heartbeatMinIntervalMs: 20_000,
     maxNodes: 200_000,
     historyDays: 35,
@@ -46,6 +47,7 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
     STATS_INTERVAL_MS: String(config.statsIntervalMs),
     REPLICAS: String(config.replicas),
     BATCH_SIZE: String(config.batchSize),
+    WORKERS: String(config.workers),
     DEDUP_MAX_BYTES: String(config.dedupMaxBytes),
     INGEST_MAX_BYTES: String(config.ingestMaxBytes),
   };
