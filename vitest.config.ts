@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: [
       'protocol/**/*.test.ts',
+      'aggregator/**/*.test.ts',
       'sidecar/**/*.test.ts',
       'scripts/**/*.test.ts',
       'web/src/**/*.test.ts',

@@ -9,6 +9,8 @@ const benches = [
   'bench/first-load.ts',
   'bench/live-latency.ts',
   'bench/backfill.ts',
+  'bench/aggregator-throughput.ts',
+  'bench/aggregator-nodes.ts',
 ];
 const only = process.argv.slice(2);
 let failed = 0;

@@ -1,0 +1,163 @@
+// One aggregator instance: connects to NATS, sets up the streams and buckets, counts the ingest stream,
+// publishes stats and feed, and serves the HTTP API. Any number of instances may run at once.
+import { serve, type ServerType } from '@hono/node-server';
+import { jetstream } from '@nats-io/jetstream';
+import type { KvEntry } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import type { StatsMessage } from '../../protocol/federation.ts';
+import type { AggregatorConfig } from './config.ts';
+import { createHttp } from './http.ts';
+import { startIngest } from './ingest.ts';
+import { Metrics } from './metrics.ts';
+import { Mirror } from './mirror.ts';
+import { dayOfKey, decodeNode } from './nodes.ts';
+import { publishTick } from './publish.ts';
+import { windowOfKey, type Rollup } from './rollup.ts';
+import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
+import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
+
+const DAY_MS = 24 * 3600_000;
+
+export interface Aggregator {
+  httpUrl: string;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+function decodeCounts(entry: KvEntry): WindowCounts | undefined {
+  try {
+    const { feed: _feed, applied: _applied, ...counts } = entry.json<Rollup>();
+    return counts;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startAggregator(
+  config: AggregatorConfig,
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<Aggregator> {
+  const nc = await connect({
+    servers: config.natsUrl.split(','),
+    user: config.natsUser,
+    pass: config.natsPassword,
+    inboxPrefix: '_INBOX_aggregator',
+    name: 'truwatch-aggregator',
+    maxReconnectAttempts: -1,
+  });
+  const store = await setUp(nc, config);
+  const metrics = new Metrics();
+  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes);
+  const rollupMirror = new Mirror(store.rollups, decodeCounts, config.historyDays * 288 + 288);
+  await Promise.all([nodeMirror.ready, rollupMirror.ready]);
+
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(INGEST_STREAM, CONSUMER);
+  let ackFloor = 0;
+  let infoOk = true;
+  const pollInfo = async () => {
+    try {
+      const info = await store.jsm.consumers.info(INGEST_STREAM, CONSUMER);
+      ackFloor = info.ack_floor.stream_seq;
+      metrics.consumerLag = info.num_pending + info.num_ack_pending;
+      infoOk = true;
+    } catch (error) {
+      infoOk = false;
+      log(`aggregator: consumer info failed: ${String(error)}`);
+    }
+  };
+  await pollInfo();
+  const infoTimer = setInterval(pollInfo, 1000);
+  const healTimer = setInterval(() => {
+    for (const [name, mirror] of [
+      ['nodes', nodeMirror],
+      ['rollups', rollupMirror],
+    ] as const)
+      mirror.heal().then(
+        (restarted) => restarted && log(`aggregator: the ${name} watch had stalled; restarted`),
+        (error) => log(`aggregator: checking the ${name} watch failed: ${String(error)}`),
+      );
+  }, 5000);
+
+  const ingest = startIngest(
+    consumer,
+    {
+      dedup: store.dedup,
+      rollups: store.rollups,
+      nodes: store.nodes,
+      mirror: nodeMirror,
+      metrics,
+      minIntervalMs: config.heartbeatMinIntervalMs,
+      ackFloor: () => ackFloor,
+    },
+    { batchSize: config.batchSize, workers: config.workers },
+    (error) => log(`aggregator: batch not counted, will be redelivered: ${String(error)}`),
+  );
+
+  // Computed at most once a second, however often /api/stats is asked.
+  let cached: { at: number; stats: StatsMessage } | undefined;
+  const stats = (now: number) => {
+    if (!cached || Math.abs(now - cached.at) >= 1000)
+      cached = { at: now, stats: computeStats(rollupMirror.map, nodeMirror.map, now) };
+    return cached.stats;
+  };
+  let ticking = false;
+  const tick = async () => {
+    if (ticking) return;
+    ticking = true;
+    const now = Date.now();
+    nodeMirror.prune((key) => dayOfKey(key) < now - 8 * DAY_MS);
+    rollupMirror.prune((key) => windowOfKey(key) < now - config.historyDays * DAY_MS);
+    try {
+      await publishTick(
+        {
+          js,
+          leases: store.leases,
+          rollups: store.rollups,
+          metrics,
+          intervalMs: config.statsIntervalMs,
+          stats,
+        },
+        now,
+      );
+    } catch (error) {
+      log(`aggregator: publishing failed: ${String(error)}`);
+    } finally {
+      ticking = false;
+    }
+  };
+  const tickTimer = setInterval(tick, config.statsIntervalMs);
+  void tick();
+
+  const app = createHttp({
+    stats,
+    hourly: (from, to) => hourlySeries(rollupMirror.map, nodeMirror.map, from, to),
+    healthy: () => !nc.isClosed() && infoOk,
+    metrics: () => metrics.text(),
+    historyDays: config.historyDays,
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.httpHost }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.httpPort;
+  log(
+    `aggregator: counting ${INGEST_STREAM} on ${config.natsUrl}, HTTP on http://${config.httpHost}:${port}`,
+  );
+
+  return {
+    httpUrl: `http://${config.httpHost}:${port}`,
+    metrics,
+    async stop() {
+      clearInterval(infoTimer);
+      clearInterval(healTimer);
+      clearInterval(tickTimer);
+      ingest.stop();
+      await ingest.done;
+      nodeMirror.stop();
+      rollupMirror.stop();
+      await new Promise((resolve) => server.close(resolve));
+      await nc.drain();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// A three-node cluster (streams and buckets with 3 replicas): one node killed while the aggregator counts,
+// and brought back; the counts stay exact.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.ts';
+import { DEV_USERS } from '../../scripts/nats-server.ts';
+import { startAggregator } from './aggregator.ts';
+import { INGEST_STREAM } from './setup.ts';
+import {
+  SUBJECTS,
+  monitorConnection,
+  prepareStreams,
+  publishAll,
+  task,
+  testConfig,
+  waitCounted,
+  waitFor,
+} from './testing.ts';
+
+describe('a three-node cluster', () => {
+  let cluster: NatsCluster;
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+  });
+  afterAll(() => cluster?.close());
+
+  it('counts exactly when a node is killed during the load', async () => {
+    // One writer: see "Limits" in aggregator/README.md (nats-server 2.9 clustered compare-and-set).
+    const config = testConfig(cluster.urls, { replicas: 3, batchSize: 100, workers: 1 });
+    await prepareStreams(config);
+    const first = Array.from({ length: 6000 }, (_, i) => task(i));
+    const monitor = await monitorConnection(cluster.nodes[0]!.url);
+    await publishAll(monitor, SUBJECTS.task, [...first, ...first.slice(0, 500)]);
+
+    const admin = await connect({
+      servers: cluster.nodes[0]!.url,
+      ...DEV_USERS.aggregator,
+      inboxPrefix: '_INBOX_aggregator',
+    });
+    const jsm = await jetstreamManager(admin);
+    await waitFor(
+      async () => (await jsm.streams.info(INGEST_STREAM)).state.messages,
+      (n) => n === 6500,
+    );
+
+    const aggregator = await startAggregator(config, () => undefined);
+    try {
+      await waitFor(
+        async () => aggregator.metrics.accepted.task,
+        (n) => n >= 1000,
+      );
+      await cluster.nodes[2]!.stop('SIGKILL');
+      expect((await waitCounted(aggregator.httpUrl, 6000)).tasks.last7d).toBe(6000);
+
+      await cluster.nodes[2]!.restart();
+      await waitFor(
+        async () =>
+          (await jsm.streams.info(INGEST_STREAM)).cluster?.replicas?.filter((r) => r.current).length,
+        (n) => n === 2,
+        120_000,
+      );
+      const second = Array.from({ length: 2000 }, (_, i) => task(10_000 + i));
+      await publishAll(monitor, SUBJECTS.task, second);
+      const stats = await waitCounted(aggregator.httpUrl, 8000);
+      expect(stats.tasks.last7d).toBe(8000);
+      expect(stats.outcomes.failed).toBe([...first, ...second].filter((t) => t.outcome === 'failed').length);
+    } finally {
+      await aggregator.stop();
+      await monitor.close();
+      await admin.close();
+    }
+  }, 400_000);
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
+
+describe('the aggregator configuration', () => {
+  it('reads the environment with defaults', () => {
+    const config = readConfig({ NATS_PASSWORD: 'x', HTTP_PORT: '9000', REPLICAS: '3' });
+    expect(config).toMatchObject({
+      natsUrl: 'nats://127.0.0.1:4222',
+      natsUser: 'aggregator',
+      httpPort: 9000,
+      replicas: 3,
+    });
+    expect(config.statsIntervalMs).toBe(10_000);
+    expect(config.workers).toBe(1);
+    expect(readConfig({ NATS_PASSWORD: 'x' }).workers).toBe(2);
+  });
+
+  it('refuses a missing password and a value that is not a number', () => {
+    expect(() => readConfig({})).toThrow(/NATS_PASSWORD is required/);
+    expect(() => readConfig({ NATS_PASSWORD: 'x', BATCH_SIZE: 'lots' })).toThrow(
+      /BATCH_SIZE must be a number/,
+    );
+  });
+});

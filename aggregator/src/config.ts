@@ -1,0 +1,59 @@
+// The aggregator's settings, from the environment. Every limit that bounds memory or storage is here.
+export interface AggregatorConfig {
+  /** NATS servers, comma-separated (`nats://127.0.0.1:4222`). */
+  natsUrl: string;
+  natsUser: string;
+  natsPassword: string;
+  /** HTTP port of /api/stats, /api/history, /healthz, /metrics; 0 picks a free one. */
+  httpPort: number;
+  httpHost: string;
+  /** Milliseconds between two stats snapshots. */
+  statsIntervalMs: number;
+  /** Replicas of every stream and bucket (3 on a three-node cluster). */
+  replicas: number;
+  /** Messages fetched and counted together. */
+  batchSize: number;
+  /** Batches counted at once by this instance. */
+  workers: number;
+  /** Least time between two counted heartbeats of one pseudonym. */
+  heartbeatMinIntervalMs: number;
+  /** Most pseudonyms kept (a day's worth of heartbeating nodes and the previous 7 days). */
+  maxNodes: number;
+  /** Days of 5-minute rollups kept (history). */
+  historyDays: number;
+  /** Bytes of dedup keys kept (8 days of tasks); the oldest go first beyond it. */
+  dedupMaxBytes: number;
+  /** Bytes of raw ingest messages kept while waiting to be counted. */
+  ingestMaxBytes: number;
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, not "${raw}"`);
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConfig {
+  const natsPassword = env.NATS_PASSWORD ?? '';
+  if (!natsPassword) throw new Error('NATS_PASSWORD is required (the aggregator user of nats/users.conf)');
+  return {
+    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    natsUser: env.NATS_USER ?? 'aggregator',
+    natsPassword,
+    httpPort: number(env, 'HTTP_PORT', 8080),
+    httpHost: env.HTTP_HOST ?? '127.0.0.1',
+    statsIntervalMs: number(env, 'STATS_INTERVAL_MS', 10_000),
+    replicas: number(env, 'REPLICAS', 1),
+    batchSize: number(env, 'BATCH_SIZE', 1000),
+    // One writer per window on a cluster: nats-server 2.9's clustered compare-and-set let two concurrent
+    // updates of one key both succeed in our cluster test (counts lost); on one server two are exact.
+    workers: Math.max(1, number(env, 'WORKERS', number(env, 'REPLICAS', 1) > 1 ? 1 : 2)),
+    heartbeatMinIntervalMs: number(env, 'HEARTBEAT_MIN_INTERVAL_MS', 20_000),
+    maxNodes: number(env, 'MAX_NODES', 200_000),
+    historyDays: number(env, 'HISTORY_DAYS', 35),
+    dedupMaxBytes: number(env, 'DEDUP_MAX_BYTES', 512 * 1024 ** 2),
+    ingestMaxBytes: number(env, 'INGEST_MAX_BYTES', 256 * 1024 ** 2),
+  };
+}

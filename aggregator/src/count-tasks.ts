@@ -1,0 +1,98 @@
+// Counts task messages exactly once, even when several instances count at once and any of them may be
+// killed at any point.
+//
+// 1. Claim: `dedup.create(key, seq)` records the task key with the ingest stream sequence of the message
+//    that claims it. A second message with the same key finds a claim with another sequence: a duplicate.
+//    The same message redelivered (its instance died before acknowledging) finds its own sequence: it may
+//    or may not have been counted.
+// 2. Count: per window, a compare-and-set update of the rollup adds the claimed tasks and records every
+//    sequence of the batch in the rollup's `applied` runs, in the same write. A redelivered message whose
+//    sequence is already in `applied` was counted and is skipped. A concurrent write makes the update fail;
+//    it is read again and retried, so no increment is ever lost.
+// 3. Only then are the messages acknowledged (ingest.ts). `applied` is pruned below the consumer's ack floor.
+import type { KV } from '@nats-io/kv';
+import type { TaskMessage } from '../../protocol/federation.ts';
+import { isWrongLastSequence } from './kv-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { addSeqs, hasSeq } from './ranges.ts';
+import { addTask, emptyRollup, rollupKey, type Rollup } from './rollup.ts';
+
+export interface TaskItem {
+  seq: number;
+  task: TaskMessage;
+}
+
+export interface TaskStore {
+  dedup: KV;
+  rollups: KV;
+  metrics: Metrics;
+  /** The highest stream sequence at or below which every message is acknowledged. */
+  ackFloor(): number;
+}
+
+type Claim = 'new' | 'mine' | 'duplicate';
+
+async function claim(dedup: KV, { seq, task }: TaskItem): Promise<Claim> {
+  try {
+    await dedup.create(task.key, String(seq));
+    return 'new';
+  } catch (error) {
+    if (!isWrongLastSequence(error)) throw error;
+    const entry = await dedup.get(task.key);
+    // The create failed because the key exists: reading nothing means the read lagged; count it later.
+    if (entry?.operation !== 'PUT')
+      throw new Error(`claim of ${task.key} exists but could not be read`, { cause: error });
+    return entry.string() === String(seq) ? 'mine' : 'duplicate';
+  }
+}
+
+const MAX_ATTEMPTS = 1000;
+
+async function writeWindow(
+  store: TaskStore,
+  window: string,
+  items: (TaskItem & { mine: boolean })[],
+  batchSeqs: number[],
+): Promise<void> {
+  const key = rollupKey(window);
+  for (let attempt = 1; ; attempt++) {
+    const entry = await store.rollups.get(key);
+    const live = entry?.operation === 'PUT' ? entry : null;
+    const rollup: Rollup = live ? live.json<Rollup>() : emptyRollup();
+    let counted = 0;
+    for (const item of items)
+      if (!(item.mine && hasSeq(rollup.applied, item.seq))) {
+        addTask(rollup, item.task);
+        counted++;
+      }
+    rollup.applied = addSeqs(rollup.applied, batchSeqs, store.ackFloor());
+    const data = JSON.stringify(rollup);
+    try {
+      if (live) await store.rollups.update(key, data, live.revision);
+      else await store.rollups.create(key, data);
+      store.metrics.accepted.task += counted;
+      store.metrics.duplicates += items.length - counted;
+      return;
+    } catch (error) {
+      if (!isWrongLastSequence(error) || attempt >= MAX_ATTEMPTS) throw error;
+      store.metrics.kvConflicts++;
+    }
+  }
+}
+
+/** Resolves once every task of the batch is counted (or known to be a duplicate); throws if the store fails. */
+export async function countTasks(store: TaskStore, items: TaskItem[], batchSeqs: number[]): Promise<void> {
+  if (!items.length) return;
+  const claims = await Promise.all(items.map((item) => claim(store.dedup, item)));
+  const windows = new Map<string, (TaskItem & { mine: boolean })[]>();
+  items.forEach((item, i) => {
+    if (claims[i] === 'duplicate') {
+      store.metrics.duplicates++;
+      return;
+    }
+    const list = windows.get(item.task.window) ?? [];
+    list.push({ ...item, mine: claims[i] === 'mine' });
+    windows.set(item.task.window, list);
+  });
+  await Promise.all([...windows].map(([window, list]) => writeWindow(store, window, list, batchSeqs)));
+}

@@ -1,0 +1,92 @@
+// The consumer loop: fetch a batch from the shared durable consumer, validate every message, count the
+// tasks and heartbeats, and acknowledge the batch only once its counts are stored. A batch that fails is
+// negatively acknowledged and comes back (to this instance or another); counting it again is harmless
+// (count-tasks.ts, nodes.ts).
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import {
+  HeartbeatMessageSchema,
+  MAX_INGEST_BYTES,
+  TaskMessageSchema,
+  WINDOW_MS,
+  parseMessage,
+} from '../../protocol/federation.ts';
+import { SUBJECTS } from '../../protocol/subjects.ts';
+import { countTasks, type TaskItem, type TaskStore } from './count-tasks.ts';
+import { countHeartbeats, type BeatItem, type NodeStore } from './nodes.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+const FETCH_EXPIRES_MS = 1000;
+const FETCH_GRACE_MS = 5000;
+/** How old a task's window may be when it reaches the server, and how far ahead a monitor's clock may run. */
+export const MAX_WINDOW_AGE_MS = 7 * DAY_MS;
+export const FUTURE_GRACE_MS = 5 * 60 * 1000;
+
+/** Whether a task of `window` received at `ms` (ingest time) is counted. */
+export function windowAccepted(window: string, ms: number): boolean {
+  const start = Date.parse(window);
+  return start >= Math.floor(ms / WINDOW_MS) * WINDOW_MS - MAX_WINDOW_AGE_MS && start <= ms + FUTURE_GRACE_MS;
+}
+
+export async function countBatch(store: TaskStore & NodeStore, batch: JsMsg[]): Promise<void> {
+  const tasks: TaskItem[] = [];
+  const beats: BeatItem[] = [];
+  for (const m of batch) {
+    const ms = m.time.getTime();
+    if (m.subject === SUBJECTS.task) {
+      const parsed = parseMessage(TaskMessageSchema, m.data, MAX_INGEST_BYTES);
+      if (!parsed.ok) store.metrics.reject(parsed.reason);
+      else if (!windowAccepted(parsed.message.window, ms)) store.metrics.reject('window');
+      else tasks.push({ seq: m.seq, task: parsed.message });
+    } else {
+      const parsed = parseMessage(HeartbeatMessageSchema, m.data, MAX_INGEST_BYTES);
+      if (!parsed.ok) store.metrics.reject(parsed.reason);
+      else beats.push({ ms, beat: parsed.message });
+    }
+  }
+  const seqs = batch.map((m) => m.seq);
+  await Promise.all([countTasks(store, tasks, seqs), countHeartbeats(store, beats)]);
+}
+
+export interface IngestLoop {
+  /** Resolves when the loop has stopped (after stop()). */
+  done: Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Counts with `workers` loops on the one consumer (each fetches a batch, counts it, acknowledges it), so that
+ * the server stores one batch's counts while another batch's keys are claimed.
+ */
+export function startIngest(
+  consumer: Consumer,
+  store: TaskStore & NodeStore,
+  options: { batchSize: number; workers: number },
+  onError: (error: unknown) => void,
+): IngestLoop {
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped) {
+      const batch: JsMsg[] = [];
+      try {
+        const messages = await consumer.fetch({ max_messages: options.batchSize, expires: FETCH_EXPIRES_MS });
+        // A pull whose consumer leader died with the client's server can wait forever: give it up.
+        const watchdog = setTimeout(() => messages.stop(), FETCH_EXPIRES_MS + FETCH_GRACE_MS);
+        try {
+          for await (const m of messages) batch.push(m);
+        } finally {
+          clearTimeout(watchdog);
+        }
+        if (!batch.length) continue;
+        await countBatch(store, batch);
+        for (const m of batch) m.ack();
+      } catch (error) {
+        store.metrics.batchErrors++;
+        for (const m of batch) m.nak(1000);
+        onError(error);
+        if (!stopped) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: options.workers }, worker)).then(() => undefined);
+  return { done, stop: () => (stopped = true) };
+}

@@ -1,0 +1,56 @@
+// The aggregator's counters, and their Prometheus text exposition for GET /metrics. Counters count
+// processing events of this instance (a redelivered message is counted again); the statistics themselves
+// are exact and live in KV.
+export const REASONS = ['oversize', 'json', 'schema', 'window', 'ratelimit', 'capacity'] as const;
+export type Reason = (typeof REASONS)[number];
+
+export class Metrics {
+  accepted = { task: 0, heartbeat: 0 };
+  rejected = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
+  duplicates = 0;
+  kvConflicts = 0;
+  batchErrors = 0;
+  statsPublished = 0;
+  feedsPublished = 0;
+  /** Messages in the ingest stream not yet acknowledged (pending + in flight), from the consumer's info. */
+  consumerLag = 0;
+
+  reject(reason: Reason): void {
+    this.rejected[reason]++;
+  }
+
+  text(): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP truwatch_${name} ${help}`, `# TYPE truwatch_${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`truwatch_${name}${labels} ${value}`);
+    };
+    metric('accepted_total', 'counter', 'Messages counted, by type.', [
+      ['{type="task"}', this.accepted.task],
+      ['{type="heartbeat"}', this.accepted.heartbeat],
+    ]);
+    metric(
+      'rejected_total',
+      'counter',
+      'Messages refused, by reason.',
+      REASONS.map((r) => [`{reason="${r}"}`, this.rejected[r]]),
+    );
+    metric('duplicates_total', 'counter', 'Task messages whose key was already counted.', [
+      ['', this.duplicates],
+    ]);
+    metric('kv_conflicts_total', 'counter', 'Compare-and-set updates retried after a concurrent write.', [
+      ['', this.kvConflicts],
+    ]);
+    metric('batch_errors_total', 'counter', 'Batches left unacknowledged after an error (redelivered).', [
+      ['', this.batchErrors],
+    ]);
+    metric('stats_published_total', 'counter', 'Stats snapshots published by this instance.', [
+      ['', this.statsPublished],
+    ]);
+    metric('feeds_published_total', 'counter', 'Feed messages published by this instance.', [
+      ['', this.feedsPublished],
+    ]);
+    metric('consumer_lag', 'gauge', 'Ingest messages not yet acknowledged.', [['', this.consumerLag]]);
+    return lines.join('\n') + '\n';
+  }
+}

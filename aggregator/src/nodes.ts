@@ -1,0 +1,103 @@
+// Heartbeats → one record per pseudonym and UTC day in the nodes bucket: when it was last heard and in
+// which hours of that day. Every field only grows (latest time, OR of hour bits), so counting a heartbeat
+// twice changes nothing, and compare-and-set keeps concurrent instances from overwriting each other.
+// Times are the ingest stream's (when the server received the message), not the aggregator's clock, so a
+// backlog counted late lands in the right hours.
+import type { KV, KvEntry } from '@nats-io/kv';
+import type { HeartbeatMessage } from '../../protocol/federation.ts';
+import { isWrongLastSequence } from './kv-errors.ts';
+import type { Metrics } from './metrics.ts';
+import type { Mirror } from './mirror.ts';
+
+const MAX_ATTEMPTS = 100;
+
+export interface NodeRecord {
+  /** Last heard, epoch ms. */
+  l: number;
+  /** Bit h set: heard in hour h (UTC) of the record's day. */
+  h: number;
+  /** Runner version and region of the latest heartbeat. */
+  v: string;
+  r?: string;
+}
+
+export interface BeatItem {
+  ms: number;
+  beat: HeartbeatMessage;
+}
+
+export interface NodeStore {
+  nodes: KV;
+  mirror: Mirror<NodeRecord>;
+  metrics: Metrics;
+  minIntervalMs: number;
+}
+
+/** `n.<yyyymmdd>.<pseudonym>`: a pseudonym is stable for one UTC day. */
+export function nodeKey(ms: number, node: string): string {
+  return `n.${dayOf(ms)}.${node}`;
+}
+
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+/** The day of a node key as epoch ms of its midnight, or NaN. */
+export function dayOfKey(key: string): number {
+  const m = /^n\.(\d{4})(\d{2})(\d{2})\./.exec(key);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!) : NaN;
+}
+
+export function decodeNode(entry: KvEntry): NodeRecord | undefined {
+  try {
+    const value = entry.json<NodeRecord>();
+    return typeof value.l === 'number' && typeof value.h === 'number' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function merged(current: NodeRecord | undefined, { ms, beat }: BeatItem): NodeRecord {
+  const hour = 1 << new Date(ms).getUTCHours();
+  if (current && current.l > ms) return { ...current, h: current.h | hour };
+  return { l: ms, h: (current?.h ?? 0) | hour, v: beat.version, ...(beat.region ? { r: beat.region } : {}) };
+}
+
+async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
+  const key = nodeKey(item.ms, item.beat.node);
+  let held = store.mirror.get(key);
+  for (let attempt = 1; ; attempt++) {
+    if (!held && store.mirror.full) return store.metrics.reject('capacity');
+    if (held && Math.abs(item.ms - held.value.l) < store.minIntervalMs)
+      return store.metrics.reject('ratelimit');
+    const next = merged(held?.value, item);
+    try {
+      const revision = held
+        ? await store.nodes.update(key, JSON.stringify(next), held.revision)
+        : await store.nodes.create(key, JSON.stringify(next));
+      store.mirror.set(key, { value: next, revision });
+      store.metrics.accepted.heartbeat++;
+      return;
+    } catch (error) {
+      if (!isWrongLastSequence(error) || attempt >= MAX_ATTEMPTS) throw error;
+      store.metrics.kvConflicts++;
+      const entry = await store.nodes.get(key);
+      const value = entry?.operation === 'PUT' ? decodeNode(entry) : undefined;
+      held = entry && value ? { value, revision: entry.revision } : undefined;
+    }
+  }
+}
+
+/** Counts a batch's heartbeats: one pseudonym's in order, different pseudonyms at once. */
+export async function countHeartbeats(store: NodeStore, items: BeatItem[]): Promise<void> {
+  const byKey = new Map<string, BeatItem[]>();
+  for (const item of items) {
+    const key = nodeKey(item.ms, item.beat.node);
+    byKey.set(key, [...(byKey.get(key) ?? []), item]);
+  }
+  await Promise.all(
+    [...byKey.values()].map(async (list) => {
+      for (const item of list.sort((a, b) => a.ms - b.ms)) await countBeat(store, item);
+    }),
+  );
+}

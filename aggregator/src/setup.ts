@@ -1,0 +1,96 @@
+// Creates, idempotently, everything the aggregator keeps in JetStream: the ingest work queue and its one
+// durable consumer (shared by every instance), the stream that keeps the latest stats and feed, and the
+// KV buckets (dedup keys, 5-minute rollups, nodes, leases).
+import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { MAX_INGEST_BYTES, MAX_PUBLISHED_BYTES } from '../../protocol/federation.ts';
+import { INGEST_SUBJECTS, LATEST_STREAM, SUBJECTS } from '../../protocol/subjects.ts';
+import type { AggregatorConfig } from './config.ts';
+
+export const INGEST_STREAM = 'TRUEBIT_INGEST';
+export const CONSUMER = 'aggregator';
+export const BUCKETS = {
+  dedup: 'truebit-dedup',
+  rollups: 'truebit-rollups',
+  nodes: 'truebit-nodes',
+  leases: 'truebit-leases',
+} as const;
+/**
+ * The ingest stream stores messages up to this size, above MAX_INGEST_BYTES, so that the aggregator sees a
+ * moderately oversize message and counts it as `oversize`; a larger one is refused by the stream itself.
+ */
+export const INGEST_STORE_BYTES = 4 * MAX_INGEST_BYTES;
+const DAY_MS = 24 * 3600 * 1000;
+const MIB = 1024 ** 2;
+
+export interface Store {
+  jsm: JetStreamManager;
+  dedup: KV;
+  rollups: KV;
+  nodes: KV;
+  leases: KV;
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  try {
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
+  } catch (error) {
+    if (!/stream not found/i.test(String(error))) throw error;
+    await jsm.streams.add(config);
+  }
+}
+
+export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promise<Store> {
+  const jsm = await jetstreamManager(nc);
+  const replicas = config.replicas;
+  await ensureStream(jsm, {
+    name: INGEST_STREAM,
+    subjects: [...INGEST_SUBJECTS],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    max_age: 3600 * 1e9,
+    max_msg_size: INGEST_STORE_BYTES,
+    max_bytes: config.ingestMaxBytes,
+    discard: DiscardPolicy.Old,
+    num_replicas: replicas,
+  });
+  await jsm.consumers.add(INGEST_STREAM, {
+    durable_name: CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: 30 * 1e9,
+    max_ack_pending: 20_000,
+    max_waiting: 64,
+  });
+  await ensureStream(jsm, {
+    name: LATEST_STREAM,
+    subjects: [SUBJECTS.stats, SUBJECTS.feed],
+    storage: StorageType.File,
+    max_msgs_per_subject: 1,
+    max_msg_size: MAX_PUBLISHED_BYTES,
+    max_bytes: 4 * MIB,
+    allow_direct: true,
+    num_replicas: replicas,
+  });
+  const kvm = new Kvm(nc);
+  const bucket = (name: string, ttlDays: number, maxBytes: number, maxValueSize: number) =>
+    kvm.create(name, {
+      ttl: ttlDays * DAY_MS,
+      max_bytes: maxBytes,
+      maxValueSize,
+      replicas,
+      history: 1,
+      // Reads go to the stream leader: a direct get may be answered by a replica that lags behind, and a
+      // stale "no claim" or rollup would break the exactly-once counting in a cluster.
+      allow_direct: false,
+    });
+  return {
+    jsm,
+    dedup: await bucket(BUCKETS.dedup, 8, config.dedupMaxBytes, 64),
+    rollups: await bucket(BUCKETS.rollups, config.historyDays, 256 * MIB, 60 * 1024),
+    nodes: await bucket(BUCKETS.nodes, 8, 128 * MIB, 256),
+    leases: await bucket(BUCKETS.leases, 1, 8 * MIB, 64),
+  };
+}

@@ -1,0 +1,177 @@
+// Shared by the aggregator's tests and benchmarks: configs against a test nats-server, message makers,
+// and polling for an HTTP answer.
+import { createHash } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import {
+  windowOf,
+  type HeartbeatMessage,
+  type StatsMessage,
+  type TaskMessage,
+} from '../../protocol/federation.ts';
+import { SUBJECTS } from '../../protocol/subjects.ts';
+import { DEV_USERS, type NatsServer } from '../../scripts/nats-server.ts';
+import type { AggregatorConfig } from './config.ts';
+import { setUp } from './setup.ts';
+
+export function testConfig(
+  server: NatsServer | string,
+  overrides: Partial<AggregatorConfig> = {},
+): AggregatorConfig {
+  return {
+    natsUrl: typeof server === 'string' ? server : server.url,
+    natsUser: DEV_USERS.aggregator.user,
+    natsPassword: DEV_USERS.aggregator.pass,
+    httpPort: 0,
+    httpHost: '127.0.0.1',
+    statsIntervalMs: 200,
+    replicas: 1,
+    batchSize: 1000,
+    workers: 2,
+    heartbeatMinIntervalMs: 20_000,
+    maxNodes: 200_000,
+    historyDays: 35,
+    dedupMaxBytes: 64 * 1024 ** 2,
+    ingestMaxBytes: 64 * 1024 ** 2,
+    ...overrides,
+  };
+}
+
+/** The environment `npm run aggregator` reads, for a child process. */
+export function configEnv(config: AggregatorConfig): Record<string, string> {
+  return {
+    NATS_URL: config.natsUrl,
+    NATS_USER: config.natsUser,
+    NATS_PASSWORD: config.natsPassword,
+    HTTP_PORT: String(config.httpPort),
+    STATS_INTERVAL_MS: String(config.statsIntervalMs),
+    REPLICAS: String(config.replicas),
+    BATCH_SIZE: String(config.batchSize),
+    WORKERS: String(config.workers),
+    DEDUP_MAX_BYTES: String(config.dedupMaxBytes),
+    INGEST_MAX_BYTES: String(config.ingestMaxBytes),
+  };
+}
+
+export const hmac = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+export function task(i: number, overrides: Partial<TaskMessage> = {}): TaskMessage {
+  return {
+    v: 1,
+    key: hmac(`task ${i}`),
+    window: windowOf(Date.now()),
+    chain: ['1', '137', '11155111'][i % 3]!,
+    kind: i % 5 === 0 ? 'api' : 'function',
+    outcome: i % 7 === 0 ? 'failed' : 'completed',
+    duration: '1-5s',
+    steps: '10M-100M',
+    memory: '16-64MiB',
+    cached: i % 2 === 0,
+    client: '0.1.0',
+    ...overrides,
+  };
+}
+
+export function heartbeat(i: number, overrides: Partial<HeartbeatMessage> = {}): HeartbeatMessage {
+  return {
+    v: 1,
+    node: hmac(`node ${i}`),
+    status: 'running',
+    slots: '1',
+    tasks24h: '1-9',
+    version: '1.2',
+    client: '0.1.0',
+    region: 'EU',
+    ...overrides,
+  };
+}
+
+export async function monitorConnection(url: string): Promise<NatsConnection> {
+  return connect({ servers: url, user: DEV_USERS.monitor.user, pass: DEV_USERS.monitor.pass });
+}
+
+/** Publishes as a monitor does (core NATS), then flushes. */
+export async function publishAll(
+  nc: NatsConnection,
+  subject: string,
+  messages: (object | string)[],
+): Promise<void> {
+  for (const [i, m] of messages.entries()) {
+    nc.publish(subject, typeof m === 'string' ? m : JSON.stringify(m));
+    if (i % 1000 === 999) await nc.flush();
+  }
+  await nc.flush();
+}
+
+export { SUBJECTS };
+
+/** Polls `read` until `done` holds of its value, or fails after `timeoutMs` with the last value. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await read();
+      if (done(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out; last value ${JSON.stringify(last)?.slice(0, 1000)} ${lastError ? String(lastError) : ''}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export const getJson = async <T>(url: string): Promise<T> => {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return (await response.json()) as T;
+};
+
+/** One sample of the aggregator's /metrics, by its full name with labels. */
+export async function metricValue(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+  if (!line) throw new Error(`no metric ${name}`);
+  return Number(line.slice(name.length + 1));
+}
+
+/** Creates the streams and buckets as an aggregator does, so a test can publish before one runs. */
+export async function prepareStreams(config: AggregatorConfig): Promise<void> {
+  const nc = await connect({
+    servers: config.natsUrl.split(','),
+    user: config.natsUser,
+    pass: config.natsPassword,
+    inboxPrefix: '_INBOX_aggregator',
+  });
+  await setUp(nc, config);
+  await nc.close();
+}
+
+/** Waits until the aggregator at `httpUrl` has counted `tasks` tasks (7 days) and its backlog is empty. */
+export async function waitCounted(
+  httpUrl: string,
+  tasks: number,
+  timeoutMs = 120_000,
+): Promise<StatsMessage> {
+  await waitFor(
+    () => getJson<StatsMessage>(`${httpUrl}/api/stats`),
+    (s) => s.tasks.last7d >= tasks,
+    timeoutMs,
+  );
+  await waitFor(
+    () => metricValue(httpUrl, 'truwatch_consumer_lag'),
+    (lag) => lag === 0,
+    timeoutMs,
+  );
+  // The snapshot is computed at most once a second: read one computed after the backlog emptied.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  return getJson<StatsMessage>(`${httpUrl}/api/stats`);
+}

@@ -1,0 +1,57 @@
+// npm run federation:dev: the whole federation on one machine, for development. Starts Debian's
+// nats-server with nats/nats.conf (ports and store from the environment, with the defaults below) and one
+// aggregator against it; Ctrl-C stops both. Point the PWA at the WebSocket URL it prints.
+import { spawn } from 'node:child_process';
+import { startAggregator } from '../aggregator/src/aggregator.ts';
+import { readConfig } from '../aggregator/src/config.ts';
+import { NATS_CONF, DEV_USERS } from './nats-server.ts';
+import { stopProcess } from './stop-process.ts';
+
+const env = {
+  NATS_PORT: process.env.NATS_PORT ?? '4222',
+  NATS_HTTP_PORT: process.env.NATS_HTTP_PORT ?? '8222',
+  NATS_WS_PORT: process.env.NATS_WS_PORT ?? '9222',
+  NATS_STORE_DIR: process.env.NATS_STORE_DIR ?? '.nats-store',
+  NATS_AGGREGATOR_PASSWORD: process.env.NATS_AGGREGATOR_PASSWORD ?? DEV_USERS.aggregator.pass,
+};
+const server = spawn('nats-server', ['-c', NATS_CONF], { env: { ...process.env, ...env }, stdio: 'inherit' });
+server.once('exit', (code) => {
+  console.error(`nats-server exited with ${code}`);
+  process.exit(1);
+});
+
+const healthz = `http://127.0.0.1:${env.NATS_HTTP_PORT}/healthz`;
+for (let i = 0; ; i++) {
+  const ok = await fetch(healthz).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (ok) break;
+  if (i > 300) throw new Error(`nats-server not healthy at ${healthz}`);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+const aggregator = await startAggregator(
+  readConfig({
+    ...process.env,
+    NATS_URL: `nats://127.0.0.1:${env.NATS_PORT}`,
+    NATS_PASSWORD: env.NATS_AGGREGATOR_PASSWORD,
+  }),
+);
+console.log(`federation:dev ready
+  NATS (TCP)        nats://127.0.0.1:${env.NATS_PORT}
+  NATS (WebSocket)  ws://127.0.0.1:${env.NATS_WS_PORT}   monitor/monitor publishes, public/public reads
+  NATS monitoring   http://127.0.0.1:${env.NATS_HTTP_PORT}/healthz
+  aggregator        ${aggregator.httpUrl}/api/stats  /api/history  /healthz  /metrics`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.removeAllListeners('exit');
+    void aggregator
+      .stop()
+      .then(() => stopProcess(server, 'SIGTERM'))
+      .then(() => process.exit(0));
+  });
