@@ -43,16 +43,25 @@ function code(dir: string): string {
     .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
 }
 
+/** Whether the non-test code under `dir` reads the variable (`env.NAME`, or its name as a string). */
+const readIn = (dir: string) => (name: string) =>
+  new RegExp(`env\\.${name}\\b|['"\`]${name}['"\`]`).test(code(dir));
+
 /** Where each service's variables must be read. */
 const READERS: Record<string, (name: string) => boolean> = {
-  truwatch: (name) => new RegExp(`env\\.${name}\\b|['"\`]${name}['"\`]`).test(code('sidecar/src')),
+  truwatch: readIn('sidecar/src'),
+  aggregator: readIn('aggregator/src'),
   nats: (name) =>
     readdirSync(join(ROOT, 'nats/prod'))
       .filter((f) => f.endsWith('.conf'))
       .some((f) => new RegExp(`\\$${name}\\b`).test(readFileSync(join(ROOT, 'nats/prod', f), 'utf8'))),
 };
 
-const FILES = ['deploy/docker-compose.monitor.yml', 'nats/docker-compose.yml'];
+const FILES = [
+  'deploy/docker-compose.monitor.yml',
+  'deploy/docker-compose.federation.yml',
+  'nats/docker-compose.yml',
+];
 
 describe('the compose files against the code', () => {
   for (const file of FILES) {

@@ -1,7 +1,9 @@
 // The container images and compose files, built and run with podman and Debian's docker-compose, with no
 // registry (scripts/ci-image.sh). One file, so the builds happen once and one step runs at a time.
 import { describe } from 'vitest';
+import { aggregatorImageTests } from './test/aggregator-image.ts';
 import { useDeployContext } from './test/context.ts';
+import { federationComposeTests } from './test/federation-compose.ts';
 import { monitorComposeTests } from './test/monitor-compose.ts';
 import { natsComposeTests } from './test/nats-compose.ts';
 import { sidecarImageTests } from './test/sidecar-image.ts';
@@ -11,4 +13,6 @@ describe('container images and compose files', () => {
   describe('the sidecar image', () => sidecarImageTests(context));
   describe('the monitor compose file', () => monitorComposeTests(context));
   describe('the nats compose file', () => natsComposeTests(context));
+  describe('the aggregator image', () => aggregatorImageTests(context));
+  describe('the federation compose file', () => federationComposeTests(context));
 });

@@ -11,6 +11,7 @@ export const IMAGES = {
   dockerProxy: 'truwatch/docker-proxy:local',
   /** CI's stand-in for the official nats image (deploy/ci/nats-server.Dockerfile). */
   natsCi: 'truwatch/nats-ci:local',
+  aggregator: 'truwatch/aggregator:local',
 } as const;
 
 /** One step: a compose project built, brought up, checked and taken down. */
@@ -44,6 +45,7 @@ export function useDeployContext(): DeployContext {
       ['sidecar', 'deploy/sidecar.Dockerfile', '.', IMAGES.sidecar],
       ['dockerProxy', 'deploy/docker-proxy.Dockerfile', 'deploy', IMAGES.dockerProxy],
       ['natsCi', 'deploy/ci/nats-server.Dockerfile', 'deploy/ci', IMAGES.natsCi],
+      ['aggregator', 'deploy/aggregator.Dockerfile', '.', IMAGES.aggregator],
     ] as const) {
       t = Date.now();
       await ciImage(['build', contextDir, tag, '-q', '-f', dockerfile]);
