@@ -6,7 +6,7 @@ import { task } from '../../aggregator/src/testing.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, freePort, startNatsServer } from '../../scripts/nats-server.ts';
 import { IMAGES, STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
-import { expectLeanImage, healthy, request, waitFor, waitHttpOk } from './images.ts';
+import { expectLeanImage, healthy, request, runService, waitFor, waitHttpOk } from './images.ts';
 
 /** Waits until the aggregator at `url` has counted `count` task messages (its /metrics). */
 export async function expectCounted(url: string, count: number): Promise<void> {
@@ -45,24 +45,12 @@ export function aggregatorImageTests(context: DeployContext): void {
       const url = `http://127.0.0.1:${port}`;
       try {
         const started = Date.now();
-        await context.engine.podman([
-          'run',
-          '-d',
-          '--pull=never',
-          '--name',
-          'deploy-aggregator',
-          '--network',
-          'host',
-          '-e',
-          `NATS_URL=${server.url}`,
-          '-e',
-          `NATS_PASSWORD=${DEV_USERS.aggregator.pass}`,
-          '-e',
-          'HTTP_HOST=127.0.0.1',
-          '-e',
-          `HTTP_PORT=${port}`,
-          IMAGES.aggregator,
-        ]);
+        await runService(context.engine, 'deploy-aggregator', IMAGES.aggregator, {
+          NATS_URL: server.url,
+          NATS_PASSWORD: DEV_USERS.aggregator.pass,
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(port),
+        });
         await waitHttpOk(`${url}/healthz`);
         context.figures.aggregatorStartMs = Date.now() - started;
         context.checkFirewall();

@@ -169,3 +169,26 @@ export async function expectLeanImage(
   expect(uid, 'only the uid and /app, no tool found').toBe('1000');
   return { config, app };
 }
+
+/** `podman run -d` of a service image on the host's network (no bridge), with its environment. */
+export async function runService(
+  engine: Engine,
+  name: string,
+  image: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<void> {
+  const envArgs = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+  await engine.podman([
+    'run',
+    '-d',
+    '--pull=never',
+    '--name',
+    name,
+    '--network',
+    'host',
+    ...args,
+    ...envArgs,
+    image,
+  ]);
+}

@@ -7,7 +7,7 @@ import { SIDECAR_NODE_FLAGS } from '../../scripts/build-sidecar.ts';
 import { freePort } from '../../scripts/nats-server.ts';
 import { parseText } from '../../sidecar/src/parse/parse-test-helpers.ts';
 import { IMAGES, SOCKET_GID, STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
-import { expectLeanImage, healthy, request, ROOT, waitFor, waitHttpOk } from './images.ts';
+import { expectLeanImage, healthy, request, ROOT, runService, waitFor, waitHttpOk } from './images.ts';
 
 const SAMPLE_DIR = `${ROOT}test/fixtures`;
 const SAMPLE_ENTRIES = parseText(readFileSync(`${SAMPLE_DIR}/runner-node-sample.log`, 'utf8')).length;
@@ -87,28 +87,13 @@ export function sidecarImageTests(context: DeployContext): void {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const started = Date.now();
-      await context.engine.podman([
-        'run',
-        '-d',
-        '--pull=never',
-        '--name',
+      await runService(
+        context.engine,
         'deploy-sidecar',
-        '--network',
-        'host',
-        '--group-add',
-        String(SOCKET_GID),
-        '-v',
-        `${context.engine.socketPath}:/var/run/docker.sock`,
-        '-e',
-        'HOST=127.0.0.1',
-        '-e',
-        `PORT=${port}`,
-        '-e',
-        'CONTAINER_NAME=deploy-runner',
-        '-e',
-        `API_KEY=${API_KEY}`,
         IMAGES.sidecar,
-      ]);
+        { HOST: '127.0.0.1', PORT: String(port), CONTAINER_NAME: 'deploy-runner', API_KEY },
+        ['--group-add', String(SOCKET_GID), '-v', `${context.engine.socketPath}:/var/run/docker.sock`],
+      );
       await waitHttpOk(`${url}/api/health`);
       context.figures.sidecarStartMs = Date.now() - started;
       context.checkFirewall();
