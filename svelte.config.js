@@ -17,7 +17,16 @@ const config = {
         'script-src': ['self', 'wasm-unsafe-eval'],
         'style-src': ['self', 'unsafe-inline'],
         'img-src': ['self', 'data:'],
-        'connect-src': ['self', 'http://127.0.0.1:*', 'http://localhost:*', 'ws:', 'wss:'],
+        // The network page and federation connect to the NATS WebSocket named in config.json (any host, so
+        // wss: only); plain ws: only to this machine, for development (an https page cannot use ws: anyway).
+        'connect-src': [
+          'self',
+          'http://127.0.0.1:*',
+          'http://localhost:*',
+          'ws://127.0.0.1:*',
+          'ws://localhost:*',
+          'wss:',
+        ],
         'worker-src': ['self'],
         'manifest-src': ['self'],
         'object-src': ['none'],

@@ -10,9 +10,19 @@ export default defineConfig({
     // static file (web/static/manifest.webmanifest), linked from app.html.
     SvelteKitPWA({
       registerType: 'autoUpdate',
+      // Absolute, so a first visit on a deep link (/tasks/<id>) registers /sw.js, not /tasks/sw.js.
+      base: '/',
+      scope: '/',
       manifest: false,
       kit: { assets: 'web/static', adapterFallback: 'index.html', spa: true },
-      workbox: { globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'], navigateFallback: '/' },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        // The precached file itself: with '/', which is not precached, the service worker failed to start its
+        // routes and no navigation was answered offline.
+        navigateFallback: '/index.html',
+        // One classic script: a start-up error fails the registration loudly instead of in a lost promise.
+        inlineWorkboxRuntime: true,
+      },
     }),
   ],
   worker: { format: 'es' },

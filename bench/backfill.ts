@@ -1,13 +1,16 @@
 // npm run bench:backfill -- [--log <file>]
 // The first visit of a new operator: the sidecar on a runner log (default: a generated 20 000-task log), a
 // fresh Chromium profile on the PWA, until everything is stored in IndexedDB. Prints one JSON object
-// { entries, tasks, invoices, seconds, sidecarPeakRssMb }. Budget: 20 000 tasks in 30 s, sidecar 100 MB.
+// { entries, tasks, invoices, seconds, sidecarPeakRssMb, browserCpuSeconds, loadAverage }. Budget: 20 000 tasks
+// in 30 s, sidecar 100 MB.
 import { copyFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { storedCounts } from '../e2e/fixtures.ts';
+import { storedCounts, waitForState } from '../e2e/fixtures.ts';
 import { writeGeneratedLog } from '../scripts/generate-log.ts';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { Summarizer } from '../sidecar/src/parse/summary.ts';
+import { loadavg } from 'node:os';
+import { descendantsCpuMs } from './cpu.ts';
 import { stage } from './stage.ts';
 import { writeReport } from './report.ts';
 
@@ -36,15 +39,20 @@ try {
   const page = await browser.newPage();
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, sidecar.peakRssMb())), 200);
+  const cpu0 = descendantsCpuMs(sidecar.child.pid);
   const t0 = performance.now();
   await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  let stored = await storedCounts(page, { outcomes: false });
+  // Counting a large store reads all of it (and slows the writes down): wait until the ingest is live (its
+  // backfill written), then count, and again every second if something is still missing.
   const deadline = Date.now() + 10 * 60_000;
+  await waitForState(page, 'live', 10 * 60_000);
+  let stored = await storedCounts(page, { outcomes: false });
   while ((stored.entries < entries || stored.tasks < truth.tasks.length) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     stored = await storedCounts(page, { outcomes: false });
   }
   const seconds = (performance.now() - t0) / 1000;
+  const browserCpuSeconds = (descendantsCpuMs(sidecar.child.pid) - cpu0) / 1000;
   clearInterval(sampler);
   const sidecarPeakRssMb = Math.max(peak, sidecar.peakRssMb());
   const result = {
@@ -53,6 +61,8 @@ try {
     invoices: stored.invoices,
     seconds: Number(seconds.toFixed(1)),
     sidecarPeakRssMb: Number(sidecarPeakRssMb.toFixed(1)),
+    browserCpuSeconds: Number(browserCpuSeconds.toFixed(1)),
+    loadAverage: Number(loadavg()[0]!.toFixed(1)),
   };
   console.log(JSON.stringify(result));
   writeReport(

@@ -14,8 +14,8 @@ export interface LogDir {
   logs: string;
   file: string;
   truth: GeneratedTruth;
-  /** Appends more generated tasks (with later times) to the log; resolves with their truth. */
-  append(tasks: number, seed: number): { executions: number; invoices: number };
+  /** Appends more generated tasks (from `startMs`, by default 4 minutes ago) to the log; returns their counts. */
+  append(tasks: number, seed: number, startMs?: number): { executions: number; invoices: number };
   cleanup(): void;
 }
 
@@ -35,10 +35,10 @@ export async function logDir(tasks: number): Promise<LogDir> {
     logs,
     file,
     truth,
-    append(more, seed) {
+    append(more, seed, from = Date.now() - 240_000) {
       let executions = 0;
       let invoices = 0;
-      for (const chunk of generatedLog({ tasks: more, seed, startMs: Date.now() - 240_000 })) {
+      for (const chunk of generatedLog({ tasks: more, seed, startMs: from })) {
         appendFileSync(file, chunk.text);
         executions += chunk.truth.executions.length;
         invoices += chunk.truth.invoices.length;
@@ -49,12 +49,17 @@ export async function logDir(tasks: number): Promise<LogDir> {
   };
 }
 
-export function startFileSidecar(log: LogDir, port = '0'): Promise<SidecarProcess> {
+export function startFileSidecar(
+  log: LogDir,
+  port = '0',
+  env: Record<string, string> = {},
+): Promise<SidecarProcess> {
   return startSidecarProcess({
     SOURCE: `file:${log.logs}`,
     DATA_DIR: join(log.dir, 'data'),
     PORT: port,
     STATIC_DIR: new URL('../build', import.meta.url).pathname,
+    ...env,
   });
 }
 

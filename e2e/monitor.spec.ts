@@ -121,7 +121,8 @@ test.describe('the monitor', () => {
     log = await logDir(40);
     const sidecar = await startFileSidecar(log);
     try {
-      await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+      // A first visit on a deep link pairs too, and registers the service worker for the whole app.
+      await page.goto(`${sidecar.url}/tasks/no-such-execution#token=${sidecar.apiKey}`);
       await waitForState(page, 'live');
       const stored = await storedCounts(page);
       expect(stored.tasks).toBe(log.truth.executions.length);
@@ -136,9 +137,8 @@ test.describe('the monitor', () => {
       await second.close();
 
       // The service worker serves the app shell; the data comes from IndexedDB.
-      await page.evaluate(async () => {
-        await navigator.serviceWorker.ready;
-      });
+      const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+      expect(scope).toBe(`${sidecar.url}/`);
       await sidecar.stop();
       await context.setOffline(true);
       await page.goto(`${sidecar.url}/tasks`);

@@ -22,6 +22,8 @@ export const FederationConfigSchema = v.object({
   receive: v.optional(v.boolean()),
   /** How long received feed items are kept, in days (`FEDERATION_TASK_RETENTION_DAYS`). */
   taskRetentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365))),
+  /** Seconds between heartbeats (`FEDERATION_HEARTBEAT_SECONDS`, default 60; shorter only for tests). */
+  heartbeatSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
 });
 export type FederationConfig = v.InferOutput<typeof FederationConfigSchema>;
 

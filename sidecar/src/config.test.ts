@@ -11,6 +11,7 @@ describe('configuration', () => {
       allowedOrigins: [],
       allowedHosts: [],
       staticDir: 'build',
+      app: { federation: {}, network: { user: 'public', password: 'public' } },
     });
   });
 
@@ -61,5 +62,42 @@ describe('configuration', () => {
   ])('refuses %o with a sentence naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('builds config.json from the federation variables', () => {
+    const { app } = loadConfig({
+      ENABLE_FEDERATION: 'true',
+      FEDERATION_NATS_URL: 'wss://nats.example.org:443',
+      FEDERATION_NATS_USER: 'monitor',
+      FEDERATION_NATS_PASSWORD: 'monitor',
+      FEDERATION_BROADCAST_TASKS: 'false',
+      FEDERATION_BROADCAST_STATS: '1',
+      FEDERATION_RECEIVE_ENABLED: '0',
+      FEDERATION_TASK_RETENTION_DAYS: '14',
+      FEDERATION_HEARTBEAT_SECONDS: '5',
+      NETWORK_NATS_USER: 'viewer',
+    });
+    expect(app).toEqual({
+      federation: {
+        enabled: true,
+        natsUrl: 'wss://nats.example.org:443',
+        user: 'monitor',
+        password: 'monitor',
+        broadcastTasks: false,
+        broadcastStats: true,
+        receive: false,
+        taskRetentionDays: 14,
+        heartbeatSeconds: 5,
+      },
+      network: { natsUrl: 'wss://nats.example.org:443', user: 'viewer', password: 'public' },
+    });
+  });
+
+  it('names the federation variable that is wrong', () => {
+    expect(() => loadConfig({ ENABLE_FEDERATION: 'yes please' })).toThrow(/ENABLE_FEDERATION/);
+    expect(() => loadConfig({ FEDERATION_NATS_URL: 'http://x' })).toThrow(/FEDERATION_NATS_URL/);
+    expect(() => loadConfig({ FEDERATION_TASK_RETENTION_DAYS: '0' })).toThrow(
+      /FEDERATION_TASK_RETENTION_DAYS/,
+    );
   });
 });

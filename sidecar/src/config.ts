@@ -1,5 +1,10 @@
 // The sidecar's configuration, from environment variables (README, "Configuration"). Every value is checked
 // here, so a typo stops the start with a sentence that names the variable.
+import type { AppConfig } from '../../protocol/app-config.ts';
+import { appConfigFromEnv } from './app-config.ts';
+import { ConfigError } from './config-error.ts';
+
+export { ConfigError };
 
 export type SourceConfig =
   | { kind: 'docker'; containerName: string; socketPath: string }
@@ -21,9 +26,9 @@ export interface Config {
   allowedHosts: string[];
   /** Where the built PWA is. */
   staticDir: string;
+  /** What /config.json tells the PWA (federation defaults, the network page's server). */
+  app?: AppConfig;
 }
-
-export class ConfigError extends Error {}
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -86,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
+    app: appConfigFromEnv(env),
   };
   for (const host of config.allowedHosts) {
     if (!/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/.test(host))

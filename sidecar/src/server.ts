@@ -44,6 +44,7 @@ export async function startSidecar(
     staticDir: config.staticDir,
     version: VERSION,
     startedAt: Date.now(),
+    ...(config.app && { appConfig: config.app }),
     ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -16,7 +16,7 @@ export function cors(allowedOrigins: readonly string[]): MiddlewareHandler {
       if (!ok) return c.body(null, 403);
       const headers: Record<string, string> = {
         'Access-Control-Allow-Origin': origin,
-        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Methods': 'GET, POST, PUT, OPTIONS',
         'Access-Control-Allow-Headers': ALLOWED_HEADERS,
         'Access-Control-Max-Age': '600',
         Vary: 'Origin',

@@ -22,6 +22,7 @@ function config(dataDir: string, allowedOrigins: string[] = []): Config {
     allowedOrigins,
     allowedHosts: ['monitor.lan'],
     staticDir: join(dataDir, 'no-build'),
+    app: { federation: { enabled: true } },
   };
 }
 
@@ -84,6 +85,14 @@ describe('sidecar HTTP', () => {
     expect((await fetch(`${sidecar.url}/api/status`, { headers: auth() })).status).toBe(200);
   });
 
+  it('serves config.json without a token, and the federation status with one', async () => {
+    const config = await fetch(`${sidecar.url}/config.json`);
+    expect(await config.json()).toEqual({ federation: { enabled: true } });
+    expect((await fetch(`${sidecar.url}/api/federation/status`)).status).toBe(401);
+    const status = await fetch(`${sidecar.url}/api/federation/status`, { headers: auth() });
+    expect(await status.json()).toMatchObject({ enabled: true, connected: false, state: 'UNKNOWN' });
+  });
+
   it('answers CORS and Private Network Access preflights for allowed origins only', async () => {
     const preflight = (origin: string) =>
       fetch(`${sidecar.url}/api/events`, {
@@ -100,6 +109,7 @@ describe('sidecar HTTP', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://tru.watch');
     expect(ok.headers.get('access-control-allow-private-network')).toBe('true');
     expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect(ok.headers.get('access-control-allow-methods')).toMatch(/PUT/); // the federation status report
     const evil = await preflight('https://evil.example');
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();

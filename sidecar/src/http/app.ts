@@ -4,7 +4,9 @@ import { stream } from 'hono/streaming';
 import type { NodeMonitor } from '../monitor.ts';
 import { secretsEqual } from '../secrets.ts';
 import type { LogSource } from '../sources/source.ts';
+import type { AppConfig } from '../../../protocol/app-config.ts';
 import { clientAddress, cors, requireHost, requireToken } from './access.ts';
+import { mountConfig, mountFederationStatus } from './federation.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { streamEvents } from './sse.ts';
 import { mountStatic } from './static.ts';
@@ -27,6 +29,8 @@ export interface AppOptions {
   startedAt: number;
   /** Quiet time before a live entry is sent without waiting for more continuation lines. */
   quietMs?: number;
+  /** Served as /config.json. */
+  appConfig?: AppConfig;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -54,7 +58,9 @@ export function createApp(options: AppOptions): Hono {
     });
   });
 
+  mountConfig(app, options.appConfig ?? {});
   app.use('/api/*', requireToken(options.apiKey));
+  mountFederationStatus(app, options.appConfig ?? {});
 
   app.get('/api/status', (c) => c.json(monitor.snapshot()));
 

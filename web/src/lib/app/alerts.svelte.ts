@@ -1,7 +1,7 @@
 // Browser notifications while the app is open (opt-in): sidecar unreachable, container stopped, no task for
 // N hours, failure rate above X % in the last hour. Each condition alerts once when it starts.
-import { db } from './db.ts';
 import { session } from './session.svelte.ts';
+import { store } from './store.svelte.ts';
 import { settings } from './settings.svelte.ts';
 
 const HOUR = 3_600_000;
@@ -31,8 +31,8 @@ export async function checkAlerts(nowMs = Date.now()): Promise<void> {
     'Sidecar unreachable',
     state.lastError ?? '',
   );
-  const node = await db.node.get('node');
-  const container = node?.status?.container?.state;
+  const recent = await store.recentActivity(nowMs);
+  const container = recent.container;
   notify(
     'stopped',
     a.containerStopped && container !== undefined && container !== 'running',
@@ -40,22 +40,18 @@ export async function checkAlerts(nowMs = Date.now()): Promise<void> {
     `The container is ${container}.`,
   );
   if (a.noTaskHours > 0) {
-    const last = await db.tasks.orderBy('firstSeenMs').last();
-    const quiet = last !== undefined && nowMs - last.firstSeenMs > a.noTaskHours * HOUR;
+    const last = recent.lastTaskMs;
+    const quiet = last !== undefined && nowMs - last > a.noTaskHours * HOUR;
     notify('quiet', quiet, 'No tasks', `No task arrived for ${a.noTaskHours} hours.`);
   }
   if (a.failureRatePercent > 0) {
-    const finished = await db.tasks
-      .where('finishedMs')
-      .above(nowMs - HOUR)
-      .toArray();
-    const failed = finished.filter((t) => t.status === 'failed').length;
-    const rate = finished.length ? (100 * failed) / finished.length : 0;
+    const total = recent.finishedLastHour;
+    const rate = total ? (100 * recent.failedLastHour) / total : 0;
     notify(
       'failures',
-      finished.length >= 3 && rate > a.failureRatePercent,
+      total >= 3 && rate > a.failureRatePercent,
       'Tasks failing',
-      `${rate.toFixed(0)} % of the last hour's ${finished.length} tasks failed.`,
+      `${rate.toFixed(0)} % of the last hour's ${total} tasks failed.`,
     );
   }
 }

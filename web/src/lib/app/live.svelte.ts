@@ -1,16 +1,15 @@
-// A Dexie live query as a Svelte value: re-runs when the store changes (in this tab or another) and when the
+// A store query as a Svelte value: runs again when the store changes (in this tab or another) and when the
 // reactive values read by `args` change.
-import { liveQuery } from 'dexie';
+import { watch } from './store.svelte.ts';
 
 export function live<A, T>(args: () => A, query: (args: A) => Promise<T>, initial: T): { readonly value: T } {
   let value = $state.raw(initial);
   $effect(() => {
     const current = args();
-    const subscription = liveQuery(() => query(current)).subscribe({
-      next: (next) => (value = next),
-      error: (error: unknown) => console.error('truwatch: query failed', error),
-    });
-    return () => subscription.unsubscribe();
+    return watch(
+      () => query(current),
+      (next) => (value = next),
+    );
   });
   return {
     get value() {

@@ -1,7 +1,7 @@
 // Rows of a long list loaded page by page as they scroll into view, for a virtual list over 100 000 rows:
 // only the pages on screen are held, and all of them are read again when the store changes.
-import { liveQuery } from 'dexie';
 import type { Page } from '../db/queries.ts';
+import { onStoreChange } from './store.svelte.ts';
 
 export const PAGE_SIZE = 200;
 const MAX_PAGES = 20;
@@ -19,10 +19,10 @@ export class PagedRows<T> {
 
   constructor(private readonly load: (offset: number, limit: number) => Promise<Page<T>>) {}
 
-  /** Call from an $effect: follows the store and reloads on change. Returns the cleanup. */
-  follow(trigger: () => Promise<unknown>): () => void {
-    const subscription = liveQuery(trigger).subscribe({ next: () => this.reset() });
-    return () => subscription.unsubscribe();
+  /** Call from an $effect: loads now, and again whenever the store changes. Returns the cleanup. */
+  follow(): () => void {
+    this.reset();
+    return onStoreChange(() => this.reset());
   }
 
   row(index: number): T | undefined {

@@ -1,7 +1,7 @@
 // The pairing with a sidecar: its URL and API token (kept in this browser only), the ingest worker that reads
 // its events, and the connection state every page shows.
-import type { Remote } from 'comlink';
-import { connectIngest, onIngestState, type IngestApi, type WorkerState } from '../ingest/api.ts';
+import { onIngestState, type WorkerState } from '../ingest/api.ts';
+import { worker } from './store.svelte.ts';
 
 const STORAGE_KEY = 'truwatch.sidecar';
 
@@ -35,14 +35,13 @@ class Session {
     counters: { entries: 0, batches: 0, invalid: 0, reconnects: 0 },
     leader: false,
   });
-  private ingest: Remote<IngestApi> | undefined;
+  private readonly ingest = worker;
 
   /** Pairs from the address bar or from storage, and starts ingesting when paired. */
   async init(): Promise<void> {
     const token = takeTokenFromLink();
     if (token) this.save({ baseUrl: location.origin, token });
     else this.pairing = loadPairing();
-    this.ingest = connectIngest();
     await onIngestState(this.ingest, (state) => (this.state = state));
     if (this.pairing) await this.ingest.start($state.snapshot(this.pairing));
   }
@@ -73,17 +72,17 @@ class Session {
   async connect(pairing: Pairing): Promise<void> {
     this.save(pairing);
     // A plain object: state proxies cannot cross to the worker.
-    await this.ingest?.start({ baseUrl: pairing.baseUrl, token: pairing.token });
+    await this.ingest.start({ baseUrl: pairing.baseUrl, token: pairing.token });
   }
 
   async disconnect(): Promise<void> {
     localStorage.removeItem(STORAGE_KEY);
     this.pairing = undefined;
-    await this.ingest?.stop();
+    await this.ingest.stop();
   }
 
   reconnectNow(): void {
-    void this.ingest?.reconnectNow();
+    void this.ingest.reconnectNow();
   }
 
   private save(pairing: Pairing): void {

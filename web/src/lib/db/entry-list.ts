@@ -1,6 +1,7 @@
-// The Logs page's query: entries newest first, filtered by level, kind, time and text. Several kinds (or levels)
-// are read as one index stream each, in time order, and merged.
-import type { EntryKind } from '../../../../protocol/node-events.ts';
+// The Logs page's query: entries newest first, filtered by level, kind, time and text. Each kind and level asked
+// for is read as one index stream ([kind+level+tsMs]), in time order, and the streams are merged.
+import { Dexie } from 'dexie';
+import { ENTRY_KINDS, type EntryKind } from '../../../../protocol/node-events.ts';
 import { valuesOf } from './scan.ts';
 import type { StoredEntry, TruwatchDb } from './schema.ts';
 
@@ -50,19 +51,45 @@ function matcher(f: EntryFilter, covered: { time?: boolean; kinds?: boolean; lev
   return tests.length ? (e: StoredEntry) => tests.every((t) => t(e)) : undefined;
 }
 
-/** Entries of one kind (or one level, or all) with a time in [from, to), in index order. */
+/** Entries of one kind and level (or all) with a time in [from, to), in index order. */
 type Stream = (from: number, to: number) => EntryCollection;
 
-/** One stream per kind (or per level, or one for all), and what is left to test. */
-function streams(db: TruwatchDb, f: EntryFilter): { streams: Stream[]; match?: Predicate } {
-  const compound = f.kinds?.length ? 'kind' : f.levels?.length ? 'level' : undefined;
-  const values: string[] = compound === 'kind' ? f.kinds! : compound === 'level' ? f.levels! : [];
-  const match = matcher(f, { time: true, kinds: compound === 'kind', levels: compound === 'level' });
-  const list: Stream[] = compound
-    ? [...new Set(values)].map(
-        (v) => (from, to) => db.entries.where(`[${compound}+tsMs]`).between([v, from], [v, to], true, false),
-      )
-    : [(from, to) => db.entries.where('tsMs').between(from, to, true, false)];
+const BY_KIND = '[kind+level+tsMs]';
+
+/** The levels stored for one kind: a walk over [kind+level+tsMs] that jumps from one level to the next. */
+async function levelsOf(db: TruwatchDb, kind: string): Promise<string[]> {
+  const first = (after: unknown[]): Promise<unknown[]> =>
+    db.entries.where(BY_KIND).between(after, [kind, Dexie.maxKey], false, false).limit(1).keys();
+  const levels: string[] = [];
+  for (
+    let [key] = await first([kind]);
+    Array.isArray(key);
+    [key] = await first([kind, levels.at(-1), Infinity])
+  )
+    levels.push(String(key[1]));
+  return levels;
+}
+
+/** One stream per kind and level asked for (or one for all), and what is left to test. */
+async function streams(db: TruwatchDb, f: EntryFilter): Promise<{ streams: Stream[]; match?: Predicate }> {
+  const kinds = f.kinds?.length ? [...new Set<string>(f.kinds)] : undefined;
+  const levels = f.levels?.length ? [...new Set(f.levels)] : undefined;
+  const indexed = kinds !== undefined || levels !== undefined;
+  const match = matcher(f, { time: true, kinds: indexed, levels: indexed });
+  if (!indexed)
+    return { streams: [(from, to) => db.entries.where('tsMs').between(from, to, true, false)], match };
+  const pairs = (
+    await Promise.all(
+      (kinds ?? ENTRY_KINDS).map(async (kind) =>
+        (levels ?? (await levelsOf(db, kind))).map((level) => [kind, level] as const),
+      ),
+    )
+  ).flat();
+  const list = pairs.map(
+    ([kind, level]): Stream =>
+      (from, to) =>
+        db.entries.where(BY_KIND).between([kind, level, from], [kind, level, to], true, false),
+  );
   return { streams: list, match };
 }
 
@@ -105,7 +132,7 @@ async function newest(db: TruwatchDb, f: EntryFilter, want: number): Promise<Sto
     const match = matcher(f, {});
     return (match ? all.filter(match) : all).sort(newestFirst).slice(0, want);
   }
-  const { streams: list, match } = streams(db, f);
+  const { streams: list, match } = await streams(db, f);
   const lo = f.fromMs ?? -Infinity;
   const hi = f.toMs ?? Infinity;
   const range = match ? await timeRange(db, f) : undefined;
@@ -137,7 +164,7 @@ export async function listEntries(
 /** How many entries match (a text filter reads every entry in the range: call it less often than a page). */
 export async function countEntries(db: TruwatchDb, filter: EntryFilter = {}): Promise<number> {
   if (filter.executionId !== undefined) return (await newest(db, filter, Infinity)).length;
-  const { streams: list, match } = streams(db, filter);
+  const { streams: list, match } = await streams(db, filter);
   if (!match)
     return (
       await Promise.all(

@@ -212,3 +212,31 @@ export async function invoiceTotalsPerDay(
   }
   return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }
+
+export interface RecentActivity {
+  /** The runner container's state, when the sidecar follows one. */
+  container?: string;
+  /** When the latest task was first seen. */
+  lastTaskMs?: number;
+  /** Tasks finished in the hour before now, and how many of them failed. */
+  finishedLastHour: number;
+  failedLastHour: number;
+}
+
+/** What the alerts watch: the container, the latest task, the failures of the last hour. */
+export async function recentActivity(db: TruwatchDb, nowMs: number): Promise<RecentActivity> {
+  const [node, last, finished] = await Promise.all([
+    db.node.get('node'),
+    db.tasks.orderBy('firstSeenMs').last(),
+    db.tasks
+      .where('finishedMs')
+      .above(nowMs - 3_600_000)
+      .toArray(),
+  ]);
+  return {
+    container: node?.status?.container?.state,
+    lastTaskMs: last?.firstSeenMs,
+    finishedLastHour: finished.length,
+    failedLastHour: finished.filter((t) => t.status === 'failed').length,
+  };
+}

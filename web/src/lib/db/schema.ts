@@ -73,6 +73,20 @@ export interface MetaRecord {
   value: unknown;
 }
 
+/**
+ * The first schema. Compound indexes serve a filter and the time order at once: [status+firstSeenMs] lists one
+ * status newest first, [status+finishedMs] counts outcomes in a time range.
+ */
+export const STORES_V1 = {
+  entries: 'id, tsMs, executionId, [kind+tsMs], [level+tsMs]',
+  tasks:
+    'executionId, firstSeenMs, finishedMs, elapsedMs, steps, taskId, ' +
+    '[status+firstSeenMs], [status+finishedMs], [chainId+firstSeenMs], [kind+firstSeenMs]',
+  invoices: 'key, tsMs, day, executionId',
+  node: 'key',
+  meta: 'key',
+} as const;
+
 export class TruwatchDb extends Dexie {
   entries!: EntityTable<StoredEntry, 'id'>;
   tasks!: EntityTable<TaskRecord, 'executionId'>;
@@ -82,16 +96,9 @@ export class TruwatchDb extends Dexie {
 
   constructor(name = 'truwatch') {
     super(name);
-    // Compound indexes serve a filter and the time order at once: [status+firstSeenMs] lists one status newest
-    // first, [status+finishedMs] counts outcomes in a time range, [kind+tsMs] lists one entry kind in time order.
-    this.version(1).stores({
-      entries: 'id, tsMs, executionId, [kind+tsMs], [level+tsMs]',
-      tasks:
-        'executionId, firstSeenMs, finishedMs, elapsedMs, steps, taskId, ' +
-        '[status+firstSeenMs], [status+finishedMs], [chainId+firstSeenMs], [kind+firstSeenMs]',
-      invoices: 'key, tsMs, day, executionId',
-      node: 'key',
-      meta: 'key',
-    });
+    this.version(1).stores(STORES_V1);
+    // Every index of an entry costs on every write (most of a backfill's time): one [kind+level+tsMs] index serves
+    // the kind and the level filters of the Logs page. IndexedDB builds it from the stored entries on upgrade.
+    this.version(2).stores({ entries: 'id, tsMs, executionId, [kind+level+tsMs]' });
   }
 }

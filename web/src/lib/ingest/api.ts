@@ -1,17 +1,17 @@
-// The page's side of the ingest: starts this tab's ingest worker and nudges it when the page comes back (visible
+// The page's side of the ingest: starts this tab's ingest worker (which also answers the pages' queries) and nudges it when the page comes back (visible
 // again, network back), so a tab that slept reconnects at once instead of at the end of its backoff.
 // Browser only: call it from the page (onMount, or a module that only runs with ssr = false).
 import * as Comlink from 'comlink';
-import type { IngestApi, WorkerState } from './worker.ts';
+import type { IngestApi, WorkerApi, WorkerState } from './worker.ts';
 
-export type { IngestApi, IngestConfig, WorkerState } from './worker.ts';
+export type { IngestApi, IngestConfig, WorkerApi, WorkerState } from './worker.ts';
 
-export function connectIngest(): Comlink.Remote<IngestApi> {
+export function connectIngest(): Comlink.Remote<WorkerApi> {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), {
     type: 'module',
     name: 'truwatch-ingest',
   });
-  const api = Comlink.wrap<IngestApi>(worker);
+  const api = Comlink.wrap<WorkerApi>(worker);
   const nudge = () => void api.reconnectNow();
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') nudge();

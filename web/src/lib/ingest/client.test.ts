@@ -104,7 +104,8 @@ describe('IngestClient with a real sidecar', () => {
   });
 
   it('reads no faster than it writes: a slow database holds the stream back (backpressure)', async () => {
-    // ~6 MB of events; every write takes 5 ms. The bytes read may run ahead of what was written by one chunk.
+    // ~6 MB of events; every write takes 5 ms. The bytes read may run ahead of what was written by the queue's
+    // bound (64 KiB here), one write and one chunk.
     const big = new MemorySource(slotLines(0, 20_000, 250));
     const tmp2 = tempDir();
     const slow = await start(tmp2.dir, { source: big });
@@ -120,6 +121,8 @@ describe('IngestClient with a real sidecar', () => {
     const c = client({
       baseUrl: slow.url,
       fetch: through.fetch,
+      maxGroup: 200,
+      queueLimits: { maxChars: 64 * 1024 },
       apply: { applyEntries: slowApply as typeof applyEntries, applyStatus: async () => {} },
     });
     c.start();

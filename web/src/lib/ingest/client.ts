@@ -3,10 +3,11 @@
 // after anything — sidecar restarted, network gone, laptop asleep — back to the stored cursor with backoff.
 import { applyEntries, applyStatus, CURSOR_KEY } from '../db/apply.ts';
 import type { TruwatchDb } from '../db/schema.ts';
-import type { Entry } from '../../../../protocol/node-events.ts';
+import type { Entry, Status } from '../../../../protocol/node-events.ts';
 import { decodeEvent } from './decode.ts';
 import { describe, HttpError, UnauthorizedError } from './errors.ts';
 import { CatchUpMeter } from './progress.ts';
+import { DEFAULT_QUEUE_LIMITS, WriteQueue, type QueueItem, type QueueLimits } from './queue.ts';
 import { openEventStream } from './request.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 import type { IngestCounters, IngestState } from './state.ts';
@@ -24,8 +25,10 @@ export interface IngestOptions {
   /** In [0, 1): the jitter of the backoff. */
   random?: () => number;
   backoff?: { initialMs?: number; maxMs?: number };
-  /** Live entries already received are written together, this many at most. */
+  /** Entries already received are written together (one transaction), this many at most. */
   maxGroup?: number;
+  /** How far reading may run ahead of writing (see queue.ts); `maxGroup` is the entries per write. */
+  queueLimits?: Partial<Omit<QueueLimits, 'maxWrite'>>;
   /** A connection that brings no byte this long is dead (the sidecar sends a keep-alive every 15 s). */
   idleTimeoutMs?: number;
   onState?: (state: IngestState) => void;
@@ -57,7 +60,7 @@ export class IngestClient {
   /** The current connection was ended on purpose to open a new one: no backoff. */
   private immediate = false;
   private healthy = false;
-  private busy = false;
+  private queue: WriteQueue | undefined;
   private lastDataAt = 0;
   private meter: CatchUpMeter | undefined;
 
@@ -69,7 +72,7 @@ export class IngestClient {
     this.random = options.random ?? Math.random;
     this.initialMs = options.backoff?.initialMs ?? 500;
     this.maxMs = options.backoff?.maxMs ?? 30_000;
-    this.maxGroup = options.maxGroup ?? 500;
+    this.maxGroup = options.maxGroup ?? DEFAULT_QUEUE_LIMITS.maxWrite;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
     this.write = options.apply ?? { applyEntries, applyStatus };
     if (options.onState) this.listeners.add(options.onState);
@@ -105,7 +108,8 @@ export class IngestClient {
   reconnectNow(): void {
     if (this.stopped) return;
     if (this.wake) return this.wake();
-    if (this.connection && !this.busy && this.now() - this.lastDataAt > STALE_MS) this.restart('silent');
+    if (this.connection && !this.queue?.busy && this.now() - this.lastDataAt > STALE_MS)
+      this.restart('silent');
   }
 
   /** A new token (paired again): reconnect with it at once, also out of 'unauthorized'. */
@@ -200,24 +204,33 @@ export class IngestClient {
       const parser = new SseParser();
       this.meter = new CatchUpMeter(this.now);
       this.set({ kind: 'catching-up', progress: this.meter.progress(), lastError: undefined });
+      // A failed write ends the connection (nothing after it may be written: the cursor would pass a gap).
+      const queue = (this.queue = new WriteQueue(
+        {
+          entries: (entries, cursor, live) => this.store(entries, cursor, live),
+          status: (status) => this.storeStatus(status),
+        },
+        { ...DEFAULT_QUEUE_LIMITS, ...this.options.queueLimits, maxWrite: this.maxGroup },
+        (error) => controller.abort(error),
+      ));
       // Ends a pending read on abort even when the body does not watch the fetch's signal.
       const cancel = () => void reader.cancel(controller.signal.reason).catch(() => {});
       controller.signal.addEventListener('abort', cancel, { once: true });
       try {
         for (;;) {
+          await queue.room();
+          arm();
           const { done, value } = await reader.read();
           clearTimeout(timer);
           if (controller.signal.aborted) return;
           this.lastDataAt = this.now();
-          this.busy = true;
-          await this.handle(done ? parser.end() : parser.push(value));
-          this.busy = false;
-          if (done) return;
-          arm();
+          queue.push(this.decode(done ? parser.end() : parser.push(value)));
+          if (done) return await queue.drained();
         }
       } finally {
-        this.busy = false;
         controller.signal.removeEventListener('abort', cancel);
+        await queue.close();
+        this.queue = undefined;
         void reader.cancel().catch(() => {});
       }
     } finally {
@@ -225,49 +238,37 @@ export class IngestClient {
     }
   }
 
-  /** Writes the events of one chunk in order; live entries received together go in one transaction. */
-  private async handle(events: SseEvent[]): Promise<void> {
-    let group: Entry[] = [];
-    let cursor: string | undefined;
-    const flush = async () => {
-      if (group.length > 0 || cursor !== undefined) await this.store(group, cursor, true);
-      group = [];
-      cursor = undefined;
-    };
+  /** The events of one chunk, checked, as items to write in order. */
+  private decode(events: SseEvent[]): QueueItem[] {
+    const items: QueueItem[] = [];
     for (const event of events) {
       const decoded = decodeEvent(event);
       if (decoded.type === 'other') continue;
       this.healthy = true;
+      const size = event.data.length;
       if (decoded.type === 'entries') {
         this.counters.invalid += decoded.invalid;
-        if (!decoded.live) {
-          await flush();
-          await this.store(decoded.entries, decoded.cursor, false);
-          continue;
-        }
-        group.push(...decoded.entries);
-        cursor = decoded.cursor ?? cursor;
-        if (group.length >= this.maxGroup) await flush();
-        continue;
-      }
-      await flush();
-      if (decoded.type === 'invalid') {
+        const { live, entries, cursor } = decoded;
+        if (entries.length || cursor !== undefined)
+          items.push({ type: 'entries', live, entries, cursor, size });
+        else this.set({});
+      } else if (decoded.type === 'invalid') {
         this.counters.invalid++;
         this.set({});
-        continue;
-      }
-      const status = decoded.status;
-      await this.write.applyStatus(this.db, status);
-      this.meter?.status(status);
-      const catchingUp = status.state === 'backfill' && status.backfill?.done !== true;
-      if (catchingUp) this.set({ kind: 'catching-up', source: status, progress: this.meter?.progress() });
-      else this.set({ kind: 'live', source: status, progress: undefined });
+      } else items.push({ type: 'status', status: decoded.status, size });
     }
-    await flush();
+    return items;
+  }
+
+  private async storeStatus(status: Status): Promise<void> {
+    await this.write.applyStatus(this.db, status);
+    this.meter?.status(status);
+    const catchingUp = status.state === 'backfill' && status.backfill?.done !== true;
+    if (catchingUp) this.set({ kind: 'catching-up', source: status, progress: this.meter?.progress() });
+    else this.set({ kind: 'live', source: status, progress: undefined });
   }
 
   private async store(entries: Entry[], cursor: string | undefined, live: boolean): Promise<void> {
-    if (entries.length === 0 && cursor === undefined) return this.set({});
     const result = await this.write.applyEntries(this.db, entries, cursor);
     // The store refuses entries whose time is not a time: bad input too.
     this.counters.entries += entries.length - result.invalid;

@@ -53,7 +53,10 @@ describe('the ingest worker', () => {
     );
     expect(a.states.at(-1)!.leader).toBe(true);
     // b waits for the lock and shows a's state, as a broadcast it.
-    await waitFor(() => b.states.at(-1)?.kind === 'live', 'b shows a live');
+    await waitFor(
+      () => b.states.at(-1)?.kind === 'live' && b.states.at(-1)?.counters.entries === 300,
+      'b shows a live',
+    );
     expect(b.states.at(-1)).toMatchObject({ leader: false, counters: { entries: 300 } });
     expect(b.states.some((s) => s.leader)).toBe(false);
     b.api.reconnectNow(); // forwarded to a, whose connection is fresh: nothing happens

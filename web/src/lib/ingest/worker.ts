@@ -1,8 +1,11 @@
 // The ingest's Web Worker (started by api.ts). Every tab has one; the one holding the 'truwatch-ingest' Web Lock
-// runs the IngestClient, the others wait for the lock and show the leader's state, which it broadcasts. They all
-// see its writes through Dexie's live queries.
+// runs the IngestClient, the others wait for the lock and show the leader's state, which it broadcasts. Each also
+// answers its pages' queries (store-api.ts); every write is announced (db/changes.ts) so pages query again.
 import * as Comlink from 'comlink';
+import { applyEntries, applyStatus } from '../db/apply.ts';
+import { announceChange } from '../db/changes.ts';
 import { TruwatchDb } from '../db/schema.ts';
+import { storeApi, type StoreApi } from '../db/store-api.ts';
 import { IngestClient, type IngestState } from './client.ts';
 import { runWhenLeader } from './leader.ts';
 
@@ -39,6 +42,19 @@ interface Session {
 }
 
 let db: TruwatchDb | undefined;
+const openDb = (): TruwatchDb => (db ??= new TruwatchDb());
+/** The writers, each announcing its change once committed. */
+const announcing = {
+  applyEntries: async (...args: Parameters<typeof applyEntries>) => {
+    const result = await applyEntries(...args);
+    announceChange();
+    return result;
+  },
+  applyStatus: async (...args: Parameters<typeof applyStatus>) => {
+    await applyStatus(...args);
+    announceChange();
+  },
+};
 let session: Session | undefined;
 const subscribers = new Set<(state: WorkerState) => void>();
 let latest: WorkerState = {
@@ -67,10 +83,10 @@ channel?.addEventListener('message', (event: MessageEvent<Message>) => {
 });
 
 async function lead(config: IngestConfig, current: Session, signal: AbortSignal): Promise<void> {
-  db ??= new TruwatchDb();
   const client = new IngestClient({
     ...config,
-    db,
+    db: openDb(),
+    apply: announcing,
     onState: (state) => {
       publish({ ...state, leader: true });
       channel?.postMessage({ type: 'state', state } satisfies Message);
@@ -124,4 +140,6 @@ const api: IngestApi = {
   },
 };
 
-Comlink.expose(api);
+export type WorkerApi = IngestApi & StoreApi;
+
+Comlink.expose({ ...api, ...storeApi(openDb, announceChange) } satisfies WorkerApi);

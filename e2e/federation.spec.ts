@@ -1,0 +1,157 @@
+/// <reference lib="dom" />
+// Federation end to end: the real nats-server (WebSocket, the users and permissions of nats/), the real
+// sidecar on a log directory serving config.json, the built PWA in Chromium. A JetStream stream made as the
+// aggregator keeps everything published on the ingest subjects, so nothing is missed between reads.
+import { expect, test, type Page } from '@playwright/test';
+import * as v from 'valibot';
+import { HeartbeatMessageSchema, TaskMessageSchema } from '../protocol/federation.ts';
+import { SUBJECTS } from '../protocol/subjects.ts';
+import { ingestReader, type IngestReader } from '../scripts/ingest-reader.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
+import type { SidecarProcess } from '../scripts/sidecar-process.ts';
+import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
+
+let server: NatsServer;
+let reader: IngestReader;
+let log: LogDir | undefined;
+let sidecar: SidecarProcess | undefined;
+
+test.beforeAll(async () => {
+  server = await startNatsServer();
+  reader = await ingestReader(server);
+});
+test.afterAll(async () => server?.close());
+test.afterEach(async () => {
+  await sidecar?.stop();
+  log?.cleanup();
+  sidecar = undefined;
+  log = undefined;
+});
+
+async function start(page: Page, env: Record<string, string> = {}) {
+  log = await logDir(16);
+  sidecar = await startFileSidecar(log, '0', {
+    FEDERATION_NATS_URL: server.wsUrl,
+    FEDERATION_HEARTBEAT_SECONDS: '2',
+    ...env,
+  });
+  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+  await waitForState(page, 'live');
+  await expect.poll(async () => (await storedCounts(page)).tasks).toBe(log.truth.executions.length);
+  return { log, sidecar };
+}
+
+/** Connections the server has from monitor-like users (the app), by /connz. */
+async function appConnections(): Promise<number> {
+  const connz = (await (await fetch(`${server.monitorUrl}/connz?auth=1`)).json()) as {
+    connections?: { authorized_user?: string }[];
+  };
+  return (connz.connections ?? []).filter((c) => c.authorized_user !== DEV_USERS.aggregator.user).length;
+}
+
+const tasks = () => reader.messages(SUBJECTS.task);
+
+test('opt in; each task finished since then arrives once, also across a nats-server restart; heartbeats', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const { log, sidecar } = await start(page);
+  const before = (await tasks()).length;
+  await page.getByRole('link', { name: 'Federation', exact: true }).click();
+  // The opt-in sample comes from the operator's own last task, beside what never leaves.
+  await expect(page.getByTestId('sample-task')).toContainText('"outcome"');
+  await expect(page.getByTestId('never-sent')).toContainText('executionId');
+  await page.getByRole('button', { name: 'Enable federation' }).click();
+  await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+
+  const first = log.append(4, 501, Date.now() + 1000);
+  await expect.poll(async () => (await tasks()).length - before, { timeout: 60_000 }).toBe(first.executions);
+  await expect.poll(async () => (await reader.messages(SUBJECTS.heartbeat)).length).toBeGreaterThanOrEqual(2);
+
+  await server.stop();
+  await expect(page.locator('[data-fed-state="RECONNECTING"]')).toBeVisible();
+  const stored = (await storedCounts(page)).tasks;
+  const second = log.append(3, 502, Date.now() + 1000);
+  await expect
+    .poll(async () => (await storedCounts(page)).tasks, { timeout: 60_000 })
+    .toBe(stored + second.executions);
+  await expect(page.getByTestId('fed-counters')).toContainText(`${second.executions} waiting`);
+  await server.restart();
+  await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible({ timeout: 60_000 });
+  const total = first.executions + second.executions;
+  await expect.poll(async () => (await tasks()).length - before, { timeout: 60_000 }).toBe(total);
+  // Two more heartbeats later, still each task once, every message valid.
+  const beats = (await reader.messages(SUBJECTS.heartbeat)).length;
+  await expect
+    .poll(async () => (await reader.messages(SUBJECTS.heartbeat)).length)
+    .toBeGreaterThanOrEqual(beats + 2);
+  const sent = (await tasks()).slice(before).map((m) => v.parse(TaskMessageSchema, JSON.parse(m)));
+  expect(sent).toHaveLength(total);
+  expect(new Set(sent.map((t) => t.key)).size).toBe(total);
+  for (const m of await reader.messages(SUBJECTS.heartbeat)) v.parse(HeartbeatMessageSchema, JSON.parse(m));
+
+  // The sidecar answers curl users with what the app reported.
+  await expect
+    .poll(async () => {
+      const response = await fetch(`${sidecar.url}/api/federation/status`, {
+        headers: { authorization: `Bearer ${sidecar.apiKey}` },
+      });
+      return response.json();
+    })
+    .toMatchObject({ enabled: true, connected: true, state: 'CONNECTED', stats: { refused: 0 } });
+
+  // "Your contribution" counts what left today.
+  await expect(page.getByTestId('contribution-tasks')).toHaveText(String(total));
+
+  // The sent log shows every message as sent, searchable.
+  await page.getByRole('link', { name: 'See every message sent' }).click();
+  await page.getByRole('searchbox').fill('"outcome"');
+  await expect(page.getByTestId('sent-count')).toHaveText(`${total} messages`);
+  await page.screenshot({ path: test.info().outputPath('federation-sent.png'), fullPage: true });
+
+  // The network page shows the same contribution beside the network's numbers.
+  await page.getByRole('link', { name: 'Network', exact: true }).click();
+  await expect(page.getByTestId('contribution-tasks')).toHaveText(String(total));
+});
+
+test('credentials that may not publish: FED_010 is shown, the tasks wait, nothing is sent', async ({
+  page,
+}) => {
+  const { log } = await start(page, { FEDERATION_NATS_USER: 'public', FEDERATION_NATS_PASSWORD: 'public' });
+  const before = (await tasks()).length;
+  await page.getByRole('link', { name: 'Federation', exact: true }).click();
+  await page.getByRole('button', { name: 'Enable federation' }).click();
+  await expect(page.locator('[data-fed-error="FED_010"]')).toContainText('Permission denied');
+  await expect(page.locator('[data-fed-state="ERROR"]')).toBeVisible();
+  const more = log.append(2, 503, Date.now() + 1000);
+  await expect(page.getByTestId('fed-counters')).toContainText(`0 sent`);
+  await expect(page.getByTestId('fed-counters')).toContainText(`${more.executions} waiting`, {
+    timeout: 60_000,
+  });
+  expect((await tasks()).length).toBe(before);
+  await page.screenshot({ path: test.info().outputPath('federation-error.png'), fullPage: true });
+});
+
+test('ENABLE_FEDERATION=true connects with a banner, from one tab of two; turned off, the server has no connection from the app', async ({
+  page,
+}) => {
+  await start(page, { ENABLE_FEDERATION: 'true' });
+  await expect(page.getByTestId('federation-banner')).toBeVisible();
+  await expect.poll(appConnections).toBe(1);
+  // A second tab shows the same state, but exactly one tab runs federation (one connection).
+  const second = await page.context().newPage();
+  await second.goto(`${new URL(page.url()).origin}/federation`);
+  await expect(second.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+  await expect(second.getByText('running in another tab')).toBeVisible();
+  expect(await appConnections()).toBe(1);
+  await second.close();
+  await page.getByTestId('federation-banner').getByRole('button', { name: 'Turn it off' }).click();
+  await expect.poll(appConnections).toBe(0);
+  await expect(page.getByTestId('federation-banner')).toBeHidden();
+  // A reload keeps it off: the operator's choice wins over the deployment's default.
+  await page.reload();
+  await waitForState(page, 'live');
+  await page.goto(`${new URL(page.url()).origin}/federation`);
+  await expect(page.getByRole('button', { name: 'Enable federation' })).toBeVisible();
+  expect(await appConnections()).toBe(0);
+});

@@ -1,0 +1,72 @@
+// The PWA's runtime configuration (protocol/app-config.ts) from the sidecar's environment, served as
+// /config.json. ENABLE_FEDERATION=true is the operator's consent given at deployment; the app says so.
+import * as v from 'valibot';
+import { AppConfigSchema, type AppConfig } from '../../protocol/app-config.ts';
+import { ConfigError } from './config-error.ts';
+
+function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name}=${env[name]} must be true or false`);
+}
+
+function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name}=${value} must be a whole number`);
+  return n;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Drops undefined values, so the JSON holds only what was set. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
+}
+
+const NAMES: Record<string, string> = {
+  'federation.enabled': 'ENABLE_FEDERATION',
+  'federation.natsUrl': 'FEDERATION_NATS_URL',
+  'federation.user': 'FEDERATION_NATS_USER',
+  'federation.password': 'FEDERATION_NATS_PASSWORD',
+  'federation.taskRetentionDays': 'FEDERATION_TASK_RETENTION_DAYS',
+  'federation.heartbeatSeconds': 'FEDERATION_HEARTBEAT_SECONDS',
+  'network.natsUrl': 'NETWORK_NATS_URL',
+  'network.user': 'NETWORK_NATS_USER',
+  'network.password': 'NETWORK_NATS_PASSWORD',
+};
+
+export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
+  const federationUrl = text(env, 'FEDERATION_NATS_URL');
+  const config = {
+    federation: defined({
+      enabled: bool(env, 'ENABLE_FEDERATION'),
+      natsUrl: federationUrl,
+      user: text(env, 'FEDERATION_NATS_USER'),
+      password: text(env, 'FEDERATION_NATS_PASSWORD'),
+      broadcastTasks: bool(env, 'FEDERATION_BROADCAST_TASKS'),
+      broadcastStats: bool(env, 'FEDERATION_BROADCAST_STATS'),
+      receive: bool(env, 'FEDERATION_RECEIVE_ENABLED'),
+      taskRetentionDays: int(env, 'FEDERATION_TASK_RETENTION_DAYS'),
+      heartbeatSeconds: int(env, 'FEDERATION_HEARTBEAT_SECONDS'),
+    }),
+    network: defined({
+      natsUrl: text(env, 'NETWORK_NATS_URL') ?? federationUrl,
+      user: text(env, 'NETWORK_NATS_USER') ?? 'public',
+      password: text(env, 'NETWORK_NATS_PASSWORD') ?? 'public',
+    }),
+  };
+  const parsed = v.safeParse(AppConfigSchema, config);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+    throw new ConfigError(`${NAMES[path] ?? path}: ${issue.message}`);
+  }
+  return parsed.output;
+}

@@ -1,0 +1,66 @@
+// Federation errors as the codes operators quote (FED_001…FED_010), each with the fix. Kept apart from
+// classify.ts (which needs the NATS client), so the pages can show them without loading the client.
+export const FED_ERRORS = {
+  FED_001: {
+    title: 'Server unavailable',
+    fix: 'The federation server cannot be reached. Check the server URL and your network; truwatch keeps retrying and sends what waited once it is back.',
+  },
+  FED_002: {
+    title: 'Authentication failed',
+    fix: 'The server refused the user or password. Copy the credentials the federation publishes into Settings.',
+  },
+  FED_003: {
+    title: 'Message validation failed',
+    fix: 'A message did not pass the privacy guard or the schema and was not sent. Nothing to do: it is counted, never sent. Report it if it happens often.',
+  },
+  FED_004: {
+    title: 'Rate limited',
+    fix: 'The server refused more connections or messages for now. truwatch waits and retries by itself.',
+  },
+  FED_005: {
+    title: 'Invalid identity',
+    fix: 'The install secret in this browser is unreadable. Use "Reset identity" on the Federation page.',
+  },
+  FED_006: {
+    title: 'Storage error',
+    fix: "This browser's storage (IndexedDB) failed or is full. Free some space or allow storage for this site, then reload.",
+  },
+  FED_007: {
+    title: 'Timeout',
+    fix: 'The server did not answer in time. truwatch retries; if it persists, check the network or the server load.',
+  },
+  FED_008: {
+    title: 'TLS error',
+    fix: 'The secure connection failed: use a wss:// URL with a valid certificate (a page served over https cannot open ws://).',
+  },
+  FED_009: {
+    title: 'Protocol version mismatch',
+    fix: 'The federation speaks another protocol version than this truwatch. Update truwatch.',
+  },
+  FED_010: {
+    title: 'Permission denied',
+    fix: 'The server does not let these credentials publish federation messages. Use the monitor credentials of the federation.',
+  },
+} as const;
+
+export type FedCode = keyof typeof FED_ERRORS;
+
+export interface FedError {
+  code: FedCode;
+  /** What happened, for people (never holds a message's content). */
+  message: string;
+  atMs: number;
+}
+
+/** Errors that retrying with the same settings will not fix: the state shows ERROR rather than RECONNECTING. */
+export const PERSISTENT: ReadonlySet<FedCode> = new Set([
+  'FED_002',
+  'FED_005',
+  'FED_008',
+  'FED_009',
+  'FED_010',
+]);
+
+export function fedError(code: FedCode, message: string, atMs = Date.now()): FedError {
+  return { code, message: message.slice(0, 300), atMs };
+}

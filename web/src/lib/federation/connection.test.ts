@@ -1,0 +1,38 @@
+import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
+import { describe, expect, it, vi } from 'vitest';
+import { backoffDelay, Connection, type FedState } from './connection.ts';
+
+describe('connection', () => {
+  it('backs off exponentially up to the maximum, with jitter between half and all of it', () => {
+    expect(backoffDelay(0, 1000, 60_000, () => 0)).toBe(500);
+    expect(backoffDelay(0, 1000, 60_000, () => 0.999999)).toBe(1000);
+    expect(backoffDelay(3, 1000, 60_000, () => 0.999999)).toBe(8000);
+    expect(backoffDelay(50, 1000, 60_000, () => 0.999999)).toBe(60_000);
+    expect(backoffDelay(50, 1000, 60_000, () => 0)).toBe(30_000);
+  });
+
+  it('keeps trying, and tries at once when asked instead of waiting out the backoff', async () => {
+    const attempts: number[] = [];
+    const states: FedState[] = [];
+    // Beside the real server tests (service.test.ts): a server that is never there.
+    const connect = async (_: ConnectionOptions): Promise<NatsConnection> => {
+      attempts.push(Date.now());
+      throw new Error('connection refused');
+    };
+    const connection = new Connection({
+      settings: { url: 'ws://127.0.0.1:1', user: 'u', password: 'p' },
+      onState: (state) => states.push(state),
+      onConnected: () => undefined,
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+      connect,
+    });
+    connection.start();
+    await vi.waitFor(() => expect(attempts).toHaveLength(1));
+    expect(states).toEqual(['CONNECTING', 'RECONNECTING']);
+    expect(connection.lastError?.code).toBe('FED_001');
+    connection.reconnectNow();
+    await vi.waitFor(() => expect(attempts).toHaveLength(2));
+    await connection.stop();
+    expect(states.at(-1)).toBe('DISABLED');
+  });
+});

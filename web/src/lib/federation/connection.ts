@@ -1,0 +1,150 @@
+// The NATS connection over WebSocket, kept up for as long as federation is enabled: one attempt after the
+// other, forever, with exponential backoff and jitter, and at once when asked (the page came back, the
+// network came back, the machine woke up). The client's own reconnect is off: this loop owns retries, so
+// every state it goes through is one the page shows.
+import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import { classify, PERSISTENT, type FedError } from './errors.ts';
+
+export const STATES = ['DISABLED', 'CONNECTING', 'CONNECTED', 'RECONNECTING', 'ERROR'] as const;
+export type FedState = (typeof STATES)[number];
+
+export interface ConnectionSettings {
+  url: string;
+  user: string;
+  password: string;
+}
+
+export interface ConnectionOptionsIn {
+  settings: ConnectionSettings;
+  onState(state: FedState, error: FedError | null): void;
+  /** Runs while a connection is up; the connection closes when `signal` aborts. */
+  onConnected(nc: NatsConnection, signal: AbortSignal): Promise<void> | void;
+  backoff?: { initialMs?: number; maxMs?: number };
+  timeoutMs?: number;
+  connect?: (options: ConnectionOptions) => Promise<NatsConnection>;
+  random?: () => number;
+}
+
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+export class Connection {
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private nc: NatsConnection | undefined;
+  private stopSignal = new AbortController();
+  state: FedState = 'DISABLED';
+  lastError: FedError | null = null;
+
+  constructor(private readonly options: ConnectionOptionsIn) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopSignal = new AbortController();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopSignal.abort();
+    this.wake?.();
+    await this.nc?.close().catch(() => undefined);
+    await this.loop;
+    this.set('DISABLED', null);
+  }
+
+  /** Connect now if waiting; if connected, check the connection is alive (after sleep it may be dead). */
+  reconnectNow(): void {
+    if (this.wake) return this.wake();
+    const nc = this.nc;
+    if (!nc) return;
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000));
+    Promise.race([nc.flush(), timeout]).catch(() => void nc.close().catch(() => undefined));
+  }
+
+  /** Ends the current connection with an error; the loop reconnects after its backoff. */
+  fail(error: FedError): void {
+    this.lastError = error;
+    void this.nc?.close().catch(() => undefined);
+  }
+
+  private set(state: FedState, error: FedError | null): void {
+    this.state = state;
+    this.lastError = error;
+    this.options.onState(state, error);
+  }
+
+  private async run(): Promise<void> {
+    const { settings } = this.options;
+    const connect = this.options.connect ?? wsconnect;
+    const initialMs = this.options.backoff?.initialMs ?? 1000;
+    const maxMs = this.options.backoff?.maxMs ?? 60_000;
+    let attempt = 0;
+    this.set('CONNECTING', null);
+    while (this.running) {
+      let error: FedError | null;
+      try {
+        const nc = await connect({
+          servers: settings.url,
+          user: settings.user,
+          pass: settings.password,
+          name: 'truwatch',
+          reconnect: false,
+          timeout: this.options.timeoutMs ?? 10_000,
+          pingInterval: 30_000,
+          maxPingOut: 2,
+          ignoreClusterUpdates: true,
+          noEcho: true,
+        });
+        if (!this.running) {
+          await nc.close();
+          break;
+        }
+        this.nc = nc;
+        attempt = 0;
+        this.lastError = null;
+        this.set('CONNECTED', null);
+        const session = new AbortController();
+        const stopped = () => session.abort();
+        this.stopSignal.signal.addEventListener('abort', stopped, { once: true });
+        const closed = nc.closed();
+        const work = Promise.resolve(this.options.onConnected(nc, session.signal)).catch((e: unknown) =>
+          this.fail(classify(e)),
+        );
+        const cause = await closed;
+        session.abort();
+        this.stopSignal.signal.removeEventListener('abort', stopped);
+        await work;
+        this.nc = undefined;
+        error = this.lastError ?? (cause ? classify(cause) : null);
+      } catch (e) {
+        error = classify(e);
+      }
+      if (!this.running) break;
+      const persistent = error !== null && PERSISTENT.has(error.code);
+      this.set(persistent ? 'ERROR' : 'RECONNECTING', error);
+      await this.sleep(backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}

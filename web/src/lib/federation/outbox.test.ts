@@ -1,0 +1,101 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../db/schema.ts';
+import { freshDb } from '../db/test-helpers.ts';
+import { Identity, newSecret } from './identity.ts';
+import { inPeriods, Outbox } from './outbox.ts';
+import { DAY_MS, FederationDb, type Period } from './store.ts';
+
+const now = Date.parse('2026-11-21T12:00:00Z');
+const task = (id: string, finishedMs: number, chainId = '1'): TaskRecord => ({
+  executionId: id,
+  status: 'completed',
+  firstSeenMs: finishedMs - 1000,
+  finishedMs,
+  chainId,
+});
+
+async function setup() {
+  const main = freshDb();
+  const fed = new FederationDb(`fed-${Math.random().toString(36).slice(2)}`);
+  const outbox = new Outbox(fed, main);
+  await outbox.load();
+  return { main, fed, outbox, identity: await Identity.from(newSecret()) };
+}
+
+describe('outbox', () => {
+  it('queues only tasks finished in a sharing period and at most 7 days back, each once', async () => {
+    const { main, fed, outbox, identity } = await setup();
+    const periods: Period[] = [
+      { fromMs: now - 9 * DAY_MS, toMs: now - 2 * DAY_MS },
+      { fromMs: now - DAY_MS, toMs: null },
+    ];
+    await main.tasks.bulkPut([
+      task('too-old', now - 8 * DAY_MS), // in a period, but more than 7 days back
+      task('shared-1', now - 3 * DAY_MS),
+      task('while-off', now - 1.5 * DAY_MS), // between the periods: federation was off
+      task('shared-2', now - 60_000),
+      task('no-chain', now - 30_000, 'mainnet'),
+      { ...task('running', now), status: 'running', finishedMs: undefined } as TaskRecord,
+    ]);
+    const first = await outbox.scan(identity, periods, now);
+    expect(first.queued).toBe(2);
+    expect(first.refused.map((r) => r.executionId)).toEqual(['no-chain']);
+    expect((await outbox.pending(10)).map((r) => r.executionId)).toEqual(['shared-1', 'shared-2']);
+    // Scanning again, or after a restart, queues nothing twice.
+    expect((await outbox.scan(identity, periods, now)).queued).toBe(0);
+    const again = new Outbox(fed, main);
+    await again.load();
+    expect((await again.scan(identity, periods, now)).queued).toBe(0);
+    // Sent rows leave the pending list and enter the sent log as they were.
+    const rows = await outbox.pending(1);
+    await outbox.markSent(rows, 'truebit.v1.task', now);
+    expect(await outbox.countPending()).toBe(1);
+    expect((await fed.sent.toArray()).map((s) => s.json)).toEqual([rows[0]!.json]);
+  });
+
+  it('anonymizes waiting tasks again under a new identity', async () => {
+    const { main, outbox, identity } = await setup();
+    await main.tasks.put(task('a', now));
+    const periods = [{ fromMs: now - 1000, toMs: null }];
+    await outbox.scan(identity, periods, now);
+    const before = (await outbox.pending(1))[0]!.json;
+    await outbox.dropPending();
+    await outbox.scan(await Identity.from(newSecret()), periods, now);
+    const after = (await outbox.pending(1))[0]!.json;
+    expect(after).not.toBe(before);
+  });
+
+  it('knows when a time is in a period', () => {
+    const periods = [{ fromMs: 10, toMs: 20 }];
+    expect([9, 10, 19, 20].map((ms) => inPeriods(ms, periods))).toEqual([false, true, true, false]);
+    expect(inPeriods(1e15, [{ fromMs: 10, toMs: null }])).toBe(true);
+  });
+});
+
+describe('federation store', () => {
+  it('prunes the sent log after 7 days and the feed after its retention', async () => {
+    const fed = new FederationDb(`fed-${Math.random().toString(36).slice(2)}`);
+    const feedTask = {
+      window: '2026-11-21T10:00:00Z',
+      chain: '1',
+      kind: 'api',
+      outcome: 'failed',
+      duration: '<1s',
+      steps: '<1M',
+      memory: '<16MiB',
+      cached: false,
+    } as const;
+    await fed.sent.bulkAdd([
+      { atMs: now - 8 * DAY_MS, subject: 's', kind: 'heartbeat', json: 'old' },
+      { atMs: now - DAY_MS, subject: 's', kind: 'heartbeat', json: 'new' },
+    ]);
+    await fed.feed.bulkAdd([
+      { receivedMs: now - 3 * DAY_MS, window: feedTask.window, task: feedTask },
+      { receivedMs: now - DAY_MS / 2, window: feedTask.window, task: feedTask },
+    ]);
+    await fed.prune(now, 2);
+    expect((await fed.sent.toArray()).map((s) => s.json)).toEqual(['new']);
+    expect(await fed.feed.count()).toBe(1);
+  });
+});

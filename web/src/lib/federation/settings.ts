@@ -1,0 +1,60 @@
+// What the operator chose for federation, over the deployment's defaults (config.json, from the sidecar's
+// FEDERATION_* variables). A choice the operator made in this browser always wins over a default.
+import type { FederationConfig } from '../../../../protocol/app-config.ts';
+import type { REGIONS } from '../../../../protocol/federation.ts';
+
+export type Region = (typeof REGIONS)[number];
+
+export interface FederationSettings {
+  enabled: boolean;
+  shareTasks: boolean;
+  shareHeartbeat: boolean;
+  receive: boolean;
+  /** Days received feed items are kept. */
+  feedRetentionDays: number;
+  natsUrl: string;
+  user: string;
+  password: string;
+  /** The continent shared in heartbeats; none by default. */
+  region: Region | null;
+  heartbeatSeconds: number;
+}
+
+/** How federation came to be on: the operator's click, or ENABLE_FEDERATION=true at deployment. */
+export type Consent = 'operator' | 'deployment' | null;
+
+export const DEFAULTS: FederationSettings = {
+  enabled: false,
+  shareTasks: true,
+  shareHeartbeat: true,
+  receive: true,
+  feedRetentionDays: 7,
+  natsUrl: '',
+  user: 'monitor',
+  password: 'monitor',
+  region: null,
+  heartbeatSeconds: 60,
+};
+
+/** The settings in force: the operator's choices, then config.json, then the defaults. */
+export function resolveSettings(
+  chosen: Partial<FederationSettings>,
+  config: FederationConfig | undefined,
+): { settings: FederationSettings; consent: Consent } {
+  const fromConfig: Partial<FederationSettings> = {};
+  const put = <K extends keyof FederationSettings>(key: K, value: FederationSettings[K] | undefined) => {
+    if (value !== undefined) fromConfig[key] = value;
+  };
+  put('enabled', config?.enabled);
+  put('natsUrl', config?.natsUrl);
+  put('user', config?.user);
+  put('password', config?.password);
+  put('shareTasks', config?.broadcastTasks);
+  put('shareHeartbeat', config?.broadcastStats);
+  put('receive', config?.receive);
+  put('feedRetentionDays', config?.taskRetentionDays);
+  put('heartbeatSeconds', config?.heartbeatSeconds);
+  const settings = { ...DEFAULTS, ...fromConfig, ...chosen };
+  const consent: Consent = !settings.enabled ? null : chosen.enabled === true ? 'operator' : 'deployment';
+  return { settings, consent };
+}

@@ -1,0 +1,100 @@
+// Read-only views of federation's database for the pages: the sent log, today's contribution, the received
+// stats and feed, and the opt-in sample built from the operator's own last task.
+import type { TruwatchDb } from '../db/schema.ts';
+import { heartbeatMessage, taskMessage } from './anonymize.ts';
+import { Identity, newSecret } from './identity.ts';
+import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './store.ts';
+
+export const MAX_ROWS = 500;
+
+/** The newest sent messages whose text holds `query` (case-insensitive), at most `limit`. */
+export function sentLog(fed: FederationDb, query: string, limit = 200): Promise<SentRecord[]> {
+  const q = query.trim().toLowerCase();
+  return fed.sent
+    .orderBy('atMs')
+    .reverse()
+    .filter((r) => !q || r.json.toLowerCase().includes(q) || r.subject.includes(q))
+    .limit(Math.min(limit, MAX_ROWS))
+    .toArray();
+}
+
+export interface Contribution {
+  /** The UTC day it counts. */
+  day: string;
+  tasks: number;
+  completed: number;
+  failed: number;
+  heartbeats: number;
+}
+
+/** What this monitor sent today (UTC). */
+export async function contribution(fed: FederationDb, nowMs: number): Promise<Contribution> {
+  const start = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const out: Contribution = {
+    day: new Date(start).toISOString().slice(0, 10),
+    tasks: 0,
+    completed: 0,
+    failed: 0,
+    heartbeats: 0,
+  };
+  await fed.sent
+    .where('atMs')
+    .aboveOrEqual(start)
+    .each((r) => {
+      if (r.kind === 'heartbeat') return void out.heartbeats++;
+      out.tasks++;
+      if (r.json.includes('"outcome":"failed"')) out.failed++;
+      else out.completed++;
+    });
+  return out;
+}
+
+export function feed(fed: FederationDb, limit = 200): Promise<FeedRecord[]> {
+  return fed.feed.orderBy('receivedMs').reverse().limit(Math.min(limit, MAX_ROWS)).toArray();
+}
+
+export async function stats(fed: FederationDb): Promise<Meta['stats'] | null> {
+  return (await fed.get('stats')) ?? null;
+}
+
+export interface Sample {
+  /** The message that would be sent for the last finished task, or why it would not be. */
+  task: { json: string } | { reason: string } | null;
+  /** That task as it is stored here: what is never sent. */
+  local: Record<string, string | number | boolean> | null;
+  heartbeat: { json: string } | { reason: string };
+}
+
+/** A real sample: the operator's last finished task and node state, anonymized (before opt-in, under a throwaway secret). */
+export async function sample(fed: FederationDb, main: TruwatchDb, nowMs: number): Promise<Sample> {
+  const identity = await Identity.from((await fed.get('secret')) ?? newSecret());
+  const [last] = await main.tasks.orderBy('finishedMs').reverse().limit(1).toArray();
+  const node = await main.node.get('node');
+  const tasks24h = await main.tasks
+    .where('finishedMs')
+    .between(nowMs - DAY_MS, nowMs, true, true)
+    .count();
+  const beat = await heartbeatMessage({ node, tasks24h, region: undefined, nowMs }, identity);
+  let task: Sample['task'] = null;
+  let local: Sample['local'] = null;
+  if (last) {
+    const result = await taskMessage(last, identity);
+    task = result.ok ? { json: result.json } : { reason: result.reason };
+    const m = last.metrics ?? {};
+    local = Object.fromEntries(
+      Object.entries({
+        executionId: last.executionId,
+        taskId: last.taskId,
+        blockNumber: last.blockNumber,
+        finishedAt: last.finishedMs === undefined ? undefined : new Date(last.finishedMs).toISOString(),
+        elapsedMs: m.elapsedMs,
+        steps: last.steps,
+        memoryPeak: m.memoryPeak,
+        wasmHash: m.wasmHash,
+        path: last.path,
+        nodeAddress: node?.address,
+      }).filter((e): e is [string, string | number] => e[1] !== undefined),
+    );
+  }
+  return { task, local, heartbeat: beat.ok ? { json: beat.json } : { reason: beat.reason } };
+}

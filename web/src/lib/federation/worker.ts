@@ -1,0 +1,142 @@
+// The federation's Web Worker (started by client.ts, only once federation is used). Every tab that loads it
+// has one; the one holding the 'truwatch-federation' Web Lock runs the FederationService, the others show
+// the state it broadcasts and forward changes to it. Reads of federation's database work in any tab.
+import * as Comlink from 'comlink';
+import type { FederationConfig } from '../../../../protocol/app-config.ts';
+import { TruwatchDb } from '../db/schema.ts';
+import { runWhenLeader } from '../ingest/leader.ts';
+import { FederationService } from './service.ts';
+import type { FederationSettings } from './settings.ts';
+import { sidecarReport, type FederationStatus } from './status.ts';
+import { FederationDb } from './store.ts';
+import * as views from './views.ts';
+
+export const LOCK_NAME = 'truwatch-federation';
+const CHANNEL_NAME = 'truwatch-federation';
+/** The sidecar hears of the state on every change, at most this often, and at least this often. */
+const REPORT_MIN_MS = 1000;
+const REPORT_MAX_MS = 30_000;
+
+export interface StartOptions {
+  config: FederationConfig | undefined;
+  /** The paired sidecar, to report the state to (GET /api/federation/status answers with it). */
+  pairing: { baseUrl: string; token: string } | undefined;
+}
+
+type Message =
+  | { type: 'status'; status: FederationStatus }
+  | { type: 'hello' }
+  | { type: 'reload' }
+  | { type: 'reset' }
+  | { type: 'reconnect' };
+
+const fed = new FederationDb();
+const main = new TruwatchDb();
+const channel = new BroadcastChannel(CHANNEL_NAME);
+const subscribers = new Set<(status: FederationStatus) => void>();
+let service: FederationService | undefined;
+let latest: FederationStatus | undefined;
+let started = false;
+
+function publish(status: FederationStatus): void {
+  latest = status;
+  for (const callback of subscribers)
+    void Promise.resolve(callback(status)).catch(() => subscribers.delete(callback));
+}
+
+channel.addEventListener('message', (event: MessageEvent<Message>) => {
+  const m = event.data;
+  if (m.type === 'status' && !service) publish({ ...m.status, leader: false });
+  else if (m.type === 'hello' && service) channel.postMessage({ type: 'status', status: service.status() });
+  else if (m.type === 'reload') void service?.reload();
+  else if (m.type === 'reset') void service?.resetIdentity();
+  else if (m.type === 'reconnect') service?.reconnectNow();
+});
+
+/** Sends the state to the sidecar: on change (throttled) and every REPORT_MAX_MS. Failures are ignored. */
+function reporter(pairing: StartOptions['pairing']) {
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const send = () => {
+    timer = undefined;
+    last = Date.now();
+    if (!pairing || !service) return;
+    void fetch(`${pairing.baseUrl}/api/federation/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${pairing.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sidecarReport(service.status())),
+    }).catch(() => undefined);
+  };
+  const keepalive = setInterval(send, REPORT_MAX_MS);
+  return {
+    changed() {
+      timer ??= setTimeout(send, Math.max(0, last + REPORT_MIN_MS - Date.now()));
+    },
+    stop() {
+      clearInterval(keepalive);
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
+  const report = reporter(options.pairing);
+  const current = new FederationService({
+    fed,
+    main,
+    config: options.config,
+    onStatus: (status) => {
+      publish(status);
+      channel.postMessage({ type: 'status', status } satisfies Message);
+      report.changed();
+    },
+  });
+  service = current;
+  await current.start();
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  report.stop();
+  await current.stop();
+  service = undefined;
+}
+
+function tell(message: Message): void {
+  channel.postMessage(message);
+}
+
+const api = {
+  /** Joins the election for running federation (once per worker). */
+  start(options: StartOptions): void {
+    if (started) return;
+    started = true;
+    void runWhenLeader(LOCK_NAME, (signal) => lead(options, signal));
+    tell({ type: 'hello' });
+  },
+  /** Pass a `Comlink.proxy(callback)`: called with the latest state and on every change. */
+  subscribe(callback: (status: FederationStatus) => void): void {
+    subscribers.add(callback);
+    if (latest) void Promise.resolve(callback(latest)).catch(() => subscribers.delete(callback));
+  },
+  /** Records the operator's choices (enabling is one) and applies them in the leading tab. */
+  async choose(patch: Partial<FederationSettings>): Promise<void> {
+    await fed.set('chosen', { ...((await fed.get('chosen')) ?? {}), ...patch });
+    if (service) await service.reload();
+    else tell({ type: 'reload' });
+  },
+  async resetIdentity(): Promise<void> {
+    if (service) await service.resetIdentity();
+    else tell({ type: 'reset' });
+  },
+  reconnectNow(): void {
+    if (service) service.reconnectNow();
+    else tell({ type: 'reconnect' });
+  },
+  sentLog: (query: string, limit?: number) => views.sentLog(fed, query, limit),
+  contribution: () => views.contribution(fed, Date.now()),
+  feed: (limit?: number) => views.feed(fed, limit),
+  stats: () => views.stats(fed),
+  sample: () => views.sample(fed, main, Date.now()),
+};
+
+export type FederationApi = typeof api;
+
+Comlink.expose(api);

@@ -1,0 +1,147 @@
+// The page's connection against Debian's nats-server with nats/nats.conf: the public user over WebSocket.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startNatsServer, type NatsServer } from '../../../../scripts/nats-server.ts';
+import { backoffMs, openNetwork, type ConnectionState } from './connection.ts';
+import { emptyView, receive, type NetworkView } from './model.ts';
+import { fakeAggregator, sampleFeed, sampleStats, type FakeAggregator } from './test-helpers.ts';
+
+globalThis.WebSocket ??= (await import('ws')).default as unknown as typeof WebSocket;
+
+/** A page's worth of state: the view and every connection state it went through. */
+function watch(server: { natsUrl: string; user?: string; password?: string }) {
+  const states: ConnectionState[] = [];
+  const sources: string[] = [];
+  let view: NetworkView = emptyView();
+  const network = openNetwork(
+    { user: 'public', password: 'public', ...server },
+    {
+      state: (s) => states.push(s),
+      message: (kind, payload, source) => {
+        sources.push(`${kind}:${source}`);
+        view = receive(view, kind, payload, Date.now());
+      },
+    },
+    { maxBackoffMs: 500 },
+  );
+  return { states, sources, view: () => view, last: () => states.at(-1)?.kind, close: network.close };
+}
+
+describe('the network connection', () => {
+  let server: NatsServer;
+  let aggregator: FakeAggregator;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    aggregator = await fakeAggregator(server);
+  });
+  afterAll(async () => {
+    await aggregator?.close();
+    await server?.close();
+  });
+
+  it('goes live with nothing stored yet, then shows what is published', async () => {
+    const page = watch({ natsUrl: server.wsUrl });
+    try {
+      await vi.waitFor(() => expect(page.last()).toBe('live'), { timeout: 15_000 });
+      expect(page.states[0]).toEqual({ kind: 'connecting' });
+      expect(page.view().stats).toBeUndefined();
+      const stats = sampleStats();
+      await aggregator.publish('stats', stats);
+      await vi.waitFor(() => expect(page.view().stats).toEqual(stats), { timeout: 15_000 });
+      expect(page.sources).toEqual(['stats:live']);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reads the stored stats and feed at once, and counts invalid messages without dropping the view', async () => {
+    const stats = sampleStats(Date.now(), { activeNodes: 5 });
+    const feed = sampleFeed();
+    await aggregator.publish('stats', stats);
+    await aggregator.publish('feed', feed);
+    const page = watch({ natsUrl: server.wsUrl });
+    try {
+      await vi.waitFor(() => expect(page.last()).toBe('live'), { timeout: 15_000 });
+      expect(page.view().stats).toEqual(stats);
+      expect(page.view().feed).toEqual([feed]);
+      expect(page.sources.sort()).toEqual(['feed:latest', 'stats:latest']);
+      await aggregator.publish('stats', { ...stats, activeNodes: -1 });
+      await aggregator.publish('feed', 'not json');
+      await vi.waitFor(() => expect(page.view().invalid).toBe(2), { timeout: 15_000 });
+      expect(page.view().stats).toEqual(stats);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says why it cannot connect (refused credentials, no server) and keeps trying', async () => {
+    const refused = watch({ natsUrl: server.wsUrl, password: 'wrong' });
+    const nowhere = watch({ natsUrl: 'ws://127.0.0.1:9' });
+    try {
+      await vi.waitFor(
+        () => expect(refused.states.filter((s) => s.kind === 'error').length).toBeGreaterThan(1),
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(refused.states[1]).toMatchObject({ kind: 'error', message: expect.stringMatching(/refused/) });
+      await vi.waitFor(
+        () => expect(nowhere.states.filter((s) => s.kind === 'error').length).toBeGreaterThan(1),
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(nowhere.states[1]).toMatchObject({
+        kind: 'error',
+        message: expect.stringMatching(/Cannot reach/),
+      });
+    } finally {
+      await refused.close();
+      await nowhere.close();
+    }
+  });
+
+  it('reconnects after the server restarts and reads the stored stats again', async () => {
+    const stats = sampleStats(Date.now() + 1000, { activeNodes: 9 });
+    await aggregator.publish('stats', stats);
+    const page = watch({ natsUrl: server.wsUrl });
+    try {
+      await vi.waitFor(() => expect(page.last()).toBe('live'), { timeout: 15_000 });
+      await aggregator.close();
+      await server.stop();
+      await vi.waitFor(() => expect(page.last()).toBe('reconnecting'), { timeout: 60_000 });
+      await server.restart();
+      await vi.waitFor(() => expect(page.last()).toBe('live'), { timeout: 60_000 });
+      expect(page.sources.filter((s) => s === 'stats:latest')).toHaveLength(2);
+      expect(page.view().stats).toEqual(stats);
+      aggregator = await fakeAggregator(server);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('closes for good when asked: its connection leaves the server', async () => {
+    const pages = async () => {
+      const connz = (await (await fetch(`${server.monitorUrl}/connz`)).json()) as {
+        connections?: { name?: string }[];
+      };
+      return (connz.connections ?? []).filter((c) => c.name === 'truwatch network page').length;
+    };
+    await vi.waitFor(async () => expect(await pages()).toBe(0), { timeout: 15_000 });
+    const page = watch({ natsUrl: server.wsUrl });
+    await vi.waitFor(() => expect(page.last()).toBe('live'), { timeout: 15_000 });
+    expect(await pages()).toBe(1);
+    await page.close();
+    await vi.waitFor(async () => expect(await pages()).toBe(0), { timeout: 15_000 });
+    expect(page.last()).toBe('live');
+  });
+});
+
+describe('backoffMs', () => {
+  it('doubles from 1 s up to the cap, with jitter between half and all of it', () => {
+    expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, 15_000, () => 1))).toEqual([
+      1000, 2000, 4000, 8000, 15_000,
+    ]);
+    expect(backoffMs(3, 15_000, () => 0)).toBe(4000);
+    expect(backoffMs(1e6, 15_000, () => 1)).toBe(15_000);
+  });
+});
