@@ -48,7 +48,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     replicas: number(env, 'REPLICAS', 1),
     batchSize: number(env, 'BATCH_SIZE', 1000),
     // One writer per window on a cluster: nats-server 2.9's clustered compare-and-set let two concurrent
-    // updates of one key both succeed in our cluster test (counts lost); on one server two are exact.
+    // updates of one key both succeed in our cluster test (counts lost: nats-server#4320, fixed after 2.9.20);
+    // on one server two are exact.
     workers: Math.max(1, number(env, 'WORKERS', number(env, 'REPLICAS', 1) > 1 ? 1 : 2)),
     heartbeatMinIntervalMs: number(env, 'HEARTBEAT_MIN_INTERVAL_MS', 20_000),
     maxNodes: number(env, 'MAX_NODES', 200_000),
