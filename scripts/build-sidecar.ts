@@ -1,8 +1,9 @@
 // Bundles the sidecar into dist/sidecar.mjs (our code only; packages stay in node_modules). The sidecar runs
 // from the bundle with plain node: no TypeScript loader at run time, which keeps its memory down.
 //   node --import tsx scripts/build-sidecar.ts
+// The container image bundles it self-contained with scripts/bundle.ts (deploy/sidecar.Dockerfile).
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundle } from './bundle.ts';
 
 export const SIDECAR_BUNDLE = new URL('../dist/sidecar.mjs', import.meta.url).pathname;
 
@@ -13,18 +14,8 @@ export const SIDECAR_BUNDLE = new URL('../dist/sidecar.mjs', import.meta.url).pa
  */
 export const SIDECAR_NODE_FLAGS = ['--max-semi-space-size=2', '--max-old-space-size=64'];
 
-export async function buildSidecar(): Promise<string> {
-  await build({
-    entryPoints: [new URL('../sidecar/src/main.ts', import.meta.url).pathname],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: SIDECAR_BUNDLE,
-    logLevel: 'warning',
-  });
-  return SIDECAR_BUNDLE;
+export function buildSidecar(): Promise<string> {
+  return bundle(new URL('../sidecar/src/main.ts', import.meta.url).pathname, SIDECAR_BUNDLE);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

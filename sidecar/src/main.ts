@@ -41,8 +41,10 @@ const sidecar = await startSidecar(config, {
 
 console.log(`truwatch: listening on ${sidecar.url}`);
 if (sidecar.apiKeyCreated || showPairing) {
+  // Listening on every address (in a container): a browser on this machine opens it by the loopback one.
+  const local = sidecar.url.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, 'http://127.0.0.1');
   console.log(`truwatch: open this pairing link in your browser (it holds the API token):`);
-  console.log(`  ${sidecar.url}/#token=${sidecar.apiKey}`);
+  console.log(`  ${local}/#token=${sidecar.apiKey}`);
 } else {
   console.log(
     `truwatch: the API token is in ${config.dataDir}/api-key (npm start -- --pairing-link shows the link)`,

@@ -1,0 +1,163 @@
+// Checks of a nats-server running nats/prod/nats.conf, wherever it runs (a process or a container): TLS on
+// the WebSocket port, bcrypt passwords, connection types per user, and the federation's permissions.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { expect } from 'vitest';
+import WebSocket from 'ws';
+import { SUBJECTS } from '../../protocol/subjects.ts';
+
+export const PROD_CONF = new URL('./nats.conf', import.meta.url).pathname;
+/** A password for tests only, and its bcrypt hash (htpasswd -nbBC 11 "" aggregator-ci-password). */
+export const TEST_AGGREGATOR = {
+  user: 'aggregator',
+  pass: 'aggregator-ci-password',
+  hash: '$2a$11$nVE8wHteuj7u8u9t1p/C6OJSH6FvV76q/e6SWtKQGwnYehBo7lpO.',
+} as const;
+
+export interface TestCertificate {
+  dir: string;
+  cert: string;
+  key: string;
+  /** The certificate itself, which a client trusts as its own CA. */
+  pem: string;
+}
+
+/** A self-signed certificate for localhost and 127.0.0.1, valid two days, in a new temp dir. */
+export function makeCertificate(): TestCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'truwatch-certs-'));
+  const cert = join(dir, 'fullchain.pem');
+  const key = join(dir, 'privkey.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { dir, cert, key, pem: readFileSync(cert, 'utf8') };
+}
+
+/** A WebSocket class for nats-core that trusts `ca` (Node 20 has no global WebSocket). */
+function trustingWebSocket(ca: string): typeof globalThis.WebSocket {
+  class TrustingWebSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { ca });
+    }
+  }
+  return TrustingWebSocket as unknown as typeof globalThis.WebSocket;
+}
+
+/** A WebSocket (wss://) NATS connection that trusts `ca`. */
+export async function wss(url: string, ca: string, user: string, pass: string): Promise<NatsConnection> {
+  const previous = globalThis.WebSocket;
+  globalThis.WebSocket = trustingWebSocket(ca);
+  try {
+    return await wsconnect({ servers: url, user, pass, reconnect: false, timeout: 5000 });
+  } finally {
+    globalThis.WebSocket = previous;
+  }
+}
+
+/** The permission errors a connection is told about. */
+function violations(nc: NatsConnection): string[] {
+  const seen: string[] = [];
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'error') seen.push(String(s.error));
+  })();
+  return seen;
+}
+
+export interface ProdEndpoints {
+  /** nats://127.0.0.1:<port> */
+  url: string;
+  /** wss://localhost:<port> */
+  wssUrl: string;
+  ca: string;
+}
+
+export async function checkProdServer({ url, wssUrl, ca }: ProdEndpoints): Promise<void> {
+  // The aggregator: TCP, bcrypt-checked password; a wrong one is refused.
+  const aggregator = await connect({
+    servers: url,
+    user: TEST_AGGREGATOR.user,
+    pass: TEST_AGGREGATOR.pass,
+    inboxPrefix: '_INBOX_aggregator',
+    reconnect: false,
+  });
+  await expect(
+    connect({ servers: url, user: 'aggregator', pass: 'wrong', reconnect: false }),
+  ).rejects.toThrow(/Authorization/i);
+  // Browser users only over WebSocket, and only with TLS.
+  await expect(connect({ servers: url, user: 'monitor', pass: 'monitor', reconnect: false })).rejects.toThrow(
+    /Authorization/i,
+  );
+  await expect(wss(wssUrl.replace('wss://', 'ws://'), ca, 'monitor', 'monitor')).rejects.toThrow();
+  const monitor = await wss(wssUrl, ca, 'monitor', 'monitor');
+  const viewer = await wss(wssUrl, ca, 'public', 'public');
+  try {
+    const monitorDenied = violations(monitor);
+    const stats: string[] = [];
+    const sub = viewer.subscribe(SUBJECTS.stats, { max: 1 });
+    const received = (async () => {
+      for await (const m of sub) stats.push(m.string());
+    })();
+    await viewer.flush();
+    monitor.publish(SUBJECTS.task, '{}');
+    monitor.publish(SUBJECTS.stats, '{"forged":true}');
+    await monitor.flush();
+    aggregator.publish(SUBJECTS.stats, '{"from":"aggregator"}');
+    await aggregator.flush();
+    await received;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stats).toEqual(['{"from":"aggregator"}']);
+    expect(monitorDenied.join('\n')).toMatch(/Permissions Violation for Publish to "truebit.v1.stats"/);
+    expect(monitorDenied.join('\n')).not.toMatch(/truebit.v1.task/);
+  } finally {
+    await monitor.close();
+    await viewer.close();
+    await aggregator.close();
+  }
+}
+
+/** The permission blocks of a users file, comments and layout aside. */
+export function permissionBlocks(file: string): Record<string, string> {
+  const text = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .join(' ');
+  const blocks: Record<string, string> = {};
+  for (const name of ['MONITOR', 'PUBLIC', 'AGGREGATOR']) {
+    const start = text.indexOf(`${name} = {`);
+    let depth = 0;
+    let end = start;
+    for (let i = text.indexOf('{', start); i < text.length; i++) {
+      if (text[i] === '{') depth++;
+      if (text[i] === '}' && --depth === 0) {
+        end = i + 1;
+        break;
+      }
+    }
+    blocks[name] = start < 0 ? '' : text.slice(start, end).replace(/\s+/g, '');
+  }
+  return blocks;
+}
