@@ -1,55 +1,12 @@
-/// <reference lib="dom" />
 // The public network page end to end: the static build on a plain host, Debian's nats-server with
 // nats/nats.conf, the page in Chromium as the `public` user. The test plays the aggregator's part: the
-// latest-messages stream and its publications (protocol/subjects.ts).
-import { expect, test, type Page } from '@playwright/test';
-import type { StatsMessage } from '../protocol/federation.ts';
+// latest-messages stream and its publications (protocol/subjects.ts); network-live.spec.ts runs the real one.
+import { expect, test } from '@playwright/test';
 import { startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
 import { describeSeries, hourlySeries } from '../web/src/lib/network/derive.ts';
 import { fakeAggregator, sampleFeed, sampleStats } from '../web/src/lib/network/test-helpers.ts';
+import { expectNumbers, stat, watchErrors } from './network-page.ts';
 import { staticSite, type StaticSite } from './static-site.ts';
-
-const stat = (page: Page, label: string) => page.locator(`[data-stat="${label}"]`);
-const count = (page: Page, list: string, key: string) =>
-  page.locator(`[data-list="${list}"] [data-key="${key}"] [data-count]`);
-
-/** Every number of `stats` the page shows, as the page writes it. */
-async function expectNumbers(page: Page, stats: StatsMessage): Promise<void> {
-  const n = (value: number) => value.toLocaleString('en-US');
-  await expect(stat(page, 'Active nodes')).toHaveText(n(stats.activeNodes));
-  await expect(stat(page, 'Nodes today')).toHaveText(n(stats.nodesToday));
-  await expect(stat(page, 'Tasks, last hour')).toHaveText(n(stats.tasks.lastHour));
-  await expect(stat(page, 'Tasks, 24 h')).toHaveText(n(stats.tasks.last24h));
-  await expect(stat(page, 'Tasks, 7 days')).toHaveText(n(stats.tasks.last7d));
-  const { completed = 0, failed = 0 } = stats.outcomes;
-  await expect(stat(page, 'Success rate')).toHaveText(
-    `${((100 * completed) / (completed + failed)).toFixed(1)} %`,
-  );
-  for (const [list, counts] of Object.entries({
-    regions: stats.regions,
-    versions: stats.versions,
-    chains: stats.chains,
-    kinds: stats.kinds,
-    duration: stats.duration,
-    steps: stats.steps,
-    memory: stats.memory,
-  })) {
-    for (const [key, value] of Object.entries(counts)) {
-      if (value) await expect(count(page, list, key), `${list} ${key}`).toHaveText(n(value));
-    }
-  }
-}
-
-/** Fails the test on any Content-Security-Policy violation or uncaught error in the page. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on(
-    'console',
-    (m) => m.type() === 'error' && /Content Security Policy|Refused/.test(m.text()) && errors.push(m.text()),
-  );
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
 
 test.describe('the network page', () => {
   let nats: NatsServer | undefined;
