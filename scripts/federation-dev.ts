@@ -2,6 +2,7 @@
 // nats-server with nats/nats.conf (ports and store from the environment, with the defaults below) and one
 // aggregator against it; Ctrl-C stops both. Point the PWA at the WebSocket URL it prints.
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { startAggregator } from '../aggregator/src/aggregator.ts';
 import { readConfig } from '../aggregator/src/config.ts';
 import { NATS_CONF, DEV_USERS } from './nats-server.ts';
@@ -11,7 +12,8 @@ const env = {
   NATS_PORT: process.env.NATS_PORT ?? '4222',
   NATS_HTTP_PORT: process.env.NATS_HTTP_PORT ?? '8222',
   NATS_WS_PORT: process.env.NATS_WS_PORT ?? '9222',
-  NATS_STORE_DIR: process.env.NATS_STORE_DIR ?? '.nats-store',
+  // Absolute: nats-server reads a value such as `.nats-store` from the environment as a (bad) number.
+  NATS_STORE_DIR: resolve(process.env.NATS_STORE_DIR ?? '.nats-store'),
   NATS_AGGREGATOR_PASSWORD: process.env.NATS_AGGREGATOR_PASSWORD ?? DEV_USERS.aggregator.pass,
 };
 const server = spawn('nats-server', ['-c', NATS_CONF], { env: { ...process.env, ...env }, stdio: 'inherit' });
