@@ -1,7 +1,7 @@
 // Starts the real sidecar as a child process (its bundle, run as npm start runs it) for benchmarks and
 // end-to-end tests, and reads its URL from what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { processUsage, waitReady } from './child-process.ts';
 import { buildSidecar, SIDECAR_NODE_FLAGS } from './build-sidecar.ts';
 import { stopProcess } from './stop-process.ts';
 
@@ -28,37 +28,17 @@ export async function startSidecarProcess(
     env: { ...process.env, PORT: '0', API_KEY: apiKey, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`sidecar did not start:\n${output}`)),
-      options.timeoutMs ?? 20_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sidecar exited with ${code}:\n${output}`));
-    });
-  });
-  child.removeAllListeners('exit');
+  const started = await waitReady(
+    child,
+    /listening on (http:\/\/\S+)/,
+    'sidecar',
+    options.timeoutMs ?? 20_000,
+  );
   return {
-    url,
+    url: started.match[1]!,
     apiKey,
     child,
-    peakRssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return kb / 1024;
-    },
+    peakRssMb: () => processUsage(child.pid!).peakRssMb,
     stop: (signal = 'SIGTERM') => stopProcess(child, signal),
   };
 }
