@@ -55,16 +55,14 @@ async function aggregator(nats: NatsServer): Promise<AggregatorProcess> {
   });
 }
 
-/** The numbers of the snapshot kept for new readers, as the page reads it (direct get, as `public`). */
-async function stored(reader: NatsConnection): Promise<ShownNumbers> {
-  const {
-    v: _v,
-    at: _at,
-    hourly: _hourly,
-    ...numbers
-  } = (
-    await reader.request(latestSubject(SUBJECTS.stats), undefined, { timeout: 5000 })
-  ).json<StatsMessage>();
+/**
+ * The numbers of the snapshot kept for new readers, as the page reads it (direct get, as `public`);
+ * undefined until the aggregator has stored its first one (the server answers 404 with no body).
+ */
+async function stored(reader: NatsConnection): Promise<ShownNumbers | undefined> {
+  const reply = await reader.request(latestSubject(SUBJECTS.stats), undefined, { timeout: 5000 });
+  if (reply.headers?.hasError) return undefined;
+  const { v: _v, at: _at, hourly: _hourly, ...numbers } = reply.json<StatsMessage>();
   return numbers;
 }
 
