@@ -95,9 +95,23 @@ const COUNT_STORED = `(async (outcomes = OUTCOMES) => {
       const request = all ? s.getAll() : s.count();
       request.onsuccess = () => resolve(request.result);
     });
+  // Entries are stored in blocks: their counts are in the time index's keys, read without the blocks.
+  const entries = () =>
+    new Promise((resolve) => {
+      if (!db.objectStoreNames.contains('blocks')) return resolve(0);
+      let n = 0;
+      const index = db.transaction('blocks').objectStore('blocks').index('[toMs+fromMs+first+count]');
+      const request = index.openKeyCursor();
+      request.onsuccess = () => {
+        const cursor = request.result;
+        if (!cursor) return resolve(n);
+        n += cursor.key[3];
+        cursor.continue();
+      };
+    });
   const tasks = outcomes ? await read('tasks', true) : [];
   const counts = {
-    entries: await read('entries', false),
+    entries: await entries(),
     tasks: outcomes ? tasks.length : await read('tasks', false),
     invoices: await read('invoices', false),
     completed: tasks.filter((t) => t.status === 'completed').length,

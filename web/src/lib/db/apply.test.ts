@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { countStoredEntries, getEntry } from './blocks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, applyStatus } from './apply.ts';
@@ -25,7 +26,7 @@ describe('applyEntries over a generated log', () => {
   it('derives tasks and invoices equal to the ground truth', async () => {
     db = freshDb();
     await applyAll(db, gen.entries);
-    expect(await db.entries.count()).toBe(gen.entries.length);
+    expect(await countStoredEntries(db)).toBe(gen.entries.length);
     const tasks = new Map((await db.tasks.toArray()).map((t) => [t.executionId, t]));
     expect(tasks.size).toBe(gen.executions.length);
     const invoiceOf = new Map(gen.invoices.map((i) => [i.executionId, i.invoiceId]));
@@ -151,7 +152,7 @@ describe('applyEntries with re-sent entries', () => {
     const r = await applyEntries(db, [metrics, invoice]);
     expect(r).toMatchObject({ entries: 2, unchanged: 0 });
     expect(await derived(db)).toEqual(await derived(straight));
-    expect(await db.entries.get(metrics.id)).toEqual(await straight.entries.get(metrics.id));
+    expect(await getEntry(db, metrics.id)).toEqual(await getEntry(straight, metrics.id));
 
     // A version with less text than the stored one is a stale replay: ignored.
     expect(await applyEntries(db, [earlyMetrics])).toMatchObject({ entries: 0, unchanged: 1 });
@@ -164,7 +165,7 @@ describe('applyEntries with re-sent entries', () => {
     db = freshDb();
     await applyEntries(db, [metrics, early(metrics)]);
     await applyEntries(db, [early(metrics), metrics]);
-    expect((await db.entries.get(metrics.id))?.text).toBe(metrics.text);
+    expect((await getEntry(db, metrics.id))?.text).toBe(metrics.text);
   });
 });
 
@@ -175,7 +176,7 @@ describe('applyEntries on the sample log', () => {
     const r = await applyEntries(db, entries, entries.at(-1)!.id);
     expect(r.entries).toBe(entries.length);
     expect(await db.meta.get('cursor')).toEqual({ key: 'cursor', value: entries.at(-1)!.id });
-    const stored = await db.entries.get(entries[0]!.id);
+    const stored = await getEntry(db, entries[0]!.id);
     expect(stored?.tsMs).toBe(Date.parse(entries[0]!.ts));
     const lastSlot = entries.filter((e) => e.kind.startsWith('slot.')).at(-1)!;
     expect((await db.node.get('node'))?.slots).toEqual({
@@ -218,7 +219,7 @@ describe('applyEntries on the sample log', () => {
     const [good] = sampleEntries();
     const r = await applyEntries(db, [good!, { ...good!, id: 'bad', ts: 'yesterday' }]);
     expect(r).toMatchObject({ entries: 1, invalid: 1 });
-    expect(await db.entries.get('bad')).toBeUndefined();
+    expect(await getEntry(db, 'bad')).toBeUndefined();
   });
 
   it('keeps the latest status on the node, beside what entries say', async () => {

@@ -11,6 +11,7 @@ import {
   sameData,
   taskFact,
 } from './derive.ts';
+import { entriesOfExecutions, putEntries } from './blocks.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 
 export const CURSOR_KEY = 'cursor';
@@ -49,27 +50,14 @@ export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: st
     if (!prev || textLength(e) >= textLength(prev)) batch.set(e.id, { ...e, tsMs });
   }
   const incoming = [...batch.values()];
-  return db.transaction('rw', [db.entries, db.tasks, db.invoices, db.node, db.meta], async () => {
-    const stored = await storedVersions(db, incoming);
-    const written: StoredEntry[] = [];
-    const replaced: StoredEntry[] = [];
-    incoming.forEach((e, i) => {
-      const old = stored[i];
-      if (!old) written.push(e);
-      else if (textLength(e) >= textLength(old) && !sameData(old, e)) {
-        written.push(e);
-        replaced.push(old);
-      }
-    });
-    const result: ApplyResult = {
-      entries: written.length,
-      unchanged: incoming.length - written.length,
-      invalid,
-      tasks: 0,
-      invoices: 0,
-    };
+  return db.transaction('rw', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
+    const { written, replaced, unchanged } = await putEntries(
+      db,
+      incoming,
+      (old, e) => textLength(e) >= textLength(old) && !sameData(old, e),
+    );
+    const result: ApplyResult = { entries: written.length, unchanged, invalid, tasks: 0, invoices: 0 };
     if (written.length) {
-      await db.entries.bulkPut(written);
       const invoices = await applyInvoices(db, written, replaced);
       result.invoices = invoices.written;
       result.tasks = await applyTasks(db, written, replaced, invoices.byExecution);
@@ -78,29 +66,6 @@ export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: st
     if (cursor !== undefined) await db.meta.put({ key: CURSOR_KEY, value: cursor });
     return result;
   });
-}
-
-/**
- * The stored versions of the batch's entries. Cursors of one source are ordered, so one key-range probe
- * (keys only) usually shows that none is stored yet; values are read only for ids that are.
- */
-async function storedVersions(db: TruwatchDb, batch: StoredEntry[]): Promise<(StoredEntry | undefined)[]> {
-  if (!batch.length) return [];
-  const ids = batch.map((e) => e.id);
-  let lo = ids[0]!;
-  let hi = lo;
-  for (const id of ids) {
-    if (id < lo) lo = id;
-    if (id > hi) hi = id;
-  }
-  const probeLimit = 2 * ids.length + 100;
-  const present = await db.entries.where('id').between(lo, hi, true, true).limit(probeLimit).primaryKeys();
-  if (present.length >= probeLimit) return db.entries.bulkGet(ids);
-  const wanted = new Set(ids);
-  const hits = present.filter((id) => wanted.has(id));
-  if (!hits.length) return ids.map(() => undefined);
-  const found = new Map((await db.entries.bulkGet(hits)).flatMap((e) => (e ? [[e.id, e] as const] : [])));
-  return ids.map((id) => found.get(id));
 }
 
 /** Upserts the batch's invoices; drops the record a replaced entry made under a key it no longer has. */
@@ -159,12 +124,7 @@ async function applyTasks(
     facts.set(e.executionId, prev ? mergeTasks(prev, fact) : fact);
   };
   for (const e of written) if (!e.executionId || !rederive.has(e.executionId)) fold(e);
-  if (rederive.size) {
-    const all = await Promise.all(
-      [...rederive].map((id) => db.entries.where('executionId').equals(id).toArray()),
-    );
-    all.flat().forEach(fold);
-  }
+  if (rederive.size) (await entriesOfExecutions(db, [...rederive])).forEach(fold);
 
   const ids = [...new Set([...facts.keys(), ...invoiceByExecution.keys()])];
   const existing = await db.tasks.bulkGet(ids);
@@ -182,10 +142,8 @@ async function applyTasks(
   });
   if (created.length) {
     // A task first seen after its invoice: pick up the invoice stored earlier.
-    const found = await Promise.all(
-      created.map((id) => db.invoices.where('executionId').equals(id).toArray()),
-    );
-    for (const inv of found.flat()) {
+    const found = await db.invoices.where('executionId').anyOf(created).toArray();
+    for (const inv of found) {
       const rec = next.get(inv.executionId!)!;
       next.set(rec.executionId, mergeTasks(rec, { ...rec, invoiceId: inv.key }));
     }

@@ -8,6 +8,7 @@ import {
   StatusSchema,
   TaskKindSchema,
 } from '../../../../protocol/node-events.ts';
+import { allEntries, putEntries } from './blocks.ts';
 import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
 import type { InvoiceRecord, MetaRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 
@@ -102,9 +103,9 @@ export interface Backup {
 
 /** The whole store, read in one transaction (a consistent snapshot), without secret meta keys. */
 export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Backup> {
-  return db.transaction('r', [db.entries, db.tasks, db.invoices, db.node, db.meta], async () => {
+  return db.transaction('r', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
     const [entries, tasks, invoices, node, meta] = await Promise.all([
-      db.entries.toArray(),
+      allEntries(db),
       db.tasks.toArray(),
       db.invoices.toArray(),
       db.node.get('node'),
@@ -158,11 +159,11 @@ async function linkInvoices(
   const created = imported.filter((_, i) => !stored[i]).map((t) => t.executionId);
   const elsewhere = [...new Set(invoices.flatMap((r) => r.executionId ?? []))].filter((id) => !tasks.has(id));
   const [found, local] = await Promise.all([
-    Promise.all(created.map((id) => db.invoices.where('executionId').equals(id).primaryKeys())),
+    db.invoices.where('executionId').anyOf(created).toArray(),
     db.tasks.bulkGet(elsewhere),
   ]);
   for (const t of local) if (t) tasks.set(t.executionId, t);
-  created.forEach((id, i) => found[i]!.forEach((key) => link(id, key)));
+  for (const r of found) link(r.executionId!, r.key);
   for (const r of invoices) if (r.executionId) link(r.executionId, r.key);
   return [...tasks.values()];
 }
@@ -181,21 +182,27 @@ export interface ImportResult {
  */
 export async function importBackup(db: TruwatchDb, input: unknown): Promise<ImportResult> {
   const backup = parseBackup(input);
-  return db.transaction('rw', [db.entries, db.tasks, db.invoices, db.node, db.meta], async () => {
-    const [entries, tasks, invoices, node, meta] = await Promise.all([
-      db.entries.bulkGet(backup.entries.map((e) => e.id)),
+  return db.transaction('rw', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
+    const [tasks, invoices, node, meta] = await Promise.all([
       db.tasks.bulkGet(backup.tasks.map((t) => t.executionId)),
       db.invoices.bulkGet(backup.invoices.map((i) => i.key)),
       db.node.get('node'),
       db.meta.bulkGet(backup.meta.map((m) => m.key)),
     ]);
-    const newEntries = backup.entries.filter(
-      (e, i) => !entries[i] || (e.text?.length ?? 0) > (entries[i].text?.length ?? 0),
+    const textLength = (e: StoredEntry) => e.text?.length ?? 0;
+    const distinct = new Map<string, StoredEntry>();
+    for (const e of backup.entries) {
+      const prev = distinct.get(e.id);
+      if (!prev || textLength(e) > textLength(prev)) distinct.set(e.id, e);
+    }
+    const { written } = await putEntries(
+      db,
+      [...distinct.values()],
+      (old, e) => textLength(e) > textLength(old),
     );
     const newInvoices = backup.invoices.map((r, i) => (invoices[i] ? mergeInvoices(invoices[i], r) : r));
     const newTasks = await linkInvoices(db, backup.tasks, tasks, newInvoices);
     const newMeta = backup.meta.filter((m, i) => !meta[i] && !isSecretMetaKey(m.key));
-    await db.entries.bulkPut(newEntries);
     await db.tasks.bulkPut(newTasks);
     await db.invoices.bulkPut(newInvoices);
     if (backup.node) {
@@ -205,7 +212,7 @@ export async function importBackup(db: TruwatchDb, input: unknown): Promise<Impo
     }
     await db.meta.bulkPut(newMeta);
     return {
-      entries: newEntries.length,
+      entries: written.length,
       tasks: newTasks.length,
       invoices: newInvoices.length,
       meta: newMeta.length,

@@ -1,8 +1,10 @@
-// The Logs page's query: entries newest first, filtered by level, kind, time and text. Each kind and level asked
-// for is read as one index stream ([kind+level+tsMs]), in time order, and the streams are merged.
+// The Logs page's query: entries newest first (time, then cursor), filtered by level, kind, time and text. The
+// block index gives each block's time span and size, its facets how many entries of a kind and level it holds.
+// Blocks are read newest first, and an entry is passed on once no unread block can hold one before it; while the
+// page's offset is not reached, a block whose matching entries the index already counts is skipped unread.
 import { Dexie } from 'dexie';
 import { ENTRY_KINDS, type EntryKind } from '../../../../protocol/node-events.ts';
-import { valuesOf } from './scan.ts';
+import { entriesOfExecutions, TIME_INDEX, timeKeys } from './blocks.ts';
 import type { StoredEntry, TruwatchDb } from './schema.ts';
 
 export interface EntryFilter {
@@ -18,28 +20,24 @@ export interface EntryFilter {
 }
 
 type Predicate = (e: StoredEntry) => boolean;
-type EntryCollection = ReturnType<TruwatchDb['entries']['toCollection']>;
 
-/** Entries read per window when scanning with a text (or other in-memory) filter. */
-const SCAN_ROWS = 2_000;
-
-/** Newest first: time, then cursor (the order of the tsMs index, reversed). */
+/** Newest first: time, then cursor. */
 const newestFirst = (a: StoredEntry, b: StoredEntry) =>
   b.tsMs - a.tsMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-/** A test of the filter's conditions, leaving out those an index already applies. */
-function matcher(f: EntryFilter, covered: { time?: boolean; kinds?: boolean; levels?: boolean }) {
+/** A test of every condition of the filter, or undefined when it has none. */
+function matcher(f: EntryFilter): Predicate | undefined {
   const tests: Predicate[] = [];
-  if (!covered.time && (f.fromMs !== undefined || f.toMs !== undefined)) {
+  if (f.fromMs !== undefined || f.toMs !== undefined) {
     const lo = f.fromMs ?? -Infinity;
     const hi = f.toMs ?? Infinity;
     tests.push((e) => e.tsMs >= lo && e.tsMs < hi);
   }
-  if (!covered.kinds && f.kinds?.length) {
+  if (f.kinds?.length) {
     const kinds = new Set<string>(f.kinds);
     tests.push((e) => kinds.has(e.kind));
   }
-  if (!covered.levels && f.levels?.length) {
+  if (f.levels?.length) {
     const levels = new Set(f.levels);
     tests.push((e) => levels.has(e.level));
   }
@@ -51,133 +49,135 @@ function matcher(f: EntryFilter, covered: { time?: boolean; kinds?: boolean; lev
   return tests.length ? (e: StoredEntry) => tests.every((t) => t(e)) : undefined;
 }
 
-/** Entries of one kind and level (or all) with a time in [from, to), in index order. */
-type Stream = (from: number, to: number) => EntryCollection;
-
-const BY_KIND = '[kind+level+tsMs]';
-
-/** The levels stored for one kind: a walk over [kind+level+tsMs] that jumps from one level to the next. */
-async function levelsOf(db: TruwatchDb, kind: string): Promise<string[]> {
-  const first = (after: unknown[]): Promise<unknown[]> =>
-    db.entries.where(BY_KIND).between(after, [kind, Dexie.maxKey], false, false).limit(1).keys();
-  const levels: string[] = [];
-  for (
-    let [key] = await first([kind]);
-    Array.isArray(key);
-    [key] = await first([kind, levels.at(-1), Infinity])
-  )
-    levels.push(String(key[1]));
-  return levels;
+interface BlockKey {
+  toMs: number;
+  fromMs: number;
+  first: string;
+  count: number;
+  /** How many of its entries match, when the index tells without reading the block. */
+  matching?: number;
 }
 
-/** One stream per kind and level asked for (or one for all), and what is left to test. */
-async function streams(db: TruwatchDb, f: EntryFilter): Promise<{ streams: Stream[]; match?: Predicate }> {
+/** Entries of each kind and level asked for, per block, from the facets index; undefined without such a filter. */
+async function facetCounts(db: TruwatchDb, f: EntryFilter): Promise<Map<string, number> | undefined> {
   const kinds = f.kinds?.length ? [...new Set<string>(f.kinds)] : undefined;
   const levels = f.levels?.length ? [...new Set(f.levels)] : undefined;
-  const indexed = kinds !== undefined || levels !== undefined;
-  const match = matcher(f, { time: true, kinds: indexed, levels: indexed });
-  if (!indexed)
-    return { streams: [(from, to) => db.entries.where('tsMs').between(from, to, true, false)], match };
-  const pairs = (
-    await Promise.all(
-      (kinds ?? ENTRY_KINDS).map(async (kind) =>
-        (levels ?? (await levelsOf(db, kind))).map((level) => [kind, level] as const),
-      ),
-    )
-  ).flat();
-  const list = pairs.map(
-    ([kind, level]): Stream =>
-      (from, to) =>
-        db.entries.where(BY_KIND).between([kind, level, from], [kind, level, to], true, false),
+  if (!kinds && !levels) return undefined;
+  const ranges: [unknown[], unknown[]][] = (kinds ?? ENTRY_KINDS).flatMap((kind) =>
+    levels
+      ? levels.map((level): [unknown[], unknown[]] => [
+          [kind, level, -Infinity],
+          [kind, level, Infinity],
+        ])
+      : [[[kind], [kind, Dexie.maxKey]]],
   );
-  return { streams: list, match };
+  const counts = new Map<string, number>();
+  await Promise.all(
+    ranges.map(([lo, hi]) =>
+      db.blocks
+        .where('facets')
+        .between(lo, hi, true, true)
+        .eachKey((key, cursor) => {
+          const first = cursor.primaryKey as string;
+          counts.set(first, (counts.get(first) ?? 0) + (key as [string, string, number])[2]);
+        }),
+    ),
+  );
+  return counts;
 }
 
-/** The filter's time range clipped to the stored entries ([first, last + 1)), or undefined when none is in it. */
-async function timeRange(db: TruwatchDb, f: EntryFilter): Promise<[number, number] | undefined> {
-  const [first, last] = await Promise.all([
-    db.entries.orderBy('tsMs').first(),
-    db.entries.orderBy('tsMs').last(),
-  ]);
-  if (!first || !last) return undefined;
-  const lo = Math.max(f.fromMs ?? -Infinity, first.tsMs);
-  const hi = Math.min(f.toMs ?? Infinity, last.tsMs + 1);
-  return lo < hi ? [lo, hi] : undefined;
-}
-
-/**
- * Reads a stream backwards in time windows (one getAll each, sized to about SCAN_ROWS entries), passing the
- * matching entries of each window newest first, until `enough` says stop or the range is done.
- */
-async function scanBack(
-  stream: Stream,
-  [lo, hi]: [number, number],
-  match: Predicate,
-  take: (rows: StoredEntry[]) => boolean,
-): Promise<void> {
-  let window = 3_600_000;
-  for (let top = hi; top > lo;) {
-    const from = Math.max(lo, top - window);
-    const rows = await stream(from, top).toArray();
-    if (take(rows.filter(match).sort(newestFirst))) return;
-    top = from;
-    window = Math.max(1_000, window * Math.min(8, Math.max(0.25, SCAN_ROWS / Math.max(1, rows.length))));
-  }
-}
-
-/** The first `want` matching entries, newest first: per stream, then merged. */
-async function newest(db: TruwatchDb, f: EntryFilter, want: number): Promise<StoredEntry[]> {
-  if (f.executionId !== undefined) {
-    const all = await db.entries.where('executionId').equals(f.executionId).toArray();
-    const match = matcher(f, {});
-    return (match ? all.filter(match) : all).sort(newestFirst).slice(0, want);
-  }
-  const { streams: list, match } = await streams(db, f);
+/** The blocks that may hold matching entries, newest first. */
+async function candidates(db: TruwatchDb, f: EntryFilter): Promise<BlockKey[]> {
   const lo = f.fromMs ?? -Infinity;
   const hi = f.toMs ?? Infinity;
-  const range = match ? await timeRange(db, f) : undefined;
-  if (match && !range) return [];
-  const parts = await Promise.all(
-    list.map(async (stream) => {
-      if (!match || !range) {
-        const keys = await stream(lo, hi).reverse().limit(want).primaryKeys();
-        return valuesOf((ks: string[]) => db.entries.bulkGet(ks), keys);
-      }
-      const found: StoredEntry[] = [];
-      await scanBack(stream, range, match, (rows) => found.push(...rows) >= want);
-      return found.slice(0, want);
-    }),
-  );
-  return parts.length === 1 ? parts[0]! : parts.flat().sort(newestFirst).slice(0, want);
+  const [keys, facets] = await Promise.all([
+    timeKeys(db.blocks.where(TIME_INDEX).aboveOrEqual([lo]).reverse()),
+    facetCounts(db, f),
+  ]);
+  const exact = !f.text;
+  const out: BlockKey[] = [];
+  for (const key of keys) {
+    const [toMs, fromMs, first, count] = key;
+    if (fromMs >= hi) continue;
+    const matching = facets ? (facets.get(first) ?? 0) : count;
+    if (!matching) continue;
+    const inside = fromMs >= lo && toMs < hi;
+    out.push({ toMs, fromMs, first, count, ...(exact && inside && { matching }) });
+  }
+  return out;
 }
 
-/** One page of entries newest first. The cost grows with offset + limit (per kind or level asked for). */
+/** Entries newest first: `skip` matching ones passed over, then up to `want`. */
+async function scan(db: TruwatchDb, f: EntryFilter, skip: number, want: number): Promise<StoredEntry[]> {
+  const keys = await candidates(db, f);
+  const match = matcher(f);
+  // The greatest first cursor from each position on: the tie-break against the blocks not read yet.
+  const laterFirst: string[] = new Array<string>(keys.length + 1).fill('');
+  for (let i = keys.length - 1; i >= 0; i--)
+    laterFirst[i] = keys[i]!.first > laterFirst[i + 1]! ? keys[i]!.first : laterFirst[i + 1]!;
+  /** Whether an entry of time `ms` from block `first` comes before every entry of the blocks from `i` on. */
+  const before = (ms: number, first: string, i: number) =>
+    i >= keys.length || ms > keys[i]!.toMs || (ms === keys[i]!.toMs && first > laterFirst[i]!);
+
+  const out: StoredEntry[] = [];
+  let pending: { e: StoredEntry; first: string }[] = [];
+  let skipped = 0;
+  for (let i = 0; i < keys.length && out.length < want;) {
+    const key = keys[i]!;
+    if (
+      !pending.length &&
+      key.matching !== undefined &&
+      skipped + key.matching <= skip &&
+      before(key.fromMs, key.first, i + 1)
+    ) {
+      skipped += key.matching;
+      i++;
+      continue;
+    }
+    const block = await db.blocks.get(key.first);
+    i++;
+    for (const e of block?.entries ?? []) if (!match || match(e)) pending.push({ e, first: key.first });
+    pending.sort((a, b) => newestFirst(a.e, b.e));
+    let n = 0;
+    while (n < pending.length && out.length < want && before(pending[n]!.e.tsMs, pending[n]!.first, i)) {
+      if (skipped < skip) skipped++;
+      else out.push(pending[n]!.e);
+      n++;
+    }
+    pending = pending.slice(n);
+  }
+  return out;
+}
+
+/** One page of entries newest first. The cost grows with the blocks read to reach offset + limit. */
 export async function listEntries(
   db: TruwatchDb,
   filter: EntryFilter = {},
   offset = 0,
   limit = 200,
 ): Promise<StoredEntry[]> {
-  return (await newest(db, filter, offset + limit)).slice(offset);
+  if (filter.executionId === undefined) return scan(db, filter, offset, limit);
+  const match = matcher(filter);
+  const all = await entriesOfExecutions(db, [filter.executionId]);
+  return (match ? all.filter(match) : all).sort(newestFirst).slice(offset, offset + limit);
 }
 
-/** How many entries match (a text filter reads every entry in the range: call it less often than a page). */
+/** How many entries match: from the index where it can tell, reading only the other blocks. */
 export async function countEntries(db: TruwatchDb, filter: EntryFilter = {}): Promise<number> {
-  if (filter.executionId !== undefined) return (await newest(db, filter, Infinity)).length;
-  const { streams: list, match } = await streams(db, filter);
-  if (!match)
-    return (
-      await Promise.all(
-        list.map((stream) => stream(filter.fromMs ?? -Infinity, filter.toMs ?? Infinity).count()),
-      )
-    ).reduce((a, b) => a + b, 0);
-  const range = await timeRange(db, filter);
-  if (!range) return 0;
+  const match = matcher(filter);
+  if (filter.executionId !== undefined) {
+    const all = await entriesOfExecutions(db, [filter.executionId]);
+    return match ? all.filter(match).length : all.length;
+  }
+  const keys = await candidates(db, filter);
   let n = 0;
-  for (const stream of list)
-    await scanBack(stream, range, match, (rows) => {
-      n += rows.length;
-      return false;
-    });
+  const unread: string[] = [];
+  for (const key of keys) {
+    if (key.matching !== undefined) n += key.matching;
+    else unread.push(key.first);
+  }
+  for (let i = 0; i < unread.length; i += 16)
+    for (const block of await db.blocks.bulkGet(unread.slice(i, i + 16)))
+      for (const e of block?.entries ?? []) if (!match || match(e)) n++;
   return n;
 }

@@ -1,5 +1,6 @@
 // The read side: plain async functions over the store for the pages (the UI wraps them in Dexie liveQuery).
 // Each reads through an index: counts and ranges never load a table they do not need.
+import { entriesOfExecutions } from './blocks.ts';
 import { DAY_MS, utcDay } from './derive.ts';
 import { valuesOf } from './scan.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
@@ -127,7 +128,7 @@ export interface TaskDetail {
 export async function taskDetail(db: TruwatchDb, executionId: string): Promise<TaskDetail> {
   const [task, entries, invoices] = await Promise.all([
     db.tasks.get(executionId),
-    db.entries.where('executionId').equals(executionId).toArray(),
+    entriesOfExecutions(db, [executionId]),
     db.invoices.where('executionId').equals(executionId).toArray(),
   ]);
   entries.sort(byTime);

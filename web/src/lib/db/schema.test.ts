@@ -15,7 +15,7 @@ const entry = (n: number, kind: StoredEntry['kind'], level: string): StoredEntry
 });
 
 describe('TruwatchDb upgrade', () => {
-  it('opens a version 1 store with its entries, and the Logs filters find them through the new index', async () => {
+  it('opens a version 1 store with its entries moved into blocks, and the Logs filters find them', async () => {
     const name = `upgrade-${Math.random()}`;
     const v1 = new Dexie(name);
     v1.version(1).stores(STORES_V1);
@@ -38,7 +38,9 @@ describe('TruwatchDb upgrade', () => {
     ]);
     expect(await countEntries(db, { kinds: ['message'] })).toBe(3);
     expect(await countEntries(db, {})).toBe(5);
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(4);
+    expect(db.tables.map((t) => t.name)).not.toContain('entries');
+    expect((await db.blocks.toArray()).map((b) => b.count)).toEqual([5]);
     db.close();
   });
 });

@@ -1,7 +1,8 @@
-// The operator's history in IndexedDB (Dexie): the entries the sidecar streamed, stored under their cursor,
-// and what is derived from them (tasks, invoices, node state), written in the same transactions so the two
+// The operator's history in IndexedDB (Dexie): the entries the sidecar streamed, stored in blocks of consecutive
+// cursors (blocks.ts), and what is derived from them (tasks, invoices, node state), written in the same transactions so the two
 // can never disagree.
 import { Dexie, type EntityTable } from 'dexie';
+import { moveEntriesIntoBlocks } from './blocks.ts';
 import type { Entry, Invoice, Metrics, Outcome, Status, TaskKind } from '../../../../protocol/node-events.ts';
 
 /** An entry as stored: the contract's entry plus its time as a number, for range queries. */
@@ -52,6 +53,28 @@ export interface Stamp {
   entryId: string;
 }
 
+/**
+ * Up to BLOCK_ENTRIES entries of consecutive cursors as one record. One record per entry cost about 80 µs per
+ * entry and more per index: most of a backfill's time. Block ranges never overlap: a cursor belongs to at most
+ * one block's [first, last]. The indexed fields answer the queries without reading entries.
+ */
+export interface EntryBlock {
+  /** The smallest cursor in the block: its key. */
+  first: string;
+  /** The largest cursor. */
+  last: string;
+  /** The earliest and latest entry time (entry times need not follow cursor order). */
+  fromMs: number;
+  toMs: number;
+  count: number;
+  /** How many entries of each kind and level: `[kind, level, count]`, one per pair present. */
+  facets: [string, string, number][];
+  /** The executions that have entries here. */
+  executions: string[];
+  /** Sorted by cursor. */
+  entries: StoredEntry[];
+}
+
 /** The node as the latest entries and statuses describe it: one row, key 'node'. */
 export interface NodeRecord {
   key: 'node';
@@ -87,8 +110,15 @@ export const STORES_V1 = {
   meta: 'key',
 } as const;
 
+/**
+ * The block indexes: `last` finds the blocks a cursor range touches; `[toMs+fromMs+first+count]` orders them newest
+ * first and gives their time span and size without reading them; facets and executions find the blocks a filter
+ * or a task needs.
+ */
+export const BLOCK_INDEXES = 'first, last, [toMs+fromMs+first+count], *facets, *executions';
+
 export class TruwatchDb extends Dexie {
-  entries!: EntityTable<StoredEntry, 'id'>;
+  blocks!: EntityTable<EntryBlock, 'first'>;
   tasks!: EntityTable<TaskRecord, 'executionId'>;
   invoices!: EntityTable<InvoiceRecord, 'key'>;
   node!: EntityTable<NodeRecord, 'key'>;
@@ -100,5 +130,10 @@ export class TruwatchDb extends Dexie {
     // Every index of an entry costs on every write (most of a backfill's time): one [kind+level+tsMs] index serves
     // the kind and the level filters of the Logs page. IndexedDB builds it from the stored entries on upgrade.
     this.version(2).stores({ entries: 'id, tsMs, executionId, [kind+level+tsMs]' });
+    // Entries move into blocks; the old table is emptied here and dropped by version 4.
+    this.version(3)
+      .stores({ blocks: BLOCK_INDEXES })
+      .upgrade((tx) => moveEntriesIntoBlocks(tx.table('entries'), tx.table('blocks')));
+    this.version(4).stores({ entries: null });
   }
 }

@@ -1,5 +1,6 @@
 // What pages ask of the store, answered in the ingest worker: pages call these over Comlink and never load Dexie
 // themselves. Writes made here are announced like the ingest's, so every page runs its queries again.
+import { countStoredEntries } from './blocks.ts';
 import { clearAll, exportBackup, importBackup, pruneEntries, type PruneOptions } from './prune.ts';
 import {
   countEntries,
@@ -43,7 +44,7 @@ export function storeApi(open: () => TruwatchDb, changed: () => void) {
     async storedCounts() {
       const db = open();
       const [entries, tasks, invoices] = await Promise.all([
-        db.entries.count(),
+        countStoredEntries(db),
         db.tasks.count(),
         db.invoices.count(),
       ]);

@@ -5,6 +5,7 @@ import type { Entry } from '../../../../protocol/node-events.ts';
 import type { TruthExecution, TruthInvoice } from '../../../../sidecar/src/demo/generator.ts';
 import { generatedLog } from '../../../../sidecar/src/demo/log-text.ts';
 import { parseText } from '../../../../sidecar/src/parse/parse-test-helpers.ts';
+import { allEntries } from './blocks.ts';
 import { TruwatchDb } from './schema.ts';
 
 export function freshDb(): TruwatchDb {
@@ -73,7 +74,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export async function dump(db: TruwatchDb) {
   return {
-    entries: await db.entries.toArray(),
+    entries: await allEntries(db),
     tasks: await db.tasks.toArray(),
     invoices: await db.invoices.toArray(),
     node: await db.node.toArray(),

@@ -1,6 +1,7 @@
 // IngestClient against hand-written streams and answers: bad events, grouping of live entries, catch-up progress,
 // HTTP errors, a silent connection.
 import 'fake-indexeddb/auto';
+import { allEntries } from '../db/blocks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
@@ -37,7 +38,7 @@ describe('IngestClient, event by event', () => {
     stream.send(sse('something-newer', { x: 1 }));
     stream.send(sse('entry', entry(9), entry(9).id));
     await waitFor(() => c.state.counters.entries === 4, 'the good entries');
-    const ids = (await db.entries.toArray()).map((e) => e.id);
+    const ids = (await allEntries(db)).map((e) => e.id);
     expect(ids).toEqual([entry(1).id, entry(3).id, entry(5).id, entry(9).id]);
     // The schema's bad entry, the unparseable batch, {id:'x'}, the bad time (refused by the store), the broken
     // entry, the bad status.
