@@ -248,6 +248,7 @@ describe('DockerSource: resuming, choosing, raw streams, backpressure, no API', 
     await engine.rm(name);
   });
 
+  // Reads ~10 MB of log through podman's API: about 25 s on a loaded 2-core machine (hence its own timeout).
   it('stops reading the log while the consumer does not pull (backpressure)', async () => {
     const name = 'rn-big';
     const total = 300_000;
@@ -298,7 +299,7 @@ describe('DockerSource: resuming, choosing, raw streams, backpressure, no API', 
     expect(Math.max(...sizes)).toBe(500);
     expectIncreasingCursors(lines, id);
     await engine.rm(name);
-  });
+  }, 120_000);
 
   it('waits and retries, saying so, when the API socket is not there', async () => {
     const c = new Collector(source('runner-node', `${engine.dir}/nothing-here.sock`));
