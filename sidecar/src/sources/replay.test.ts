@@ -164,7 +164,9 @@ describe('ReplaySource', () => {
     const t = Date.now();
     ac.abort();
     const result = await pending;
-    expect(Date.now() - t).toBeLessThan(200);
+    // The wait it cuts short is a second long (the replay reads its clock again at least every second): half
+    // of that tells the two apart and leaves room for a loaded machine's pauses.
+    expect(Date.now() - t).toBeLessThan(500);
     // Whatever was due before the abort may still come; then the stream ends.
     if (!result.done) expect((await it.next()).done).toBe(true);
   });
