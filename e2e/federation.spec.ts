@@ -9,7 +9,7 @@ import { SUBJECTS } from '../protocol/subjects.ts';
 import { ingestReader, type IngestReader } from '../scripts/ingest-reader.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
 import type { SidecarProcess } from '../scripts/sidecar-process.ts';
-import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
+import { logDir, orError, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
 
 let server: NatsServer;
 let reader: IngestReader;
@@ -50,6 +50,9 @@ async function appConnections(): Promise<number> {
 }
 
 const tasks = () => reader.messages(SUBJECTS.task);
+const heartbeats = () => reader.messages(SUBJECTS.heartbeat);
+/** How many messages on the task subject arrived since `before`; polled past a read that fails for now. */
+const tasksSince = (before: number) => orError(async () => (await tasks()).length - before);
 
 test('opt in; each task finished since then arrives once, also across a nats-server restart; heartbeats', async ({
   page,
@@ -65,8 +68,8 @@ test('opt in; each task finished since then arrives once, also across a nats-ser
   await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
 
   const first = log.append(4, 501, Date.now() + 1000);
-  await expect.poll(async () => (await tasks()).length - before, { timeout: 60_000 }).toBe(first.executions);
-  await expect.poll(async () => (await reader.messages(SUBJECTS.heartbeat)).length).toBeGreaterThanOrEqual(2);
+  await expect.poll(tasksSince(before), { timeout: 60_000 }).toBe(first.executions);
+  await expect.poll(orError(async () => (await heartbeats()).length)).toBeGreaterThanOrEqual(2);
 
   await server.stop();
   await expect(page.locator('[data-fed-state="RECONNECTING"]')).toBeVisible();
@@ -79,16 +82,14 @@ test('opt in; each task finished since then arrives once, also across a nats-ser
   await server.restart();
   await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible({ timeout: 60_000 });
   const total = first.executions + second.executions;
-  await expect.poll(async () => (await tasks()).length - before, { timeout: 60_000 }).toBe(total);
+  await expect.poll(tasksSince(before), { timeout: 60_000 }).toBe(total);
   // Two more heartbeats later, still each task once, every message valid.
-  const beats = (await reader.messages(SUBJECTS.heartbeat)).length;
-  await expect
-    .poll(async () => (await reader.messages(SUBJECTS.heartbeat)).length)
-    .toBeGreaterThanOrEqual(beats + 2);
+  const beats = (await heartbeats()).length;
+  await expect.poll(orError(async () => (await heartbeats()).length)).toBeGreaterThanOrEqual(beats + 2);
   const sent = (await tasks()).slice(before).map((m) => v.parse(TaskMessageSchema, JSON.parse(m)));
   expect(sent).toHaveLength(total);
   expect(new Set(sent.map((t) => t.key)).size).toBe(total);
-  for (const m of await reader.messages(SUBJECTS.heartbeat)) v.parse(HeartbeatMessageSchema, JSON.parse(m));
+  for (const m of await heartbeats()) v.parse(HeartbeatMessageSchema, JSON.parse(m));
 
   // The sidecar answers curl users with what the app reported.
   await expect

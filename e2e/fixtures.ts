@@ -81,13 +81,25 @@ export function storedCounts(page: Page, options: { outcomes?: boolean } = {}): 
   ) as Promise<StoredCounts>;
 }
 
-/** Tasks per status need every task record read: leave them out when polling a large store. */
+/**
+ * Tasks per status need every task record read: leave them out when polling a large store. Before the app
+ * made its database there is nothing stored: counting must not make an empty one in its place (opening a
+ * database that does not exist creates it), so that open is aborted and counts as nothing stored.
+ */
 const COUNT_STORED = `(async (outcomes = OUTCOMES) => {
+  const none = { entries: 0, tasks: 0, invoices: 0, completed: 0, failed: 0 };
   const db = await new Promise((resolve, reject) => {
     const request = indexedDB.open('truwatch');
+    let missing = false;
+    request.onupgradeneeded = (event) => {
+      if (event.oldVersion !== 0) return;
+      missing = true;
+      request.transaction.abort();
+    };
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => (missing ? resolve(undefined) : reject(request.error));
   });
+  if (!db) return none;
   const read = (store, all) =>
     new Promise((resolve) => {
       if (!db.objectStoreNames.contains(store)) return resolve(all ? [] : 0);
@@ -120,6 +132,15 @@ const COUNT_STORED = `(async (outcomes = OUTCOMES) => {
   db.close();
   return counts;
 })()`;
+
+/**
+ * For expect.poll: Playwright ends a poll at once when its callback throws, so a read that fails only for now
+ * (a server still starting or restarting, a request timing out on a loaded machine) is returned as its error
+ * text instead: the poll goes on, and shows that text if it times out.
+ */
+export function orError<T>(read: () => Promise<T>): () => Promise<T | string> {
+  return () => read().catch((error: unknown) => `read failed: ${String(error)}`);
+}
 
 /** Waits until the connection badge says `state`. */
 export async function waitForState(page: Page, state: string, timeout = 60_000): Promise<void> {

@@ -15,6 +15,7 @@ import { latestSubject, SUBJECTS } from '../protocol/subjects.ts';
 import { heartbeat, hmac, publishAll, task } from '../aggregator/src/testing.ts';
 import { startAggregatorProcess, type AggregatorProcess } from '../scripts/aggregator-process.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
+import { orError } from './fixtures.ts';
 import { expectNumbers, watchErrors } from './network-page.ts';
 import { truth, type ShownNumbers } from './network-truth.ts';
 import { staticSite, type StaticSite } from './static-site.ts';
@@ -123,7 +124,10 @@ test.describe('the network page with the real aggregator', () => {
 
     // Once the aggregator has stored that snapshot, it stops: the page can only read it with a direct get.
     await expect
-      .poll(() => stored(reader), { timeout: 120_000, intervals: [250] })
+      .poll(
+        orError(() => stored(reader)),
+        { timeout: 120_000, intervals: [250] },
+      )
       .toEqual(truth(sent, beats));
     await running.stop();
     running = undefined;

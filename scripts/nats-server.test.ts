@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SUBJECTS } from '../protocol/subjects.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from './nats-server.ts';
 
@@ -24,8 +24,12 @@ describe('the development nats-server (nats/nats.conf)', () => {
       })();
       monitor.publish(SUBJECTS.stats, '{}');
       monitor.publish(SUBJECTS.task, '{}');
+      // Refused too, and answered in order after the two before: once its error is here, so is theirs.
+      monitor.publish(SUBJECTS.feed, '{}');
       await monitor.flush();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await vi.waitFor(() => expect(denied.join('\n')).toMatch(/Publish to "truebit.v1.feed"/), {
+        timeout: 10_000,
+      });
       expect(denied.join('\n')).toMatch(/Permissions Violation for Publish to "truebit.v1.stats"/);
       expect(denied.join('\n')).not.toMatch(/truebit.v1.task/);
     } finally {

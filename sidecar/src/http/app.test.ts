@@ -177,7 +177,8 @@ describe('sidecar HTTP', () => {
       `${H} Message received from task_created: {"executionId":"${id}","input":"secret input"}`,
       `${H} Using slot 1/4`,
     );
-    await expect.poll(() => sidecar.monitor.io.get(id)).toBeDefined();
+    // The sidecar's monitor reads the source on its own: within expect.poll's default second, unless loaded.
+    await expect.poll(() => sidecar.monitor.io.get(id), { timeout: 10_000 }).toBeDefined();
     const url = `${sidecar.url}/api/tasks/${id}/io`;
     expect((await fetch(url, { headers: auth() })).status).toBe(403);
     expect(

@@ -64,9 +64,12 @@ describe('the sidecar on a real Docker Engine API', () => {
     expect(first.map(meaning)).toEqual(sampleEntries.map(meaning));
     expect(first.every((e) => e.id.startsWith('d.'))).toBe(true);
 
-    // The sidecar's own follower (behind /api/health) reads the log on its own: it may be a moment behind.
+    // The sidecar's own follower (behind /api/health) reads the log on its own: it may be a moment behind,
+    // more than expect.poll's default second on a loaded machine (it asks the Docker API a few times first).
     const health = async () => (await (await fetch(`${sidecar.url}/api/health`)).json()) as Json;
-    await expect.poll(async () => (await health()).source).toMatchObject({ kind: 'docker', state: 'live' });
+    await expect
+      .poll(async () => (await health()).source, { timeout: 30_000 })
+      .toMatchObject({ kind: 'docker', state: 'live' });
     expect((await health()).container).toMatchObject({ name: CONTAINER, state: 'running' });
 
     await engine.restart(CONTAINER);

@@ -41,6 +41,23 @@ while true; do n=$((n+1)); echo "out $n"; echo "err $n" >&2
 
 const runs = (c: Collector) => c.texts('stdout').filter((t) => t.startsWith('run start')).length;
 
+/** Polls `read` until `done` holds of its value (a container's log, as the podman CLI reads it). */
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  while (!done((last = await read()))) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${String(last).slice(0, 200)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return last;
+}
+
 describe('DockerSource against podman', () => {
   const name = 'runner-node';
   let c: Collector;
@@ -48,7 +65,12 @@ describe('DockerSource against podman', () => {
 
   it('backfills the whole log, then follows it live', async () => {
     id = await engine.run(name, NUMBERED);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // The burst of the start is history by the time the source starts: its last line is in the log.
+    await until(
+      'the burst in the log',
+      () => engine.logs(name),
+      (logs) => logs.stderr.some((l) => l.startsWith('long')),
+    );
     c = new Collector(source(name));
     await c.until('the status live', () => c.statuses.some((s) => s.state === 'live'));
     const atLive = c.lines.length;
@@ -103,9 +125,10 @@ describe('DockerSource against podman', () => {
   it('waits with backoff while the API is down, then resumes without loss or duplicates', async () => {
     const before = c.statuses.length;
     await engine.killService();
-    await c.until('the waiting status', () => c.statuses.slice(before).some((s) => s.state === 'waiting'));
-    await new Promise((resolve) => setTimeout(resolve, 1200)); // the container goes on writing meanwhile
-    const waiting = c.statuses.slice(before).filter((s) => s.state === 'waiting');
+    // Three attempts at least (50, 100, 200 ms apart, then longer): the container goes on writing meanwhile.
+    const waitingSince = () => c.statuses.slice(before).filter((s) => s.state === 'waiting');
+    await c.until('three waiting statuses', () => waitingSince().length >= 3);
+    const waiting = waitingSince();
     expect(waiting.length).toBeGreaterThanOrEqual(3);
     expect(waiting.every((s) => s.retryInMs !== undefined && s.retryInMs <= RETRY.maxMs)).toBe(true);
     expect(Math.max(...waiting.map((s) => s.retryInMs!))).toBeGreaterThan(waiting[0]!.retryInMs!);
@@ -225,11 +248,17 @@ describe('DockerSource: resuming, choosing, raw streams, backpressure, no API', 
     await engine.rm(name);
   });
 
+  // Reads ~10 MB of log through podman's API: about 25 s on a loaded 2-core machine (hence its own timeout).
   it('stops reading the log while the consumer does not pull (backpressure)', async () => {
     const name = 'rn-big';
     const total = 300_000;
     const id = await engine.run(name, `seq 1 ${total}; sleep 60 & wait $!`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The whole log is written before the source reads it: unbounded reading would take all of it at once.
+    await until(
+      'the last line in the log',
+      () => engine.podman(['logs', '--tail', '1', name]),
+      (last) => last.trim() === String(total),
+    );
     const own = await startRecordingProxy(engine.socketPath);
     const controller = new AbortController();
     const big = new DockerSource({ containerName: name, socketPath: own.socketPath, retry: RETRY });
@@ -247,10 +276,20 @@ describe('DockerSource: resuming, choosing, raw streams, backpressure, no API', 
       }
     };
     await pull(() => lines.length > 0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const held = own.bytesDown;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(own.bytesDown).toBe(held); // nothing more read while nobody pulls
+    // Nobody pulls: reading goes on only until the buffers on the way are full, then stops. How long filling
+    // them takes depends on the machine's load, so wait until the bytes read stay the same for a second
+    // (without backpressure they would stop only at the end of the log: all of it).
+    let held = -1;
+    let sameSince = Date.now();
+    await until(
+      'the reading to stop',
+      async () => {
+        if (own.bytesDown !== held) [held, sameSince] = [own.bytesDown, Date.now()];
+        return Date.now() - sameSince;
+      },
+      (unchangedMs) => unchangedMs >= 1000,
+    );
+    expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(1_000_000); // a small part of the ~10 MB log
     await pull(() => lines.length >= total);
     controller.abort();
@@ -260,7 +299,7 @@ describe('DockerSource: resuming, choosing, raw streams, backpressure, no API', 
     expect(Math.max(...sizes)).toBe(500);
     expectIncreasingCursors(lines, id);
     await engine.rm(name);
-  });
+  }, 120_000);
 
   it('waits and retries, saying so, when the API socket is not there', async () => {
     const c = new Collector(source('runner-node', `${engine.dir}/nothing-here.sock`));
