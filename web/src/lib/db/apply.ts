@@ -11,8 +11,8 @@ import {
   sameData,
   taskFact,
 } from './derive.ts';
-import { entriesOfExecutions, getMany, putEntries } from './blocks.ts';
-import { inTransaction } from './idb.ts';
+import { entriesOfExecutions, putEntries } from './blocks.ts';
+import { getMany, inTransaction } from './idb.ts';
 import {
   writing,
   type InvoiceRecord,

@@ -9,9 +9,9 @@ import {
   TaskKindSchema,
 } from '../../../../protocol/node-events.ts';
 import { invoicesOfExecutions } from './apply.ts';
-import { allEntries, getMany, putEntries } from './blocks.ts';
+import { allEntries, putEntries } from './blocks.ts';
 import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
-import { inTransaction } from './idb.ts';
+import { getMany, inTransaction } from './idb.ts';
 import {
   ALL_STORES,
   writing,

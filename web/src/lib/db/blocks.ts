@@ -1,7 +1,7 @@
 // Entries in blocks of consecutive cursors (EntryBlock in schema.ts): writing a batch into them, and reading
 // entries back by cursor range, execution or block. Cursors of one source are ordered, so a batch usually lands
 // after the last block, and a re-sent entry in the block that holds its cursor.
-import { indexKeys, primaryKeys, values } from './idb.ts';
+import { getMany, indexKeys, primaryKeys, values } from './idb.ts';
 import {
   indexOf,
   storeOf,
@@ -26,14 +26,6 @@ export function timeKeys(
   options: { reverse?: boolean; limit?: number } = {},
 ): Promise<TimeKey[]> {
   return indexKeys<TimeKey>(indexOf(db, 'blocks', TIME_INDEX), query, options);
-}
-
-/** Values for keys, in the same order (undefined where missing), read in the given store. */
-export function getMany<K, T>(
-  store: { get(key: K): Promise<T | undefined> },
-  keys: K[],
-): Promise<(T | undefined)[]> {
-  return Promise.all(keys.map((key) => store.get(key)));
 }
 
 const byId = (a: StoredEntry, b: StoredEntry) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -3,8 +3,8 @@
 // Blocks are read newest first, and an entry is passed on once no unread block can hold one before it; while the
 // page's offset is not reached, a block whose matching entries the index already counts is skipped unread.
 import { ENTRY_KINDS, type EntryKind } from '../../../../protocol/node-events.ts';
-import { entriesOfExecutions, getMany, timeKeys } from './blocks.ts';
-import { keyPairs, MAX_KEY } from './idb.ts';
+import { entriesOfExecutions, timeKeys } from './blocks.ts';
+import { getMany, keyPairs, MAX_KEY } from './idb.ts';
 import { indexOf, type StoredEntry, type TruwatchDb } from './schema.ts';
 
 export interface EntryFilter {

@@ -135,6 +135,14 @@ export function values<T>(
   );
 }
 
+/** Values for keys, in the same order (undefined where missing), read in the given store. */
+export function getMany<K, T>(
+  store: { get(key: K): Promise<T | undefined> },
+  keys: K[],
+): Promise<(T | undefined)[]> {
+  return Promise.all(keys.map((key) => store.get(key)));
+}
+
 /** A getAll count: IndexedDB takes an unsigned 32-bit one; beyond it, none (all). */
 const count = (limit: number) => (limit < 2 ** 32 ? limit : undefined);
 

@@ -1,10 +1,10 @@
 // The read side: plain async functions over the store for the pages (the ingest worker answers them, store-api.ts).
 // Each reads through an index: counts and ranges never load a store they do not need. Each read is its own
 // read-only transaction.
-import { entriesOfExecutions, getMany } from './blocks.ts';
+import { entriesOfExecutions } from './blocks.ts';
 import { DAY_MS, utcDay } from './derive.ts';
 import { unwrap } from 'idb';
-import { between, primaryKeys, startsWith, values } from './idb.ts';
+import { between, getMany, primaryKeys, startsWith, values } from './idb.ts';
 import { valuesOf } from './scan.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 import type { Page } from './task-list.ts';

@@ -1,8 +1,7 @@
 // The Tasks page's query: filters, search and sorting over 100 000 task records. Filters and orders are worked
 // out on index keys (cheap to read); task records are read for the requested page only.
 import type { TaskKind } from '../../../../protocol/node-events.ts';
-import { getMany } from './blocks.ts';
-import { between, primaryKeys, request, startsWith } from './idb.ts';
+import { between, getMany, primaryKeys, request, startsWith } from './idb.ts';
 import { valuesOf } from './scan.ts';
 import { indexOf, type TaskRecord, type TaskStatus, type TruwatchDb } from './schema.ts';
 
