@@ -230,6 +230,22 @@ describe('the database layout', () => {
     await deleteDb(db);
   });
 
+  it('closes its connection when another one upgrades the database, and says so', async () => {
+    const name = fresh();
+    let closed = 0;
+    const db = await openTruwatchDb(name, { onClose: () => closed++ });
+    // Not blocked: the open connection steps aside.
+    const newer = await openDB(name, 50);
+    expect(newer.version).toBe(50);
+    expect(closed).toBe(1);
+    newer.close();
+    // Opened again, it opens the newer database as it is.
+    const again = await openTruwatchDb(name);
+    expect(again.version).toBe(50);
+    await deleteDb(again);
+    expect(db.version).toBe(40);
+  });
+
   it('opens federation’s version 10 database with its records', async () => {
     const name = fresh();
     await oldDb(
