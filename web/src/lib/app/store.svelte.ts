@@ -1,4 +1,4 @@
-// The page's handle on the store. The ingest worker answers every query (pages do not load Dexie: less JavaScript
+// The page's handle on the store. The ingest worker answers every query (pages load no database code: less JavaScript
 // on first load), and says on a BroadcastChannel when the store changed, so pages run their queries again.
 import type { Remote } from 'comlink';
 import { CHANGES_CHANNEL } from '../db/changes.ts';

@@ -4,11 +4,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, applyStatus } from './apply.ts';
 import type { TruwatchDb } from './schema.ts';
-import { chunks, dump, freshDb, generatedEntries, sampleEntries, shuffled } from './test-helpers.ts';
+import {
+  chunks,
+  deleteDb,
+  dump,
+  freshDb,
+  generatedEntries,
+  sampleEntries,
+  shuffled,
+} from './test-helpers.ts';
 
 let db: TruwatchDb;
 afterEach(async () => {
-  await db?.delete();
+  await deleteDb(db);
 });
 
 async function applyAll(target: TruwatchDb, entries: Entry[], size = 500) {
@@ -24,10 +32,10 @@ describe('applyEntries over a generated log', () => {
   const gen = generatedEntries(400);
 
   it('derives tasks and invoices equal to the ground truth', async () => {
-    db = freshDb();
+    db = await freshDb();
     await applyAll(db, gen.entries);
     expect(await countStoredEntries(db)).toBe(gen.entries.length);
-    const tasks = new Map((await db.tasks.toArray()).map((t) => [t.executionId, t]));
+    const tasks = new Map((await db.getAll('tasks')).map((t) => [t.executionId, t]));
     expect(tasks.size).toBe(gen.executions.length);
     const invoiceOf = new Map(gen.invoices.map((i) => [i.executionId, i.invoiceId]));
     for (const truth of gen.executions) {
@@ -48,18 +56,18 @@ describe('applyEntries over a generated log', () => {
       expect(task.finishedMs).toBeGreaterThanOrEqual(task.firstSeenMs);
       expect(task.receivedMs).toBe(task.firstSeenMs);
     }
-    const invoices = (await db.invoices.toArray()).sort((a, b) => (a.entryId < b.entryId ? -1 : 1));
+    const invoices = (await db.getAll('invoices')).sort((a, b) => (a.entryId < b.entryId ? -1 : 1));
     expect(invoices.map((i) => [i.key, i.executionId, i.steps])).toEqual(
       gen.invoices.map((i) => [i.invoiceId, i.executionId, i.steps]),
     );
-    const node = await db.node.get('node');
+    const node = await db.get('node', 'node');
     expect(node).toMatchObject({ runnerVersion: '2.0.0-beta.5', address: expect.stringMatching(/^0x/) });
     expect(node?.slots?.total).toBe(4);
     expect(node?.lastEntryMs).toBe(Math.max(...gen.entries.map((e) => Date.parse(e.ts))));
   });
 
   it('is idempotent: the same batches again change nothing', async () => {
-    db = freshDb();
+    db = await freshDb();
     await applyAll(db, gen.entries);
     const before = await dump(db);
     let written = 0;
@@ -72,7 +80,7 @@ describe('applyEntries over a generated log', () => {
   });
 
   it('is order-tolerant: shuffled entries in batches of any size give the same records', async () => {
-    db = freshDb();
+    db = await freshDb();
     await applyAll(db, gen.entries);
     const expected = await derived(db);
     for (const [seed, size] of [
@@ -80,32 +88,32 @@ describe('applyEntries over a generated log', () => {
       [2, 37],
       [3, 1000],
     ] as const) {
-      const other = freshDb();
+      const other = await freshDb();
       await applyAll(other, shuffled(gen.entries, seed), size);
       expect(await derived(other)).toEqual(expected);
-      await other.delete();
+      await deleteDb(other);
     }
-    const reversed = freshDb();
+    const reversed = await freshDb();
     await applyAll(reversed, [...gen.entries].reverse(), 200);
     expect(await derived(reversed)).toEqual(expected);
-    await reversed.delete();
+    await deleteDb(reversed);
   });
 
   it('links an invoice that arrives before its task', async () => {
-    db = freshDb();
+    db = await freshDb();
     const invoices = gen.entries.filter((e) => e.kind === 'invoice');
     await applyEntries(db, invoices);
-    expect(await db.tasks.count()).toBe(0);
+    expect(await db.count('tasks')).toBe(0);
     await applyAll(
       db,
       gen.entries.filter((e) => e.kind !== 'invoice'),
     );
-    const withInvoice = await db.tasks.filter((t) => t.invoiceId !== undefined).count();
+    const withInvoice = (await db.getAll('tasks')).filter((t) => t.invoiceId !== undefined).length;
     expect(withInvoice).toBe(gen.invoices.length);
   });
 
   it('applies 500-entry batches (median time printed)', async () => {
-    db = freshDb();
+    db = await freshDb();
     const batches = chunks(generatedEntries(2000, 5).entries, 500);
     const times: number[] = [];
     for (const batch of batches) {
@@ -139,15 +147,15 @@ describe('applyEntries with re-sent entries', () => {
     const earlyMetrics = early(metrics, { executionId: other.executionId! });
     const earlyInvoice = early(invoice, { invoice: { lineItems: [] } });
 
-    const straight = freshDb();
+    const straight = await freshDb();
     await applyEntries(straight, full);
-    db = freshDb();
+    db = await freshDb();
     const first = full.map((e) =>
       e.id === metrics.id ? earlyMetrics : e.id === invoice.id ? earlyInvoice : e,
     );
     await applyEntries(db, first);
-    expect(await db.invoices.get(invoice.id)).toBeDefined();
-    expect((await db.tasks.get(metrics.executionId!))?.status).not.toBe(metrics.outcome);
+    expect(await db.get('invoices', invoice.id)).toBeDefined();
+    expect((await db.get('tasks', metrics.executionId!))?.status).not.toBe(metrics.outcome);
 
     const r = await applyEntries(db, [metrics, invoice]);
     expect(r).toMatchObject({ entries: 2, unchanged: 0 });
@@ -157,12 +165,12 @@ describe('applyEntries with re-sent entries', () => {
     // A version with less text than the stored one is a stale replay: ignored.
     expect(await applyEntries(db, [earlyMetrics])).toMatchObject({ entries: 0, unchanged: 1 });
     expect(await derived(db)).toEqual(await derived(straight));
-    await straight.delete();
+    await deleteDb(straight);
   });
 
   it('keeps the fuller version when both are in one batch, in any order', async () => {
     const metrics = gen.entries.find((e) => e.kind === 'task.metrics' && e.text)!;
-    db = freshDb();
+    db = await freshDb();
     await applyEntries(db, [metrics, early(metrics)]);
     await applyEntries(db, [early(metrics), metrics]);
     expect((await getEntry(db, metrics.id))?.text).toBe(metrics.text);
@@ -172,14 +180,14 @@ describe('applyEntries with re-sent entries', () => {
 describe('applyEntries on the sample log', () => {
   it('stores every entry with its time, the cursor, and the latest slots', async () => {
     const entries = sampleEntries();
-    db = freshDb();
+    db = await freshDb();
     const r = await applyEntries(db, entries, entries.at(-1)!.id);
     expect(r.entries).toBe(entries.length);
-    expect(await db.meta.get('cursor')).toEqual({ key: 'cursor', value: entries.at(-1)!.id });
+    expect(await db.get('meta', 'cursor')).toEqual({ key: 'cursor', value: entries.at(-1)!.id });
     const stored = await getEntry(db, entries[0]!.id);
     expect(stored?.tsMs).toBe(Date.parse(entries[0]!.ts));
     const lastSlot = entries.filter((e) => e.kind.startsWith('slot.')).at(-1)!;
-    expect((await db.node.get('node'))?.slots).toEqual({
+    expect((await db.get('node', 'node'))?.slots).toEqual({
       active: lastSlot.slots!.active,
       total: lastSlot.slots!.total,
       atMs: Date.parse(lastSlot.ts),
@@ -206,16 +214,16 @@ describe('applyEntries on the sample log', () => {
       [a, b],
       [b, a],
     ]) {
-      const one = freshDb();
+      const one = await freshDb();
       for (const e of order) await applyEntries(one, [e as Entry]);
-      expect((await one.node.get('node'))?.slots?.active).toBe(2);
-      await one.delete();
+      expect((await one.get('node', 'node'))?.slots?.active).toBe(2);
+      await deleteDb(one);
     }
-    db = freshDb();
+    db = await freshDb();
   });
 
   it('counts and skips entries whose time is not a time', async () => {
-    db = freshDb();
+    db = await freshDb();
     const [good] = sampleEntries();
     const r = await applyEntries(db, [good!, { ...good!, id: 'bad', ts: 'yesterday' }]);
     expect(r).toMatchObject({ entries: 1, invalid: 1 });
@@ -223,7 +231,7 @@ describe('applyEntries on the sample log', () => {
   });
 
   it('keeps the latest status on the node, beside what entries say', async () => {
-    db = freshDb();
+    db = await freshDb();
     await applyEntries(db, sampleEntries());
     await applyStatus(db, { source: 'docker', state: 'backfill' });
     await applyStatus(db, {
@@ -232,7 +240,7 @@ describe('applyEntries on the sample log', () => {
       container: { name: 'runner-node', state: 'running' },
     });
     await applyEntries(db, sampleEntries());
-    const node = await db.node.get('node');
+    const node = await db.get('node', 'node');
     expect(node?.status?.state).toBe('live');
     expect(node?.runnerVersion).toBeDefined();
   });

@@ -1,5 +1,5 @@
 // The write side: a batch of entries and everything derived from it (tasks, invoices, node, the stream cursor)
-// in one Dexie transaction, so the store never holds entries without their consequences or the reverse.
+// in one IndexedDB transaction, so the store never holds entries without their consequences or the reverse.
 import type { Entry, Status } from '../../../../protocol/node-events.ts';
 import {
   invoiceRecord,
@@ -12,7 +12,16 @@ import {
   taskFact,
 } from './derive.ts';
 import { entriesOfExecutions, putEntries } from './blocks.ts';
-import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
+import { getMany, inTransaction } from './idb.ts';
+import {
+  writing,
+  type InvoiceRecord,
+  type NodeRecord,
+  type StoredEntry,
+  type TaskRecord,
+  type TruwatchDb,
+  type TruwatchTx,
+} from './schema.ts';
 
 export const CURSOR_KEY = 'cursor';
 export const NODE_KEY = 'node';
@@ -50,27 +59,27 @@ export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: st
     if (!prev || textLength(e) >= textLength(prev)) batch.set(e.id, { ...e, tsMs });
   }
   const incoming = [...batch.values()];
-  return db.transaction('rw', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
+  return inTransaction(writing(db), async (tx) => {
     const { written, replaced, unchanged } = await putEntries(
-      db,
+      tx,
       incoming,
       (old, e) => textLength(e) >= textLength(old) && !sameData(old, e),
     );
     const result: ApplyResult = { entries: written.length, unchanged, invalid, tasks: 0, invoices: 0 };
     if (written.length) {
-      const invoices = await applyInvoices(db, written, replaced);
+      const invoices = await applyInvoices(tx, written, replaced);
       result.invoices = invoices.written;
-      result.tasks = await applyTasks(db, written, replaced, invoices.byExecution);
-      await applyNode(db, written);
+      result.tasks = await applyTasks(tx, written, replaced, invoices.byExecution);
+      await applyNode(tx, written);
     }
-    if (cursor !== undefined) await db.meta.put({ key: CURSOR_KEY, value: cursor });
+    if (cursor !== undefined) await tx.objectStore('meta').put({ key: CURSOR_KEY, value: cursor });
     return result;
   });
 }
 
 /** Upserts the batch's invoices; drops the record a replaced entry made under a key it no longer has. */
 async function applyInvoices(
-  db: TruwatchDb,
+  tx: TruwatchTx<'readwrite'>,
   written: StoredEntry[],
   replaced: StoredEntry[],
 ): Promise<{ written: number; byExecution: Map<string, string> }> {
@@ -85,7 +94,8 @@ async function applyInvoices(
     .map(invoiceRecord)
     .filter((r): r is InvoiceRecord => r !== undefined && !fresh.has(r.key));
   const keys = [...fresh.keys()];
-  const existing = await db.invoices.bulkGet([...keys, ...stale.map((r) => r.key)]);
+  const store = tx.objectStore('invoices');
+  const existing = await getMany(store, [...keys, ...stale.map((r) => r.key)]);
   const puts: InvoiceRecord[] = [];
   const byExecution = new Map<string, string>();
   keys.forEach((key, i) => {
@@ -96,8 +106,7 @@ async function applyInvoices(
     if (id && (byExecution.get(id) ?? '') < key) byExecution.set(id, key);
   });
   const deletes = stale.filter((r, i) => existing[keys.length + i]?.entryId === r.entryId).map((r) => r.key);
-  if (puts.length) await db.invoices.bulkPut(puts);
-  if (deletes.length) await db.invoices.bulkDelete(deletes);
+  await Promise.all([...puts.map((r) => store.put(r)), ...deletes.map((key) => store.delete(key))]);
   return { written: puts.length + deletes.length, byExecution };
 }
 
@@ -106,7 +115,7 @@ async function applyInvoices(
  * derived again from all their stored entries; a record is only created by a task entry, never by an invoice.
  */
 async function applyTasks(
-  db: TruwatchDb,
+  tx: TruwatchTx<'readwrite'>,
   written: StoredEntry[],
   replaced: StoredEntry[],
   invoiceByExecution: Map<string, string>,
@@ -124,10 +133,11 @@ async function applyTasks(
     facts.set(e.executionId, prev ? mergeTasks(prev, fact) : fact);
   };
   for (const e of written) if (!e.executionId || !rederive.has(e.executionId)) fold(e);
-  if (rederive.size) (await entriesOfExecutions(db, [...rederive])).forEach(fold);
+  if (rederive.size) (await entriesOfExecutions(tx, [...rederive])).forEach(fold);
 
   const ids = [...new Set([...facts.keys(), ...invoiceByExecution.keys()])];
-  const existing = await db.tasks.bulkGet(ids);
+  const tasks = tx.objectStore('tasks');
+  const existing = await getMany(tasks, ids);
   const next = new Map<string, TaskRecord>();
   const created: string[] = [];
   ids.forEach((id, i) => {
@@ -142,7 +152,7 @@ async function applyTasks(
   });
   if (created.length) {
     // A task first seen after its invoice: pick up the invoice stored earlier.
-    const found = await db.invoices.where('executionId').anyOf(created).toArray();
+    const found = await invoicesOfExecutions(tx, created);
     for (const inv of found) {
       const rec = next.get(inv.executionId!)!;
       next.set(rec.executionId, mergeTasks(rec, { ...rec, invoiceId: inv.key }));
@@ -152,21 +162,30 @@ async function applyTasks(
     const rec = next.get(id);
     return rec && !sameData(existing[i], rec) ? [rec] : [];
   });
-  if (puts.length) await db.tasks.bulkPut(puts);
+  await Promise.all(puts.map((t) => tasks.put(t)));
   return puts.length;
 }
 
-async function applyNode(db: TruwatchDb, written: StoredEntry[]): Promise<void> {
-  const cur: NodeRecord = (await db.node.get(NODE_KEY)) ?? { key: NODE_KEY };
+/** The stored invoices of these executions, by execution then key. */
+export async function invoicesOfExecutions(tx: TruwatchTx, executionIds: string[]): Promise<InvoiceRecord[]> {
+  const index = tx.objectStore('invoices').index('executionId');
+  const ids = [...new Set(executionIds)].sort();
+  return (await Promise.all(ids.map((id) => index.getAll(id)))).flat();
+}
+
+async function applyNode(tx: TruwatchTx<'readwrite'>, written: StoredEntry[]): Promise<void> {
+  const node = tx.objectStore('node');
+  const cur: NodeRecord = (await node.get(NODE_KEY)) ?? { key: NODE_KEY };
   let next = cur;
   for (const e of written) next = mergeNodes(next, nodeFact(e));
-  if (!sameData(cur, next)) await db.node.put(next);
+  if (!sameData(cur, next)) await node.put(next);
 }
 
 /** Records the latest status event of the stream on the node record. */
 export async function applyStatus(db: TruwatchDb, status: Status): Promise<void> {
-  await db.transaction('rw', db.node, async () => {
-    const cur: NodeRecord = (await db.node.get(NODE_KEY)) ?? { key: NODE_KEY };
-    await db.node.put({ ...cur, status });
+  await inTransaction(writing(db, ['node']), async (tx) => {
+    const node = tx.objectStore('node');
+    const cur: NodeRecord = (await node.get(NODE_KEY)) ?? { key: NODE_KEY };
+    await node.put({ ...cur, status });
   });
 }

@@ -4,16 +4,16 @@ import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, applyStatus } from './apply.ts';
 import { exportBackup, importBackup, isSecretMetaKey } from './prune.ts';
 import type { TruwatchDb } from './schema.ts';
-import { chunks, dump, freshDb, generatedEntries } from './test-helpers.ts';
+import { chunks, deleteDb, dump, freshDb, generatedEntries, putAll } from './test-helpers.ts';
 
 const gen = generatedEntries(120, 8);
 const dbs: TruwatchDb[] = [];
 afterEach(async () => {
-  await Promise.all(dbs.splice(0).map((d) => d.delete()));
+  await Promise.all(dbs.splice(0).map((d) => deleteDb(d)));
 });
 
 async function filled(entries: Entry[] = gen.entries) {
-  const db = freshDb();
+  const db = await freshDb();
   dbs.push(db);
   for (const batch of chunks(entries, 500)) await applyEntries(db, batch, batch.at(-1)!.id);
   return db;
@@ -28,7 +28,7 @@ describe('exportBackup / importBackup', () => {
   it('round-trips through JSON, without secrets and without the stale status', async () => {
     const a = await filled();
     await applyStatus(a, { source: 'docker', state: 'live' });
-    await a.meta.bulkPut([
+    await putAll(a, 'meta', [
       { key: 'sidecarUrl', value: 'http://127.0.0.1:8484' },
       { key: 'token', value: 'pairing-token' },
       { key: 'federation.installSecret', value: 'abc' },
@@ -41,7 +41,7 @@ describe('exportBackup / importBackup', () => {
     });
     expect(backup.meta.map((m) => m.key).sort()).toEqual(['cursor', 'sidecarUrl']);
 
-    const b = freshDb();
+    const b = await freshDb();
     dbs.push(b);
     const r = await importBackup(b, JSON.parse(JSON.stringify(backup)));
     expect(r).toMatchObject({ entries: gen.entries.length, meta: 2 });
@@ -70,7 +70,7 @@ describe('exportBackup / importBackup', () => {
   });
 
   it('never imports secret meta keys', async () => {
-    const db = freshDb();
+    const db = await freshDb();
     dbs.push(db);
     const backup = {
       format: 'truwatch-backup',
@@ -86,7 +86,7 @@ describe('exportBackup / importBackup', () => {
       ],
     };
     await importBackup(db, backup);
-    expect(await db.meta.toArray()).toEqual([{ key: 'theme', value: 'dark' }]);
+    expect(await db.getAll('meta')).toEqual([{ key: 'theme', value: 'dark' }]);
   });
 
   const valid = {

@@ -8,9 +8,21 @@ import {
   StatusSchema,
   TaskKindSchema,
 } from '../../../../protocol/node-events.ts';
+import { invoicesOfExecutions } from './apply.ts';
 import { allEntries, putEntries } from './blocks.ts';
 import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
-import type { InvoiceRecord, MetaRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
+import { getMany, inTransaction } from './idb.ts';
+import {
+  ALL_STORES,
+  writing,
+  type InvoiceRecord,
+  type MetaRecord,
+  type NodeRecord,
+  type StoredEntry,
+  type TaskRecord,
+  type TruwatchDb,
+  type TruwatchTx,
+} from './schema.ts';
 
 export const BACKUP_FORMAT = 'truwatch-backup';
 
@@ -103,13 +115,13 @@ export interface Backup {
 
 /** The whole store, read in one transaction (a consistent snapshot), without secret meta keys. */
 export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Backup> {
-  return db.transaction('r', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
+  return inTransaction(db.transaction(ALL_STORES, 'readonly'), async (tx) => {
     const [entries, tasks, invoices, node, meta] = await Promise.all([
-      allEntries(db),
-      db.tasks.toArray(),
-      db.invoices.toArray(),
-      db.node.get('node'),
-      db.meta.toArray(),
+      allEntries(tx),
+      tx.objectStore('tasks').getAll(),
+      tx.objectStore('invoices').getAll(),
+      tx.objectStore('node').get('node'),
+      tx.objectStore('meta').getAll(),
     ]);
     return {
       format: BACKUP_FORMAT,
@@ -146,7 +158,7 @@ export function parseBackup(input: unknown): Backup {
  * gets the invoices stored here, a task stored here gets the backup's invoices for it.
  */
 async function linkInvoices(
-  db: TruwatchDb,
+  tx: TruwatchTx,
   imported: TaskRecord[],
   stored: (TaskRecord | undefined)[],
   invoices: InvoiceRecord[],
@@ -159,8 +171,8 @@ async function linkInvoices(
   const created = imported.filter((_, i) => !stored[i]).map((t) => t.executionId);
   const elsewhere = [...new Set(invoices.flatMap((r) => r.executionId ?? []))].filter((id) => !tasks.has(id));
   const [found, local] = await Promise.all([
-    db.invoices.where('executionId').anyOf(created).toArray(),
-    db.tasks.bulkGet(elsewhere),
+    invoicesOfExecutions(tx, created),
+    getMany(tx.objectStore('tasks'), elsewhere),
   ]);
   for (const t of local) if (t) tasks.set(t.executionId, t);
   for (const r of found) link(r.executionId!, r.key);
@@ -182,12 +194,27 @@ export interface ImportResult {
  */
 export async function importBackup(db: TruwatchDb, input: unknown): Promise<ImportResult> {
   const backup = parseBackup(input);
-  return db.transaction('rw', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
+  return inTransaction(writing(db), async (tx) => {
+    const store = {
+      tasks: tx.objectStore('tasks'),
+      invoices: tx.objectStore('invoices'),
+      node: tx.objectStore('node'),
+      meta: tx.objectStore('meta'),
+    };
     const [tasks, invoices, node, meta] = await Promise.all([
-      db.tasks.bulkGet(backup.tasks.map((t) => t.executionId)),
-      db.invoices.bulkGet(backup.invoices.map((i) => i.key)),
-      db.node.get('node'),
-      db.meta.bulkGet(backup.meta.map((m) => m.key)),
+      getMany(
+        store.tasks,
+        backup.tasks.map((t) => t.executionId),
+      ),
+      getMany(
+        store.invoices,
+        backup.invoices.map((i) => i.key),
+      ),
+      store.node.get('node'),
+      getMany(
+        store.meta,
+        backup.meta.map((m) => m.key),
+      ),
     ]);
     const textLength = (e: StoredEntry) => e.text?.length ?? 0;
     const distinct = new Map<string, StoredEntry>();
@@ -196,21 +223,21 @@ export async function importBackup(db: TruwatchDb, input: unknown): Promise<Impo
       if (!prev || textLength(e) > textLength(prev)) distinct.set(e.id, e);
     }
     const { written } = await putEntries(
-      db,
+      tx,
       [...distinct.values()],
       (old, e) => textLength(e) > textLength(old),
     );
     const newInvoices = backup.invoices.map((r, i) => (invoices[i] ? mergeInvoices(invoices[i], r) : r));
-    const newTasks = await linkInvoices(db, backup.tasks, tasks, newInvoices);
+    const newTasks = await linkInvoices(tx, backup.tasks, tasks, newInvoices);
     const newMeta = backup.meta.filter((m, i) => !meta[i] && !isSecretMetaKey(m.key));
-    await db.tasks.bulkPut(newTasks);
-    await db.invoices.bulkPut(newInvoices);
+    await Promise.all(newTasks.map((t) => store.tasks.put(t)));
+    await Promise.all(newInvoices.map((r) => store.invoices.put(r)));
     if (backup.node) {
       // The status is the stream's latest word on the container: the backup's is out of date.
       const { status: _status, ...facts } = backup.node;
-      await db.node.put(mergeNodes(node ?? { key: 'node' }, facts));
+      await store.node.put(mergeNodes(node ?? { key: 'node' }, facts));
     }
-    await db.meta.bulkPut(newMeta);
+    await Promise.all(newMeta.map((m) => store.meta.put(m)));
     return {
       entries: written.length,
       tasks: newTasks.length,

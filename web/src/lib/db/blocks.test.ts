@@ -3,8 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ENTRY_KINDS } from '../../../../protocol/node-events.ts';
 import { allEntries, BLOCK_ENTRIES, countStoredEntries, getEntry, putEntries } from './blocks.ts';
 import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
-import type { StoredEntry, TruwatchDb } from './schema.ts';
-import { chunks, freshDb, seededRandom, shuffled } from './test-helpers.ts';
+import { inTransaction } from './idb.ts';
+import { writing, type StoredEntry, type TruwatchDb } from './schema.ts';
+import { chunks, deleteDb, freshDb, seededRandom, shuffled } from './test-helpers.ts';
 
 const T0 = Date.UTC(2025, 10, 24);
 const LEVELS = ['info', 'debug', 'warn', 'error'];
@@ -33,7 +34,7 @@ function entries(n: number, seed: number): StoredEntry[] {
 const longer = (a: StoredEntry, b: StoredEntry) => (b.text?.length ?? 0) > (a.text?.length ?? 0);
 
 async function blockRanges(db: TruwatchDb) {
-  return (await db.blocks.toArray()).map((b) => ({
+  return (await db.getAll('blocks')).map((b) => ({
     first: b.first,
     last: b.last,
     count: b.count,
@@ -44,12 +45,12 @@ async function blockRanges(db: TruwatchDb) {
 describe('entry blocks', () => {
   let db: TruwatchDb | undefined;
   afterEach(async () => {
-    await db?.delete();
+    await deleteDb(db);
     db = undefined;
   });
 
   it('stores shuffled batches with re-sends and gaps once each, in disjoint blocks', async () => {
-    db = freshDb();
+    db = await freshDb();
     const all = entries(1_500, 1);
     // The odd cursors come later, into the ranges of blocks already stored.
     const late = all
@@ -57,7 +58,8 @@ describe('entry blocks', () => {
       .map((e) => ({ ...e, id: `${e.id.slice(0, -1)}${Number(e.id.at(-1)) + 1}` }));
     const first = all.filter((_, i) => i % 7 !== 3);
     const batches = [...chunks(first, 230), ...chunks(shuffled(late, 2), 40), chunks(first, 230)[2]!];
-    for (const batch of batches) await db.transaction('rw', db.blocks, () => putEntries(db!, batch, longer));
+    for (const batch of batches)
+      await inTransaction(writing(db, ['blocks']), (tx) => putEntries(tx, batch, longer));
 
     const expected = [...first, ...late].sort((a, b) => (a.id < b.id ? -1 : 1));
     expect((await allEntries(db)).map((e) => e.id)).toEqual(expected.map((e) => e.id));
@@ -75,12 +77,14 @@ describe('entry blocks', () => {
   });
 
   it('replaces a stored entry only when the rule says so, and reports what it replaced', async () => {
-    db = freshDb();
+    db = await freshDb();
     const all = entries(300, 3);
-    await db.transaction('rw', db.blocks, () => putEntries(db!, all, longer));
+    await inTransaction(writing(db, ['blocks']), (tx) => putEntries(tx, all, longer));
     const grown = { ...all[150]!, text: 'more' };
     const shrunk = { ...all[151]!, message: 'other' };
-    const result = await db.transaction('rw', db.blocks, () => putEntries(db!, [grown, shrunk], longer));
+    const result = await inTransaction(writing(db, ['blocks']), (tx) =>
+      putEntries(tx, [grown, shrunk], longer),
+    );
     expect(result.written).toEqual([grown]);
     expect(result.replaced).toEqual([all[150]]);
     expect(result.unchanged).toBe(1);
@@ -90,14 +94,14 @@ describe('entry blocks', () => {
   });
 
   it('adds live entries one by one to the last block until it is full', async () => {
-    db = freshDb();
+    db = await freshDb();
     for (const e of entries(BLOCK_ENTRIES + 5, 4))
-      await db.transaction('rw', db.blocks, () => putEntries(db!, [e], longer));
+      await inTransaction(writing(db, ['blocks']), (tx) => putEntries(tx, [e], longer));
     expect((await blockRanges(db)).map((b) => b.count)).toEqual([BLOCK_ENTRIES, 5]);
   });
 
   it('orders entries of the same time by cursor across blocks, whichever block is read first', async () => {
-    db = freshDb();
+    db = await freshDb();
     // Two blocks ending at the same second: the first spans 5–10 s, the second (later cursors) 1–10 s, so the
     // first is read first, but its entry at 10 s comes after the second block's.
     const at = (i: number, s: number): StoredEntry => ({
@@ -109,7 +113,7 @@ describe('entry blocks', () => {
     const first = Array.from({ length: BLOCK_ENTRIES }, (_, i) => at(i, i === 50 ? 10 : 5));
     const second = Array.from({ length: BLOCK_ENTRIES }, (_, i) => at(BLOCK_ENTRIES + i, i === 50 ? 10 : 1));
     for (const batch of [first, second])
-      await db.transaction('rw', db.blocks, () => putEntries(db!, batch, longer));
+      await inTransaction(writing(db, ['blocks']), (tx) => putEntries(tx, batch, longer));
     const top = await listEntries(db, {}, 0, 3);
     expect(top.map((e) => e.id)).toEqual([second[50]!.id, first[50]!.id, first[99]!.id]);
     expect((await listEntries(db, {}, 1, 1)).map((e) => e.id)).toEqual([first[50]!.id]);
@@ -138,9 +142,9 @@ describe('entry blocks', () => {
       { text: 'needle', levels: ['debug'] },
     ];
     it.each(cases)('%j', async (filter) => {
-      db = freshDb();
+      db = await freshDb();
       for (const batch of chunks(all, 333))
-        await db.transaction('rw', db.blocks, () => putEntries(db!, batch, longer));
+        await inTransaction(writing(db, ['blocks']), (tx) => putEntries(tx, batch, longer));
       const expected = reference(filter);
       expect(expected.length).toBeGreaterThan(10);
       expect(await countEntries(db, filter)).toBe(expected.length);

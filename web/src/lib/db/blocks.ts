@@ -1,8 +1,15 @@
 // Entries in blocks of consecutive cursors (EntryBlock in schema.ts): writing a batch into them, and reading
 // entries back by cursor range, execution or block. Cursors of one source are ordered, so a batch usually lands
 // after the last block, and a re-sent entry in the block that holds its cursor.
-import type { Collection, Table } from 'dexie';
-import type { EntryBlock, StoredEntry, TruwatchDb } from './schema.ts';
+import { getMany, indexKeys, primaryKeys, values } from './idb.ts';
+import {
+  indexOf,
+  storeOf,
+  type EntryBlock,
+  type Stores,
+  type StoredEntry,
+  type TruwatchTx,
+} from './schema.ts';
 
 /** At most this many entries in a block built from new entries: about 60 KB, under Chromium's 64 KB threshold
  * above which IndexedDB stores a value as a separate file. */
@@ -12,9 +19,13 @@ export const BLOCK_ENTRIES = 100;
 export const TIME_INDEX = '[toMs+fromMs+first+count]';
 export type TimeKey = [toMs: number, fromMs: number, first: string, count: number];
 
-/** The time-index keys of a collection read through TIME_INDEX. */
-export async function timeKeys(blocks: Collection<EntryBlock, string, unknown>): Promise<TimeKey[]> {
-  return (await blocks.keys()) as unknown as TimeKey[];
+/** The time-index keys in a range (in time order, or newest first), without reading a block. */
+export function timeKeys(
+  db: Stores,
+  query: IDBKeyRange | null,
+  options: { reverse?: boolean; limit?: number } = {},
+): Promise<TimeKey[]> {
+  return indexKeys<TimeKey>(indexOf(db, 'blocks', TIME_INDEX), query, options);
 }
 
 const byId = (a: StoredEntry, b: StoredEntry) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -69,14 +80,15 @@ function search(entries: StoredEntry[], id: string): number {
 }
 
 /** The stored blocks whose range [first, last] meets [lo, hi], in cursor order. */
-async function blocksTouching(db: TruwatchDb, lo: string, hi: string): Promise<EntryBlock[]> {
+async function blocksTouching(tx: TruwatchTx, lo: string, hi: string): Promise<EntryBlock[]> {
+  const last = indexOf(tx, 'blocks', 'last');
   const [inside, after] = await Promise.all([
-    db.blocks.where('last').between(lo, hi, true, true).primaryKeys(),
-    db.blocks.where('last').above(hi).limit(1).primaryKeys(),
+    primaryKeys<string>(last, IDBKeyRange.bound(lo, hi)),
+    primaryKeys<string>(last, IDBKeyRange.lowerBound(hi, true), { limit: 1 }),
   ]);
   // Ranges do not overlap: at most one block ends after hi and starts at or before it.
   const keys = after[0] !== undefined && after[0] <= hi ? [...inside, after[0]] : inside;
-  const blocks = await db.blocks.bulkGet(keys);
+  const blocks = await getMany(tx.objectStore('blocks'), keys);
   return blocks.filter((b): b is EntryBlock => b !== undefined);
 }
 
@@ -90,13 +102,13 @@ export interface PutResult {
 }
 
 /**
- * Stores entries (distinct cursors) in blocks, inside the caller's transaction. An entry whose cursor is stored
+ * Stores entries (distinct cursors) in blocks, inside the caller's read-write transaction (it must cover blocks). An entry whose cursor is stored
  * replaces the stored one when `replaces(stored, incoming)` says so. New cursors inside a block's range go into
  * that block; the others fill the last block up to BLOCK_ENTRIES and then new blocks, never across the range of a
  * stored block, so ranges stay disjoint.
  */
 export async function putEntries(
-  db: TruwatchDb,
+  tx: TruwatchTx<'readwrite'>,
   incoming: StoredEntry[],
   replaces: (stored: StoredEntry, next: StoredEntry) => boolean,
 ): Promise<PutResult> {
@@ -105,7 +117,10 @@ export async function putEntries(
   const sorted = [...incoming].sort(byId);
   const lo = sorted[0]!.id;
   const hi = sorted.at(-1)!.id;
-  const [touched, tail] = await Promise.all([blocksTouching(db, lo, hi), db.blocks.orderBy('last').last()]);
+  const [touched, [tail]] = await Promise.all([
+    blocksTouching(tx, lo, hi),
+    values<EntryBlock>(indexOf(tx, 'blocks', 'last'), null, { reverse: true, limit: 1 }),
+  ]);
 
   const dirty = new Set<EntryBlock>();
   const loose: StoredEntry[][] = [[]];
@@ -152,16 +167,20 @@ export async function putEntries(
     created.push(...blocksOf(rest));
   }
   const puts = [...[...dirty].map((block) => blockOf(block.entries)), ...created];
-  if (puts.length) await db.blocks.bulkPut(puts);
+  const blocks = tx.objectStore('blocks');
+  await Promise.all(puts.map((block) => blocks.put(block)));
   return result;
 }
 
 /** The stored entries of these executions, in cursor order. */
-export async function entriesOfExecutions(db: TruwatchDb, executionIds: string[]): Promise<StoredEntry[]> {
+export async function entriesOfExecutions(db: Stores, executionIds: string[]): Promise<StoredEntry[]> {
   if (!executionIds.length) return [];
   const wanted = new Set(executionIds);
-  const blocks = await db.blocks.where('executions').anyOf(executionIds).distinct().toArray();
-  return blocks
+  const index = storeOf(db, 'blocks').index('executions');
+  const found = await Promise.all([...wanted].map((id) => index.getAll(id)));
+  // A block holding several of them is found once per execution.
+  const blocks = new Map(found.flat().map((block) => [block.first, block]));
+  return [...blocks.values()]
     .sort((a, b) => (a.first < b.first ? -1 : 1))
     .flatMap((block) =>
       block.entries.filter((e) => e.executionId !== undefined && wanted.has(e.executionId)),
@@ -169,35 +188,43 @@ export async function entriesOfExecutions(db: TruwatchDb, executionIds: string[]
 }
 
 /** Every stored entry in cursor order (backups and tests: it reads the whole store). */
-export async function allEntries(db: TruwatchDb): Promise<StoredEntry[]> {
-  return (await db.blocks.toArray()).flatMap((block) => block.entries);
+export async function allEntries(db: Stores): Promise<StoredEntry[]> {
+  return (await storeOf(db, 'blocks').getAll()).flatMap((block) => block.entries);
 }
 
 /** How many entries are stored, from the block index alone. */
-export async function countStoredEntries(db: TruwatchDb): Promise<number> {
-  const keys = await timeKeys(db.blocks.orderBy(TIME_INDEX));
+export async function countStoredEntries(db: Stores): Promise<number> {
+  const keys = await timeKeys(db, null);
   return keys.reduce((sum, key) => sum + key[3], 0);
 }
 
-/** Upgrade to blocks: the entries of the old table, read in cursor order a page at a time, then emptied. */
-export async function moveEntriesIntoBlocks(
-  entries: Table<StoredEntry, string>,
-  blocks: Table<EntryBlock, string>,
-): Promise<void> {
+/**
+ * Upgrade to blocks (in the upgrade's transaction, raw IndexedDB): the entries of the old store, read in cursor
+ * order a page at a time, then emptied.
+ */
+export async function moveEntriesIntoBlocks(entries: IDBObjectStore, blocks: IDBObjectStore): Promise<void> {
   for (let after: string | undefined; ;) {
-    const page = await (after === undefined ? entries.orderBy('id') : entries.where('id').above(after))
-      .limit(BLOCK_ENTRIES * 20)
-      .toArray();
+    const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
+    const page = await values<StoredEntry>(entries, range, { limit: BLOCK_ENTRIES * 20 });
     if (!page.length) break;
-    await blocks.bulkAdd(blocksOf(page));
+    const added = blocksOf(page).map((block) => blocks.add(block));
+    await new Promise((resolve, reject) => {
+      const last = added.at(-1)!;
+      last.onsuccess = resolve;
+      last.onerror = () => reject(last.error);
+    });
     after = page.at(-1)!.id;
   }
-  await entries.clear();
+  await new Promise((resolve, reject) => {
+    const cleared = entries.clear();
+    cleared.onsuccess = resolve;
+    cleared.onerror = () => reject(cleared.error);
+  });
 }
 
 /** The stored entry with this cursor, if any. */
-export async function getEntry(db: TruwatchDb, id: string): Promise<StoredEntry | undefined> {
-  const block = await db.blocks.where('last').aboveOrEqual(id).first();
+export async function getEntry(db: Stores, id: string): Promise<StoredEntry | undefined> {
+  const block = await storeOf(db, 'blocks').index('last').get(IDBKeyRange.lowerBound(id));
   if (!block || block.first > id) return undefined;
   const at = search(block.entries, id);
   return at < 0 ? undefined : block.entries[at];

@@ -1,5 +1,5 @@
 // The signal that the store changed: whoever writes (the ingest worker of any tab) says so on this channel after
-// the transaction committed, and pages run their queries again. Pages listen without loading Dexie.
+// the transaction committed, and pages run their queries again. Pages listen without loading the database code.
 export const CHANGES_CHANNEL = 'truwatch-changes';
 
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANGES_CHANNEL) : undefined;

@@ -2,10 +2,10 @@
 // block index gives each block's time span and size, its facets how many entries of a kind and level it holds.
 // Blocks are read newest first, and an entry is passed on once no unread block can hold one before it; while the
 // page's offset is not reached, a block whose matching entries the index already counts is skipped unread.
-import { Dexie } from 'dexie';
 import { ENTRY_KINDS, type EntryKind } from '../../../../protocol/node-events.ts';
-import { entriesOfExecutions, TIME_INDEX, timeKeys } from './blocks.ts';
-import type { StoredEntry, TruwatchDb } from './schema.ts';
+import { entriesOfExecutions, timeKeys } from './blocks.ts';
+import { getMany, keyPairs, MAX_KEY } from './idb.ts';
+import { indexOf, type StoredEntry, type TruwatchDb } from './schema.ts';
 
 export interface EntryFilter {
   levels?: string[];
@@ -63,26 +63,16 @@ async function facetCounts(db: TruwatchDb, f: EntryFilter): Promise<Map<string, 
   const kinds = f.kinds?.length ? [...new Set<string>(f.kinds)] : undefined;
   const levels = f.levels?.length ? [...new Set(f.levels)] : undefined;
   if (!kinds && !levels) return undefined;
-  const ranges: [unknown[], unknown[]][] = (kinds ?? ENTRY_KINDS).flatMap((kind) =>
+  const ranges = (kinds ?? ENTRY_KINDS).flatMap((kind) =>
     levels
-      ? levels.map((level): [unknown[], unknown[]] => [
-          [kind, level, -Infinity],
-          [kind, level, Infinity],
-        ])
-      : [[[kind], [kind, Dexie.maxKey]]],
+      ? levels.map((level) => IDBKeyRange.bound([kind, level, -Infinity], [kind, level, Infinity]))
+      : [IDBKeyRange.bound([kind], [kind, MAX_KEY])],
   );
   const counts = new Map<string, number>();
-  await Promise.all(
-    ranges.map(([lo, hi]) =>
-      db.blocks
-        .where('facets')
-        .between(lo, hi, true, true)
-        .eachKey((key, cursor) => {
-          const first = cursor.primaryKey as string;
-          counts.set(first, (counts.get(first) ?? 0) + (key as [string, string, number])[2]);
-        }),
-    ),
+  const found = await Promise.all(
+    ranges.map((range) => keyPairs<[string, string, number], string>(indexOf(db, 'blocks', 'facets'), range)),
   );
+  for (const [key, first] of found.flat()) counts.set(first, (counts.get(first) ?? 0) + key[2]);
   return counts;
 }
 
@@ -91,7 +81,7 @@ async function candidates(db: TruwatchDb, f: EntryFilter): Promise<BlockKey[]> {
   const lo = f.fromMs ?? -Infinity;
   const hi = f.toMs ?? Infinity;
   const [keys, facets] = await Promise.all([
-    timeKeys(db.blocks.where(TIME_INDEX).aboveOrEqual([lo]).reverse()),
+    timeKeys(db, IDBKeyRange.lowerBound([lo]), { reverse: true }),
     facetCounts(db, f),
   ]);
   const exact = !f.text;
@@ -134,7 +124,7 @@ async function scan(db: TruwatchDb, f: EntryFilter, skip: number, want: number):
       i++;
       continue;
     }
-    const block = await db.blocks.get(key.first);
+    const block = await db.get('blocks', key.first);
     i++;
     for (const e of block?.entries ?? []) if (!match || match(e)) pending.push({ e, first: key.first });
     pending.sort((a, b) => newestFirst(a.e, b.e));
@@ -177,7 +167,7 @@ export async function countEntries(db: TruwatchDb, filter: EntryFilter = {}): Pr
     else unread.push(key.first);
   }
   for (let i = 0; i < unread.length; i += 16)
-    for (const block of await db.blocks.bulkGet(unread.slice(i, i + 16)))
+    for (const block of await getMany(db.transaction('blocks').store, unread.slice(i, i + 16)))
       for (const e of block?.entries ?? []) if (!match || match(e)) n++;
   return n;
 }

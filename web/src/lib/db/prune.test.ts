@@ -4,7 +4,7 @@ import { applyEntries, applyStatus } from './apply.ts';
 import { clearAll, pruneEntries } from './prune.ts';
 import { dashboardStats } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
-import { chunks, dump, freshDb, generatedEntries } from './test-helpers.ts';
+import { chunks, deleteDb, dump, freshDb, generatedEntries } from './test-helpers.ts';
 
 const START = Date.UTC(2025, 10, 24, 23);
 const CUTOFF = Date.UTC(2025, 10, 25);
@@ -13,11 +13,11 @@ const old = gen.entries.filter((e) => Date.parse(e.ts) < CUTOFF);
 
 let db: TruwatchDb;
 afterEach(async () => {
-  await db?.delete();
+  await deleteDb(db);
 });
 
 async function filled() {
-  db = freshDb();
+  db = await freshDb();
   for (const batch of chunks(gen.entries, 500)) await applyEntries(db, batch, batch.at(-1)!.id);
   return db;
 }
@@ -71,7 +71,7 @@ describe('clearAll', () => {
   it('deletes the history and the cursor, and keeps settings by default', async () => {
     await filled();
     await applyStatus(db, { source: 'replay', state: 'live' });
-    await db.meta.put({ key: 'retentionDays', value: 30 });
+    await db.put('meta', { key: 'retentionDays', value: 30 });
     await clearAll(db);
     const after = await dump(db);
     expect(after).toEqual({

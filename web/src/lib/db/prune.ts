@@ -1,9 +1,10 @@
 // Retention and reset: pruning old entries in bounded batches (tasks and invoices are kept unless asked), and
 // clearing the history. Backups live in backup.ts and are re-exported here.
-import type { Table } from 'dexie';
+import { unwrap } from 'idb';
 import { CURSOR_KEY } from './apply.ts';
-import { BLOCK_ENTRIES, blockOf, TIME_INDEX, timeKeys } from './blocks.ts';
-import type { TruwatchDb } from './schema.ts';
+import { BLOCK_ENTRIES, blockOf, timeKeys } from './blocks.ts';
+import { inTransaction, primaryKeys } from './idb.ts';
+import { writing, type TruwatchDb } from './schema.ts';
 
 export { BACKUP_FORMAT, exportBackup, importBackup, isSecretMetaKey, SECRET_META_KEYS } from './backup.ts';
 export type { Backup, ImportResult } from './backup.ts';
@@ -24,18 +25,20 @@ export interface PruneResult {
 }
 
 /** Deletes the records whose `index` is below the cutoff, a batch per transaction. */
-async function drain<T, I>(
+async function drain(
   db: TruwatchDb,
-  table: Table<T, string, I>,
-  index: string,
+  name: 'tasks' | 'invoices',
+  index: 'firstSeenMs' | 'tsMs',
   cutoff: number,
   batchSize: number,
 ): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const n = await db.transaction('rw', table, async () => {
-      const keys = await table.where(index).below(cutoff).limit(batchSize).primaryKeys();
-      await table.bulkDelete(keys);
+    const n = await inTransaction(writing(db, [name]), async (tx) => {
+      const store = tx.objectStore(name);
+      const below = IDBKeyRange.upperBound(cutoff, true);
+      const keys = await primaryKeys<string>(unwrap(store).index(index), below, { limit: batchSize });
+      await Promise.all(keys.map((key) => store.delete(key)));
       return keys.length;
     });
     deleted += n;
@@ -50,28 +53,27 @@ async function drain<T, I>(
 async function pruneBlocks(db: TruwatchDb, cutoff: number, batchSize: number): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const n = await db.transaction('rw', db.blocks, async () => {
-      const keys = await timeKeys(
-        db.blocks
-          .where(TIME_INDEX)
-          .below([cutoff])
-          .limit(Math.ceil(batchSize / BLOCK_ENTRIES)),
-      );
-      await db.blocks.bulkDelete(keys.map((k) => k[2]));
+    const n = await inTransaction(writing(db, ['blocks']), async (tx) => {
+      const keys = await timeKeys(tx, IDBKeyRange.upperBound([cutoff], true), {
+        limit: Math.ceil(batchSize / BLOCK_ENTRIES),
+      });
+      const blocks = tx.objectStore('blocks');
+      await Promise.all(keys.map((k) => blocks.delete(k[2])));
       return keys.reduce((sum, k) => sum + k[3], 0);
     });
     deleted += n;
     if (!n) break;
   }
-  const straddling = await timeKeys(db.blocks.where(TIME_INDEX).aboveOrEqual([cutoff]));
+  const straddling = await timeKeys(db, IDBKeyRange.lowerBound([cutoff]));
   for (const [, fromMs, first] of straddling) {
     if (fromMs >= cutoff) continue;
-    deleted += await db.transaction('rw', db.blocks, async () => {
-      const block = await db.blocks.get(first);
+    deleted += await inTransaction(writing(db, ['blocks']), async (tx) => {
+      const blocks = tx.objectStore('blocks');
+      const block = await blocks.get(first);
       if (!block) return 0;
       const kept = block.entries.filter((e) => e.tsMs >= cutoff);
-      await db.blocks.delete(first);
-      if (kept.length) await db.blocks.put(blockOf(kept));
+      await blocks.delete(first);
+      if (kept.length) await blocks.put(blockOf(kept));
       return block.entries.length - kept.length;
     });
   }
@@ -87,8 +89,8 @@ export async function pruneEntries(
   const size = Math.max(1, options.batchSize ?? 2_000);
   return {
     entries: await pruneBlocks(db, olderThanMs, size),
-    tasks: options.tasks ? await drain(db, db.tasks, 'firstSeenMs', olderThanMs, size) : 0,
-    invoices: options.invoices ? await drain(db, db.invoices, 'tsMs', olderThanMs, size) : 0,
+    tasks: options.tasks ? await drain(db, 'tasks', 'firstSeenMs', olderThanMs, size) : 0,
+    invoices: options.invoices ? await drain(db, 'invoices', 'tsMs', olderThanMs, size) : 0,
   };
 }
 
@@ -97,9 +99,11 @@ export async function pruneEntries(
  * backfills from the start). Settings in `meta` stay unless `keepSettings` is false.
  */
 export async function clearAll(db: TruwatchDb, options: { keepSettings?: boolean } = {}): Promise<void> {
-  await db.transaction('rw', [db.blocks, db.tasks, db.invoices, db.node, db.meta], async () => {
-    await Promise.all([db.blocks.clear(), db.tasks.clear(), db.invoices.clear(), db.node.clear()]);
-    if (options.keepSettings === false) await db.meta.clear();
-    else await db.meta.delete(CURSOR_KEY);
+  await inTransaction(writing(db), async (tx) => {
+    await Promise.all(
+      (['blocks', 'tasks', 'invoices', 'node'] as const).map((name) => tx.objectStore(name).clear()),
+    );
+    if (options.keepSettings === false) await tx.objectStore('meta').clear();
+    else await tx.objectStore('meta').delete(CURSOR_KEY);
   });
 }

@@ -17,7 +17,7 @@ import {
   type TaskSort,
 } from './queries.ts';
 import type { StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
-import { chunks, freshDb, generatedEntries } from './test-helpers.ts';
+import { chunks, deleteDb, freshDb, generatedEntries, putAll } from './test-helpers.ts';
 
 // 400 tasks from 22:30 UTC: about 3.3 hours, across midnight, so "today" holds only part of them.
 const START = Date.UTC(2025, 10, 24, 22, 30);
@@ -40,11 +40,11 @@ const stored: StoredEntry[] = gen.entries.map((e) => ({ ...e, tsMs: ms(e.ts) }))
 let db: TruwatchDb;
 let all: TaskRecord[];
 beforeAll(async () => {
-  db = freshDb();
+  db = await freshDb();
   for (const batch of chunks(gen.entries, 500)) await applyEntries(db, batch);
-  all = await db.tasks.toArray();
+  all = await db.getAll('tasks');
 });
-afterAll(() => db.delete());
+afterAll(() => deleteDb(db));
 
 describe('dashboardStats', () => {
   it('gives the numbers of the UTC day of now', async () => {
@@ -162,7 +162,7 @@ describe('listTasks', () => {
   });
 
   it('pages a search that finds thousands of tasks like a full scan', async () => {
-    const big = freshDb();
+    const big = await freshDb();
     const statuses = ['received', 'running', 'completed', 'failed'] as const;
     const many: TaskRecord[] = Array.from({ length: 2_600 }, (_, i) => ({
       executionId: `e-${(i * 7919) % 2_600}`,
@@ -172,7 +172,7 @@ describe('listTasks', () => {
       chainId: String(i % 3),
       ...(i % 6 ? { elapsedMs: (i * 37) % 1_000 } : {}),
     }));
-    await big.tasks.bulkPut(many);
+    await putAll(big, 'tasks', many);
     for (const [filter, sort] of [
       [{ search: 'com' }, { key: 'firstSeenMs', dir: 'desc' }],
       [
@@ -197,7 +197,7 @@ describe('listTasks', () => {
       expect(page.count).toBe(expected.length);
       expect(page.rows.map((t) => t.executionId)).toEqual(expected.slice(40, 65).map((t) => t.executionId));
     }
-    await big.delete();
+    await deleteDb(big);
   });
 
   it('counts what the truth says', async () => {

@@ -1,7 +1,10 @@
-// The read side: plain async functions over the store for the pages (the UI wraps them in Dexie liveQuery).
-// Each reads through an index: counts and ranges never load a table they do not need.
+// The read side: plain async functions over the store for the pages (the ingest worker answers them, store-api.ts).
+// Each reads through an index: counts and ranges never load a store they do not need. Each read is its own
+// read-only transaction.
 import { entriesOfExecutions } from './blocks.ts';
 import { DAY_MS, utcDay } from './derive.ts';
+import { unwrap } from 'idb';
+import { between, getMany, primaryKeys, startsWith, values } from './idb.ts';
 import { valuesOf } from './scan.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 import type { Page } from './task-list.ts';
@@ -42,11 +45,14 @@ export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<Das
   const day = utcDay(dayStartMs);
   const end = dayStartMs + DAY_MS;
   const [received, finished, invoicesToday, node, recentTasks] = await Promise.all([
-    db.tasks.where('firstSeenMs').between(dayStartMs, end, true, false).count(),
-    db.tasks.where('finishedMs').between(dayStartMs, end, true, false).toArray(),
-    db.invoices.where('day').equals(day).count(),
-    db.node.get('node'),
-    db.tasks.orderBy('firstSeenMs').reverse().limit(10).toArray(),
+    db.countFromIndex('tasks', 'firstSeenMs', between(dayStartMs, end)),
+    db.getAllFromIndex('tasks', 'finishedMs', between(dayStartMs, end)),
+    db.countFromIndex('invoices', 'day', day),
+    db.get('node', 'node'),
+    values<TaskRecord>(unwrap(db.transaction('tasks').store.index('firstSeenMs')), null, {
+      reverse: true,
+      limit: 10,
+    }),
   ]);
   let completed = 0;
   let failed = 0;
@@ -96,13 +102,10 @@ export async function tasksPerHour(
   const starts = Array.from({ length: n }, (_, i) => fromMs + i * bucketMs);
   const end = (start: number) => Math.min(start + bucketMs, toMs);
   const finished = (status: 'completed' | 'failed', start: number) =>
-    db.tasks
-      .where('[status+finishedMs]')
-      .between([status, start], [status, end(start)], true, false)
-      .count();
+    db.countFromIndex('tasks', '[status+finishedMs]', between([status, start], [status, end(start)]));
   const counts = await Promise.all(
     starts.flatMap((start) => [
-      db.tasks.where('firstSeenMs').between(start, end(start), true, false).count(),
+      db.countFromIndex('tasks', 'firstSeenMs', between(start, end(start))),
       finished('completed', start),
       finished('failed', start),
     ]),
@@ -127,9 +130,9 @@ export interface TaskDetail {
 
 export async function taskDetail(db: TruwatchDb, executionId: string): Promise<TaskDetail> {
   const [task, entries, invoices] = await Promise.all([
-    db.tasks.get(executionId),
+    db.get('tasks', executionId),
     entriesOfExecutions(db, [executionId]),
-    db.invoices.where('executionId').equals(executionId).toArray(),
+    db.getAllFromIndex('invoices', 'executionId', executionId),
   ]);
   entries.sort(byTime);
   const invoice = invoices.find((i) => i.key === task?.invoiceId) ?? invoices[0];
@@ -156,8 +159,8 @@ export async function listInvoices(
   if (filter.search) {
     const s = filter.search;
     const [byKey, byExecution] = await Promise.all([
-      db.invoices.where('key').startsWith(s).toArray(),
-      db.invoices.where('executionId').startsWith(s).toArray(),
+      db.getAll('invoices', startsWith(s)),
+      db.getAllFromIndex('invoices', 'executionId', startsWith(s)),
     ]);
     const found = new Map([...byKey, ...byExecution].map((i) => [i.key, i]));
     const rows = [...found.values()]
@@ -165,15 +168,16 @@ export async function listInvoices(
       .sort((a, b) => b.tsMs - a.tsMs || (a.key < b.key ? 1 : -1));
     return { rows: rows.slice(offset, offset + limit), count: rows.length };
   }
-  const range = () => db.invoices.where('tsMs').between(lo, hi, true, false);
+  const range = between(lo, hi);
   const [keys, count] = await Promise.all([
-    range()
-      .reverse()
-      .limit(offset + limit)
-      .primaryKeys(),
-    range().count(),
+    primaryKeys<string>(unwrap(db.transaction('invoices').store.index('tsMs')), range, {
+      reverse: true,
+      limit: offset + limit,
+    }),
+    db.countFromIndex('invoices', 'tsMs', range),
   ]);
-  return { rows: await valuesOf((ks) => db.invoices.bulkGet(ks), keys.slice(offset)), count };
+  const store = db.transaction('invoices').store;
+  return { rows: await valuesOf((ks) => getMany(store, ks), keys.slice(offset)), count };
 }
 
 export interface InvoiceDay {
@@ -194,8 +198,8 @@ export async function invoiceTotalsPerDay(
   toMs: number,
 ): Promise<InvoiceDay[]> {
   const [invoices, node] = await Promise.all([
-    db.invoices.where('tsMs').between(fromMs, toMs, true, false).toArray(),
-    db.node.get('node'),
+    db.getAllFromIndex('invoices', 'tsMs', between(fromMs, toMs)),
+    db.get('node', 'node'),
   ]);
   const own = node?.address?.toLowerCase();
   const days = new Map<string, InvoiceDay>();
@@ -226,13 +230,13 @@ export interface RecentActivity {
 
 /** What the alerts watch: the container, the latest task, the failures of the last hour. */
 export async function recentActivity(db: TruwatchDb, nowMs: number): Promise<RecentActivity> {
-  const [node, last, finished] = await Promise.all([
-    db.node.get('node'),
-    db.tasks.orderBy('firstSeenMs').last(),
-    db.tasks
-      .where('finishedMs')
-      .above(nowMs - 3_600_000)
-      .toArray(),
+  const [node, [last], finished] = await Promise.all([
+    db.get('node', 'node'),
+    values<TaskRecord>(unwrap(db.transaction('tasks').store.index('firstSeenMs')), null, {
+      reverse: true,
+      limit: 1,
+    }),
+    db.getAllFromIndex('tasks', 'finishedMs', IDBKeyRange.lowerBound(nowMs - 3_600_000, true)),
   ]);
   return {
     container: node?.status?.container?.state,

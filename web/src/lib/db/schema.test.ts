@@ -1,8 +1,13 @@
 import 'fake-indexeddb/auto';
-import { Dexie } from 'dexie';
-import { describe, expect, it } from 'vitest';
+import { openDB, unwrap } from 'idb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FEDERATION_DB, FederationDb } from '../federation/store.ts';
+import { applyEntries } from './apply.ts';
+import { blocksOf, countStoredEntries } from './blocks.ts';
 import { countEntries, listEntries } from './entry-list.ts';
-import { STORES_V1, TruwatchDb, type StoredEntry } from './schema.ts';
+import { createStore } from './idb.ts';
+import { BLOCK_INDEXES, openTruwatchDb, STORES_V1, type StoredEntry } from './schema.ts';
+import { chunks, deleteDb, dump, generatedEntries, sampleEntries } from './test-helpers.ts';
 
 const entry = (n: number, kind: StoredEntry['kind'], level: string): StoredEntry => ({
   id: `f.m.${String(n).padStart(8, '0')}`,
@@ -14,23 +19,132 @@ const entry = (n: number, kind: StoredEntry['kind'], level: string): StoredEntry
   stream: 'stdout',
 });
 
-describe('TruwatchDb upgrade', () => {
-  it('opens a version 1 store with its entries moved into blocks, and the Logs filters find them', async () => {
-    const name = `upgrade-${Math.random()}`;
-    const v1 = new Dexie(name);
-    v1.version(1).stores(STORES_V1);
-    const entries = [
-      entry(1, 'message', 'info'),
-      entry(2, 'message', 'warn'),
-      entry(3, 'raw', 'info'),
-      entry(4, 'message', 'debug'),
-      entry(5, 'slot.acquired', 'info'),
-    ];
-    await v1.table('entries').bulkPut(entries);
-    v1.close();
+const ENTRIES = [
+  entry(1, 'message', 'info'),
+  entry(2, 'message', 'warn'),
+  entry(3, 'raw', 'info'),
+  entry(4, 'message', 'debug'),
+  entry(5, 'slot.acquired', 'info'),
+];
 
-    const db = new TruwatchDb(name);
-    const ids = (rows: StoredEntry[]) => rows.map((e) => Number(e.id.slice(-8)));
+/** What the stores of a database are: key path, auto-increment and indexes (name: key path, * multiEntry). */
+function layout(db: IDBDatabase) {
+  const names = [...db.objectStoreNames];
+  const tx = db.transaction(names, 'readonly');
+  return Object.fromEntries(
+    names.map((name) => {
+      const store = tx.objectStore(name);
+      const indexes = [...store.indexNames].map((i) => {
+        const index = store.index(i);
+        return [i, index.keyPath, ...(index.multiEntry ? ['*'] : []), ...(index.unique ? ['unique'] : [])];
+      });
+      return [name, { keyPath: store.keyPath, autoIncrement: store.autoIncrement, indexes }];
+    }),
+  );
+}
+
+// The layouts Dexie 4.4.7 created, read from databases it made (IndexedDB versions 40 and 10).
+const DEXIE_V4_LAYOUT = {
+  blocks: {
+    keyPath: 'first',
+    autoIncrement: false,
+    indexes: [
+      ['[toMs+fromMs+first+count]', ['toMs', 'fromMs', 'first', 'count']],
+      ['executions', 'executions', '*'],
+      ['facets', 'facets', '*'],
+      ['last', 'last'],
+    ],
+  },
+  invoices: {
+    keyPath: 'key',
+    autoIncrement: false,
+    indexes: [
+      ['day', 'day'],
+      ['executionId', 'executionId'],
+      ['tsMs', 'tsMs'],
+    ],
+  },
+  meta: { keyPath: 'key', autoIncrement: false, indexes: [] },
+  node: { keyPath: 'key', autoIncrement: false, indexes: [] },
+  tasks: {
+    keyPath: 'executionId',
+    autoIncrement: false,
+    indexes: [
+      ['[chainId+firstSeenMs]', ['chainId', 'firstSeenMs']],
+      ['[kind+firstSeenMs]', ['kind', 'firstSeenMs']],
+      ['[status+finishedMs]', ['status', 'finishedMs']],
+      ['[status+firstSeenMs]', ['status', 'firstSeenMs']],
+      ['elapsedMs', 'elapsedMs'],
+      ['finishedMs', 'finishedMs'],
+      ['firstSeenMs', 'firstSeenMs'],
+      ['steps', 'steps'],
+      ['taskId', 'taskId'],
+    ],
+  },
+};
+const DEXIE_FEDERATION_LAYOUT = {
+  feed: { keyPath: 'id', autoIncrement: true, indexes: [['receivedMs', 'receivedMs']] },
+  meta: { keyPath: 'key', autoIncrement: false, indexes: [] },
+  outbox: {
+    keyPath: 'executionId',
+    autoIncrement: false,
+    indexes: [
+      ['[state+finishedMs]', ['state', 'finishedMs']],
+      ['finishedMs', 'finishedMs'],
+    ],
+  },
+  sent: { keyPath: 'id', autoIncrement: true, indexes: [['atMs', 'atMs']] },
+};
+
+/** The stores as Dexie declared them at its versions 1–3 (IndexedDB versions 10–30). */
+const STORES_V2 = { ...STORES_V1, entries: 'id, tsMs, executionId, [kind+level+tsMs]' };
+const STORES_V3 = { ...STORES_V2, blocks: BLOCK_INDEXES };
+
+/** A database as an earlier version left it, made with IndexedDB itself; `fill` writes into its stores. */
+async function oldDb(
+  name: string,
+  version: number,
+  stores: Record<string, string>,
+  fill: (tx: IDBTransaction) => void,
+): Promise<void> {
+  const db = await openDB(name, version, {
+    upgrade(db, _old, _new, tx) {
+      for (const [store, spec] of Object.entries(stores)) createStore(unwrap(db), store, spec);
+      fill(unwrap(tx));
+    },
+  });
+  db.close();
+}
+
+const names: string[] = [];
+const fresh = () => {
+  names.push(`upgrade-${Math.random().toString(36).slice(2)}`);
+  return names.at(-1)!;
+};
+afterEach(async () => {
+  for (const name of names.splice(0)) indexedDB.deleteDatabase(name);
+});
+
+const ids = (rows: StoredEntry[]) => rows.map((e) => Number(e.id.slice(-8)));
+
+describe('the database layout', () => {
+  it('is created as Dexie created it', async () => {
+    const db = await openTruwatchDb(fresh());
+    expect(db.version).toBe(40);
+    expect(layout(unwrap(db))).toEqual(DEXIE_V4_LAYOUT);
+    db.close();
+    const fed = await FederationDb.open(fresh());
+    expect(fed.db.version).toBe(10);
+    expect(layout(unwrap(fed.db))).toEqual(DEXIE_FEDERATION_LAYOUT);
+    fed.close();
+    expect(FEDERATION_DB).toBe('truwatch-federation');
+  });
+
+  it('opens a version 10 store with its entries moved into blocks, and the Logs filters find them', async () => {
+    const name = fresh();
+    await oldDb(name, 10, STORES_V1, (tx) => ENTRIES.forEach((e) => tx.objectStore('entries').put(e)));
+
+    const db = await openTruwatchDb(name);
     expect(ids(await listEntries(db, { kinds: ['message'] }))).toEqual([4, 2, 1]);
     expect(ids(await listEntries(db, { levels: ['info'] }))).toEqual([5, 3, 1]);
     expect(ids(await listEntries(db, { kinds: ['message', 'raw'], levels: ['info', 'debug'] }))).toEqual([
@@ -38,9 +152,123 @@ describe('TruwatchDb upgrade', () => {
     ]);
     expect(await countEntries(db, { kinds: ['message'] })).toBe(3);
     expect(await countEntries(db, {})).toBe(5);
-    expect(db.verno).toBe(4);
-    expect(db.tables.map((t) => t.name)).not.toContain('entries');
-    expect((await db.blocks.toArray()).map((b) => b.count)).toEqual([5]);
+    expect(db.version).toBe(40);
+    expect(layout(unwrap(db))).toEqual(DEXIE_V4_LAYOUT);
+    expect((await db.getAll('blocks')).map((b) => b.count)).toEqual([5]);
     db.close();
+  });
+
+  it('opens version 10, 20 and 30 stores with every record, entries in blocks of 100', async () => {
+    const { entries } = generatedEntries(200);
+    // The records a current store derives from the log: tasks, invoices and node are laid out as in version 10.
+    const reference = await openTruwatchDb(fresh());
+    for (const batch of chunks(entries, 1000)) await applyEntries(reference, batch, 'cursor-1');
+    const want = await dump(reference);
+    reference.close();
+    const derived = (tx: IDBTransaction) => {
+      for (const store of ['tasks', 'invoices', 'node', 'meta'] as const)
+        for (const record of want[store]) tx.objectStore(store).put(record);
+    };
+    const stored = want.entries;
+    expect(stored.length).toBeGreaterThan(2_000); // more than one page of the move
+
+    for (const [version, stores, fill] of [
+      [10, STORES_V1, (tx) => stored.forEach((e) => tx.objectStore('entries').put(e))],
+      [20, STORES_V2, (tx) => stored.forEach((e) => tx.objectStore('entries').put(e))],
+      // Version 30 had moved the entries into blocks and emptied their store.
+      [30, STORES_V3, (tx) => blocksOf(stored).forEach((b) => tx.objectStore('blocks').put(b))],
+    ] as [number, Record<string, string>, (tx: IDBTransaction) => void][]) {
+      const name = fresh();
+      await oldDb(name, version, stores, (tx) => {
+        derived(tx);
+        fill(tx);
+      });
+      const db = await openTruwatchDb(name);
+      expect(db.version, `from ${version}`).toBe(40);
+      expect(layout(unwrap(db)), `from ${version}`).toEqual(DEXIE_V4_LAYOUT);
+      expect(await dump(db), `from ${version}`).toEqual(want);
+      expect(await countStoredEntries(db)).toBe(stored.length);
+      expect(await db.getAll('blocks')).toEqual(blocksOf(stored));
+      // And it goes on from there.
+      await applyEntries(db, entries.slice(-500));
+      expect(await dump(db)).toEqual(want);
+      db.close();
+    }
+  });
+
+  it('opens a version 40 store laid out as Dexie left it, with its data unchanged', async () => {
+    const reference = await openTruwatchDb(fresh());
+    await applyEntries(reference, sampleEntries(), 'cursor-1');
+    const want = await dump(reference);
+    const blocks = await reference.getAll('blocks');
+    reference.close();
+
+    const name = fresh();
+    const stores = { ...STORES_V1, blocks: BLOCK_INDEXES } as Record<string, string>;
+    delete stores.entries;
+    await oldDb(name, 40, stores, (tx) => {
+      blocks.forEach((b) => tx.objectStore('blocks').put(b));
+      for (const store of ['tasks', 'invoices', 'node', 'meta'] as const)
+        for (const record of want[store]) tx.objectStore(store).put(record);
+    });
+    const db = await openTruwatchDb(name);
+    expect(db.version).toBe(40);
+    expect(layout(unwrap(db))).toEqual(DEXIE_V4_LAYOUT);
+    expect(await dump(db)).toEqual(want);
+    expect(await db.getAll('blocks')).toEqual(blocks);
+    db.close();
+  });
+
+  it('opens a database a later version made, as it is, when it has the stores', async () => {
+    const name = fresh();
+    await oldDb(name, 50, { ...STORES_V1, entries: 'id', blocks: BLOCK_INDEXES }, (tx) =>
+      tx.objectStore('meta').put({ key: 'theme', value: 'dark' }),
+    );
+    const db = await openTruwatchDb(name);
+    expect(db.version).toBe(50);
+    expect(await db.get('meta', 'theme')).toEqual({ key: 'theme', value: 'dark' });
+    await deleteDb(db);
+  });
+
+  it('closes its connection when another one upgrades the database, and says so', async () => {
+    const name = fresh();
+    let closed = 0;
+    const db = await openTruwatchDb(name, { onClose: () => closed++ });
+    // Not blocked: the open connection steps aside.
+    const newer = await openDB(name, 50);
+    expect(newer.version).toBe(50);
+    expect(closed).toBe(1);
+    newer.close();
+    // Opened again, it opens the newer database as it is.
+    const again = await openTruwatchDb(name);
+    expect(again.version).toBe(50);
+    await deleteDb(again);
+    expect(db.version).toBe(40);
+  });
+
+  it('opens federation’s version 10 database with its records', async () => {
+    const name = fresh();
+    await oldDb(
+      name,
+      10,
+      {
+        meta: 'key',
+        outbox: 'executionId, finishedMs, [state+finishedMs]',
+        sent: '++id, atMs',
+        feed: '++id, receivedMs',
+      },
+      (tx) => {
+        tx.objectStore('meta').put({ key: 'periods', value: [{ fromMs: 1, toMs: null }] });
+        tx.objectStore('outbox').put({ executionId: 'e1', finishedMs: 5, state: 'pending', json: '{}' });
+        tx.objectStore('sent').add({ atMs: 7, subject: 's', kind: 'task', json: '{}' });
+      },
+    );
+    const fed = await FederationDb.open(name);
+    expect(layout(unwrap(fed.db))).toEqual(DEXIE_FEDERATION_LAYOUT);
+    expect(await fed.get('periods')).toEqual([{ fromMs: 1, toMs: null }]);
+    expect(await fed.db.getAll('outbox')).toHaveLength(1);
+    // The auto-increment goes on after the stored ids.
+    expect(await fed.db.add('sent', { atMs: 8, subject: 's', kind: 'heartbeat', json: '{}' })).toBe(2);
+    fed.close();
   });
 });

@@ -1,8 +1,17 @@
-// The operator's history in IndexedDB (Dexie): the entries the sidecar streamed, stored in blocks of consecutive
-// cursors (blocks.ts), and what is derived from them (tasks, invoices, node state), written in the same transactions so the two
-// can never disagree.
-import { Dexie, type EntityTable } from 'dexie';
-import { moveEntriesIntoBlocks } from './blocks.ts';
+// The operator's history in IndexedDB (through `idb`): the entries the sidecar streamed, stored in blocks of
+// consecutive cursors (blocks.ts), and what is derived from them (tasks, invoices, node state), written in the same
+// transactions so the two can never disagree.
+import {
+  openDB,
+  unwrap,
+  type DBSchema,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  type IndexNames,
+  type StoreNames,
+} from 'idb';
+import { moveEntriesIntoBlocks, type TimeKey } from './blocks.ts';
+import { createStore } from './idb.ts';
 import type { Entry, Invoice, Metrics, Outcome, Status, TaskKind } from '../../../../protocol/node-events.ts';
 
 /** An entry as stored: the contract's entry plus its time as a number, for range queries. */
@@ -97,6 +106,9 @@ export interface MetaRecord {
 }
 
 /**
+ * The layout is the one Dexie created when it managed this database (Dexie-style specs, see createStore): existing
+ * databases open as they are. Dexie's version n is IndexedDB version 10 × n.
+ *
  * The first schema. Compound indexes serve a filter and the time order at once: [status+firstSeenMs] lists one
  * status newest first, [status+finishedMs] counts outcomes in a time range.
  */
@@ -117,23 +129,153 @@ export const STORES_V1 = {
  */
 export const BLOCK_INDEXES = 'first, last, [toMs+fromMs+first+count], *facets, *executions';
 
-export class TruwatchDb extends Dexie {
-  blocks!: EntityTable<EntryBlock, 'first'>;
-  tasks!: EntityTable<TaskRecord, 'executionId'>;
-  invoices!: EntityTable<InvoiceRecord, 'key'>;
-  node!: EntityTable<NodeRecord, 'key'>;
-  meta!: EntityTable<MetaRecord, 'key'>;
+/**
+ * The history of the layout (IndexedDB versions): 10 the first (STORES_V1); 20 one [kind+level+tsMs] index on
+ * entries instead of [kind+tsMs] and [level+tsMs] (every index of an entry cost on every write); 30 entries move
+ * into blocks; 40 the emptied entries store is dropped. The current layout: STORES.
+ */
+export const VERSION = 40;
+export const STORES = {
+  blocks: BLOCK_INDEXES,
+  tasks: STORES_V1.tasks,
+  invoices: STORES_V1.invoices,
+  node: STORES_V1.node,
+  meta: STORES_V1.meta,
+} as const;
 
-  constructor(name = 'truwatch') {
-    super(name);
-    this.version(1).stores(STORES_V1);
-    // Every index of an entry costs on every write (most of a backfill's time): one [kind+level+tsMs] index serves
-    // the kind and the level filters of the Logs page. IndexedDB builds it from the stored entries on upgrade.
-    this.version(2).stores({ entries: 'id, tsMs, executionId, [kind+level+tsMs]' });
-    // Entries move into blocks; the old table is emptied here and dropped by version 4.
-    this.version(3)
-      .stores({ blocks: BLOCK_INDEXES })
-      .upgrade((tx) => moveEntriesIntoBlocks(tx.table('entries'), tx.table('blocks')));
-    this.version(4).stores({ entries: null });
+type Key = string;
+export interface TruwatchSchema extends DBSchema {
+  blocks: {
+    key: Key;
+    value: EntryBlock;
+    indexes: {
+      last: Key;
+      '[toMs+fromMs+first+count]': TimeKey;
+      facets: [string, string, number];
+      executions: Key;
+    };
+  };
+  tasks: {
+    key: Key;
+    value: TaskRecord;
+    indexes: {
+      firstSeenMs: number;
+      finishedMs: number;
+      elapsedMs: number;
+      steps: number;
+      taskId: Key;
+      '[status+firstSeenMs]': [string, number];
+      '[status+finishedMs]': [string, number];
+      '[chainId+firstSeenMs]': [string, number];
+      '[kind+firstSeenMs]': [string, number];
+    };
+  };
+  invoices: { key: Key; value: InvoiceRecord; indexes: { tsMs: number; day: string; executionId: Key } };
+  node: { key: Key; value: NodeRecord };
+  meta: { key: Key; value: MetaRecord };
+}
+
+export type StoreName = StoreNames<TruwatchSchema>;
+export const ALL_STORES: StoreName[] = ['blocks', 'tasks', 'invoices', 'node', 'meta'];
+
+/** The open database. */
+export type TruwatchDb = IDBPDatabase<TruwatchSchema>;
+/** A transaction over some of its stores. */
+export type TruwatchTx<Mode extends IDBTransactionMode = IDBTransactionMode> = IDBPTransaction<
+  TruwatchSchema,
+  StoreName[],
+  Mode
+>;
+/** Where a read happens: in a transaction, or on the database (each read its own transaction). */
+export type Stores = TruwatchDb | TruwatchTx;
+
+/** One store, of the transaction or of a new read-only one. */
+export function storeOf<N extends StoreName>(src: Stores, name: N) {
+  const tx = 'objectStore' in src ? src : (src.transaction([name], 'readonly') as TruwatchTx);
+  return tx.objectStore(name);
+}
+
+/** One index as raw IndexedDB, for the cursor helpers of idb.ts. */
+export function indexOf<N extends StoreName>(
+  src: Stores,
+  name: N,
+  index: IndexNames<TruwatchSchema, N>,
+): IDBIndex {
+  return unwrap(storeOf(src, name).index(index));
+}
+
+/** A read-write transaction over the given stores (all by default). */
+export function writing(db: TruwatchDb, names: StoreName[] = ALL_STORES): TruwatchTx<'readwrite'> {
+  return db.transaction(names, 'readwrite');
+}
+
+export interface OpenOptions {
+  /** Called when the connection closed by itself: another tab upgrades or deletes the database, or the browser
+   * closed it. Open again to go on. */
+  onClose?: () => void;
+}
+
+/**
+ * Opens the database, creating it or bringing a database Dexie created at any earlier version to the current
+ * layout. A database at a later version (a newer app in another tab) opens as it is when it has our stores.
+ */
+export async function openTruwatchDb(name = 'truwatch', options: OpenOptions = {}): Promise<TruwatchDb> {
+  let db: TruwatchDb;
+  try {
+    db = await openDB<TruwatchSchema>(name, VERSION, {
+      upgrade,
+      blocking: () => close(),
+      terminated: () => gone(),
+    });
+  } catch (error) {
+    if ((error as DOMException | undefined)?.name !== 'VersionError') throw error;
+    db = await openDB<TruwatchSchema>(name, undefined, { blocking: () => close(), terminated: () => gone() });
+    const missing = ALL_STORES.filter((store) => !db.objectStoreNames.contains(store));
+    if (missing.length) {
+      db.close();
+      throw new Error(`the database ${name} is at version ${db.version} without ${missing.join(', ')}`, {
+        cause: error,
+      });
+    }
   }
+  function close() {
+    db.close();
+    gone();
+  }
+  function gone() {
+    options.onClose?.();
+  }
+  return db;
+}
+
+function upgrade(
+  db: IDBPDatabase<TruwatchSchema>,
+  oldVersion: number,
+  _newVersion: number | null,
+  tx: IDBPTransaction<TruwatchSchema, StoreName[], 'versionchange'>,
+): void {
+  const raw = unwrap(db);
+  const rawTx = unwrap(tx);
+  // A failed upgrade fails the open (openDB rejects); nobody else waits for the transaction.
+  tx.done.catch(() => undefined);
+  if (oldVersion < 10) {
+    for (const [store, spec] of Object.entries(STORES)) createStore(raw, store, spec);
+    return;
+  }
+  // Dexie's versions 1–3: tasks, invoices, node and meta are as they are now.
+  if (oldVersion >= 30) {
+    // Version 30 moved the entries into blocks and left their store empty.
+    if (raw.objectStoreNames.contains('entries')) raw.deleteObjectStore('entries');
+    return;
+  }
+  createStore(raw, 'blocks', BLOCK_INDEXES);
+  moveEntriesIntoBlocks(rawTx.objectStore('entries'), rawTx.objectStore('blocks'))
+    .then(() => raw.deleteObjectStore('entries'))
+    .catch(() => {
+      try {
+        rawTx.abort(); // The open fails; the database stays as it was.
+      } catch {
+        // Already aborted.
+      }
+    });
 }

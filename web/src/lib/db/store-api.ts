@@ -1,5 +1,5 @@
-// What pages ask of the store, answered in the ingest worker: pages call these over Comlink and never load Dexie
-// themselves. Writes made here are announced like the ingest's, so every page runs its queries again.
+// What pages ask of the store, answered in the ingest worker: pages call these over Comlink and never load the
+// database code themselves. Writes made here are announced like the ingest's, so every page runs its queries again.
 import { countStoredEntries } from './blocks.ts';
 import { clearAll, exportBackup, importBackup, pruneEntries, type PruneOptions } from './prune.ts';
 import {
@@ -19,7 +19,8 @@ import {
 } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
 
-export function storeApi(open: () => TruwatchDb, changed: () => void) {
+/** `open` gives the open database (opened once, and again after it closed). */
+export function storeApi(open: () => Promise<TruwatchDb>, changed: () => void) {
   const written = async <T>(result: Promise<T>): Promise<T> => {
     try {
       return await result;
@@ -28,33 +29,34 @@ export function storeApi(open: () => TruwatchDb, changed: () => void) {
     }
   };
   return {
-    dashboardStats: (nowMs: number) => dashboardStats(open(), nowMs),
-    tasksPerHour: (fromMs: number, toMs: number, bucketMs?: number) =>
-      tasksPerHour(open(), fromMs, toMs, bucketMs),
-    taskDetail: (executionId: string) => taskDetail(open(), executionId),
-    listTasks: (filter?: TaskFilter, sort?: TaskSort, offset?: number, limit?: number) =>
-      listTasks(open(), filter, sort, offset, limit),
-    listEntries: (filter?: EntryFilter, offset?: number, limit?: number) =>
-      listEntries(open(), filter, offset, limit),
-    countEntries: (filter?: EntryFilter) => countEntries(open(), filter),
-    listInvoices: (filter?: InvoiceFilter, offset?: number, limit?: number) =>
-      listInvoices(open(), filter, offset, limit),
-    invoiceTotalsPerDay: (fromMs: number, toMs: number) => invoiceTotalsPerDay(open(), fromMs, toMs),
-    recentActivity: (nowMs: number) => recentActivity(open(), nowMs),
+    dashboardStats: async (nowMs: number) => dashboardStats(await open(), nowMs),
+    tasksPerHour: async (fromMs: number, toMs: number, bucketMs?: number) =>
+      tasksPerHour(await open(), fromMs, toMs, bucketMs),
+    taskDetail: async (executionId: string) => taskDetail(await open(), executionId),
+    listTasks: async (filter?: TaskFilter, sort?: TaskSort, offset?: number, limit?: number) =>
+      listTasks(await open(), filter, sort, offset, limit),
+    listEntries: async (filter?: EntryFilter, offset?: number, limit?: number) =>
+      listEntries(await open(), filter, offset, limit),
+    countEntries: async (filter?: EntryFilter) => countEntries(await open(), filter),
+    listInvoices: async (filter?: InvoiceFilter, offset?: number, limit?: number) =>
+      listInvoices(await open(), filter, offset, limit),
+    invoiceTotalsPerDay: async (fromMs: number, toMs: number) =>
+      invoiceTotalsPerDay(await open(), fromMs, toMs),
+    recentActivity: async (nowMs: number) => recentActivity(await open(), nowMs),
     async storedCounts() {
-      const db = open();
+      const db = await open();
       const [entries, tasks, invoices] = await Promise.all([
         countStoredEntries(db),
-        db.tasks.count(),
-        db.invoices.count(),
+        db.count('tasks'),
+        db.count('invoices'),
       ]);
       return { entries, tasks, invoices };
     },
-    exportBackup: () => exportBackup(open()),
-    importBackup: (input: unknown) => written(importBackup(open(), input)),
-    pruneEntries: (olderThanMs: number, options?: PruneOptions) =>
-      written(pruneEntries(open(), olderThanMs, options)),
-    clearAll: (options?: { keepSettings?: boolean }) => written(clearAll(open(), options)),
+    exportBackup: async () => exportBackup(await open()),
+    importBackup: async (input: unknown) => written(importBackup(await open(), input)),
+    pruneEntries: async (olderThanMs: number, options?: PruneOptions) =>
+      written(pruneEntries(await open(), olderThanMs, options)),
+    clearAll: async (options?: { keepSettings?: boolean }) => written(clearAll(await open(), options)),
   };
 }
 

@@ -1,8 +1,9 @@
 // The Tasks page's query: filters, search and sorting over 100 000 task records. Filters and orders are worked
 // out on index keys (cheap to read); task records are read for the requested page only.
 import type { TaskKind } from '../../../../protocol/node-events.ts';
+import { between, getMany, primaryKeys, request, startsWith } from './idb.ts';
 import { valuesOf } from './scan.ts';
-import type { TaskRecord, TaskStatus, TruwatchDb } from './schema.ts';
+import { indexOf, type TaskRecord, type TaskStatus, type TruwatchDb } from './schema.ts';
 
 export interface TaskFilter {
   status?: TaskStatus;
@@ -50,12 +51,17 @@ export function compareTasks(sort: TaskSort): (a: TaskRecord, b: TaskRecord) => 
   };
 }
 
+/** How many records of an index are in a range. */
+function countIn(index: IDBIndex, range: IDBKeyRange): Promise<number> {
+  return request(index.count(range));
+}
+
 async function searchKeys(db: TruwatchDb, search: string): Promise<Set<string>> {
   const terms = [...new Set([search, search.toLowerCase()])];
   const found = await Promise.all(
     terms.flatMap((term) => [
-      db.tasks.where('executionId').startsWith(term).primaryKeys(),
-      db.tasks.where('taskId').startsWith(term).primaryKeys(),
+      db.getAllKeys('tasks', startsWith(term)),
+      db.getAllKeysFromIndex('tasks', 'taskId', startsWith(term)),
     ]),
   );
   return new Set(found.flat());
@@ -76,50 +82,54 @@ export async function listTasks(
   const hi = filter.toMs ?? Infinity;
   const equal = (['status', 'chainId', 'kind'] as const).filter((k) => filter[k] !== undefined);
   // Tasks in firstSeenMs order within the time range, narrowed by one equality filter through its compound index.
-  const range = (field?: (typeof equal)[number]) =>
-    field
-      ? db.tasks
-          .where(`[${field}+firstSeenMs]`)
-          .between([filter[field]!, lo], [filter[field]!, hi], true, false)
-      : db.tasks.where('firstSeenMs').between(lo, hi, true, false);
-  const rows = (keys: string[]) => valuesOf((ks) => db.tasks.bulkGet(ks), keys.slice(offset, offset + limit));
+  type Field = (typeof equal)[number];
+  const index = (field?: Field) =>
+    indexOf(db, 'tasks', field ? (`[${field}+firstSeenMs]` as const) : 'firstSeenMs');
+  const range = (field?: Field) =>
+    field ? between([filter[field]!, lo], [filter[field]!, hi]) : between(lo, hi);
+  const keysIn = (field?: Field, options?: { reverse?: boolean; limit?: number }) =>
+    primaryKeys<string>(index(field), range(field), options);
+  const read = (keys: string[]) => valuesOf((ks) => getMany(db.transaction('tasks').store, ks), keys);
+  const rows = (keys: string[]) => read(keys.slice(offset, offset + limit));
   const found = filter.search ? await searchKeys(db, filter.search) : undefined;
   if (found && found.size <= SEARCH_IN_MEMORY) {
     // A search that finds few tasks: read them, filter and sort in memory (the same order as the indexes).
-    const hits = (await valuesOf((ks) => db.tasks.bulkGet(ks), [...found])).filter(
+    const hits = (await read([...found])).filter(
       (t) => equal.every((k) => t[k] === filter[k]) && t.firstSeenMs >= lo && t.firstSeenMs < hi,
     );
     return { count: hits.length, rows: hits.sort(compareTasks(sort)).slice(offset, offset + limit) };
   }
-  const sets = await Promise.all(equal.slice(1).map(async (k) => new Set(await range(k).primaryKeys())));
+  const sets = await Promise.all(equal.slice(1).map(async (k) => new Set(await keysIn(k))));
   if (found) sets.push(found);
 
   if (sort.key === 'firstSeenMs') {
     if (!sets.length) {
-      const ordered = range(equal[0]);
-      if (sort.dir === 'desc') ordered.reverse();
       const [count, keys] = await Promise.all([
-        range(equal[0]).count(),
-        ordered.limit(offset + limit).primaryKeys(),
+        countIn(index(equal[0]), range(equal[0])),
+        keysIn(equal[0], { reverse: sort.dir === 'desc', limit: offset + limit }),
       ]);
       return { count, rows: await rows(keys) };
     }
-    const keys = (await range(equal[0]).primaryKeys()).filter((k) => sets.every((s) => s.has(k)));
+    const keys = (await keysIn(equal[0])).filter((k) => sets.every((s) => s.has(k)));
     if (sort.dir === 'desc') keys.reverse();
     return { count: keys.length, rows: await rows(keys) };
   }
   const filtered = equal.length > 0 || filter.fromMs !== undefined || filter.toMs !== undefined;
   if (!filtered && !sets.length) {
     // No filter: the page is within the tasks that have the field, unless it reaches past them.
-    const ordered = db.tasks.orderBy(sort.key);
-    if (sort.dir === 'desc') ordered.reverse();
-    const [count, keys] = await Promise.all([db.tasks.count(), ordered.limit(offset + limit).primaryKeys()]);
+    const [count, keys] = await Promise.all([
+      db.count('tasks'),
+      primaryKeys<string>(indexOf(db, 'tasks', sort.key), null, {
+        reverse: sort.dir === 'desc',
+        limit: offset + limit,
+      }),
+    ]);
     if (keys.length === offset + limit) return { count, rows: await rows(keys) };
   }
-  if (filtered) sets.push(new Set(await range(equal[0]).primaryKeys()));
+  if (filtered) sets.push(new Set(await keysIn(equal[0])));
   const [withField, all] = await Promise.all([
-    db.tasks.orderBy(sort.key).primaryKeys(),
-    db.tasks.orderBy('firstSeenMs').primaryKeys(),
+    db.getAllKeysFromIndex('tasks', sort.key),
+    db.getAllKeysFromIndex('tasks', 'firstSeenMs'),
   ]);
   if (sort.dir === 'desc') withField.reverse();
   const has = new Set(withField);

@@ -5,11 +5,29 @@ import type { Entry } from '../../../../protocol/node-events.ts';
 import type { TruthExecution, TruthInvoice } from '../../../../sidecar/src/demo/generator.ts';
 import { generatedLog } from '../../../../sidecar/src/demo/log-text.ts';
 import { parseText } from '../../../../sidecar/src/parse/parse-test-helpers.ts';
+import { deleteDB, type IDBPDatabase, type StoreNames, type StoreValue } from 'idb';
 import { allEntries } from './blocks.ts';
-import { TruwatchDb } from './schema.ts';
+import { openTruwatchDb, type TruwatchDb } from './schema.ts';
 
-export function freshDb(): TruwatchDb {
-  return new TruwatchDb(`t-${Math.random().toString(36).slice(2)}`);
+export function freshDb(): Promise<TruwatchDb> {
+  return openTruwatchDb(`t-${Math.random().toString(36).slice(2)}`);
+}
+
+/** Closes and deletes a test database. */
+export async function deleteDb<DB>(db: IDBPDatabase<DB> | undefined): Promise<void> {
+  if (!db) return;
+  db.close();
+  await deleteDB(db.name);
+}
+
+/** Puts records into a store of any database, in one transaction. */
+export async function putAll<DB, N extends StoreNames<DB>>(
+  db: IDBPDatabase<DB>,
+  name: N,
+  rows: StoreValue<DB, N>[],
+): Promise<void> {
+  const tx = db.transaction(name, 'readwrite');
+  await Promise.all([...rows.map((row) => tx.store.put(row)), tx.done]);
 }
 
 export function sampleEntries(): Entry[] {
@@ -75,9 +93,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 export async function dump(db: TruwatchDb) {
   return {
     entries: await allEntries(db),
-    tasks: await db.tasks.toArray(),
-    invoices: await db.invoices.toArray(),
-    node: await db.node.toArray(),
-    meta: await db.meta.toArray(),
+    tasks: await db.getAll('tasks'),
+    invoices: await db.getAll('invoices'),
+    node: await db.getAll('node'),
+    meta: await db.getAll('meta'),
   };
 }

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../db/schema.ts';
-import { freshDb } from '../db/test-helpers.ts';
+import { freshDb, putAll } from '../db/test-helpers.ts';
 import { Identity, newSecret } from './identity.ts';
 import { inPeriods, Outbox } from './outbox.ts';
 import { DAY_MS, FederationDb, type Period } from './store.ts';
@@ -16,8 +16,8 @@ const task = (id: string, finishedMs: number, chainId = '1'): TaskRecord => ({
 });
 
 async function setup() {
-  const main = freshDb();
-  const fed = new FederationDb(`fed-${Math.random().toString(36).slice(2)}`);
+  const main = await freshDb();
+  const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
   const outbox = new Outbox(fed, main);
   await outbox.load();
   return { main, fed, outbox, identity: await Identity.from(newSecret()) };
@@ -30,7 +30,7 @@ describe('outbox', () => {
       { fromMs: now - 9 * DAY_MS, toMs: now - 2 * DAY_MS },
       { fromMs: now - DAY_MS, toMs: null },
     ];
-    await main.tasks.bulkPut([
+    await putAll(main, 'tasks', [
       task('too-old', now - 8 * DAY_MS), // in a period, but more than 7 days back
       task('shared-1', now - 3 * DAY_MS),
       task('while-off', now - 1.5 * DAY_MS), // between the periods: federation was off
@@ -51,12 +51,12 @@ describe('outbox', () => {
     const rows = await outbox.pending(1);
     await outbox.markSent(rows, 'truebit.v1.task', now);
     expect(await outbox.countPending()).toBe(1);
-    expect((await fed.sent.toArray()).map((s) => s.json)).toEqual([rows[0]!.json]);
+    expect((await fed.db.getAll('sent')).map((s) => s.json)).toEqual([rows[0]!.json]);
   });
 
   it('anonymizes waiting tasks again under a new identity', async () => {
     const { main, outbox, identity } = await setup();
-    await main.tasks.put(task('a', now));
+    await main.put('tasks', task('a', now));
     const periods = [{ fromMs: now - 1000, toMs: null }];
     await outbox.scan(identity, periods, now);
     const before = (await outbox.pending(1))[0]!.json;
@@ -75,7 +75,7 @@ describe('outbox', () => {
 
 describe('federation store', () => {
   it('prunes the sent log after 7 days and the feed after its retention', async () => {
-    const fed = new FederationDb(`fed-${Math.random().toString(36).slice(2)}`);
+    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
     const feedTask = {
       window: '2026-11-21T10:00:00Z',
       chain: '1',
@@ -86,16 +86,16 @@ describe('federation store', () => {
       memory: '<16MiB',
       cached: false,
     } as const;
-    await fed.sent.bulkAdd([
+    await putAll(fed.db, 'sent', [
       { atMs: now - 8 * DAY_MS, subject: 's', kind: 'heartbeat', json: 'old' },
       { atMs: now - DAY_MS, subject: 's', kind: 'heartbeat', json: 'new' },
     ]);
-    await fed.feed.bulkAdd([
+    await putAll(fed.db, 'feed', [
       { receivedMs: now - 3 * DAY_MS, window: feedTask.window, task: feedTask },
       { receivedMs: now - DAY_MS / 2, window: feedTask.window, task: feedTask },
     ]);
     await fed.prune(now, 2);
-    expect((await fed.sent.toArray()).map((s) => s.json)).toEqual(['new']);
-    expect(await fed.feed.count()).toBe(1);
+    expect((await fed.db.getAll('sent')).map((s) => s.json)).toEqual(['new']);
+    expect(await fed.db.count('feed')).toBe(1);
   });
 });

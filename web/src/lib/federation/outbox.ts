@@ -1,6 +1,8 @@
 // The outbox: every task that finished while sharing was on (up to 7 days back) gets one row, anonymized
 // when found; pending rows are published when a connection is up and marked sent once the server has them.
 // Tasks that finished outside a sharing period are never considered, so nothing from before the opt-in leaves.
+import { unwrap } from 'idb';
+import { between, inTransaction, request } from '../db/idb.ts';
 import type { TruwatchDb } from '../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
 import type { Identity } from './identity.ts';
@@ -24,7 +26,7 @@ export class Outbox {
   ) {}
 
   async load(): Promise<void> {
-    this.known = new Set(await this.fed.outbox.toCollection().primaryKeys());
+    this.known = new Set(await this.fed.db.getAllKeys('outbox'));
   }
 
   /** Anonymizes the newly finished tasks; returns how many were queued and how many the guard refused. */
@@ -36,15 +38,17 @@ export class Outbox {
     const starts = periods.map((p) => p.fromMs);
     if (!starts.length) return { queued: 0, refused: [] };
     const from = Math.max(nowMs - KEEP_MS, Math.min(...starts));
-    const keys = await this.main.tasks
-      .where('finishedMs')
-      .between(from, nowMs + AHEAD_MS, true, true)
-      .primaryKeys();
+    const keys = await this.main.getAllKeysFromIndex(
+      'tasks',
+      'finishedMs',
+      between(from, nowMs + AHEAD_MS, false, false),
+    );
     const fresh = keys.filter((k) => !this.known.has(k));
     let queued = 0;
     const refused: OutboxRecord[] = [];
     for (let i = 0; i < fresh.length; i += CHUNK) {
-      const tasks = await this.main.tasks.bulkGet(fresh.slice(i, i + CHUNK));
+      const store = this.main.transaction('tasks').store;
+      const tasks = await Promise.all(fresh.slice(i, i + CHUNK).map((key) => store.get(key)));
       const rows: OutboxRecord[] = [];
       for (const task of tasks) {
         if (!task || task.finishedMs === undefined) continue;
@@ -62,38 +66,50 @@ export class Outbox {
         if (row.state === 'refused') refused.push(row);
         else queued++;
       }
-      await this.fed.outbox.bulkPut(rows);
+      await this.putRows(rows);
       for (const row of rows) this.known.add(row.executionId);
     }
     return { queued, refused };
   }
 
-  private pendingRows() {
-    return this.fed.outbox.where('[state+finishedMs]').between(['pending', -Infinity], ['pending', Infinity]);
+  private async putRows(rows: OutboxRecord[]): Promise<void> {
+    await inTransaction(this.fed.db.transaction('outbox', 'readwrite'), (tx) =>
+      Promise.all(rows.map((row) => tx.store.put(row))),
+    );
   }
+
+  private static pendingRange = () => between(['pending', -Infinity], ['pending', Infinity]);
 
   /** The oldest pending rows. */
   pending(limit: number): Promise<OutboxRecord[]> {
-    return this.pendingRows().limit(limit).toArray();
+    return this.fed.db.getAllFromIndex('outbox', '[state+finishedMs]', Outbox.pendingRange(), limit);
   }
 
   countPending(): Promise<number> {
-    return this.pendingRows().count();
+    return this.fed.db.countFromIndex('outbox', '[state+finishedMs]', Outbox.pendingRange());
   }
 
   /** Marks rows sent and writes them to the sent log, in one transaction. */
   async markSent(rows: readonly OutboxRecord[], subject: string, atMs: number): Promise<void> {
     const sent: SentRecord[] = rows.map((r) => ({ atMs, subject, kind: 'task', json: r.json ?? '' }));
-    await this.fed.transaction('rw', this.fed.outbox, this.fed.sent, async () => {
-      await this.fed.outbox.bulkPut(rows.map((r) => ({ ...r, state: 'sent' as const })));
-      await this.fed.sent.bulkAdd(sent);
+    await inTransaction(this.fed.db.transaction(['outbox', 'sent'], 'readwrite'), async (tx) => {
+      const outbox = tx.objectStore('outbox');
+      const log = tx.objectStore('sent');
+      await Promise.all([
+        ...rows.map((r) => outbox.put({ ...r, state: 'sent' as const })),
+        ...sent.map((s) => log.add(s)),
+      ]);
     });
   }
 
   /** Forgets pending rows, to be anonymized again (a new identity: their keys were made under the old secret). */
   async dropPending(): Promise<void> {
-    const keys = await this.pendingRows().primaryKeys();
-    await this.fed.outbox.bulkDelete(keys);
+    const keys = await inTransaction(this.fed.db.transaction('outbox', 'readwrite'), async (tx) => {
+      const store = unwrap(tx.store);
+      const pending = await request(store.index('[state+finishedMs]').getAllKeys(Outbox.pendingRange()));
+      await Promise.all(pending.map((key) => request(store.delete(key))));
+      return pending as string[];
+    });
     for (const k of keys) this.known.delete(k);
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '../../../../protocol/federation.ts';
 import { PROTOCOL_VERSION, SUBJECTS } from '../../../../protocol/subjects.ts';
 import { fedError, type FedError } from './errors.ts';
+import { inTransaction } from '../db/idb.ts';
 import type { FederationDb } from './store.ts';
 
 /** A message we could not use: another protocol version (FED_009), or not a valid message (FED_003). */
@@ -44,7 +45,9 @@ export function receive(
       if (!parsed.ok) return onError(rejection(msg.data, parsed.detail));
       const { window, tasks } = parsed.message;
       const receivedMs = now();
-      void fed.feed.bulkAdd(tasks.map((task) => ({ receivedMs, window, task }))).catch(() => undefined);
+      void inTransaction(fed.db.transaction('feed', 'readwrite'), (tx) =>
+        Promise.all(tasks.map((task) => tx.store.add({ receivedMs, window, task }))),
+      ).catch(() => undefined);
     },
   });
   return [stats, feed];

@@ -10,7 +10,7 @@ import * as v from 'valibot';
 import { ingestReader, type IngestReader } from '../../../../scripts/ingest-reader.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../scripts/nats-server.ts';
 import type { TaskRecord } from '../db/schema.ts';
-import { freshDb } from '../db/test-helpers.ts';
+import { freshDb, putAll } from '../db/test-helpers.ts';
 import { FederationService } from './service.ts';
 import type { FederationStatus } from './status.ts';
 import { FederationDb } from './store.ts';
@@ -44,9 +44,9 @@ function finished(finishedMs: number): TaskRecord {
   };
 }
 
-function setup(credentials: { user: string; pass: string } = DEV_USERS.monitor, receive = false) {
-  const main = freshDb();
-  const fed = new FederationDb(`fed-${Math.random().toString(36).slice(2)}`);
+async function setup(credentials: { user: string; pass: string } = DEV_USERS.monitor, receive = false) {
+  const main = await freshDb();
+  const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
   let status: FederationStatus | undefined;
   const service = new FederationService({
     fed,
@@ -72,19 +72,19 @@ describe('federation service', () => {
     'publishes each task finished since the opt-in once, across a server restart, and heartbeats',
     { timeout: 120_000 },
     async () => {
-      const { main, fed, service, status } = setup();
-      await main.tasks.put(finished(Date.now() - 3_600_000)); // before the opt-in: never sent
+      const { main, fed, service, status } = await setup();
+      await main.put('tasks', finished(Date.now() - 3_600_000)); // before the opt-in: never sent
       await fed.set('chosen', { enabled: true });
       await service.start();
       await poll(() => expect(status()?.state).toBe('CONNECTED'));
       const first = [finished(Date.now()), finished(Date.now()), finished(Date.now())];
-      await main.tasks.bulkPut(first);
+      await putAll(main, 'tasks', first);
       await poll(async () => expect(await reader.messages(SUBJECTS.task)).toHaveLength(3));
 
       await server.stop();
       await poll(() => expect(status()?.state).toBe('RECONNECTING'));
       const second = [finished(Date.now()), finished(Date.now())];
-      await main.tasks.bulkPut(second);
+      await putAll(main, 'tasks', second);
       await poll(() => expect(status()?.pending).toBe(2));
       await server.restart();
       await poll(async () => expect(await reader.messages(SUBJECTS.task)).toHaveLength(5));
@@ -99,7 +99,7 @@ describe('federation service', () => {
       const beats = await reader.messages(SUBJECTS.heartbeat);
       expect(beats.length).toBeGreaterThanOrEqual(2);
       for (const beat of beats) v.parse(HeartbeatMessageSchema, JSON.parse(beat));
-      expect(await fed.sent.filter((s) => s.kind === 'task').count()).toBe(5);
+      expect((await fed.db.getAll('sent')).filter((s) => s.kind === 'task').length).toBe(5);
       expect(status()?.counters.sent).toBeGreaterThanOrEqual(5 + 2);
       await service.stop();
       // Nothing more after a while: each task went exactly once.
@@ -108,10 +108,10 @@ describe('federation service', () => {
   );
 
   it('shows FED_010 when the credentials may not publish, and keeps the tasks for later', async () => {
-    const { main, fed, service, status } = setup(DEV_USERS.public);
+    const { main, fed, service, status } = await setup(DEV_USERS.public);
     await fed.set('chosen', { enabled: true, shareHeartbeat: false });
     await service.start();
-    await main.tasks.put(finished(Date.now()));
+    await main.put('tasks', finished(Date.now()));
     await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_010'));
     await poll(() => expect(status()?.state).toBe('ERROR'));
     expect(status()?.counters.sent).toBe(0);
@@ -120,14 +120,14 @@ describe('federation service', () => {
   });
 
   it('shows FED_002 for a wrong password, and connects nowhere while disabled', async () => {
-    const wrong = setup({ user: 'monitor', pass: 'wrong' });
+    const wrong = await setup({ user: 'monitor', pass: 'wrong' });
     await wrong.fed.set('chosen', { enabled: true });
     await wrong.service.start();
     await poll(() => expect(wrong.status()?.counters.lastError?.code).toBe('FED_002'));
     expect(wrong.status()?.state).toBe('ERROR');
     await wrong.service.stop();
 
-    const off = setup();
+    const off = await setup();
     await off.service.start();
     expect(off.status()?.state).toBe('DISABLED');
     const connz = (await (await fetch(`${server.monitorUrl}/connz?auth=1`)).json()) as {
@@ -138,7 +138,7 @@ describe('federation service', () => {
   });
 
   it('keeps the stats and feed it receives, and says FED_009 for another protocol version', async () => {
-    const { fed, service, status } = setup(DEV_USERS.monitor, true);
+    const { fed, service, status } = await setup(DEV_USERS.monitor, true);
     await fed.set('chosen', { enabled: true, shareHeartbeat: false });
     await service.start();
     await poll(() => expect(status()?.state).toBe('CONNECTED'));
@@ -179,7 +179,7 @@ describe('federation service', () => {
       SUBJECTS.feed,
       JSON.stringify({ v: 1, window: task.window, tasks: [task, task], more: 0 }),
     );
-    await poll(async () => expect(await fed.feed.count()).toBe(2));
+    await poll(async () => expect(await fed.db.count('feed')).toBe(2));
     aggregator.publish(SUBJECTS.stats, JSON.stringify({ ...stats, v: 2 }));
     await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_009'));
     await aggregator.close();

@@ -4,6 +4,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../protocol/app-config.ts';
 import { SUBJECTS } from '../../../../protocol/subjects.ts';
+import { between } from '../db/idb.ts';
 import type { TruwatchDb } from '../db/schema.ts';
 import { heartbeatMessage } from './anonymize.ts';
 import { Connection, type ConnectionOptionsIn, type FedState } from './connection.ts';
@@ -271,11 +272,8 @@ export class FederationService {
     const { main, fed } = this.options;
     const now = this.now();
     const [node, tasks24h] = await Promise.all([
-      main.node.get('node'),
-      main.tasks
-        .where('finishedMs')
-        .between(now - DAY_MS, now, true, true)
-        .count(),
+      main.get('node', 'node'),
+      main.countFromIndex('tasks', 'finishedMs', between(now - DAY_MS, now, false, false)),
     ]);
     const region = this.settings.region ?? undefined;
     const result = await heartbeatMessage({ node, tasks24h, region, nowMs: now }, this.identity);
@@ -285,7 +283,12 @@ export class FederationService {
     }
     this.nodeId = result.message.node;
     await this.publish(nc, denied, SUBJECTS.heartbeat, [result.json]);
-    await fed.sent.add({ atMs: now, subject: SUBJECTS.heartbeat, kind: 'heartbeat', json: result.json });
+    await fed.db.add('sent', {
+      atMs: now,
+      subject: SUBJECTS.heartbeat,
+      kind: 'heartbeat',
+      json: result.json,
+    });
     await this.sent(1);
   }
 }

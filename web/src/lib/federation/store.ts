@@ -1,7 +1,8 @@
 // Federation's own IndexedDB database, apart from the monitor's: the install secret, the operator's choices,
 // the outbox of finished tasks, the log of what was sent, and what was received. Owned by the federation
 // worker; the monitor's database is only read.
-import { Dexie, type EntityTable } from 'dexie';
+import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { createStore, inTransaction, request } from '../db/idb.ts';
 import type { FeedTask, StatsMessage } from '../../../../protocol/federation.ts';
 import type { FedError } from './errors.ts';
 import type { FederationSettings } from './settings.ts';
@@ -68,52 +69,84 @@ interface MetaRecord {
   value: unknown;
 }
 
-export class FederationDb extends Dexie {
-  meta!: EntityTable<MetaRecord, 'key'>;
-  outbox!: EntityTable<OutboxRecord, 'executionId'>;
-  sent!: EntityTable<SentRecord, 'id'>;
-  feed!: EntityTable<FeedRecord, 'id'>;
+/** The layout Dexie created (its version 1: IndexedDB version 10), as Dexie-style specs (see createStore). */
+export const FEDERATION_VERSION = 10;
+export const FEDERATION_STORES = {
+  meta: 'key',
+  outbox: 'executionId, finishedMs, [state+finishedMs]',
+  sent: '++id, atMs',
+  feed: '++id, receivedMs',
+} as const;
 
-  constructor(name = FEDERATION_DB) {
-    super(name);
-    this.version(1).stores({
-      meta: 'key',
-      outbox: 'executionId, finishedMs, [state+finishedMs]',
-      sent: '++id, atMs',
-      feed: '++id, receivedMs',
+export interface FederationSchema extends DBSchema {
+  meta: { key: string; value: MetaRecord };
+  outbox: {
+    key: string;
+    value: OutboxRecord;
+    indexes: { finishedMs: number; '[state+finishedMs]': [string, number] };
+  };
+  sent: { key: number; value: SentRecord; indexes: { atMs: number } };
+  feed: { key: number; value: FeedRecord; indexes: { receivedMs: number } };
+}
+
+export class FederationDb {
+  private constructor(readonly db: IDBPDatabase<FederationSchema>) {}
+
+  /** Opens (or creates) federation's database. `onClose`: it closed by itself (another tab upgrades or deletes it). */
+  static async open(name = FEDERATION_DB, onClose?: () => void): Promise<FederationDb> {
+    const db: IDBPDatabase<FederationSchema> = await openDB<FederationSchema>(name, FEDERATION_VERSION, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < FEDERATION_VERSION)
+          for (const [store, spec] of Object.entries(FEDERATION_STORES)) createStore(unwrap(db), store, spec);
+      },
+      blocking() {
+        db.close();
+        onClose?.();
+      },
+      terminated: () => onClose?.(),
     });
+    return new FederationDb(db);
+  }
+
+  close(): void {
+    this.db.close();
   }
 
   async get<K extends keyof Meta>(key: K): Promise<Meta[K] | undefined> {
-    return (await this.meta.get(key))?.value as Meta[K] | undefined;
+    return (await this.db.get('meta', key))?.value as Meta[K] | undefined;
   }
 
   async set<K extends keyof Meta>(key: K, value: Meta[K]): Promise<void> {
-    await this.meta.put({ key, value });
+    await this.db.put('meta', { key, value });
   }
 
   /** Drops what is past its retention and keeps every table within its bound. */
   async prune(nowMs: number, feedRetentionDays: number): Promise<void> {
-    await this.outbox
-      .where('finishedMs')
-      .below(nowMs - KEEP_MS)
-      .delete();
-    await this.sent
-      .where('atMs')
-      .below(nowMs - KEEP_MS)
-      .delete();
-    await this.feed
-      .where('receivedMs')
-      .below(nowMs - feedRetentionDays * DAY_MS)
-      .delete();
-    await trim(this.sent, MAX_SENT);
-    await trim(this.feed, MAX_FEED);
+    await this.deleteBelow('outbox', 'finishedMs', nowMs - KEEP_MS);
+    await this.deleteBelow('sent', 'atMs', nowMs - KEEP_MS);
+    await this.deleteBelow('feed', 'receivedMs', nowMs - feedRetentionDays * DAY_MS);
+    await this.trim('sent', MAX_SENT);
+    await this.trim('feed', MAX_FEED);
   }
-}
 
-async function trim(table: EntityTable<{ id?: number }, 'id'>, max: number): Promise<void> {
-  const extra = (await table.count()) - max;
-  if (extra > 0) await table.orderBy('id').limit(extra).delete();
+  /** Deletes the records whose `index` is below `cutoff`, in one transaction. */
+  private deleteBelow(name: 'outbox' | 'sent' | 'feed', index: string, cutoff: number): Promise<void> {
+    return inTransaction(this.db.transaction(name, 'readwrite'), async (tx) => {
+      const store = unwrap(tx.store);
+      const keys = await request(store.index(index).getAllKeys(IDBKeyRange.upperBound(cutoff, true)));
+      await Promise.all(keys.map((key) => request(store.delete(key))));
+    });
+  }
+
+  /** Keeps the newest `max` records (by their auto-incremented id). */
+  private trim(name: 'sent' | 'feed', max: number): Promise<void> {
+    return inTransaction(this.db.transaction(name, 'readwrite'), async (tx) => {
+      const extra = (await tx.store.count()) - max;
+      if (extra <= 0) return;
+      const keys = await tx.store.getAllKeys(null, extra);
+      await tx.store.delete(IDBKeyRange.upperBound(keys.at(-1)!));
+    });
+  }
 }
 
 export const NO_COUNTERS: Counters = { sent: 0, refused: 0, errors: 0, lastError: null };

@@ -1,6 +1,8 @@
 // Read-only views of federation's database for the pages: the sent log, today's contribution, the received
 // stats and feed, and the opt-in sample built from the operator's own last task.
-import type { TruwatchDb } from '../db/schema.ts';
+import { unwrap } from 'idb';
+import { between, values } from '../db/idb.ts';
+import type { TaskRecord, TruwatchDb } from '../db/schema.ts';
 import { heartbeatMessage, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
 import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './store.ts';
@@ -10,12 +12,11 @@ export const MAX_ROWS = 500;
 /** The newest sent messages whose text holds `query` (case-insensitive), at most `limit`. */
 export function sentLog(fed: FederationDb, query: string, limit = 200): Promise<SentRecord[]> {
   const q = query.trim().toLowerCase();
-  return fed.sent
-    .orderBy('atMs')
-    .reverse()
-    .filter((r) => !q || r.json.toLowerCase().includes(q) || r.subject.includes(q))
-    .limit(Math.min(limit, MAX_ROWS))
-    .toArray();
+  return values<SentRecord>(unwrap(fed.db.transaction('sent').store.index('atMs')), null, {
+    reverse: true,
+    keep: (r) => !q || r.json.toLowerCase().includes(q) || r.subject.includes(q),
+    limit: Math.min(limit, MAX_ROWS),
+  });
 }
 
 export interface Contribution {
@@ -37,20 +38,23 @@ export async function contribution(fed: FederationDb, nowMs: number): Promise<Co
     failed: 0,
     heartbeats: 0,
   };
-  await fed.sent
-    .where('atMs')
-    .aboveOrEqual(start)
-    .each((r) => {
-      if (r.kind === 'heartbeat') return void out.heartbeats++;
-      out.tasks++;
-      if (r.json.includes('"outcome":"failed"')) out.failed++;
-      else out.completed++;
-    });
+  for (const r of await fed.db.getAllFromIndex('sent', 'atMs', IDBKeyRange.lowerBound(start))) {
+    if (r.kind === 'heartbeat') {
+      out.heartbeats++;
+      continue;
+    }
+    out.tasks++;
+    if (r.json.includes('"outcome":"failed"')) out.failed++;
+    else out.completed++;
+  }
   return out;
 }
 
 export function feed(fed: FederationDb, limit = 200): Promise<FeedRecord[]> {
-  return fed.feed.orderBy('receivedMs').reverse().limit(Math.min(limit, MAX_ROWS)).toArray();
+  return values<FeedRecord>(unwrap(fed.db.transaction('feed').store.index('receivedMs')), null, {
+    reverse: true,
+    limit: Math.min(limit, MAX_ROWS),
+  });
 }
 
 export async function stats(fed: FederationDb): Promise<Meta['stats'] | null> {
@@ -68,12 +72,16 @@ export interface Sample {
 /** A real sample: the operator's last finished task and node state, anonymized (before opt-in, under a throwaway secret). */
 export async function sample(fed: FederationDb, main: TruwatchDb, nowMs: number): Promise<Sample> {
   const identity = await Identity.from((await fed.get('secret')) ?? newSecret());
-  const [last] = await main.tasks.orderBy('finishedMs').reverse().limit(1).toArray();
-  const node = await main.node.get('node');
-  const tasks24h = await main.tasks
-    .where('finishedMs')
-    .between(nowMs - DAY_MS, nowMs, true, true)
-    .count();
+  const [last] = await values<TaskRecord>(unwrap(main.transaction('tasks').store.index('finishedMs')), null, {
+    reverse: true,
+    limit: 1,
+  });
+  const node = await main.get('node', 'node');
+  const tasks24h = await main.countFromIndex(
+    'tasks',
+    'finishedMs',
+    between(nowMs - DAY_MS, nowMs, false, false),
+  );
   const beat = await heartbeatMessage({ node, tasks24h, region: undefined, nowMs }, identity);
   let task: Sample['task'] = null;
   let local: Sample['local'] = null;

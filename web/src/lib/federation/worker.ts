@@ -3,7 +3,7 @@
 // the state it broadcasts and forward changes to it. Reads of federation's database work in any tab.
 import * as Comlink from 'comlink';
 import type { FederationConfig } from '../../../../protocol/app-config.ts';
-import { TruwatchDb } from '../db/schema.ts';
+import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
 import { runWhenLeader } from '../ingest/leader.ts';
 import { FederationService } from './service.ts';
 import type { FederationSettings } from './settings.ts';
@@ -30,8 +30,19 @@ type Message =
   | { type: 'reset' }
   | { type: 'reconnect' };
 
-const fed = new FederationDb();
-const main = new TruwatchDb();
+let fedDb: Promise<FederationDb> | undefined;
+let mainDb: Promise<TruwatchDb> | undefined;
+/** The databases, opened on first use and again after they closed (another tab upgraded or deleted them). */
+const openFed = (): Promise<FederationDb> =>
+  (fedDb ??= FederationDb.open(undefined, () => (fedDb = undefined)).catch((error: unknown) => {
+    fedDb = undefined;
+    throw error;
+  }));
+const openMain = (): Promise<TruwatchDb> =>
+  (mainDb ??= openTruwatchDb(undefined, { onClose: () => (mainDb = undefined) }).catch((error: unknown) => {
+    mainDb = undefined;
+    throw error;
+  }));
 const channel = new BroadcastChannel(CHANNEL_NAME);
 const subscribers = new Set<(status: FederationStatus) => void>();
 let service: FederationService | undefined;
@@ -82,8 +93,8 @@ function reporter(pairing: StartOptions['pairing']) {
 async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
   const report = reporter(options.pairing);
   const current = new FederationService({
-    fed,
-    main,
+    fed: await openFed(),
+    main: await openMain(),
     config: options.config,
     onStatus: (status) => {
       publish(status);
@@ -118,6 +129,7 @@ const api = {
   },
   /** Records the operator's choices (enabling is one) and applies them in the leading tab. */
   async choose(patch: Partial<FederationSettings>): Promise<void> {
+    const fed = await openFed();
     await fed.set('chosen', { ...((await fed.get('chosen')) ?? {}), ...patch });
     if (service) await service.reload();
     else tell({ type: 'reload' });
@@ -130,11 +142,11 @@ const api = {
     if (service) service.reconnectNow();
     else tell({ type: 'reconnect' });
   },
-  sentLog: (query: string, limit?: number) => views.sentLog(fed, query, limit),
-  contribution: () => views.contribution(fed, Date.now()),
-  feed: (limit?: number) => views.feed(fed, limit),
-  stats: () => views.stats(fed),
-  sample: () => views.sample(fed, main, Date.now()),
+  sentLog: async (query: string, limit?: number) => views.sentLog(await openFed(), query, limit),
+  contribution: async () => views.contribution(await openFed(), Date.now()),
+  feed: async (limit?: number) => views.feed(await openFed(), limit),
+  stats: async () => views.stats(await openFed()),
+  sample: async () => views.sample(await openFed(), await openMain(), Date.now()),
 };
 
 export type FederationApi = typeof api;

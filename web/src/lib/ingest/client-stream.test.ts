@@ -23,7 +23,7 @@ function recordingApply() {
 
 describe('IngestClient, event by event', () => {
   it('counts and skips bad entries and statuses, keeps the good ones, and moves the cursor past the bad', async () => {
-    const db = freshDb();
+    const db = await freshDb();
     const stream = handFedStream();
     const c = client({ db, fetch: stream.fetch });
     c.start();
@@ -43,7 +43,7 @@ describe('IngestClient, event by event', () => {
     // The schema's bad entry, the unparseable batch, {id:'x'}, the bad time (refused by the store), the broken
     // entry, the bad status.
     expect(c.state.counters.invalid).toBe(6);
-    expect((await db.meta.get(CURSOR_KEY))?.value).toBe(entry(9).id);
+    expect((await db.get('meta', CURSOR_KEY))?.value).toBe(entry(9).id);
     expect(c.state.kind).toBe('live');
   });
 

@@ -41,7 +41,7 @@ describe('IngestClient with a real sidecar', () => {
   });
 
   it('stores the backfill, then live lines, with the cursor; a closed tab resumes from it', async () => {
-    const db = freshDb();
+    const db = await freshDb();
     const first = client({ baseUrl: sidecar.url, db });
     const states = record(first);
     first.start();
@@ -58,7 +58,7 @@ describe('IngestClient with a real sidecar', () => {
     await waitFor(async () => (await countStoredEntries(db)) === 1205, 'live lines');
     const last = (await allEntries(db)).at(-1)!;
     expect(last.id).toBe('f.m.00001204');
-    expect((await db.meta.get(CURSOR_KEY))?.value).toBe(last.id);
+    expect((await db.get('meta', CURSOR_KEY))?.value).toBe(last.id);
     expect(first.state).toMatchObject({
       kind: 'live',
       counters: { entries: 1205, invalid: 0, reconnects: 0 },
@@ -76,7 +76,7 @@ describe('IngestClient with a real sidecar', () => {
     // The entry at the cursor comes again (it may have got continuation lines since): stored by id, once.
     expect(second.state.counters.entries).toBeGreaterThanOrEqual(10);
     expect(second.state.counters.entries).toBeLessThanOrEqual(11);
-    expect((await db.meta.get(CURSOR_KEY))?.value).toBe('f.m.00001214');
+    expect((await db.get('meta', CURSOR_KEY))?.value).toBe('f.m.00001214');
   });
 
   it('stops at a wrong token until reconnectNow() or a new token', async () => {

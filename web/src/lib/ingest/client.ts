@@ -19,7 +19,8 @@ export interface IngestOptions {
   /** The sidecar, e.g. `http://127.0.0.1:8090` (no trailing `/api`). */
   baseUrl: string;
   token: string;
-  db: TruwatchDb;
+  /** The database, or how to open it: then it is opened again for each connection (after it closed, anew). */
+  db: TruwatchDb | (() => Promise<TruwatchDb>);
   fetch?: typeof fetch;
   now?: () => number;
   /** In [0, 1): the jitter of the backoff. */
@@ -40,7 +41,9 @@ export interface IngestOptions {
 const STALE_MS = 20_000;
 
 export class IngestClient {
-  private readonly db: TruwatchDb;
+  private readonly open: () => Promise<TruwatchDb>;
+  /** The database of the current connection. */
+  private db: TruwatchDb | undefined;
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -65,7 +68,8 @@ export class IngestClient {
   private meter: CatchUpMeter | undefined;
 
   constructor(private readonly options: IngestOptions) {
-    this.db = options.db;
+    const db = options.db;
+    this.open = typeof db === 'function' ? db : () => Promise.resolve(db);
     this.token = options.token;
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? (() => Date.now());
@@ -192,12 +196,13 @@ export class IngestClient {
       );
     };
     try {
+      const db = (this.db = await this.open());
       arm();
       const body = await openEventStream({
         fetch: this.fetch,
         baseUrl: this.options.baseUrl,
         token: this.token,
-        cursor: (await this.db.meta.get(CURSOR_KEY))?.value,
+        cursor: (await db.get('meta', CURSOR_KEY))?.value,
         signal: controller.signal,
       });
       const reader = body.getReader();
@@ -261,7 +266,7 @@ export class IngestClient {
   }
 
   private async storeStatus(status: Status): Promise<void> {
-    await this.write.applyStatus(this.db, status);
+    await this.write.applyStatus(this.db!, status);
     this.meter?.status(status);
     const catchingUp = status.state === 'backfill' && status.backfill?.done !== true;
     if (catchingUp) this.set({ kind: 'catching-up', source: status, progress: this.meter?.progress() });
@@ -269,7 +274,7 @@ export class IngestClient {
   }
 
   private async store(entries: Entry[], cursor: string | undefined, live: boolean): Promise<void> {
-    const result = await this.write.applyEntries(this.db, entries, cursor);
+    const result = await this.write.applyEntries(this.db!, entries, cursor);
     // The store refuses entries whose time is not a time: bad input too.
     this.counters.entries += entries.length - result.invalid;
     this.counters.invalid += result.invalid;

@@ -8,7 +8,7 @@ import type { Entry } from '../../../../protocol/node-events.ts';
 import type { Config } from '../../../../sidecar/src/config.ts';
 import { startSidecar, type Sidecar } from '../../../../sidecar/src/server.ts';
 import type { LogSource } from '../../../../sidecar/src/sources/source.ts';
-import { TruwatchDb } from '../db/schema.ts';
+import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
 import { IngestClient, type IngestOptions, type IngestState } from './client.ts';
 import type { LockManagerLike } from './leader.ts';
 
@@ -19,8 +19,8 @@ export const HEADER = '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0
 export const slotLines = (from: number, to: number, pad = 0): string[] =>
   Array.from({ length: to - from }, (_, i) => `${HEADER} Using slot ${(from + i) % 4}/4${' '.repeat(pad)}.`);
 
-export function freshDb(): TruwatchDb {
-  return new TruwatchDb(`ingest-${Math.random().toString(36).slice(2)}`);
+export function freshDb(): Promise<TruwatchDb> {
+  return openTruwatchDb(`ingest-${Math.random().toString(36).slice(2)}`);
 }
 
 export function tempDir(): { dir: string; remove(): void } {
@@ -207,9 +207,10 @@ export function clientMaker(defaults: Partial<IngestOptions> = {}) {
   const clients: IngestClient[] = [];
   return {
     make(options: Partial<IngestOptions>): IngestClient {
+      const db = freshDb();
       const client = new IngestClient({
         token: API_KEY,
-        db: freshDb(),
+        db: () => db,
         backoff: { initialMs: 20, maxMs: 200 },
         ...defaults,
         ...options,

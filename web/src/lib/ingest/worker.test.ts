@@ -6,7 +6,7 @@ import { countStoredEntries } from '../db/blocks.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sidecar } from '../../../../sidecar/src/server.ts';
 import { MemorySource } from '../../../../sidecar/src/sources/memory-source.ts';
-import { TruwatchDb } from '../db/schema.ts';
+import { openTruwatchDb } from '../db/schema.ts';
 import { API_KEY, MemoryLocks, slotLines, start, tempDir, waitFor } from './test-helpers.ts';
 import type { IngestApi, WorkerState } from './worker.ts';
 
@@ -66,7 +66,7 @@ describe('the ingest worker', () => {
     await waitFor(() => b.states.at(-1)?.leader === true && b.states.at(-1)?.kind === 'live', 'b takes over');
     // b resumed from the cursor a stored: the entry at the cursor at most comes again.
     expect(b.states.at(-1)!.counters.entries).toBeLessThanOrEqual(1);
-    const db = new TruwatchDb();
+    const db = await openTruwatchDb();
     expect(await countStoredEntries(db)).toBe(300);
     db.close();
     await b.api.stop();

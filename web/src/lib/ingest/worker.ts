@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import { applyEntries, applyStatus } from '../db/apply.ts';
 import { announceChange } from '../db/changes.ts';
-import { TruwatchDb } from '../db/schema.ts';
+import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
 import { storeApi, type StoreApi } from '../db/store-api.ts';
 import { IngestClient, type IngestState } from './client.ts';
 import { runWhenLeader } from './leader.ts';
@@ -41,8 +41,13 @@ interface Session {
   client?: IngestClient;
 }
 
-let db: TruwatchDb | undefined;
-const openDb = (): TruwatchDb => (db ??= new TruwatchDb());
+let db: Promise<TruwatchDb> | undefined;
+/** The database, opened on first use and again after it closed (another tab upgraded or deleted it). */
+const openDb = (): Promise<TruwatchDb> =>
+  (db ??= openTruwatchDb(undefined, { onClose: () => (db = undefined) }).catch((error: unknown) => {
+    db = undefined; // Tried again next time.
+    throw error;
+  }));
 /** The writers, each announcing its change once committed. */
 const announcing = {
   applyEntries: async (...args: Parameters<typeof applyEntries>) => {
@@ -85,7 +90,7 @@ channel?.addEventListener('message', (event: MessageEvent<Message>) => {
 async function lead(config: IngestConfig, current: Session, signal: AbortSignal): Promise<void> {
   const client = new IngestClient({
     ...config,
-    db: openDb(),
+    db: openDb,
     apply: announcing,
     onState: (state) => {
       publish({ ...state, leader: true });

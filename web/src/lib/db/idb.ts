@@ -1,0 +1,178 @@
+// The little the stores need on top of `idb` (promises over IndexedDB): the layout written as Dexie wrote it,
+// key ranges that may be empty, cursors that walk keys, and a transaction that aborts when its body throws.
+/**
+ * Creates an object store from a Dexie-style spec, so the layout on disk is the one Dexie created: the primary
+ * key first (`++id`: auto-incremented), then the indexes, named as written: `[a+b]` a compound index on
+ * `['a', 'b']`, `*tags` a multiEntry index named `tags`.
+ */
+export function createStore(db: IDBDatabase, name: string, spec: string): IDBObjectStore {
+  const [primary = '', ...indexes] = spec.split(',').map((part) => part.trim());
+  const keyPath = (path: string) => (path.startsWith('[') ? path.slice(1, -1).split('+') : path);
+  const autoIncrement = primary.startsWith('++');
+  const store = db.createObjectStore(name, {
+    keyPath: keyPath(autoIncrement ? primary.slice(2) : primary),
+    autoIncrement,
+  });
+  for (const index of indexes) {
+    const multiEntry = index.startsWith('*');
+    const indexName = multiEntry ? index.slice(1) : index;
+    store.createIndex(indexName, keyPath(indexName), { multiEntry });
+  }
+  return store;
+}
+
+/** Greater than every key of these stores (an array sorts after numbers and strings): an open upper end. */
+export const MAX_KEY: IDBValidKey = [[]];
+
+/** [lo, hi] with open or closed ends; an empty range when lo is above hi (IDBKeyRange.bound would throw). */
+export function between(lo: IDBValidKey, hi: IDBValidKey, loOpen = false, hiOpen = true): IDBKeyRange {
+  const order = indexedDB.cmp(lo, hi);
+  // A range no key of these stores is in (no index holds an empty array).
+  if (order > 0 || (order === 0 && (loOpen || hiOpen))) return IDBKeyRange.only([]);
+  return IDBKeyRange.bound(lo, hi, loOpen, hiOpen);
+}
+
+/** The strings that start with `prefix`. */
+export function startsWith(prefix: string): IDBKeyRange {
+  return IDBKeyRange.bound(prefix, prefix + '\uffff');
+}
+
+type Source = IDBObjectStore | IDBIndex;
+type Query = IDBValidKey | IDBKeyRange | null;
+
+export interface Walk {
+  /** Newest (highest key) first. */
+  reverse?: boolean;
+  /** At most this many (Infinity: all). */
+  limit?: number;
+}
+
+/**
+ * Walks a cursor over `source` (raw IndexedDB: `unwrap` an idb object) and collects what `pick` takes from each
+ * step, until `limit` were taken or the range ends. `pick` returning undefined skips a step.
+ */
+function walk<C extends IDBCursor, T>(
+  open: () => IDBRequest<C | null>,
+  pick: (cursor: C) => T | undefined,
+  limit = Infinity,
+): Promise<T[]> {
+  const out: T[] = [];
+  if (limit <= 0) return Promise.resolve(out);
+  return new Promise((resolve, reject) => {
+    const request = open();
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) return resolve(out);
+      const value = pick(cursor);
+      if (value !== undefined) out.push(value);
+      if (out.length >= limit) resolve(out);
+      else cursor.continue();
+    };
+    request.onerror = () => reject(request.error);
+  });
+}
+
+const direction = (options: Walk): IDBCursorDirection => (options.reverse ? 'prev' : 'next');
+
+/** The keys of an index (not the primary keys) in a range, in order: what the index alone says. */
+export function indexKeys<K extends IDBValidKey>(
+  source: Source,
+  query: Query,
+  options: Walk = {},
+): Promise<K[]> {
+  return walk(
+    () => source.openKeyCursor(query, direction(options)),
+    (cursor) => cursor.key as K,
+    options.limit,
+  );
+}
+
+/** The (index key, primary key) pairs in a range, in order. */
+export function keyPairs<K extends IDBValidKey, P extends IDBValidKey>(
+  source: Source,
+  query: Query,
+  options: Walk = {},
+): Promise<[K, P][]> {
+  return walk(
+    () => source.openKeyCursor(query, direction(options)),
+    (cursor): [K, P] => [cursor.key as K, cursor.primaryKey as P],
+    options.limit,
+  );
+}
+
+/** The primary keys in a range, in order; forwards, one getAllKeys. */
+export function primaryKeys<P extends IDBValidKey>(
+  source: Source,
+  query: Query,
+  options: Walk = {},
+): Promise<P[]> {
+  const limit = options.limit ?? Infinity;
+  if (!options.reverse && limit > 0) return request(source.getAllKeys(query, count(limit))) as Promise<P[]>;
+  return walk(
+    () => source.openKeyCursor(query, direction(options)),
+    (cursor) => cursor.primaryKey as P,
+    limit,
+  );
+}
+
+/** The values in a range, in order, those `keep` accepts; forwards without a filter, one getAll. */
+export function values<T>(
+  source: Source,
+  query: Query,
+  options: Walk & { keep?: (value: T) => boolean } = {},
+): Promise<T[]> {
+  const limit = options.limit ?? Infinity;
+  const keep = options.keep;
+  if (!options.reverse && !keep && limit > 0)
+    return request(source.getAll(query, count(limit))) as Promise<T[]>;
+  return walk(
+    () => source.openCursor(query, direction(options)),
+    (cursor) => {
+      const value = cursor.value as T;
+      return !keep || keep(value) ? value : undefined;
+    },
+    limit,
+  );
+}
+
+/** Values for keys, in the same order (undefined where missing), read in the given store. */
+export function getMany<K, T>(
+  store: { get(key: K): Promise<T | undefined> },
+  keys: K[],
+): Promise<(T | undefined)[]> {
+  return Promise.all(keys.map((key) => store.get(key)));
+}
+
+/** A getAll count: IndexedDB takes an unsigned 32-bit one; beyond it, none (all). */
+const count = (limit: number) => (limit < 2 ** 32 ? limit : undefined);
+
+export function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/**
+ * Runs `body` in the transaction `tx` and resolves once it committed. When `body` throws, the transaction is
+ * aborted, so nothing it wrote stays. `body` may only wait for requests of this transaction (awaiting anything
+ * else lets IndexedDB commit it early).
+ */
+export async function inTransaction<Tx extends { done: Promise<void>; abort(): void }, T>(
+  tx: Tx,
+  body: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await body(tx);
+    await tx.done;
+    return result;
+  } catch (error) {
+    try {
+      tx.abort();
+    } catch {
+      // Already aborted (a request failed) or committed.
+    }
+    await tx.done.catch(() => undefined);
+    throw error;
+  }
+}
