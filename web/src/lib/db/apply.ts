@@ -12,7 +12,7 @@ import {
   taskFact,
 } from './derive.ts';
 import { entriesOfExecutions, putEntries } from './blocks.ts';
-import { getMany, inTransaction } from './idb.ts';
+import { getMany, inTransaction, putAll } from './idb.ts';
 import {
   writing,
   type InvoiceRecord,
@@ -106,7 +106,7 @@ async function applyInvoices(
     if (id && (byExecution.get(id) ?? '') < key) byExecution.set(id, key);
   });
   const deletes = stale.filter((r, i) => existing[keys.length + i]?.entryId === r.entryId).map((r) => r.key);
-  await Promise.all([...puts.map((r) => store.put(r)), ...deletes.map((key) => store.delete(key))]);
+  await Promise.all([putAll(store, puts), ...deletes.map((key) => store.delete(key))]);
   return { written: puts.length + deletes.length, byExecution };
 }
 
@@ -162,7 +162,7 @@ async function applyTasks(
     const rec = next.get(id);
     return rec && !sameData(existing[i], rec) ? [rec] : [];
   });
-  await Promise.all(puts.map((t) => tasks.put(t)));
+  await putAll(tasks, puts);
   return puts.length;
 }
 

@@ -1,7 +1,7 @@
 // Entries in blocks of consecutive cursors (EntryBlock in schema.ts): writing a batch into them, and reading
 // entries back by cursor range, execution or block. Cursors of one source are ordered, so a batch usually lands
 // after the last block, and a re-sent entry in the block that holds its cursor.
-import { getMany, indexKeys, primaryKeys, values } from './idb.ts';
+import { getMany, indexKeys, primaryKeys, putAll, values } from './idb.ts';
 import {
   indexOf,
   storeOf,
@@ -168,7 +168,7 @@ export async function putEntries(
   }
   const puts = [...[...dirty].map((block) => blockOf(block.entries)), ...created];
   const blocks = tx.objectStore('blocks');
-  await Promise.all(puts.map((block) => blocks.put(block)));
+  await putAll(blocks, puts);
   return result;
 }
 

@@ -1,3 +1,5 @@
+import { unwrap, type DBSchema, type IDBPObjectStore, type StoreNames, type StoreValue } from 'idb';
+
 // The little the stores need on top of `idb` (promises over IndexedDB): the layout written as Dexie wrote it,
 // key ranges that may be empty, cursors that walk keys, and a transaction that aborts when its body throws.
 /**
@@ -135,12 +137,48 @@ export function values<T>(
   );
 }
 
-/** Values for keys, in the same order (undefined where missing), read in the given store. */
-export function getMany<K, T>(
-  store: { get(key: K): Promise<T | undefined> },
-  keys: K[],
-): Promise<(T | undefined)[]> {
-  return Promise.all(keys.map((key) => store.get(key)));
+/** An idb object store of any transaction, read and written below through the raw IndexedDB object. */
+type Store<DB extends DBSchema, N extends StoreNames<DB>> = IDBPObjectStore<
+  DB,
+  ArrayLike<StoreNames<DB>>,
+  N,
+  IDBTransactionMode
+>;
+
+/**
+ * Values for keys, in the same order (undefined where missing), read in the given store. Raw requests, one
+ * promise for all: the requests of a transaction succeed in order, so the last one's success ends the read.
+ */
+export function getMany<DB extends DBSchema, N extends StoreNames<DB>>(
+  store: Store<DB, N>,
+  keys: IDBValidKey[],
+): Promise<(StoreValue<DB, N> | undefined)[]> {
+  type T = StoreValue<DB, N>;
+  const raw = unwrap(store);
+  const out = new Array<T | undefined>(keys.length);
+  if (!keys.length) return Promise.resolve(out);
+  return new Promise((resolve, reject) => {
+    keys.forEach((key, i) => {
+      const req = raw.get(key) as IDBRequest<T | undefined>;
+      req.onsuccess = () => {
+        out[i] = req.result;
+        if (i === keys.length - 1) resolve(out);
+      };
+      req.onerror = () => reject(req.error);
+    });
+  });
+}
+
+/** Puts every value with raw requests; resolves when the last one succeeded (they succeed in order). */
+export function putAll<DB extends DBSchema, N extends StoreNames<DB>>(
+  store: Store<DB, N>,
+  items: readonly StoreValue<DB, N>[],
+): Promise<void> {
+  if (!items.length) return Promise.resolve();
+  const raw = unwrap(store);
+  let last: IDBRequest | undefined;
+  for (const item of items) last = raw.put(item);
+  return request(last!).then(() => undefined);
 }
 
 /** A getAll count: IndexedDB takes an unsigned 32-bit one; beyond it, none (all). */
