@@ -15,7 +15,9 @@ export class PagedRows<T> {
   private pages = new Map<number, T[]>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private loading = new Set<number>();
-  private generation = 0;
+  /** Pages to read again when their read in progress ends: the store changed meanwhile. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private stale = new Set<number>();
 
   constructor(private readonly load: (offset: number, limit: number) => Promise<Page<T>>) {}
 
@@ -33,28 +35,39 @@ export class PagedRows<T> {
   /** Makes sure the rows from `first` to `last` are loaded. */
   show(first: number, last: number): void {
     for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++)
-      void this.fetch(page);
+      void this.fetch(page, false);
   }
 
+  /**
+   * Reads the pages held again. They stay on screen until their new rows arrive, and a read is never thrown
+   * away: while the store changes faster than a deep page reads, the page still shows, a little behind.
+   */
   reset(): void {
-    this.generation++;
-    const visible = [...this.pages.keys()];
-    this.pages.clear();
-    this.loading.clear();
-    if (visible.length === 0) visible.push(0);
-    for (const page of visible) void this.fetch(page);
+    const held = this.pages.size ? [...this.pages.keys()] : [0];
+    for (const page of held) void this.fetch(page, true);
   }
 
-  private async fetch(page: number): Promise<void> {
-    if (this.pages.has(page) || this.loading.has(page)) return;
+  private async fetch(page: number, again: boolean): Promise<void> {
+    if (this.loading.has(page)) {
+      if (again) this.stale.add(page);
+      return;
+    }
+    if (!again && this.pages.has(page)) return;
     this.loading.add(page);
-    const generation = this.generation;
-    const result = await this.load(page * PAGE_SIZE, PAGE_SIZE);
-    if (generation !== this.generation) return;
-    this.loading.delete(page);
-    this.pages.set(page, result.rows);
-    while (this.pages.size > MAX_PAGES) this.pages.delete(this.pages.keys().next().value as number);
-    this.count = result.count;
-    this.version++;
+    try {
+      do {
+        this.stale.delete(page);
+        const result = await this.load(page * PAGE_SIZE, PAGE_SIZE);
+        this.pages.delete(page); // Re-inserted last: the pages dropped first are those read longest ago.
+        this.pages.set(page, result.rows);
+        while (this.pages.size > MAX_PAGES) this.pages.delete(this.pages.keys().next().value as number);
+        this.count = result.count;
+        this.version++;
+      } while (this.stale.has(page));
+    } catch (error) {
+      console.error('truwatch: reading rows failed', error);
+    } finally {
+      this.loading.delete(page);
+    }
   }
 }

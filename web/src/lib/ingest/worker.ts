@@ -52,7 +52,8 @@ const openDb = (): Promise<TruwatchDb> =>
 const announcing = {
   applyEntries: async (...args: Parameters<typeof applyEntries>) => {
     const result = await applyEntries(...args);
-    announceChange();
+    // A replay of what is stored (a resumed stream sends its cursor's entry again) changes nothing to show.
+    if (result.entries || result.tasks || result.invoices) announceChange();
     return result;
   },
   applyStatus: async (...args: Parameters<typeof applyStatus>) => {
