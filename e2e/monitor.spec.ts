@@ -2,6 +2,7 @@
 // The operator's monitor end to end: the real sidecar on a runner log directory, the built PWA in Chromium.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import type { Entry } from '../protocol/node-events.ts';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
 
@@ -9,6 +10,12 @@ async function entriesIn(file: string): Promise<number> {
   let n = 0;
   await parseFile(file, (entries) => (n += entries.length));
   return n;
+}
+
+async function firstEntry(file: string): Promise<Entry> {
+  let first: Entry | undefined;
+  await parseFile(file, (entries) => (first ??= entries[0]));
+  return first!;
 }
 
 /** Waits until the browser stored exactly what the log holds: its entries, tasks, invoices and outcomes. */
@@ -89,6 +96,18 @@ test.describe('the monitor', () => {
         await expect(page).toHaveTitle(`${name} · truwatch`);
         await page.screenshot({ path: test.info().outputPath(`${name.toLowerCase()}.png`) });
       }
+      // The Logs page's last rows, many pages down the virtual list: the log's first entry, read and shown.
+      await page.getByRole('link', { name: 'Logs', exact: true }).click();
+      const first = await firstEntry(log.file);
+      const list = page.locator('.list > div').first();
+      await expect(page.locator('.list .entry .msg').first()).toBeVisible();
+      const oldest = page.locator('.list .entry .msg').getByText(first.message, { exact: true });
+      // The list learns its rows' heights as they render: scroll to its end until the end stays put.
+      await expect(async () => {
+        await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        await expect(oldest).toBeVisible({ timeout: 1000 });
+      }).toPass();
+      await page.screenshot({ path: test.info().outputPath('logs-end.png') });
     } finally {
       await sidecar.stop();
     }
