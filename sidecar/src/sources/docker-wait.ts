@@ -34,20 +34,6 @@ export class Wakeup {
   }
 }
 
-/** Sleeps `ms`, or less when the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Reads a response stream only when asked (paused mode): while nobody calls `read()`, Node stops reading the
  * socket once its buffer is full, and the engine stops sending.

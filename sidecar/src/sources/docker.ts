@@ -4,7 +4,8 @@ import type { Status } from '../../../protocol/node-events.ts';
 import { DockerApi, describeError, isGone, type ContainerInfo } from './docker-api.ts';
 import { cursorSeconds } from './docker-cursor.ts';
 import { LogFollower } from './docker-follow.ts';
-import { Wakeup, backoff, sleep } from './docker-wait.ts';
+import { Wakeup, backoff } from './docker-wait.ts';
+import { sleep } from './sleep.ts';
 import { LineSplitter } from './lines.ts';
 import { CORRELATION_WINDOW_MS, type LogSource, type ReadOptions, type SourceEvent } from './source.ts';
 

@@ -1,6 +1,7 @@
 // Waiting between polls of the file source: a timer that the abort signal ends at once and that a change in the
 // watched directory (fs.watch, a hint only: it is unreliable on some mounts) ends early.
 import { watch, type FSWatcher } from 'node:fs';
+import { sleep } from './sleep.ts';
 
 export class Waker {
   private watcher: FSWatcher | undefined;
@@ -26,20 +27,11 @@ export class Waker {
   }
 
   /** Resolves after `ms`, on abort, or on a change in the watched directory. Never rejects. */
-  wait(ms: number): Promise<void> {
-    const signal = this.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.wake = done;
-    });
+  async wait(ms: number): Promise<void> {
+    const woken = new AbortController();
+    this.wake = () => woken.abort();
+    await sleep(ms, AbortSignal.any([this.signal, woken.signal]));
+    this.wake = undefined;
   }
 
   close(): void {

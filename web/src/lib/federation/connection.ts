@@ -4,6 +4,7 @@
 // every state it goes through is one the page shows.
 import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
 import { classify, PERSISTENT, type FedError } from './errors.ts';
+import { Wakeable } from '../app/wakeable.ts';
 
 export const STATES = ['DISABLED', 'CONNECTING', 'CONNECTED', 'RECONNECTING', 'ERROR'] as const;
 export type FedState = (typeof STATES)[number];
@@ -38,7 +39,7 @@ export function backoffDelay(
 export class Connection {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
+  private readonly pause = new Wakeable();
   private nc: NatsConnection | undefined;
   private stopSignal = new AbortController();
   state: FedState = 'DISABLED';
@@ -56,7 +57,7 @@ export class Connection {
   async stop(): Promise<void> {
     this.running = false;
     this.stopSignal.abort();
-    this.wake?.();
+    this.pause.wake();
     await this.nc?.close().catch(() => undefined);
     await this.loop;
     this.set('DISABLED', null);
@@ -64,7 +65,7 @@ export class Connection {
 
   /** Connect now if waiting; if connected, check the connection is alive (after sleep it may be dead). */
   reconnectNow(): void {
-    if (this.wake) return this.wake();
+    if (this.pause.wake()) return;
     const nc = this.nc;
     if (!nc) return;
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000));
@@ -132,19 +133,7 @@ export class Connection {
       if (!this.running) break;
       const persistent = error !== null && PERSISTENT.has(error.code);
       this.set(persistent ? 'ERROR' : 'RECONNECTING', error);
-      await this.sleep(backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random));
+      await this.pause.sleep(backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random));
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 }

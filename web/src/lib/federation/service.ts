@@ -15,6 +15,7 @@ import { receive } from './receive.ts';
 import { resolveSettings, type Consent, type FederationSettings } from './settings.ts';
 import type { FederationStatus } from './status.ts';
 import { DAY_MS, NO_COUNTERS, type Counters, type FederationDb, type Period } from './store.ts';
+import { Wakeable } from '../app/wakeable.ts';
 
 const BATCH = 50;
 /** Pause between batches of a backlog: at most BATCH × 10 messages a second. */
@@ -48,7 +49,8 @@ export class FederationService {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
   private lastPrune = 0;
-  private kick: (() => void) | undefined;
+  /** The pause between rounds, which new work cuts short. */
+  private readonly pause = new Wakeable();
   private readonly outbox: Outbox;
   private readonly now: () => number;
 
@@ -172,7 +174,7 @@ export class FederationService {
           this.counters = { ...this.counters, refused: this.counters.refused + refused.length };
           await this.error(fedError('FED_003', `a task message was refused: ${refused.at(-1)!.reason}`));
         }
-        if (queued) this.kick?.();
+        if (queued) this.pause.wake();
       }
       this.pending = await this.outbox.countPending();
       if (now - this.lastPrune > PRUNE_EVERY_MS) {
@@ -248,17 +250,7 @@ export class FederationService {
         }
         const wait =
           rows.length === BATCH ? PACE_MS : Math.max(0, Math.min(nextHeartbeat - this.now(), 5000));
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', done);
-            this.kick = undefined;
-            resolve();
-          };
-          const timer = setTimeout(done, wait);
-          signal.addEventListener('abort', done, { once: true });
-          this.kick = done;
-        });
+        await this.pause.sleep(wait, signal);
       }
     } catch (error) {
       const fed = (error as { fed?: FedError }).fed ?? classify(error);

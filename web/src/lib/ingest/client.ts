@@ -11,6 +11,7 @@ import { DEFAULT_QUEUE_LIMITS, WriteQueue, type QueueItem, type QueueLimits } fr
 import { openEventStream } from './request.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 import type { IngestCounters, IngestState } from './state.ts';
+import { Wakeable } from '../app/wakeable.ts';
 
 export type * from './state.ts';
 export { HttpError, UnauthorizedError } from './errors.ts';
@@ -59,7 +60,7 @@ export class IngestClient {
   private running: Promise<void> | undefined;
   private stopped = true;
   private connection: AbortController | undefined;
-  private wake: (() => void) | undefined;
+  private readonly pause = new Wakeable();
   /** The current connection was ended on purpose to open a new one: no backoff. */
   private immediate = false;
   private healthy = false;
@@ -103,7 +104,7 @@ export class IngestClient {
   async stop(): Promise<void> {
     this.stopped = true;
     this.connection?.abort(new Error('stopped'));
-    this.wake?.();
+    this.pause.wake();
     await this.running;
     this.set({ kind: 'stopped', progress: undefined, nextRetryMs: undefined });
   }
@@ -111,7 +112,7 @@ export class IngestClient {
   /** The page became visible or the network came back: retry now, or replace a connection gone silent. */
   reconnectNow(): void {
     if (this.stopped) return;
-    if (this.wake) return this.wake();
+    if (this.pause.wake()) return;
     if (this.connection && !this.queue?.busy && this.now() - this.lastDataAt > STALE_MS)
       this.restart('silent');
   }
@@ -120,8 +121,7 @@ export class IngestClient {
   setToken(token: string): void {
     this.token = token;
     if (this.stopped) return;
-    if (this.wake) this.wake();
-    else this.restart('new token');
+    if (!this.pause.wake()) this.restart('new token');
   }
 
   private restart(why: string): void {
@@ -171,14 +171,7 @@ export class IngestClient {
 
   /** Waits `ms` (forever when undefined), or until reconnectNow(), setToken() or stop(). */
   private async sleep(ms: number | undefined): Promise<void> {
-    if (this.stopped) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      if (ms !== undefined) timer = setTimeout(resolve, ms);
-    });
-    clearTimeout(timer);
-    this.wake = undefined;
+    if (!this.stopped) await this.pause.sleep(ms);
   }
 
   /** One connection, until the stream ends or fails. */

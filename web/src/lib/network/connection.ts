@@ -12,6 +12,7 @@ import {
 import { latestSubject, SUBJECTS } from '../../../../protocol/subjects.ts';
 import type { NetworkServer } from './config.ts';
 import type { MessageKind } from './model.ts';
+import { Wakeable } from '../app/wakeable.ts';
 
 /** nats/users.conf lets the public user receive replies only under this prefix. */
 export const PUBLIC_INBOX_PREFIX = '_INBOX_public';
@@ -66,17 +67,10 @@ export function openNetwork(
   const requestTimeout = options.requestTimeoutMs ?? 5_000;
   let closed = false;
   let nc: NatsConnection | undefined;
-  let wake: (() => void) | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pause = new Wakeable();
   /** Whether a session got through since the last failure, and whether any ever did. */
   let gotThrough = false;
   let everLive = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
 
   /** Reads the last stored message of `kind`; nothing stored yet (404, or no stream yet) is not an error. */
   const readLatest = async (conn: NatsConnection, kind: MessageKind) => {
@@ -150,15 +144,14 @@ export function openNetwork(
         message: describeError(failure, server.natsUrl),
         retryAtMs: Date.now() + wait,
       });
-      await sleep(wait);
+      await pause.sleep(wait);
     }
   })();
 
   return {
     async close() {
       closed = true;
-      clearTimeout(timer);
-      wake?.();
+      pause.wake();
       await nc?.close();
     },
   };
