@@ -13,9 +13,9 @@ export const CHROMIUM_ARGS = [
 ];
 
 export default defineConfig({
-  testDir: 'e2e',
+  testDir: 'test/e2e',
   outputDir: 'test-results',
-  globalSetup: './e2e/global-setup.ts',
+  globalSetup: './test/e2e/global-setup.ts',
   timeout: 90_000,
   expect: { timeout: 20_000 },
   workers: 1,

@@ -6,7 +6,7 @@ export default defineConfig({
       'protocol/**/*.test.ts',
       'aggregator/**/*.test.ts',
       'sidecar/**/*.test.ts',
-      'scripts/**/*.test.ts',
+      'test/**/*.test.ts',
       'web/src/**/*.test.ts',
       'deploy/**/*.test.ts',
       'nats/**/*.test.ts',

@@ -4,8 +4,8 @@
 // are exact (10 000 each).
 import * as v from 'valibot';
 import { StatsMessageSchema } from '../protocol/federation.ts';
-import { startAggregatorProcess } from '../scripts/aggregator-process.ts';
-import { startNatsServer } from '../scripts/nats-server.ts';
+import { startAggregatorProcess } from '../test/support/aggregator-process.ts';
+import { startNatsServer } from '../test/support/nats-server.ts';
 import {
   SUBJECTS,
   configEnv,
@@ -16,7 +16,7 @@ import {
   prepareStreams,
   testConfig,
   waitFor,
-} from '../aggregator/src/testing.ts';
+} from '../test/support/federation-traffic.ts';
 import { writeReport } from './report.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10_000);

@@ -4,8 +4,8 @@
 // Budget: ≥ 5 000 task messages/s with nats-server on the same machine.
 import * as v from 'valibot';
 import { WINDOW_MS, windowOf, StatsMessageSchema } from '../protocol/federation.ts';
-import { startAggregatorProcess } from '../scripts/aggregator-process.ts';
-import { startNatsServer } from '../scripts/nats-server.ts';
+import { startAggregatorProcess } from '../test/support/aggregator-process.ts';
+import { startNatsServer } from '../test/support/nats-server.ts';
 import {
   SUBJECTS,
   configEnv,
@@ -17,7 +17,7 @@ import {
   task,
   testConfig,
   waitFor,
-} from '../aggregator/src/testing.ts';
+} from '../test/support/federation-traffic.ts';
 import { writeReport } from './report.ts';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000);

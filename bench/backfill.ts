@@ -5,8 +5,8 @@
 // in 30 s, sidecar 100 MB.
 import { copyFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { storedCounts, waitForState } from '../e2e/fixtures.ts';
-import { writeGeneratedLog } from '../scripts/generate-log.ts';
+import { storedCounts, waitForState } from '../test/support/e2e-monitor.ts';
+import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { Summarizer } from '../sidecar/src/parse/summary.ts';
 import { loadavg } from 'node:os';

@@ -1,7 +1,7 @@
 // Live latency: a runner line appended to the log file → the entry visible in the PWA's live log tail, in
 // Chromium, with the real sidecar on the file source. Budget: p95 at most 200 ms.
 import { appendFileSync } from 'node:fs';
-import { writeGeneratedLog } from '../scripts/generate-log.ts';
+import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 import { writeReport } from './report.ts';
 import { stage } from './stage.ts';
 

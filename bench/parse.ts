@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeGeneratedLog } from '../scripts/generate-log.ts';
+import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 import { EntryParser } from '../sidecar/src/parse/parser.ts';
 import { offsetCursor } from '../sidecar/src/parse/read-log.ts';
 import { Summarizer } from '../sidecar/src/parse/summary.ts';

@@ -3,9 +3,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeGeneratedLog } from '../scripts/generate-log.ts';
-import { startSidecarProcess } from '../scripts/sidecar-process.ts';
-import { openEvents } from '../scripts/sse-client.ts';
+import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
+import { startSidecarProcess } from '../test/support/sidecar-process.ts';
+import { openEvents } from '../test/support/sse-client.ts';
 import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { writeReport } from './report.ts';
 

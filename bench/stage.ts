@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildSidecar } from '../scripts/build-sidecar.ts';
 import { ensureWebBuild } from '../scripts/build-web.ts';
-import { startSidecarProcess, type SidecarProcess } from '../scripts/sidecar-process.ts';
+import { startSidecarProcess, type SidecarProcess } from '../test/support/sidecar-process.ts';
 import { launchChromium } from './browser.ts';
 
 export interface Stage {

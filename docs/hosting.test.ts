@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate, type TestCertificate } from '../nats/prod/prod-checks.ts';
 import { ensureWebBuild, WEB_BUILD } from '../scripts/build-web.ts';
-import { freePort } from '../scripts/nats-server.ts';
-import { stopProcess } from '../scripts/stop-process.ts';
+import { freePort } from '../test/support/free-port.ts';
+import { stopProcess } from '../test/support/stop-process.ts';
 
 const HOSTING = readFileSync(new URL('./HOSTING.md', import.meta.url), 'utf8');
 const recipe = (lang: string) => new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(HOSTING)![1]!;

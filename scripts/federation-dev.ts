@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startAggregator } from '../aggregator/src/aggregator.ts';
 import { readConfig } from '../aggregator/src/config.ts';
-import { NATS_CONF, DEV_USERS } from './nats-server.ts';
-import { stopProcess } from './stop-process.ts';
+import { DEV_USERS, NATS_CONF } from '../nats/dev-users.ts';
 
 const env = {
   NATS_PORT: process.env.NATS_PORT ?? '4222',
@@ -52,8 +51,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     if (stopping) return;
     stopping = true;
     server.removeAllListeners('exit');
-    void aggregator
-      .stop()
-      .then(() => stopProcess(server, 'SIGTERM'))
-      .then(() => process.exit(0));
+    server.once('exit', () => process.exit(0));
+    void aggregator.stop().then(() => server.kill('SIGTERM'));
   });

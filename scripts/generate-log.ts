@@ -2,94 +2,9 @@
 //   tsx scripts/generate-log.ts --tasks 20000 [--out file] [--decorate] [--seed N]
 //                               [--start 2025-11-24T00:00:00Z] [--truth truth.json] [--address 0x…]
 // Without --out the log goes to stdout; a summary goes to stderr.
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_ADDRESS,
-  DEFAULT_SEED,
-  DEFAULT_START_MS,
-  type TruthExecution,
-  type TruthInvoice,
-} from '../sidecar/src/demo/generator.ts';
-import { blockCount, generatedLog } from '../sidecar/src/demo/log-text.ts';
-
-export interface WriteLogOptions {
-  tasks: number;
-  seed?: number;
-  decorate?: boolean;
-  startMs?: number;
-  address?: string;
-}
-
-export interface GeneratedTruth {
-  seed: number;
-  startMs: number;
-  address: string;
-  tasks: number;
-  blocks: number;
-  lines: number;
-  bytes: number;
-  executions: TruthExecution[];
-  invoices: TruthInvoice[];
-}
-
-/** Resolves on `event` or on an error of the stream (the caller checks for the error), leaving no listener. */
-function settle(stream: NodeJS.WritableStream, event: 'drain' | 'finish'): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off(event, done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.on(event, done);
-    stream.on('error', done);
-  });
-}
-
-/** Writes the log to `path` (stdout when undefined or `-`), streaming with backpressure; returns the truth. */
-export async function writeGeneratedLog(
-  path: string | undefined,
-  options: WriteLogOptions,
-): Promise<GeneratedTruth> {
-  const toStdout = path === undefined || path === '-';
-  const out = toStdout ? process.stdout : createWriteStream(path);
-  let failure: Error | undefined;
-  const onError = (error: Error) => (failure = error);
-  out.on('error', onError);
-  const truth: GeneratedTruth = {
-    seed: options.seed ?? DEFAULT_SEED,
-    startMs: options.startMs ?? DEFAULT_START_MS,
-    address: options.address ?? DEFAULT_ADDRESS,
-    tasks: options.tasks,
-    blocks: blockCount(options.tasks),
-    lines: 0,
-    bytes: 0,
-    executions: [],
-    invoices: [],
-  };
-  for (const chunk of generatedLog({
-    ...options,
-    seed: truth.seed,
-    startMs: truth.startMs,
-    address: truth.address,
-  })) {
-    if (failure) throw failure;
-    truth.lines += chunk.lineCount;
-    truth.bytes += Buffer.byteLength(chunk.text);
-    truth.executions.push(...chunk.truth.executions);
-    truth.invoices.push(...chunk.truth.invoices);
-    if (!out.write(chunk.text)) await settle(out, 'drain');
-  }
-  if (!toStdout) {
-    const finished = settle(out, 'finish');
-    out.end();
-    await finished;
-  }
-  out.off('error', onError);
-  if (failure) throw failure;
-  return truth;
-}
+import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -131,10 +46,8 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
-    process.stderr.write(`generate-log: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+  process.stderr.write(`generate-log: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -3,8 +3,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsCluster, type NatsCluster } from '../../scripts/nats-cluster.ts';
-import { DEV_USERS } from '../../scripts/nats-server.ts';
+import { startNatsCluster, type NatsCluster } from '../../test/support/nats-cluster.ts';
+import { DEV_USERS } from '../../test/support/nats-server.ts';
 import { startAggregator } from './aggregator.ts';
 import { INGEST_STREAM } from './setup.ts';
 import {
@@ -16,7 +16,7 @@ import {
   testConfig,
   waitCounted,
   waitFor,
-} from './testing.ts';
+} from '../../test/support/federation-traffic.ts';
 
 describe('a three-node cluster', () => {
   let cluster: NatsCluster;

@@ -2,8 +2,8 @@
 // exact. Also two instances counting one stream at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import { startAggregatorProcess } from '../../scripts/aggregator-process.ts';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
+import { startAggregatorProcess } from '../../test/support/aggregator-process.ts';
+import { startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import { startAggregator } from './aggregator.ts';
 import {
   SUBJECTS,
@@ -17,7 +17,7 @@ import {
   testConfig,
   waitCounted,
   waitFor,
-} from './testing.ts';
+} from '../../test/support/federation-traffic.ts';
 
 const TASKS = 12_000;
 

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { WINDOW_MS, windowOf } from '../../protocol/federation.ts';
-import { useAggregator } from './fixture.ts';
-import { SUBJECTS, getJson, heartbeat, monitorConnection, publishAll, task, waitFor } from './testing.ts';
+import { useAggregator } from '../../test/support/aggregator-fixture.ts';
+import {
+  SUBJECTS,
+  getJson,
+  heartbeat,
+  monitorConnection,
+  publishAll,
+  task,
+  waitFor,
+} from '../../test/support/federation-traffic.ts';
 
 describe('the aggregator counts exactly', () => {
   const fixture = useAggregator();

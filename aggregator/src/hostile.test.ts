@@ -2,8 +2,8 @@
 // reason, the process stays up, its memory stays flat, and the statistics do not move.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { windowOf, type StatsMessage } from '../../protocol/federation.ts';
-import { startAggregatorProcess, type AggregatorProcess } from '../../scripts/aggregator-process.ts';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
+import { startAggregatorProcess, type AggregatorProcess } from '../../test/support/aggregator-process.ts';
+import { startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import { REASONS } from './metrics.ts';
 import {
   SUBJECTS,
@@ -16,7 +16,7 @@ import {
   task,
   testConfig,
   waitFor,
-} from './testing.ts';
+} from '../../test/support/federation-traffic.ts';
 
 const DAY_MS = 24 * 3600_000;
 

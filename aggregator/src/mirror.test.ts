@@ -3,9 +3,9 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import { Mirror } from './mirror.ts';
-import { waitFor } from './testing.ts';
+import { waitFor } from '../../test/support/federation-traffic.ts';
 
 const KEYS = 20_000;
 

@@ -6,9 +6,9 @@ import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedMessageSchema, StatsMessageSchema } from '../../protocol/federation.ts';
 import { INGEST_SUBJECTS, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
-import { DEV_USERS } from '../../scripts/nats-server.ts';
-import { useAggregator } from './fixture.ts';
-import { monitorConnection, publishAll, task, waitFor } from './testing.ts';
+import { DEV_USERS } from '../../test/support/nats-server.ts';
+import { useAggregator } from '../../test/support/aggregator-fixture.ts';
+import { monitorConnection, publishAll, task, waitFor } from '../../test/support/federation-traffic.ts';
 
 async function errorsOf(nc: NatsConnection, act: () => Promise<void>): Promise<string> {
   const errors: string[] = [];

@@ -11,13 +11,20 @@ import {
   type StatsMessage,
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
-import { DEV_USERS } from '../../scripts/nats-server.ts';
-import { useAggregator } from './fixture.ts';
+import { DEV_USERS } from '../../test/support/nats-server.ts';
+import { useAggregator } from '../../test/support/aggregator-fixture.ts';
 import { Metrics } from './metrics.ts';
 import { FEED_DELAY_MS, publishTick, type Publisher } from './publish.ts';
 import { setUp } from './setup.ts';
 import { computeStats } from './stats.ts';
-import { getJson, monitorConnection, publishAll, task, testConfig, waitFor } from './testing.ts';
+import {
+  getJson,
+  monitorConnection,
+  publishAll,
+  task,
+  testConfig,
+  waitFor,
+} from '../../test/support/federation-traffic.ts';
 
 describe('the feed', () => {
   const fixture = useAggregator();

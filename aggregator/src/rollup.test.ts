@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_FEED_TASKS } from '../../protocol/federation.ts';
 import { feedMessage } from './publish.ts';
 import { MAX_WINDOW_CHAINS, addTask, emptyRollup, rollupKey, windowOfKey } from './rollup.ts';
-import { task } from './testing.ts';
+import { task } from '../../test/support/federation-traffic.ts';
 
 describe('window rollups', () => {
   it('names a window with a KV-safe key and reads it back', () => {

@@ -5,7 +5,7 @@ import type { Held } from './mirror.ts';
 import { nodeKey, type NodeRecord } from './nodes.ts';
 import { addTask, emptyRollup, rollupKey } from './rollup.ts';
 import { ACTIVE_MS, computeStats, mergeCells, type WindowCounts } from './stats.ts';
-import { hmac, task } from './testing.ts';
+import { hmac, task } from '../../test/support/federation-traffic.ts';
 
 const NOW = Date.parse('2026-11-21T10:37:12Z');
 const HOUR = 3600_000;

@@ -2,9 +2,10 @@
 // of it counting task messages that a monitor publishes to Debian's nats-server.
 import { connect } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
-import { task } from '../../aggregator/src/testing.ts';
+import { task } from '../../test/support/federation-traffic.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
-import { DEV_USERS, freePort, startNatsServer } from '../../scripts/nats-server.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { DEV_USERS, startNatsServer } from '../../test/support/nats-server.ts';
 import { IMAGES, STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
 import { expectLeanImage, healthy, request, runService, waitFor, waitHttpOk } from './images.ts';
 

@@ -2,7 +2,7 @@
 // with scripts/ci-image.sh, the host's firewall as it was before, and the figures to report.
 import { chmod, chown } from 'node:fs/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Engine } from '../../scripts/podman-engine.ts';
+import type { Engine } from '../../test/support/podman-engine.ts';
 import { ciImage, firewallState, inspectImage, startImagesEngine } from './images.ts';
 
 /** The names the compose files give the images, so `up` finds them built. */

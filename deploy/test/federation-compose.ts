@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { makeCertificate, wss } from '../../nats/prod/prod-checks.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
-import { freePort } from '../../scripts/nats-server.ts';
+import { freePort } from '../../test/support/free-port.ts';
 import { expectCounted, tasks } from './aggregator-image.ts';
 import { composeProject } from './compose.ts';
 import { STEP_TIMEOUT_MS, type DeployContext } from './context.ts';

@@ -4,7 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { expect } from 'vitest';
-import { startEngine, type Engine } from '../../scripts/podman-engine.ts';
+import { startEngine, type Engine } from '../../test/support/podman-engine.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 export const IMAGES_DIR = process.env.TRUWATCH_IMAGES_DIR ?? '/var/tmp/truwatch-images';

@@ -2,7 +2,7 @@
 // README's one-liner does it: the sidecar follows the runner through the read-only proxy, which refuses
 // everything but the four GET calls.
 import { expect, it } from 'vitest';
-import { freePort } from '../../scripts/nats-server.ts';
+import { freePort } from '../../test/support/free-port.ts';
 import { composeProject } from './compose.ts';
 import { STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
 import { healthy, IMAGES_DIR, request, waitHttpOk } from './images.ts';

@@ -9,7 +9,7 @@ import {
   TEST_AGGREGATOR,
   type TestCertificate,
 } from '../../nats/prod/prod-checks.ts';
-import { freePort } from '../../scripts/nats-server.ts';
+import { freePort } from '../../test/support/free-port.ts';
 import { composeProject } from './compose.ts';
 import { STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
 import { healthy, waitHttpOk } from './images.ts';

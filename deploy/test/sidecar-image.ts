@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { SIDECAR_NODE_FLAGS } from '../../scripts/build-sidecar.ts';
-import { freePort } from '../../scripts/nats-server.ts';
-import { parseText } from '../../sidecar/src/parse/parse-test-helpers.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { parseText } from '../../test/support/parse-text.ts';
 import { IMAGES, SOCKET_GID, STEP_TIMEOUT_MS, type DeployContext } from './context.ts';
 import { expectLeanImage, healthy, request, ROOT, runService, waitFor, waitHttpOk } from './images.ts';
 

@@ -2,7 +2,7 @@
 // user, the federation's permissions, and the same permissions as the development users file.
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
+import { startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import {
   checkProdServer,
   makeCertificate,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeGeneratedLog } from '../../../scripts/generate-log.ts';
+import { writeGeneratedLog } from './write-log.ts';
 import { decorateLine } from './format.ts';
 import {
   BLOCK_MS,
@@ -14,7 +14,7 @@ import {
   type GeneratedBlock,
 } from './generator.ts';
 import { generatedLog } from './log-text.ts';
-import { metricsFields, readGeneratedLines } from './reference-reader.ts';
+import { metricsFields, readGeneratedLines } from '../../../test/support/reference-reader.ts';
 
 const FIRST =
   /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (debug|info|warn|error): @truebit\/(\S+?):(\d+\.\d+\.\d+\S*) (.*)$/;

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { BatchSchema, EntrySchema, type Entry } from '../../../protocol/node-events.ts';
-import { openEvents, type SseEvent } from '../../../scripts/sse-client.ts';
+import { openEvents, type SseEvent } from '../../../test/support/sse-client.ts';
 import type { Config } from '../config.ts';
 import { startSidecar, type Sidecar } from '../server.ts';
-import { MemorySource } from '../sources/memory-source.ts';
+import { MemorySource } from '../../../test/support/memory-source.ts';
 
 const H = '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0';
 const lines = (from: number, to: number) =>

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../protocol/node-events.ts';
-import { startEngine, type Engine } from '../../../scripts/podman-engine.ts';
-import { startSidecarProcess, type SidecarProcess } from '../../../scripts/sidecar-process.ts';
-import { openEvents, type SseEvent } from '../../../scripts/sse-client.ts';
-import { parseText } from '../parse/parse-test-helpers.ts';
+import { startEngine, type Engine } from '../../../test/support/podman-engine.ts';
+import { startSidecarProcess, type SidecarProcess } from '../../../test/support/sidecar-process.ts';
+import { openEvents, type SseEvent } from '../../../test/support/sse-client.ts';
+import { parseText } from '../../../test/support/parse-text.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked by toMatchObject
 type Json = Record<string, any>;

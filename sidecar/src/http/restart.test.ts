@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../protocol/node-events.ts';
-import { writeGeneratedLog } from '../../../scripts/generate-log.ts';
-import { startSidecarProcess, type SidecarProcess } from '../../../scripts/sidecar-process.ts';
-import { openEvents } from '../../../scripts/sse-client.ts';
+import { writeGeneratedLog } from '../demo/write-log.ts';
+import { startSidecarProcess, type SidecarProcess } from '../../../test/support/sidecar-process.ts';
+import { openEvents } from '../../../test/support/sse-client.ts';
 import { parseFile } from '../parse/read-log.ts';
 import { formatFileCursor } from '../sources/file-cursor.ts';
 

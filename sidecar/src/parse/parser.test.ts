@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { EntrySchema, type Entry } from '../../../protocol/node-events.ts';
 import { IoStore } from './io-store.ts';
 import { EntryParser } from './parser.ts';
-import { linesOf, parseText } from './parse-test-helpers.ts';
+import { linesOf, parseText } from '../../../test/support/parse-text.ts';
 
 const sample = readFileSync(
   new URL('../../../test/fixtures/runner-node-sample.log', import.meta.url),

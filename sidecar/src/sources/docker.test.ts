@@ -6,8 +6,13 @@ import {
   startRecordingProxy,
   type Engine,
   type RecordingProxy,
-} from '../../../scripts/podman-engine.ts';
-import { Collector, expectExactly, expectIncreasingCursors, expectPrefix } from './docker-collect.ts';
+} from '../../../test/support/podman-engine.ts';
+import {
+  Collector,
+  expectExactly,
+  expectIncreasingCursors,
+  expectPrefix,
+} from '../../../test/support/source-collector.ts';
 import { DockerSource } from './docker.ts';
 import type { SourceLine } from './source.ts';
 

@@ -12,7 +12,7 @@ import {
   generatedEntries,
   sampleEntries,
   shuffled,
-} from './test-helpers.ts';
+} from '../../../../test/support/monitor-db.ts';
 
 let db: TruwatchDb;
 afterEach(async () => {

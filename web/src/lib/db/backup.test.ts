@@ -4,7 +4,14 @@ import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, applyStatus } from './apply.ts';
 import { exportBackup, importBackup, isSecretMetaKey } from './prune.ts';
 import type { TruwatchDb } from './schema.ts';
-import { chunks, deleteDb, dump, freshDb, generatedEntries, putAll } from './test-helpers.ts';
+import {
+  chunks,
+  deleteDb,
+  dump,
+  freshDb,
+  generatedEntries,
+  putAll,
+} from '../../../../test/support/monitor-db.ts';
 
 const gen = generatedEntries(120, 8);
 const dbs: TruwatchDb[] = [];

@@ -5,7 +5,7 @@ import { allEntries, BLOCK_ENTRIES, countStoredEntries, getEntry, putEntries } f
 import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
 import { inTransaction } from './idb.ts';
 import { writing, type StoredEntry, type TruwatchDb } from './schema.ts';
-import { chunks, deleteDb, freshDb, seededRandom, shuffled } from './test-helpers.ts';
+import { chunks, deleteDb, freshDb, seededRandom, shuffled } from '../../../../test/support/monitor-db.ts';
 
 const T0 = Date.UTC(2025, 10, 24);
 const LEVELS = ['info', 'debug', 'warn', 'error'];

@@ -4,7 +4,7 @@ import { applyEntries, applyStatus } from './apply.ts';
 import { clearAll, pruneEntries } from './prune.ts';
 import { dashboardStats } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
-import { chunks, deleteDb, dump, freshDb, generatedEntries } from './test-helpers.ts';
+import { chunks, deleteDb, dump, freshDb, generatedEntries } from '../../../../test/support/monitor-db.ts';
 
 const START = Date.UTC(2025, 10, 24, 23);
 const CUTOFF = Date.UTC(2025, 10, 25);

@@ -17,7 +17,7 @@ import {
   type TaskSort,
 } from './queries.ts';
 import type { StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
-import { chunks, deleteDb, freshDb, generatedEntries, putAll } from './test-helpers.ts';
+import { chunks, deleteDb, freshDb, generatedEntries, putAll } from '../../../../test/support/monitor-db.ts';
 
 // 400 tasks from 22:30 UTC: about 3.3 hours, across midnight, so "today" holds only part of them.
 const START = Date.UTC(2025, 10, 24, 22, 30);

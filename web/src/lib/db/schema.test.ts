@@ -7,7 +7,13 @@ import { blocksOf, countStoredEntries } from './blocks.ts';
 import { countEntries, listEntries } from './entry-list.ts';
 import { createStore } from './idb.ts';
 import { BLOCK_INDEXES, openTruwatchDb, STORES_V1, type StoredEntry } from './schema.ts';
-import { chunks, deleteDb, dump, generatedEntries, sampleEntries } from './test-helpers.ts';
+import {
+  chunks,
+  deleteDb,
+  dump,
+  generatedEntries,
+  sampleEntries,
+} from '../../../../test/support/monitor-db.ts';
 
 const entry = (n: number, kind: StoredEntry['kind'], level: string): StoredEntry => ({
   id: `f.m.${String(n).padStart(8, '0')}`,

@@ -5,9 +5,17 @@ import { allEntries } from '../db/blocks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
-import { clientMaker, entry, freshDb, handFedStream, record, sse, waitFor } from './test-helpers.ts';
+import {
+  clientMaker,
+  entry,
+  freshDb,
+  handFedStream,
+  record,
+  sse,
+  waitFor,
+} from '../../../../test/support/ingest.ts';
 
-const clients = clientMaker({ baseUrl: 'http://sidecar.test', token: 'token' });
+const clients = clientMaker({ baseUrl: 'http://sidecar.test' });
 const client = clients.make;
 afterEach(() => clients.stopAll());
 

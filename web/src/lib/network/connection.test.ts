@@ -1,9 +1,14 @@
 // The page's connection against Debian's nats-server with nats/nats.conf: the public user over WebSocket.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startNatsServer, type NatsServer } from '../../../../scripts/nats-server.ts';
+import { startNatsServer, type NatsServer } from '../../../../test/support/nats-server.ts';
 import { backoffMs, openNetwork, type ConnectionState } from './connection.ts';
 import { emptyView, receive, type NetworkView } from './model.ts';
-import { fakeAggregator, sampleFeed, sampleStats, type FakeAggregator } from './test-helpers.ts';
+import {
+  fakeAggregator,
+  sampleFeed,
+  sampleStats,
+  type FakeAggregator,
+} from '../../../../test/support/network-messages.ts';
 
 globalThis.WebSocket ??= (await import('ws')).default as unknown as typeof WebSocket;
 

@@ -12,7 +12,7 @@ import {
   regionRows,
   successRate,
 } from './derive.ts';
-import { sampleFeed, sampleStats } from './test-helpers.ts';
+import { sampleFeed, sampleStats } from '../../../../test/support/network-messages.ts';
 
 describe('rows', () => {
   it('keep a ladder in order with zeros and shares', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PUBLISHED_BYTES } from '../../../../protocol/federation.ts';
 import { emptyView, MAX_FEED_WINDOWS, mergeFeed, receive } from './model.ts';
-import { sampleFeed, sampleStats } from './test-helpers.ts';
+import { sampleFeed, sampleStats } from '../../../../test/support/network-messages.ts';
 
 const bytes = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));

@@ -1,8 +1,8 @@
 // A describe block's nats-server and in-process aggregator, started before its tests and stopped after.
 import { afterAll, beforeAll } from 'vitest';
-import { startNatsServer, type NatsServer } from '../../scripts/nats-server.ts';
-import { startAggregator, type Aggregator } from './aggregator.ts';
-import { testConfig } from './testing.ts';
+import { startNatsServer, type NatsServer } from './nats-server.ts';
+import { startAggregator, type Aggregator } from '../../aggregator/src/aggregator.ts';
+import { testConfig } from './federation-traffic.ts';
 
 export function useAggregator(): { server(): NatsServer; aggregator(): Aggregator } {
   let server: NatsServer;

@@ -2,9 +2,9 @@
 // The operator's monitor end to end: the real sidecar on a runner log directory, the built PWA in Chromium.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import type { Entry } from '../protocol/node-events.ts';
-import { parseFile } from '../sidecar/src/parse/read-log.ts';
-import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
+import type { Entry } from '../../protocol/node-events.ts';
+import { parseFile } from '../../sidecar/src/parse/read-log.ts';
+import { logDir, startFileSidecar, storedCounts, waitForState, type LogDir } from '../support/e2e-monitor.ts';
 
 async function entriesIn(file: string): Promise<number> {
   let n = 0;

@@ -1,8 +1,8 @@
 // Test helpers: read a source in the background and keep what it yields; compare it with what a container wrote.
 import { expect } from 'vitest';
-import type { Status } from '../../../protocol/node-events.ts';
-import type { Engine } from '../../../scripts/podman-engine.ts';
-import type { LogSource, SourceLine } from './source.ts';
+import type { Status } from '../../protocol/node-events.ts';
+import type { Engine } from './podman-engine.ts';
+import type { LogSource, SourceLine } from '../../sidecar/src/sources/source.ts';
 
 export class Collector {
   readonly lines: SourceLine[] = [];

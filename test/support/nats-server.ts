@@ -1,20 +1,16 @@
 // Starts Debian's nats-server with one of the project's configs (nats/nats.conf by default) on free
-// ports with a temporary JetStream store, for tests, benchmarks and `npm run federation:dev`. One PID is
+// ports with a temporary JetStream store, for tests and benchmarks. One PID is
 // the server; stop() ends it; restart() starts it again on the same ports and store.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEV_USERS, NATS_CONF } from '../../nats/dev-users.ts';
+import { freePort } from './free-port.ts';
 import { stopProcess } from './stop-process.ts';
 
-export const NATS_CONF = new URL('../nats/nats.conf', import.meta.url).pathname;
-/** The development passwords of nats/users.conf (public by nature for monitor and public). */
-export const DEV_USERS = {
-  monitor: { user: 'monitor', pass: 'monitor' },
-  public: { user: 'public', pass: 'public' },
-  aggregator: { user: 'aggregator', pass: 'aggregator-dev' },
-} as const;
+/** The server's users and config, for the tests that start it. */
+export { DEV_USERS, NATS_CONF };
 
 export interface NatsServer {
   /** nats://127.0.0.1:<port> for TCP clients (the aggregator). */
@@ -31,17 +27,6 @@ export interface NatsServer {
   restart(): Promise<void>;
   /** Stops the server and removes its store. */
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export async function startNatsServer(

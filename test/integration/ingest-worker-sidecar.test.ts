@@ -2,20 +2,21 @@
 // lock manager, a BroadcastChannel and the database. One ingests, the other shows its state; when the first
 // stops, the second takes over. Comlink itself is replaced by a stub that hands over the exposed API.
 import 'fake-indexeddb/auto';
-import { countStoredEntries } from '../db/blocks.ts';
+import { countStoredEntries } from '../../web/src/lib/db/blocks.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Sidecar } from '../../../../sidecar/src/server.ts';
-import { MemorySource } from '../../../../sidecar/src/sources/memory-source.ts';
-import { openTruwatchDb } from '../db/schema.ts';
-import { API_KEY, MemoryLocks, slotLines, start, tempDir, waitFor } from './test-helpers.ts';
-import type { IngestApi, WorkerState } from './worker.ts';
+import type { Sidecar } from '../../sidecar/src/server.ts';
+import { MemorySource } from '../support/memory-source.ts';
+import { openTruwatchDb } from '../../web/src/lib/db/schema.ts';
+import { MemoryLocks, waitFor } from '../support/ingest.ts';
+import { API_KEY, slotLines, start, tempDir } from '../support/sidecar-in-process.ts';
+import type { IngestApi, WorkerState } from '../../web/src/lib/ingest/worker.ts';
 
 const exposed = vi.hoisted(() => [] as unknown[]);
 vi.mock('comlink', () => ({ expose: (api: unknown) => void exposed.push(api) }));
 
 async function openTab(): Promise<{ api: IngestApi; states: WorkerState[] }> {
   vi.resetModules();
-  await import('./worker.ts');
+  await import('../../web/src/lib/ingest/worker.ts');
   const api = exposed.at(-1) as IngestApi;
   const states: WorkerState[] = [];
   api.subscribe((s) => states.push(s));

@@ -2,11 +2,11 @@
 // nats/nats.conf, the page in Chromium as the `public` user. The test plays the aggregator's part: the
 // latest-messages stream and its publications (protocol/subjects.ts); network-live.spec.ts runs the real one.
 import { expect, test } from '@playwright/test';
-import { startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
-import { describeSeries, hourlySeries } from '../web/src/lib/network/derive.ts';
-import { fakeAggregator, sampleFeed, sampleStats } from '../web/src/lib/network/test-helpers.ts';
-import { expectNumbers, stat, watchErrors } from './network-page.ts';
-import { staticSite, type StaticSite } from './static-site.ts';
+import { startNatsServer, type NatsServer } from '../support/nats-server.ts';
+import { describeSeries, hourlySeries } from '../../web/src/lib/network/derive.ts';
+import { fakeAggregator, sampleFeed, sampleStats } from '../support/network-messages.ts';
+import { expectNumbers, stat, watchErrors } from '../support/network-page.ts';
+import { staticSite, type StaticSite } from '../support/static-site.ts';
 
 test.describe('the network page', () => {
   let nats: NatsServer | undefined;

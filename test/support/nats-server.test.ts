@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SUBJECTS } from '../protocol/subjects.ts';
+import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from './nats-server.ts';
 
 describe('the development nats-server (nats/nats.conf)', () => {

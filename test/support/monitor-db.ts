@@ -1,13 +1,13 @@
 // Test support only (imported by *.test.ts, never by the app): entries from the sidecar's real parser over the
 // sample log and over generated logs with their ground truth, fresh databases, seeded shuffles, dumps.
 import { readFileSync } from 'node:fs';
-import type { Entry } from '../../../../protocol/node-events.ts';
-import type { TruthExecution, TruthInvoice } from '../../../../sidecar/src/demo/generator.ts';
-import { generatedLog } from '../../../../sidecar/src/demo/log-text.ts';
-import { parseText } from '../../../../sidecar/src/parse/parse-test-helpers.ts';
+import type { Entry } from '../../protocol/node-events.ts';
+import type { TruthExecution, TruthInvoice } from '../../sidecar/src/demo/generator.ts';
+import { generatedLog } from '../../sidecar/src/demo/log-text.ts';
+import { parseText } from './parse-text.ts';
 import { deleteDB, type IDBPDatabase, type StoreNames, type StoreValue } from 'idb';
-import { allEntries } from './blocks.ts';
-import { openTruwatchDb, type TruwatchDb } from './schema.ts';
+import { allEntries } from '../../web/src/lib/db/blocks.ts';
+import { openTruwatchDb, type TruwatchDb } from '../../web/src/lib/db/schema.ts';
 
 export function freshDb(): Promise<TruwatchDb> {
   return openTruwatchDb(`t-${Math.random().toString(36).slice(2)}`);
@@ -31,9 +31,7 @@ export async function putAll<DB, N extends StoreNames<DB>>(
 }
 
 export function sampleEntries(): Entry[] {
-  return parseText(
-    readFileSync(new URL('../../../../test/fixtures/runner-node-sample.log', import.meta.url), 'utf8'),
-  );
+  return parseText(readFileSync(new URL('../fixtures/runner-node-sample.log', import.meta.url), 'utf8'));
 }
 
 export interface GeneratedEntries {

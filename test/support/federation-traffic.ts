@@ -10,9 +10,9 @@ import {
   type TaskMessage,
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
-import { DEV_USERS, type NatsServer } from '../../scripts/nats-server.ts';
-import type { AggregatorConfig } from './config.ts';
-import { setUp } from './setup.ts';
+import { DEV_USERS, type NatsServer } from './nats-server.ts';
+import type { AggregatorConfig } from '../../aggregator/src/config.ts';
+import { setUp } from '../../aggregator/src/setup.ts';
 
 export function testConfig(
   server: NatsServer | string,

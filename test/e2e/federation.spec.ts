@@ -4,12 +4,19 @@
 // aggregator keeps everything published on the ingest subjects, so nothing is missed between reads.
 import { expect, test, type Page } from '@playwright/test';
 import * as v from 'valibot';
-import { HeartbeatMessageSchema, TaskMessageSchema } from '../protocol/federation.ts';
-import { SUBJECTS } from '../protocol/subjects.ts';
-import { ingestReader, type IngestReader } from '../scripts/ingest-reader.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
-import type { SidecarProcess } from '../scripts/sidecar-process.ts';
-import { logDir, orError, startFileSidecar, storedCounts, waitForState, type LogDir } from './fixtures.ts';
+import { HeartbeatMessageSchema, TaskMessageSchema } from '../../protocol/federation.ts';
+import { SUBJECTS } from '../../protocol/subjects.ts';
+import { ingestReader, type IngestReader } from '../support/ingest-reader.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
+import type { SidecarProcess } from '../support/sidecar-process.ts';
+import {
+  logDir,
+  orError,
+  startFileSidecar,
+  storedCounts,
+  waitForState,
+  type LogDir,
+} from '../support/e2e-monitor.ts';
 
 let server: NatsServer;
 let reader: IngestReader;

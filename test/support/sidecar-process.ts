@@ -2,7 +2,7 @@
 // end-to-end tests, and reads its URL from what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { processUsage, waitReady } from './child-process.ts';
-import { buildSidecar, SIDECAR_NODE_FLAGS } from './build-sidecar.ts';
+import { buildSidecar, SIDECAR_NODE_FLAGS } from '../../scripts/build-sidecar.ts';
 import { stopProcess } from './stop-process.ts';
 
 export interface SidecarProcess {

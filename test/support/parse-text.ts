@@ -1,7 +1,7 @@
 // Test helpers: parse a text as if it came from a source, one line per cursor.
-import type { Entry } from '../../../protocol/node-events.ts';
-import type { SourceLine } from '../sources/source.ts';
-import { EntryParser } from './parser.ts';
+import type { Entry } from '../../protocol/node-events.ts';
+import type { SourceLine } from '../../sidecar/src/sources/source.ts';
+import { EntryParser } from '../../sidecar/src/parse/parser.ts';
 
 export function linesOf(text: string): SourceLine[] {
   const rows = text.split('\n');

@@ -5,9 +5,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { writeGeneratedLog, type GeneratedTruth } from '../scripts/generate-log.ts';
-import { startSidecarProcess, type SidecarProcess } from '../scripts/sidecar-process.ts';
-import { generatedLog } from '../sidecar/src/demo/log-text.ts';
+import { writeGeneratedLog, type GeneratedTruth } from '../../sidecar/src/demo/write-log.ts';
+import { startSidecarProcess, type SidecarProcess } from './sidecar-process.ts';
+import { generatedLog } from '../../sidecar/src/demo/log-text.ts';
 
 export interface LogDir {
   dir: string;
@@ -58,7 +58,7 @@ export function startFileSidecar(
     SOURCE: `file:${log.logs}`,
     DATA_DIR: join(log.dir, 'data'),
     PORT: port,
-    STATIC_DIR: new URL('../build', import.meta.url).pathname,
+    STATIC_DIR: new URL('../../build', import.meta.url).pathname,
     ...env,
   });
 }

@@ -9,16 +9,16 @@ import {
   type HeartbeatMessage,
   type StatsMessage,
   type TaskMessage,
-} from '../protocol/federation.ts';
-import { DURATION, MEMORY, STEPS } from '../protocol/buckets.ts';
-import { latestSubject, SUBJECTS } from '../protocol/subjects.ts';
-import { heartbeat, hmac, publishAll, task } from '../aggregator/src/testing.ts';
-import { startAggregatorProcess, type AggregatorProcess } from '../scripts/aggregator-process.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../scripts/nats-server.ts';
-import { orError } from './fixtures.ts';
-import { expectNumbers, watchErrors } from './network-page.ts';
-import { truth, type ShownNumbers } from './network-truth.ts';
-import { staticSite, type StaticSite } from './static-site.ts';
+} from '../../protocol/federation.ts';
+import { DURATION, MEMORY, STEPS } from '../../protocol/buckets.ts';
+import { latestSubject, SUBJECTS } from '../../protocol/subjects.ts';
+import { heartbeat, hmac, publishAll, task } from '../support/federation-traffic.ts';
+import { startAggregatorProcess, type AggregatorProcess } from '../support/aggregator-process.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
+import { orError } from '../support/e2e-monitor.ts';
+import { expectNumbers, watchErrors } from '../support/network-page.ts';
+import { truth, type ShownNumbers } from '../support/network-truth.ts';
+import { staticSite, type StaticSite } from '../support/static-site.ts';
 
 const MINUTE = 60_000;
 /** Window ages, all well inside their range so that a test running long still falls on the same side. */

@@ -13,7 +13,7 @@ export interface AggregatorProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const MAIN = new URL('../aggregator/src/main.ts', import.meta.url).pathname;
+const MAIN = new URL('../../aggregator/src/main.ts', import.meta.url).pathname;
 
 export async function startAggregatorProcess(env: Record<string, string>): Promise<AggregatorProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {

@@ -2,27 +2,20 @@
 // backfill and started again on the same port and directory, and live lines after. What the browser stores must
 // equal the same log parsed in one go and written in one pass: no gap, no duplicate, same tasks and invoices.
 import 'fake-indexeddb/auto';
-import { allEntries, countStoredEntries } from '../db/blocks.ts';
+import { allEntries, countStoredEntries } from '../../web/src/lib/db/blocks.ts';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Entry } from '../../../../protocol/node-events.ts';
-import { writeGeneratedLog } from '../../../../scripts/generate-log.ts';
-import { parseFile } from '../../../../sidecar/src/parse/read-log.ts';
-import { startSidecar, type Sidecar } from '../../../../sidecar/src/server.ts';
-import { formatFileCursor } from '../../../../sidecar/src/sources/file-cursor.ts';
-import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
-import type { TruwatchDb } from '../db/schema.ts';
-import { IngestClient } from './client.ts';
-import {
-  API_KEY,
-  freshDb,
-  pullThroughFetch,
-  record,
-  sidecarConfig,
-  tempDir,
-  waitFor,
-} from './test-helpers.ts';
+import type { Entry } from '../../protocol/node-events.ts';
+import { writeGeneratedLog } from '../../sidecar/src/demo/write-log.ts';
+import { parseFile } from '../../sidecar/src/parse/read-log.ts';
+import { startSidecar, type Sidecar } from '../../sidecar/src/server.ts';
+import { formatFileCursor } from '../../sidecar/src/sources/file-cursor.ts';
+import { applyEntries, CURSOR_KEY } from '../../web/src/lib/db/apply.ts';
+import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
+import { IngestClient } from '../../web/src/lib/ingest/client.ts';
+import { freshDb, pullThroughFetch, record, waitFor } from '../support/ingest.ts';
+import { API_KEY, sidecarConfig, tempDir } from '../support/sidecar-in-process.ts';
 
 const DAY = '2025-11-24';
 

@@ -3,7 +3,7 @@
 // Each read opens its own connection, so a restart of the server in between costs nothing.
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { INGEST_SUBJECTS } from '../protocol/subjects.ts';
+import { INGEST_SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, type NatsServer } from './nats-server.ts';
 
 export interface IngestReader {

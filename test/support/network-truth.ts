@@ -9,7 +9,7 @@ import {
   type HeartbeatMessage,
   type StatsMessage,
   type TaskMessage,
-} from '../protocol/federation.ts';
+} from '../../protocol/federation.ts';
 
 /** Every number of a snapshot the page shows. */
 export type ShownNumbers = Omit<StatsMessage, 'v' | 'at' | 'hourly'>;

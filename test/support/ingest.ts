@@ -1,65 +1,12 @@
-// Test support only (imported by *.test.ts, never by the app): a real sidecar in the test process, fresh
-// databases, hand-written event streams, waiting for conditions.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Entry } from '../../../../protocol/node-events.ts';
-import type { Config } from '../../../../sidecar/src/config.ts';
-import { startSidecar, type Sidecar } from '../../../../sidecar/src/server.ts';
-import type { LogSource } from '../../../../sidecar/src/sources/source.ts';
-import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
-import { IngestClient, type IngestOptions, type IngestState } from './client.ts';
-import type { LockManagerLike } from './leader.ts';
-
-export const API_KEY = 'test-api-key-0123456789abcdef';
-export const HEADER = '2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0';
-
-/** Runner lines that each make one entry. */
-export const slotLines = (from: number, to: number, pad = 0): string[] =>
-  Array.from({ length: to - from }, (_, i) => `${HEADER} Using slot ${(from + i) % 4}/4${' '.repeat(pad)}.`);
+// For the web app's ingest tests: fresh databases, hand-written event streams, recording fetches, an in-memory
+// lock manager, waiting for conditions.
+import type { Entry } from '../../protocol/node-events.ts';
+import { openTruwatchDb, type TruwatchDb } from '../../web/src/lib/db/schema.ts';
+import { IngestClient, type IngestOptions, type IngestState } from '../../web/src/lib/ingest/client.ts';
+import type { LockManagerLike } from '../../web/src/lib/ingest/leader.ts';
 
 export function freshDb(): Promise<TruwatchDb> {
   return openTruwatchDb(`ingest-${Math.random().toString(36).slice(2)}`);
-}
-
-export function tempDir(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'truwatch-ingest-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export function sidecarConfig(
-  dir: string,
-  port = 0,
-  source: Config['source'] = { kind: 'replay', speed: 1 },
-) {
-  return {
-    source,
-    host: '127.0.0.1',
-    port,
-    apiKey: API_KEY,
-    dataDir: join(dir, 'data'),
-    allowedOrigins: [],
-    allowedHosts: [],
-    staticDir: join(dir, 'none'),
-  } satisfies Config;
-}
-
-export function start(dir: string, options: { port?: number; source?: LogSource } = {}): Promise<Sidecar> {
-  return startSidecar(sidecarConfig(dir, options.port), {
-    ...(options.source && { source: options.source }),
-    quietMs: 20,
-  });
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
 }
 
 export async function waitFor(
@@ -203,13 +150,14 @@ export class MemoryLocks implements LockManagerLike {
  * Makes IngestClients with fast backoff and a fresh database, and stops every one it made: call `stopAll`
  * after each test.
  */
+/** Makes clients on fresh databases (token `token` unless `defaults` say otherwise) and stops them all. */
 export function clientMaker(defaults: Partial<IngestOptions> = {}) {
   const clients: IngestClient[] = [];
   return {
     make(options: Partial<IngestOptions>): IngestClient {
       const db = freshDb();
       const client = new IngestClient({
-        token: API_KEY,
+        token: 'token',
         db: () => db,
         backoff: { initialMs: 20, maxMs: 200 },
         ...defaults,

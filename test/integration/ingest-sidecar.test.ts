@@ -1,28 +1,25 @@
 // IngestClient against a real sidecar in this process (memory source): backfill then live, resuming from the
 // stored cursor, a wrong token, a sidecar that is not there yet, stop(), and backpressure.
 import 'fake-indexeddb/auto';
-import { allEntries, countStoredEntries } from '../db/blocks.ts';
+import { allEntries, countStoredEntries } from '../../web/src/lib/db/blocks.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Entry } from '../../../../protocol/node-events.ts';
-import type { Sidecar } from '../../../../sidecar/src/server.ts';
-import { MemorySource } from '../../../../sidecar/src/sources/memory-source.ts';
-import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
+import type { Entry } from '../../protocol/node-events.ts';
+import type { Sidecar } from '../../sidecar/src/server.ts';
+import { MemorySource } from '../support/memory-source.ts';
+import { applyEntries, CURSOR_KEY } from '../../web/src/lib/db/apply.ts';
+import { freePort } from '../support/free-port.ts';
 import {
-  API_KEY,
-  freePort,
   freshDb,
   pullThroughFetch,
   record,
   recordingFetch,
   sleep,
-  slotLines,
-  start,
   clientMaker,
-  tempDir,
   waitFor,
-} from './test-helpers.ts';
+} from '../support/ingest.ts';
+import { API_KEY, slotLines, start, tempDir } from '../support/sidecar-in-process.ts';
 
-const clients = clientMaker();
+const clients = clientMaker({ token: API_KEY });
 const client = clients.make;
 afterEach(() => clients.stopAll());
 

@@ -1,11 +1,11 @@
 // For the network page's tests: known stats and feed messages, and the aggregator's part on a real
 // nats-server (the latest-messages stream, publications), for tests that need exact control of every
-// field or of timing (e2e/network-live.spec.ts runs the real aggregator).
+// field or of timing (test/e2e/network-live.spec.ts runs the real aggregator).
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { windowOf, type FeedMessage, type Hour, type StatsMessage } from '../../../../protocol/federation.ts';
-import { LATEST_STREAM, SUBJECTS } from '../../../../protocol/subjects.ts';
-import { DEV_USERS, type NatsServer } from '../../../../scripts/nats-server.ts';
+import { windowOf, type FeedMessage, type Hour, type StatsMessage } from '../../protocol/federation.ts';
+import { LATEST_STREAM, SUBJECTS } from '../../protocol/subjects.ts';
+import { DEV_USERS, type NatsServer } from './nats-server.ts';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,8 +1,9 @@
 // Starts a three-node nats-server cluster (nats/cluster/node.conf) on free ports with temporary stores,
 // for tests.
-import { freePort, startNatsServer, type NatsServer } from './nats-server.ts';
+import { freePort } from './free-port.ts';
+import { startNatsServer, type NatsServer } from './nats-server.ts';
 
-export const CLUSTER_CONF = new URL('../nats/cluster/node.conf', import.meta.url).pathname;
+export const CLUSTER_CONF = new URL('../../nats/cluster/node.conf', import.meta.url).pathname;
 
 export interface NatsCluster {
   nodes: NatsServer[];

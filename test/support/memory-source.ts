@@ -1,10 +1,12 @@
 // A source over lines held in memory, for fast unit tests of the pipeline and the HTTP layer (the real sources
 // have their own tests against real files and a real Docker Engine API). Lines appended later are live.
-import type { LogSource, ReadOptions, SourceEvent, SourceLine } from './source.ts';
+// It stands in for a file source: the wire knows only the real sources' kinds, so it reports itself as one,
+// with file-style cursors, and says what it is in its description.
+import type { LogSource, ReadOptions, SourceEvent, SourceLine } from '../../sidecar/src/sources/source.ts';
 
 export class MemorySource implements LogSource {
   readonly kind = 'file' as const;
-  readonly description = 'lines in memory';
+  readonly description = 'lines in memory (a stand-in for a file source)';
   private readonly lines: SourceLine[] = [];
   private waiters: (() => void)[] = [];
 

@@ -1,0 +1,56 @@
+// The walls between the rooms hold: the project's own eslint config (eslint.config.js) refuses every import
+// across them, in TypeScript and in Svelte files, and lets each room's tests use test/support/.
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint();
+
+/** The wall messages eslint gives `text` as if it were the file at `filePath` (relative to the repository). */
+async function wallErrors(filePath: string, text: string): Promise<string[]> {
+  const [result] = await eslint.lintText(text, { filePath });
+  return (result?.messages ?? [])
+    .filter((message) => message.ruleId === 'import-x/no-restricted-paths')
+    .map((message) => message.message);
+}
+
+const importing = (specifier: string) =>
+  `import * as other from '${specifier}';\nexport const used = other;\n`;
+
+describe('the walls between the rooms', () => {
+  it.each([
+    ['sidecar/src/x.ts', '../../web/src/lib/app/format.ts', 'sidecar/ imports only itself and protocol/'],
+    ['sidecar/src/x.ts', '../../aggregator/src/config.ts', 'sidecar/ imports only itself and protocol/'],
+    ['aggregator/src/x.ts', '../../sidecar/src/config.ts', 'aggregator/ imports only itself and protocol/'],
+    ['web/src/lib/x.ts', '../../../sidecar/src/config.ts', 'web/ imports only itself and protocol/'],
+    ['protocol/x.ts', '../sidecar/src/config.ts', 'protocol/ imports nothing of ours'],
+    ['protocol/x.ts', '../test/support/free-port.ts', 'protocol/ imports nothing of ours'],
+    ['sidecar/src/x.ts', '../../scripts/build-web.ts', 'sidecar/ imports only itself and protocol/'],
+    ['sidecar/src/x.ts', '../../test/support/free-port.ts', 'sidecar/ imports only itself and protocol/'],
+    ['web/src/lib/x.ts', '../../../test/support/ingest.ts', 'web/ imports only itself and protocol/'],
+    ['aggregator/src/x.test.ts', '../../sidecar/src/config.ts', 'a test of aggregator/ imports'],
+    ['sidecar/src/x.test.ts', '../../test/integration/ingest-restart.test.ts', 'a test of sidecar/ imports'],
+    ['scripts/x.ts', '../test/support/free-port.ts', 'scripts/ are commands a person runs'],
+  ])('%s may not import %s', async (file, specifier, message) => {
+    const errors = await wallErrors(file, importing(specifier));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(message);
+  });
+
+  it('holds in Svelte components too', async () => {
+    const component = `<script lang="ts">\n  import { readConfig } from '../../../../aggregator/src/config.ts';\n  console.log(readConfig);\n</script>\n`;
+    const errors = await wallErrors('web/src/lib/components/X.svelte', component);
+    expect(errors).toEqual([expect.stringContaining('web/ imports only itself and protocol/')]);
+  });
+
+  it.each([
+    ['sidecar/src/x.ts', '../../protocol/node-events.ts'],
+    ['sidecar/src/x.ts', './config.ts'],
+    ['web/src/lib/x.ts', '../../../protocol/federation.ts'],
+    ['sidecar/src/x.test.ts', '../../test/support/free-port.ts'],
+    ['web/src/lib/x.test.ts', '../../../test/support/ingest.ts'],
+    ['test/support/x.ts', '../../sidecar/src/config.ts'],
+    ['scripts/x.ts', '../sidecar/src/config.ts'],
+  ])('%s may import %s', async (file, specifier) => {
+    expect(await wallErrors(file, importing(specifier))).toEqual([]);
+  });
+});
