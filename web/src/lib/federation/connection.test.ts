@@ -1,16 +1,8 @@
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { describe, expect, it, vi } from 'vitest';
-import { backoffDelay, Connection, type FedState } from './connection.ts';
+import { Connection, type FedState } from './connection.ts';
 
 describe('connection', () => {
-  it('backs off exponentially up to the maximum, with jitter between half and all of it', () => {
-    expect(backoffDelay(0, 1000, 60_000, () => 0)).toBe(500);
-    expect(backoffDelay(0, 1000, 60_000, () => 0.999999)).toBe(1000);
-    expect(backoffDelay(3, 1000, 60_000, () => 0.999999)).toBe(8000);
-    expect(backoffDelay(50, 1000, 60_000, () => 0.999999)).toBe(60_000);
-    expect(backoffDelay(50, 1000, 60_000, () => 0)).toBe(30_000);
-  });
-
   it('keeps trying, and tries at once when asked instead of waiting out the backoff', async () => {
     const attempts: number[] = [];
     const states: FedState[] = [];

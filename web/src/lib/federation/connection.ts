@@ -5,6 +5,7 @@
 import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
 import { classify, PERSISTENT, type FedError } from './errors.ts';
 import { Wakeable } from '../app/wakeable.ts';
+import { backoffDelay } from '../app/backoff.ts';
 
 export const STATES = ['DISABLED', 'CONNECTING', 'CONNECTED', 'RECONNECTING', 'ERROR'] as const;
 export type FedState = (typeof STATES)[number];
@@ -24,16 +25,6 @@ export interface ConnectionOptionsIn {
   timeoutMs?: number;
   connect?: (options: ConnectionOptions) => Promise<NatsConnection>;
   random?: () => number;
-}
-
-export function backoffDelay(
-  attempt: number,
-  initialMs: number,
-  maxMs: number,
-  random: () => number,
-): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base * (0.5 + random() / 2));
 }
 
 export class Connection {

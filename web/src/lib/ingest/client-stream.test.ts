@@ -132,7 +132,7 @@ describe('IngestClient, event by event', () => {
     expect(headers[1]!['Last-Event-ID']).toBe(entry(1).id);
     const unreachable = states.find((s) => s.kind === 'unreachable')!;
     // A connection that worked resets the backoff: the first wait is short again.
-    expect(unreachable).toMatchObject({ lastError: 'the sidecar ended the stream', nextRetryMs: 10 });
+    expect(unreachable).toMatchObject({ lastError: 'the sidecar ended the stream', nextRetryMs: 15 });
     expect(c.state.counters.reconnects).toBe(1);
   });
 });

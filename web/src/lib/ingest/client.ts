@@ -12,6 +12,7 @@ import { openEventStream } from './request.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 import type { IngestCounters, IngestState } from './state.ts';
 import { Wakeable } from '../app/wakeable.ts';
+import { backoffDelay } from '../app/backoff.ts';
 
 export type * from './state.ts';
 export { HttpError, UnauthorizedError } from './errors.ts';
@@ -160,8 +161,7 @@ export class IngestClient {
         this.immediate = false;
         continue;
       }
-      const cap = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(failures++, 30));
-      let delay = Math.floor(this.random() * cap);
+      let delay = backoffDelay(failures++, this.initialMs, this.maxMs, this.random);
       if (error instanceof HttpError && error.retryAfterMs !== undefined)
         delay = Math.max(delay, Math.min(this.maxMs, error.retryAfterMs));
       this.set({ kind: 'unreachable', lastError: describe(error), nextRetryMs: delay, progress: undefined });

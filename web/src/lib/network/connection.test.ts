@@ -1,7 +1,7 @@
 // The page's connection against Debian's nats-server with nats/nats.conf: the public user over WebSocket.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNatsServer, type NatsServer } from '../../../../test/support/nats-server.ts';
-import { backoffMs, openNetwork, type ConnectionState } from './connection.ts';
+import { openNetwork, type ConnectionState } from './connection.ts';
 import { emptyView, receive, type NetworkView } from './model.ts';
 import {
   fakeAggregator,
@@ -138,15 +138,5 @@ describe('the network connection', () => {
     await page.close();
     await vi.waitFor(async () => expect(await pages()).toBe(0), { timeout: 15_000 });
     expect(page.last()).toBe('live');
-  });
-});
-
-describe('backoffMs', () => {
-  it('doubles from 1 s up to the cap, with jitter between half and all of it', () => {
-    expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, 15_000, () => 1))).toEqual([
-      1000, 2000, 4000, 8000, 15_000,
-    ]);
-    expect(backoffMs(3, 15_000, () => 0)).toBe(4000);
-    expect(backoffMs(1e6, 15_000, () => 1)).toBe(15_000);
   });
 });

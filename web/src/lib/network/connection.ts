@@ -13,6 +13,7 @@ import { latestSubject, SUBJECTS } from '../../../../protocol/subjects.ts';
 import type { NetworkServer } from './config.ts';
 import type { MessageKind } from './model.ts';
 import { Wakeable } from '../app/wakeable.ts';
+import { backoffDelay } from '../app/backoff.ts';
 
 /** nats/users.conf lets the public user receive replies only under this prefix. */
 export const PUBLIC_INBOX_PREFIX = '_INBOX_public';
@@ -37,12 +38,6 @@ export interface ConnectOptions {
   maxBackoffMs?: number;
   requestTimeoutMs?: number;
   random?: () => number;
-}
-
-/** 1 s, 2 s, 4 s … up to `maxMs`, each between half and all of it (so a crowd of pages spreads out). */
-export function backoffMs(attempt: number, maxMs: number, random: () => number = Math.random): number {
-  const base = Math.min(maxMs, 1000 * 2 ** Math.min(attempt, 20));
-  return Math.round(base * (0.5 + random() / 2));
 }
 
 /** What went wrong, in words an operator of the page can act on. */
@@ -137,7 +132,7 @@ export function openNetwork(
       }
       if (closed) break;
       if (gotThrough) attempt = 0;
-      const wait = backoffMs(attempt++, maxBackoff, options.random);
+      const wait = backoffDelay(attempt++, 1000, maxBackoff, options.random);
       const refused = failure instanceof AuthorizationError || failure instanceof PermissionViolationError;
       listener.state({
         kind: everLive && !refused ? 'reconnecting' : 'error',
