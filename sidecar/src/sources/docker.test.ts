@@ -47,6 +47,10 @@ while true; do n=$((n+1)); echo "out $n"; echo "err $n" >&2
 const runs = (c: Collector) => c.texts('stdout').filter((t) => t.startsWith('run start')).length;
 
 /** Polls `read` until `done` holds of its value (a container's log, as the podman CLI reads it). */
+/**
+ * Polls `read` until `done` holds of its value. A read that fails counts as "not yet": podman's own log reader
+ * fails on a line the container is still writing ("… is not a valid container log line").
+ */
 async function until<T>(
   what: string,
   read: () => Promise<T>,
@@ -54,13 +58,21 @@ async function until<T>(
   timeoutMs = 60_000,
 ) {
   const deadline = Date.now() + timeoutMs;
-  let last: T;
-  while (!done((last = await read()))) {
+  let last: T | undefined;
+  let failure: unknown;
+  for (;;) {
+    try {
+      last = await read();
+      if (done(last)) return last;
+    } catch (error) {
+      failure = error;
+    }
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${String(last).slice(0, 200)}`);
+      throw new Error(
+        `timed out waiting for ${what}; last: ${String(last).slice(0, 200)}${failure ? `; last error: ${String(failure)}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return last;
 }
 
 describe('DockerSource against podman', () => {
