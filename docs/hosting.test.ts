@@ -6,7 +6,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, type TestCertificate } from '../nats/prod/prod-checks.ts';
+import { makeCertificate, type TestCertificate } from '../test/support/test-certificate.ts';
 import { ensureWebBuild, WEB_BUILD } from '../scripts/build-web.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { stopProcess } from '../test/support/stop-process.ts';

@@ -3,7 +3,8 @@
 // public user receives its stats.
 import { rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { makeCertificate, wss } from '../../nats/prod/prod-checks.ts';
+import { wss } from '../../test/support/nats-wss.ts';
+import { makeCertificate } from '../../test/support/test-certificate.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { expectCounted, tasks } from './aggregator-image.ts';

@@ -3,12 +3,8 @@
 // and an aggregator would use it.
 import { rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import {
-  checkProdServer,
-  makeCertificate,
-  TEST_AGGREGATOR,
-  type TestCertificate,
-} from '../../nats/prod/prod-checks.ts';
+import { checkProdServer, TEST_AGGREGATOR } from '../../test/support/nats-prod-checks.ts';
+import { makeCertificate, type TestCertificate } from '../../test/support/test-certificate.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { composeProject } from './compose.ts';
 import { STEP_TIMEOUT_MS, type DeployContext } from './context.ts';

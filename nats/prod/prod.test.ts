@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import {
   checkProdServer,
-  makeCertificate,
   permissionBlocks,
   PROD_CONF,
   TEST_AGGREGATOR,
-  type TestCertificate,
-} from './prod-checks.ts';
+} from '../../test/support/nats-prod-checks.ts';
+import { makeCertificate, type TestCertificate } from '../../test/support/test-certificate.ts';
 
 describe('the production nats-server configuration (nats/prod)', () => {
   let server: NatsServer;

@@ -1,82 +1,19 @@
 // Checks of a nats-server running nats/prod/nats.conf, wherever it runs (a process or a container): TLS on
 // the WebSocket port, bcrypt passwords, connection types per user, and the federation's permissions.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import { readFileSync } from 'node:fs';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { expect } from 'vitest';
-import WebSocket from 'ws';
 import { SUBJECTS } from '../../protocol/subjects.ts';
+import { wss } from './nats-wss.ts';
 
-export const PROD_CONF = new URL('./nats.conf', import.meta.url).pathname;
+export const PROD_CONF = new URL('../../nats/prod/nats.conf', import.meta.url).pathname;
 /** A password for tests only, and its bcrypt hash (htpasswd -nbBC 11 "" aggregator-ci-password). */
 export const TEST_AGGREGATOR = {
   user: 'aggregator',
   pass: 'aggregator-ci-password',
   hash: '$2a$11$nVE8wHteuj7u8u9t1p/C6OJSH6FvV76q/e6SWtKQGwnYehBo7lpO.',
 } as const;
-
-export interface TestCertificate {
-  dir: string;
-  cert: string;
-  key: string;
-  /** The certificate itself, which a client trusts as its own CA. */
-  pem: string;
-}
-
-/** A self-signed certificate for localhost and 127.0.0.1, valid two days, in a new temp dir. */
-export function makeCertificate(): TestCertificate {
-  const dir = mkdtempSync(join(tmpdir(), 'truwatch-certs-'));
-  const cert = join(dir, 'fullchain.pem');
-  const key = join(dir, 'privkey.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { dir, cert, key, pem: readFileSync(cert, 'utf8') };
-}
-
-/** A WebSocket class for nats-core that trusts `ca` (Node 20 has no global WebSocket). */
-function trustingWebSocket(ca: string): typeof globalThis.WebSocket {
-  class TrustingWebSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { ca });
-    }
-  }
-  return TrustingWebSocket as unknown as typeof globalThis.WebSocket;
-}
-
-/** A WebSocket (wss://) NATS connection that trusts `ca`. */
-export async function wss(url: string, ca: string, user: string, pass: string): Promise<NatsConnection> {
-  const previous = globalThis.WebSocket;
-  globalThis.WebSocket = trustingWebSocket(ca);
-  try {
-    return await wsconnect({ servers: url, user, pass, reconnect: false, timeout: 5000 });
-  } finally {
-    globalThis.WebSocket = previous;
-  }
-}
 
 /** The permission errors a connection is told about. */
 function violations(nc: NatsConnection): string[] {

@@ -1,0 +1,24 @@
+// A NATS connection over TLS WebSocket (wss://) from Node that trusts a test CA, as a browser would connect.
+import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import WebSocket from 'ws';
+
+/** A WebSocket class for nats-core that trusts `ca` (Node 20 has no global WebSocket). */
+function trustingWebSocket(ca: string): typeof globalThis.WebSocket {
+  class TrustingWebSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { ca });
+    }
+  }
+  return TrustingWebSocket as unknown as typeof globalThis.WebSocket;
+}
+
+/** A WebSocket (wss://) NATS connection that trusts `ca`. */
+export async function wss(url: string, ca: string, user: string, pass: string): Promise<NatsConnection> {
+  const previous = globalThis.WebSocket;
+  globalThis.WebSocket = trustingWebSocket(ca);
+  try {
+    return await wsconnect({ servers: url, user, pass, reconnect: false, timeout: 5000 });
+  } finally {
+    globalThis.WebSocket = previous;
+  }
+}
