@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CursorCounter, cursorSeconds, formatCursor, nsToIso, parseCursor } from './docker-cursor.ts';
+import { CursorCounter, cursorSeconds, formatCursor, nsToIso, parseCursor } from './cursor.ts';
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 

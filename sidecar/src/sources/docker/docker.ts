@@ -1,13 +1,13 @@
 // The Docker source: follows the runner-node container's log through the Docker Engine API (GET only), across
 // restarts, stops, re-creations and outages of the API itself, with cursors stable enough to resume from.
-import type { Status } from '../../../protocol/node-events.ts';
-import { DockerApi, describeError, isGone, type ContainerInfo } from './docker-api.ts';
-import { cursorSeconds } from './docker-cursor.ts';
-import { LogFollower } from './docker-follow.ts';
-import { Wakeup, backoff } from './docker-wait.ts';
-import { sleep } from './sleep.ts';
-import { LineSplitter } from './lines.ts';
-import { CORRELATION_WINDOW_MS, type LogSource, type ReadOptions, type SourceEvent } from './source.ts';
+import type { Status } from '../../../../protocol/node-events.ts';
+import { DockerApi, describeError, isGone, type ContainerInfo } from './api.ts';
+import { cursorSeconds } from './cursor.ts';
+import { LogFollower } from './follow.ts';
+import { Wakeup, backoff } from './wait.ts';
+import { sleep } from '../sleep.ts';
+import { LineSplitter } from '../lines.ts';
+import { CORRELATION_WINDOW_MS, type LogSource, type ReadOptions, type SourceEvent } from '../source.ts';
 
 export interface DockerSourceOptions {
   /** The container's exact name (`runner-node`, not `runner-node-2`). */

@@ -1,11 +1,11 @@
 // Follows one log stream of one container run: backfill then live, batches, backpressure, de-duplication of
 // what a re-read delivers again, and what to do when the stream ends.
-import type { ContainerInfo } from './docker-api.ts';
-import { CursorCounter, cursorSeconds, nsToIso, nsToMs } from './docker-cursor.ts';
-import { DockerLogDemuxer, type DockerLine } from './docker-frames.ts';
-import { StreamPuller } from './docker-wait.ts';
+import type { ContainerInfo } from './api.ts';
+import { CursorCounter, cursorSeconds, nsToIso, nsToMs } from './cursor.ts';
+import { DockerLogDemuxer, type DockerLine } from './frames.ts';
+import { StreamPuller } from './wait.ts';
 import type { DockerReader } from './docker.ts';
-import { batchFull, batchSize, type SourceEvent, type SourceLine } from './source.ts';
+import { batchFull, batchSize, type SourceEvent, type SourceLine } from '../source.ts';
 
 /** How a followed stream ended: read to the end of a stopped run, or to be attached again (at once). */
 export type FollowEnd = 'exhausted' | 'again';

@@ -6,15 +6,15 @@ import {
   startRecordingProxy,
   type Engine,
   type RecordingProxy,
-} from '../../../test/support/podman-engine.ts';
+} from '../../../../test/support/podman-engine.ts';
 import {
   Collector,
   expectExactly,
   expectIncreasingCursors,
   expectPrefix,
-} from '../../../test/support/source-collector.ts';
+} from '../../../../test/support/source-collector.ts';
 import { DockerSource } from './docker.ts';
-import type { SourceLine } from './source.ts';
+import type { SourceLine } from '../source.ts';
 
 let engine: Engine;
 let proxy: RecordingProxy;
