@@ -1,3 +1,4 @@
+// Docker cursors: their documented shape, the count of lines sharing one timestamp, and their string order.
 import { describe, expect, it } from 'vitest';
 import { CursorCounter, cursorSeconds, formatCursor, nsToIso, parseCursor } from './cursor.ts';
 

@@ -1,3 +1,5 @@
+// The Docker log stream decoder: multiplexed frames and raw TTY streams into lines, timestamps off, pieces of
+// long lines joined, every line bounded, and the same lines however the transport cuts the bytes.
 import { describe, expect, it } from 'vitest';
 import { DockerLogDemuxer, type DockerLine } from './frames.ts';
 import { parseTimestamp } from './cursor.ts';

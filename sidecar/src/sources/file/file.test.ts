@@ -1,3 +1,6 @@
+// The file source on real directories: history of .log and .log.gz days in reading order, then the current
+// file followed through rotation, truncation and a new file under its name; resuming after a cursor, damaged and
+// unreadable files, bounded batches and backpressure.
 import {
   appendFileSync,
   chmodSync,
