@@ -1,7 +1,7 @@
 // Prints what the file source reads from a runner log directory, as NDJSON events (lines and statuses):
 //   tsx scripts/follow-files.ts <dir> [pollMs]
 // A debugging aid, and how the tests read a directory as another (non-root) user.
-import { FileSource } from '../sidecar/src/sources/file.ts';
+import { FileSource } from '../sidecar/src/sources/file/file.ts';
 
 const [dir, poll] = process.argv.slice(2);
 if (!dir) {

@@ -10,7 +10,7 @@ import type { Entry } from '../../protocol/node-events.ts';
 import { writeGeneratedLog } from '../../sidecar/src/demo/write-log.ts';
 import { parseFile } from '../../sidecar/src/parse/read-log.ts';
 import { startSidecar, type Sidecar } from '../../sidecar/src/server.ts';
-import { formatFileCursor } from '../../sidecar/src/sources/file-cursor.ts';
+import { formatFileCursor } from '../../sidecar/src/sources/file/cursor.ts';
 import { applyEntries, CURSOR_KEY } from '../../web/src/lib/db/apply.ts';
 import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
 import { IngestClient } from '../../web/src/lib/ingest/client.ts';

@@ -11,7 +11,7 @@ import { writeGeneratedLog } from '../demo/write-log.ts';
 import { startSidecarProcess, type SidecarProcess } from '../../../test/support/sidecar-process.ts';
 import { openEvents } from '../../../test/support/sse-client.ts';
 import { parseFile } from '../parse/read-log.ts';
-import { formatFileCursor } from '../sources/file-cursor.ts';
+import { formatFileCursor } from '../sources/file/cursor.ts';
 
 /** Reads entries from the sidecar until `stop(entries)` says enough, then closes the stream. */
 async function read(sidecar: SidecarProcess, after: string | undefined, stop: (entries: Entry[]) => boolean) {

@@ -5,11 +5,11 @@ import type { LogSource } from './source.ts';
 export async function createSource(config: SourceConfig): Promise<LogSource> {
   switch (config.kind) {
     case 'docker': {
-      const { DockerSource } = await import('./docker.ts');
+      const { DockerSource } = await import('./docker/docker.ts');
       return new DockerSource({ containerName: config.containerName, socketPath: config.socketPath });
     }
     case 'file': {
-      const { FileSource } = await import('./file.ts');
+      const { FileSource } = await import('./file/file.ts');
       return new FileSource({ dir: config.dir });
     }
     case 'replay': {

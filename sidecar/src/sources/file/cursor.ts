@@ -4,8 +4,8 @@
 // truncated in place (3 digits), and the byte offset of the line's start in the uncompressed text (15 digits).
 // A day's `.log` and its later `.log.gz` hold the same bytes, so they give the same cursors, and the fixed widths
 // make the cursors compare as strings in log order.
-import type { SourceLine } from './source.ts';
-import { LineSplitter } from './lines.ts';
+import type { SourceLine } from '../source.ts';
+import { LineSplitter } from '../lines.ts';
 
 export const MAX_GEN = 999;
 

@@ -1,5 +1,6 @@
+// Docker cursors: their documented shape, the count of lines sharing one timestamp, and their string order.
 import { describe, expect, it } from 'vitest';
-import { CursorCounter, cursorSeconds, formatCursor, nsToIso, parseCursor } from './docker-cursor.ts';
+import { CursorCounter, cursorSeconds, formatCursor, nsToIso, parseCursor } from './cursor.ts';
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 

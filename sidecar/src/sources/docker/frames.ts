@@ -7,8 +7,8 @@
 // stream is in the middle of a line continues that line, and its timestamp is dropped.
 // With a TTY the stream is raw (all stdout) and has no frames to show where a message starts, so inside a line
 // a timestamp prefix not earlier than the line's own is taken for a continuation's.
-import { LineSplitter, MAX_LINE_BYTES } from './lines.ts';
-import { parseTimestamp } from './docker-cursor.ts';
+import { LineSplitter, MAX_LINE_BYTES } from '../lines.ts';
+import { parseTimestamp } from './cursor.ts';
 
 export interface DockerLine {
   stream: 'stdout' | 'stderr';

@@ -1,7 +1,7 @@
 // What the file source hands out: lines gathered into batches (batchSize in source.ts), backfill progress at
 // most every 250 ms (a few events per second however fast the lines go), and status events.
-import type { SourceState, Status } from '../../../protocol/node-events.ts';
-import { batchFull, batchSize, type SourceEvent, type SourceLine } from './source.ts';
+import type { SourceState, Status } from '../../../../protocol/node-events.ts';
+import { batchFull, batchSize, type SourceEvent, type SourceLine } from '../source.ts';
 
 const PROGRESS_MS = 250;
 

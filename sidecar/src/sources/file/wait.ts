@@ -1,7 +1,7 @@
 // Waiting between polls of the file source: a timer that the abort signal ends at once and that a change in the
 // watched directory (fs.watch, a hint only: it is unreliable on some mounts) ends early.
 import { watch, type FSWatcher } from 'node:fs';
-import { sleep } from './sleep.ts';
+import { sleep } from '../sleep.ts';
 
 export class Waker {
   private watcher: FSWatcher | undefined;

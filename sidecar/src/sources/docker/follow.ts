@@ -1,53 +1,79 @@
-// Follows one log stream of one container run: backfill then live, batches, backpressure, de-duplication of
-// what a re-read delivers again, and what to do when the stream ends.
-import type { ContainerInfo } from './docker-api.ts';
-import { CursorCounter, cursorSeconds, nsToIso, nsToMs } from './docker-cursor.ts';
-import { DockerLogDemuxer, type DockerLine } from './docker-frames.ts';
-import { StreamPuller } from './docker-wait.ts';
-import type { DockerReader } from './docker.ts';
-import { batchFull, batchSize, type SourceEvent, type SourceLine } from './source.ts';
+// Follows one log stream of one container run, as the reader opened it: backfill then live, batches,
+// backpressure, de-duplication of what a re-read delivers again, and how the stream ended. The follower owns
+// everything about its stream (the pull reader, the pending lines, whether it went live, the last line it
+// handed out); the reader hands it what it needs and takes back only the last cursor and the end.
+import type { Readable } from 'node:stream';
+import type { Status } from '../../../../protocol/node-events.ts';
+import { batchFull, batchSize, type SourceEvent, type SourceLine } from '../source.ts';
+import type { ContainerInfo, DockerApi } from './api.ts';
+import { CursorCounter, nsToIso, nsToMs } from './cursor.ts';
+import type { ContainerEvents } from './events.ts';
+import { DockerLogDemuxer, type DockerLine } from './frames.ts';
+import { StreamPuller, type Wakeup } from './wait.ts';
 
-/** How a followed stream ended: read to the end of a stopped run, or to be attached again (at once). */
-export type FollowEnd = 'exhausted' | 'again';
+/**
+ * How a followed stream ended: read to the end of a stopped run ('exhausted'), to be attached again at once
+ * ('again'), or to be attached again after a short pause: the run goes on but the engine closed its stream.
+ */
+export type FollowEnd = 'exhausted' | 'again' | 'pause';
+
+/** What a follower shares with its reader: the API, the abort, the one wake-up, the container's events. */
+export interface FollowContext {
+  api: DockerApi;
+  signal: AbortSignal;
+  /** Poked by the log stream, the container events and the abort: what the follower waits on. */
+  wakeup: Wakeup;
+  events: ContainerEvents;
+  containerName: string;
+  /** Quiet time after which a followed log counts as caught up (status `live`), in ms. */
+  idleMs: number;
+  /** How long lines arriving while backfilling are gathered into one batch, in ms. */
+  coalesceMs: number;
+}
+
+/** One answer to a log request, as the reader asked for it. */
+export interface OpenedLog {
+  stream: Readable;
+  /** Opened to follow (a running run), or to read to its end (a stopped run). */
+  follow: boolean;
+  /** When the log was requested (ms since epoch): lines older than that are history (backfill). */
+  requestMs: number;
+  /** A re-read of the same run skips every line up to this cursor: they were handed out already. */
+  skipTo: string | undefined;
+}
+
+type Container = NonNullable<Status['container']>;
 
 export class LogFollower {
-  private puller: StreamPuller | undefined;
-  private readonly id12: string;
+  private readonly puller: StreamPuller;
   private backfill: SourceLine[] = [];
   private fresh: SourceLine[] = [];
   private live = false;
   private toldLive = false;
   private entries = 0;
+  private delivered: string | undefined;
 
   constructor(
-    private readonly reader: DockerReader,
+    private readonly context: FollowContext,
     private readonly info: ContainerInfo,
+    /** The container as the statuses show it. */
+    private readonly container: Container,
+    private readonly log: OpenedLog,
   ) {
-    this.id12 = info.id.slice(0, 12);
+    this.puller = new StreamPuller(log.stream, context.wakeup.wake);
   }
 
-  close(): void {
-    this.puller?.close();
+  /** The cursor of the last line handed out, if any. */
+  get lastCursor(): string | undefined {
+    return this.delivered;
   }
 
   async *follow(): AsyncGenerator<SourceEvent, FollowEnd> {
-    const { reader, info } = this;
-    const { signal, api, wakeup } = reader;
-    const { containerName: name, idleMs, coalesceMs } = reader.config;
-    // A re-read of the same container starts at the last delivered line's second and skips up to that line.
-    const last = reader.last;
-    const same = last?.id12 === this.id12;
-    const since = same ? cursorSeconds(last.cursor) : last ? undefined : reader.afterSeconds;
-    const skipTo = same ? last.cursor : undefined;
-    const requestMs = reader.config.now();
-    // A stopped run's log is read without following: podman 4.3 cuts a followed log of a stopped container.
-    const follow = info.running;
-    const stream = await api.logs(info.id, since, follow, signal);
-    const puller = new StreamPuller(stream, wakeup.wake);
-    this.puller = puller;
-    const container = reader.container(info);
+    const { info, puller } = this;
+    const { follow, requestMs, skipTo } = this.log;
+    const { api, signal, wakeup, events, containerName: name, idleMs, coalesceMs } = this.context;
     const detail = `Reading the log of container "${name}" (${info.state})`;
-    yield reader.status('backfill', detail, { container, backfill: { entries: 0, done: false } });
+    yield this.status('backfill', detail, { backfill: { entries: 0, done: false } });
 
     const demux = new DockerLogDemuxer({ tty: info.tty });
     const counter = new CursorCounter(info.id);
@@ -85,9 +111,8 @@ export class LogFollower {
         coalesced = false;
         yield* this.drain(true);
         if (puller.done) break;
-        if (reader.started) {
+        if (events.takeStart()) {
           // Podman may keep the old stream open a while after a restart: the new run is read from a new one.
-          reader.started = false;
           const current = await api.inspect(info.id, signal);
           if (!current || current.startedAt !== info.startedAt) {
             restarted = true;
@@ -115,9 +140,7 @@ export class LogFollower {
     // A followed stream of a run that stopped may miss its end: read the rest once more, not following.
     if (!now.running) return !follow && puller.clean ? 'exhausted' : 'again';
     if (!follow) return 'again'; // started meanwhile
-    // The run goes on but its stream ended (the engine closed it): attach again after a short pause.
-    await reader.pause(reader.nextWait());
-    return 'again';
+    return 'pause';
   }
 
   /** Yields what is pending: full batches only, or everything (`all`), backfill first, then live. */
@@ -128,8 +151,8 @@ export class LogFollower {
     }
     if (this.live && !this.toldLive) {
       this.toldLive = true;
-      const detail = `Following the log of container "${this.reader.config.containerName}" live`;
-      yield this.reader.status('live', detail, { backfill: { entries: this.entries, done: true } });
+      const detail = `Following the log of container "${this.context.containerName}" live`;
+      yield this.status('live', detail, { backfill: { entries: this.entries, done: true } });
     }
     while (batchFull(this.fresh) || (all && this.fresh.length > 0)) {
       yield this.deliver(this.fresh.splice(0, batchSize(this.fresh)), true);
@@ -138,7 +161,14 @@ export class LogFollower {
 
   private deliver(lines: SourceLine[], live: boolean): SourceEvent {
     if (!live) this.entries += lines.length;
-    this.reader.last = { cursor: lines[lines.length - 1]!.cursor, id12: this.id12 };
+    this.delivered = lines[lines.length - 1]!.cursor;
     return { type: 'lines', lines, live };
+  }
+
+  private status(state: Status['state'], detail: string, extra: Partial<Status>): SourceEvent {
+    return {
+      type: 'status',
+      status: { source: 'docker', state, detail, container: this.container, ...extra },
+    };
   }
 }

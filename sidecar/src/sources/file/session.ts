@@ -3,21 +3,13 @@
 // consumer that stops pulling stops the reading, and at most one chunk of lines waits beyond one batch.
 import { type FileHandle, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { SourceState } from '../../../protocol/node-events.ts';
-import { LineCursor, parseFileCursor, type FileCursor } from './file-cursor.ts';
-import { FileOutput, type Events } from './file-output.ts';
-import { CHUNK_BYTES, describeError, openLog, readGz, readLog } from './file-read.ts';
-import {
-  compareDays,
-  dayBefore,
-  findGz,
-  gzSignature,
-  NO_DATE,
-  scanLogDir,
-  type LogDay,
-} from './file-scan.ts';
-import { Waker } from './file-wait.ts';
-import type { SourceEvent } from './source.ts';
+import type { SourceState } from '../../../../protocol/node-events.ts';
+import { LineCursor, parseFileCursor, type FileCursor } from './cursor.ts';
+import { FileOutput, type Events } from './output.ts';
+import { CHUNK_BYTES, describeError, openLog, readGz, readLog } from './read.ts';
+import { compareDays, dayBefore, findGz, gzSignature, NO_DATE, scanLogDir, type LogDay } from './scan.ts';
+import { Waker } from './wait.ts';
+import type { SourceEvent } from '../source.ts';
 
 interface Current {
   day: LogDay;

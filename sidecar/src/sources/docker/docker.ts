@@ -1,13 +1,13 @@
 // The Docker source: follows the runner-node container's log through the Docker Engine API (GET only), across
 // restarts, stops, re-creations and outages of the API itself, with cursors stable enough to resume from.
-import type { Status } from '../../../protocol/node-events.ts';
-import { DockerApi, describeError, isGone, type ContainerInfo } from './docker-api.ts';
-import { cursorSeconds } from './docker-cursor.ts';
-import { LogFollower } from './docker-follow.ts';
-import { Wakeup, backoff } from './docker-wait.ts';
-import { sleep } from './sleep.ts';
-import { LineSplitter } from './lines.ts';
-import { CORRELATION_WINDOW_MS, type LogSource, type ReadOptions, type SourceEvent } from './source.ts';
+import type { Status } from '../../../../protocol/node-events.ts';
+import { DockerApi, describeError, isGone, type ContainerInfo } from './api.ts';
+import { cursorSeconds } from './cursor.ts';
+import { ContainerEvents } from './events.ts';
+import { LogFollower, type FollowEnd } from './follow.ts';
+import { Wakeup, backoff } from './wait.ts';
+import { sleep } from '../sleep.ts';
+import { CORRELATION_WINDOW_MS, type LogSource, type ReadOptions, type SourceEvent } from '../source.ts';
 
 export interface DockerSourceOptions {
   /** The container's exact name (`runner-node`, not `runner-node-2`). */
@@ -22,7 +22,7 @@ export interface DockerSourceOptions {
   idleMs?: number;
 }
 
-export type DockerReaderConfig = Required<DockerSourceOptions> & { coalesceMs: number };
+type DockerReaderConfig = Required<DockerSourceOptions> & { coalesceMs: number };
 
 export class DockerSource implements LogSource {
   readonly kind = 'docker' as const;
@@ -45,48 +45,35 @@ export class DockerSource implements LogSource {
   }
 }
 
-/** Events after which the container is looked at again. */
-const WAKE_ACTIONS = new Set([
-  'create',
-  'start',
-  'restart',
-  'unpause',
-  'die',
-  'stop',
-  'kill',
-  'destroy',
-  'remove',
-]);
-const START_ACTIONS = new Set(['start', 'restart', 'unpause']);
-
 type Container = NonNullable<Status['container']>;
 
-/** One read(): the state that outlives a single log stream (last delivered cursor, retries, events). */
-export class DockerReader {
-  readonly api: DockerApi;
-  readonly wakeup = new Wakeup();
-  readonly signal: AbortSignal;
+/**
+ * One read(), and the one owner of the state that outlives a single log stream: the last delivered cursor,
+ * retries, what the statuses say of the container. Each run's log is followed by a LogFollower of its own.
+ */
+class DockerReader {
+  private readonly api: DockerApi;
+  private readonly wakeup = new Wakeup();
+  private readonly events: ContainerEvents;
+  private readonly signal: AbortSignal;
   /** The last line handed to the consumer: re-reads skip everything up to it. */
-  last: { cursor: string; id12: string } | undefined;
-  /** Set when a start event came: the followed run may have been replaced by a new one. */
-  started = false;
+  private last: { cursor: string; id12: string } | undefined;
   /** Where the first read starts when resuming: the resume cursor's second minus the correlation window. */
-  readonly afterSeconds: number | undefined;
+  private readonly afterSeconds: number | undefined;
   /** `id|startedAt` of a stopped run whose log was read to its end. */
   private exhausted: string | undefined;
   private toldWaitingFor: string | undefined;
   private failures = 0;
   private waits = 0;
-  private events: NodeJS.ReadableStream | undefined;
-  private follower: LogFollower | undefined;
   private lastError = '';
   private known: Container;
 
   constructor(
-    readonly config: DockerReaderConfig,
+    private readonly config: DockerReaderConfig,
     options: ReadOptions,
   ) {
     this.api = new DockerApi(config.socketPath);
+    this.events = new ContainerEvents(this.api, config.containerName, this.wakeup);
     this.signal = options.signal;
     const seconds = options.after === undefined ? undefined : cursorSeconds(options.after);
     this.afterSeconds =
@@ -108,7 +95,7 @@ export class DockerReader {
           yield* this.cycle();
         } catch (error) {
           if (signal.aborted) break;
-          this.closeStreams();
+          this.events.close();
           const delay = backoff(this.failures++, this.config.retry.initialMs, this.config.retry.maxMs);
           if (isGone(error)) {
             // Removed between two calls: look again (shortly), it is no failure of the API.
@@ -130,15 +117,15 @@ export class DockerReader {
       }
     } finally {
       signal.removeEventListener('abort', this.wakeup.wake);
-      this.closeStreams();
+      this.events.close();
     }
   }
 
-  status(state: Status['state'], detail: string, extra: Partial<Status> = {}): SourceEvent {
+  private status(state: Status['state'], detail: string, extra: Partial<Status> = {}): SourceEvent {
     return { type: 'status', status: { source: 'docker', state, detail, container: this.known, ...extra } };
   }
 
-  container(info: ContainerInfo): Container {
+  private container(info: ContainerInfo): Container {
     const c: Container = { name: this.config.containerName, id: info.id, state: info.state };
     if (info.startedAt) c.startedAt = info.startedAt;
     this.known = c;
@@ -146,11 +133,11 @@ export class DockerReader {
   }
 
   /** Waits for an event about the container, the abort, or the next poll. */
-  async pause(ms: number): Promise<void> {
+  private async pause(ms: number): Promise<void> {
     await this.wakeup.wait(ms);
   }
 
-  nextWait(): number {
+  private nextWait(): number {
     return backoff(this.waits++, this.config.retry.initialMs, this.config.retry.maxMs);
   }
 
@@ -158,8 +145,8 @@ export class DockerReader {
   private async *cycle(): AsyncGenerator<SourceEvent> {
     const { signal } = this;
     const { socketPath, containerName: name } = this.config;
-    await this.openEvents();
-    this.started = false; // what inspect tells from here on includes any start before
+    await this.events.open(signal);
+    this.events.takeStart(); // forgotten: what inspect tells from here on includes any start before
     const id = await this.api.findByName(name, signal);
     this.failures = 0;
     const info = id === undefined ? undefined : await this.api.inspect(id, signal);
@@ -191,53 +178,37 @@ export class DockerReader {
     this.waits = 0;
     this.toldWaitingFor = undefined;
     this.lastError = '';
-    this.follower = new LogFollower(this, info);
+    const end = yield* this.followRun(info);
+    if (end === 'exhausted') this.exhausted = run;
+    // The run goes on but its stream ended (the engine closed it): attach again after a short pause.
+    if (end === 'pause') await this.pause(this.nextWait());
+  }
+
+  /** Opens the run's log where reading it should start, and follows it until its stream ends. */
+  private async *followRun(info: ContainerInfo): AsyncGenerator<SourceEvent, FollowEnd> {
+    const { signal } = this;
+    // A re-read of the same container starts at the last delivered line's second and skips up to that line.
+    const id12 = info.id.slice(0, 12);
+    const last = this.last;
+    const same = last?.id12 === id12;
+    const since = same ? cursorSeconds(last.cursor) : last ? undefined : this.afterSeconds;
+    const requestMs = this.config.now();
+    // A stopped run's log is read without following: podman 4.3 cuts a followed log of a stopped container.
+    const follow = info.running;
+    const stream = await this.api.logs(info.id, since, follow, signal);
+    const { api, wakeup, events } = this;
+    const { containerName, idleMs, coalesceMs } = this.config;
+    const follower = new LogFollower(
+      { api, signal, wakeup, events, containerName, idleMs, coalesceMs },
+      info,
+      this.container(info),
+      { stream, follow, requestMs, skipTo: same ? last.cursor : undefined },
+    );
     try {
-      const end = yield* this.follower.follow();
-      if (end === 'exhausted') this.exhausted = run;
+      return yield* follower.follow();
     } finally {
-      this.follower = undefined;
+      const cursor = follower.lastCursor;
+      if (cursor !== undefined) this.last = { cursor, id12 };
     }
-  }
-
-  /** Follows the container events (by name, so a re-created container counts too) to wake up at once. */
-  private async openEvents(): Promise<void> {
-    if (this.events) return;
-    const stream = await this.api.events(this.config.containerName, this.signal);
-    const splitter = new LineSplitter(64 * 1024);
-    stream.on('data', (chunk: Buffer) => {
-      for (const { text } of splitter.push(chunk)) {
-        const action = eventAction(text);
-        if (action === undefined || !WAKE_ACTIONS.has(action)) continue;
-        if (START_ACTIONS.has(action)) this.started = true;
-        this.wakeup.wake();
-      }
-    });
-    const closed = () => {
-      if (this.events !== stream) return;
-      this.events = undefined;
-      this.wakeup.wake();
-    };
-    stream.on('end', closed);
-    stream.on('error', closed);
-    stream.on('close', closed);
-    this.events = stream;
-  }
-
-  private closeStreams(): void {
-    const events = this.events as { destroy?: () => void } | undefined;
-    this.events = undefined;
-    events?.destroy?.();
-    this.follower?.close();
-  }
-}
-
-function eventAction(text: string): string | undefined {
-  try {
-    const event = JSON.parse(text) as { Action?: unknown; status?: unknown };
-    const action = event.Action ?? event.status;
-    return typeof action === 'string' ? action : undefined;
-  } catch {
-    return undefined;
   }
 }

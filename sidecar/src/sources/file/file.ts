@@ -1,13 +1,13 @@
 // The file source (`SOURCE=file:<dir>`): the runner's own log files, e.g.
 // /app/logs/@truebit/worker-runner-node-<addr>/debug/ with the current day's `*.log` and older days as `*.log.gz`.
 //
-// Cursors are `f.<YYYY-MM-DD>.<gen>.<offset>` (see file-cursor.ts): a day's `.log` and its later `.log.gz` give
+// Cursors are `f.<YYYY-MM-DD>.<gen>.<offset>` (see cursor.ts): a day's `.log` and its later `.log.gz` give
 // the same ones. History is read first (backfill, gz days then .log days, in date order), then the current `.log`
 // is followed by polling (an fs.watch on the directory only wakes the poll early) through daily rotation and
 // in-place truncation. Lines carry no `ts`: the files have no timestamps of their own besides the runner's.
-import { FileSession } from './file-session.ts';
-import { Waker } from './file-wait.ts';
-import type { LogSource, ReadOptions, SourceEvent } from './source.ts';
+import { FileSession } from './session.ts';
+import { Waker } from './wait.ts';
+import type { LogSource, ReadOptions, SourceEvent } from '../source.ts';
 
 export interface FileSourceOptions {
   dir: string;

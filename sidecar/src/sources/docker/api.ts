@@ -37,7 +37,7 @@ interface InspectResult {
 export class DockerApi {
   private readonly docker: Docker;
 
-  constructor(readonly socketPath: string) {
+  constructor(socketPath: string) {
     this.docker = new Docker({ socketPath });
   }
 

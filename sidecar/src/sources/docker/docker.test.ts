@@ -6,15 +6,15 @@ import {
   startRecordingProxy,
   type Engine,
   type RecordingProxy,
-} from '../../../test/support/podman-engine.ts';
+} from '../../../../test/support/podman-engine.ts';
 import {
   Collector,
   expectExactly,
   expectIncreasingCursors,
   expectPrefix,
-} from '../../../test/support/source-collector.ts';
+} from '../../../../test/support/source-collector.ts';
 import { DockerSource } from './docker.ts';
-import type { SourceLine } from './source.ts';
+import type { SourceLine } from '../source.ts';
 
 let engine: Engine;
 let proxy: RecordingProxy;
@@ -46,7 +46,6 @@ while true; do n=$((n+1)); echo "out $n"; echo "err $n" >&2
 
 const runs = (c: Collector) => c.texts('stdout').filter((t) => t.startsWith('run start')).length;
 
-/** Polls `read` until `done` holds of its value (a container's log, as the podman CLI reads it). */
 /**
  * Polls `read` until `done` holds of its value. A read that fails counts as "not yet": podman's own log reader
  * fails on a line the container is still writing ("… is not a valid container log line").

@@ -5,8 +5,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { LineCursor } from './file-cursor.ts';
-import type { Events, FileOutput } from './file-output.ts';
+import type { LineCursor } from './cursor.ts';
+import type { Events, FileOutput } from './output.ts';
 
 export const CHUNK_BYTES = 64 * 1024;
 

@@ -1,3 +1,6 @@
+// The file source on real directories: history of .log and .log.gz days in reading order, then the current
+// file followed through rotation, truncation and a new file under its name; resuming after a cursor, damaged and
+// unreadable files, bounded batches and backpressure.
 import {
   appendFileSync,
   chmodSync,
@@ -17,11 +20,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Status } from '../../../protocol/node-events.ts';
-import { formatFileCursor } from './file-cursor.ts';
-import { NO_DATE, scanLogDir } from './file-scan.ts';
+import type { Status } from '../../../../protocol/node-events.ts';
+import { formatFileCursor } from './cursor.ts';
+import { NO_DATE, scanLogDir } from './scan.ts';
 import { FileSource } from './file.ts';
-import { MAX_BATCH_LINES, type SourceEvent, type SourceLine } from './source.ts';
+import { MAX_BATCH_LINES, type SourceEvent, type SourceLine } from '../source.ts';
 
 const POLL_MS = 15;
 let dir: string;
@@ -77,7 +80,7 @@ async function followAsNobody() {
   chmodSync(bin, 0o755);
   const script = join(bin, 'follow-files.mjs');
   await build({
-    entryPoints: [new URL('../../../scripts/follow-files.ts', import.meta.url).pathname],
+    entryPoints: [new URL('../../../../scripts/follow-files.ts', import.meta.url).pathname],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,5 +1,5 @@
 // The file source's view of a log directory: which `*.log` / `*.log.gz` files it holds, grouped by day and put
-// in reading order, and the cursors that name a line inside them.
+// in reading order, and where a day's `.log` goes at rotation (its `.log.gz`).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 

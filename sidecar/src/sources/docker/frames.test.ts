@@ -1,7 +1,9 @@
+// The Docker log stream decoder: multiplexed frames and raw TTY streams into lines, timestamps off, pieces of
+// long lines joined, every line bounded, and the same lines however the transport cuts the bytes.
 import { describe, expect, it } from 'vitest';
-import { DockerLogDemuxer, type DockerLine } from './docker-frames.ts';
-import { parseTimestamp } from './docker-cursor.ts';
-import { MAX_LINE_BYTES } from './lines.ts';
+import { DockerLogDemuxer, type DockerLine } from './frames.ts';
+import { parseTimestamp } from './cursor.ts';
+import { MAX_LINE_BYTES } from '../lines.ts';
 
 function frame(stream: 1 | 2, payload: string | Buffer): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
