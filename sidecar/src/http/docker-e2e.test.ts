@@ -87,12 +87,16 @@ describe('the sidecar on a real Docker Engine API', () => {
       (await (
         await fetch(`${sidecar.url}/api/status`, { headers: { authorization: `Bearer ${sidecar.apiKey}` } })
       ).json()) as Json;
-    // Once the follower read both runs: the counts of the three executions, the version of the last line.
+    // Once the follower read both runs: the counts of the three executions, the version of the last line. It
+    // follows the restart on its own, as far behind the stream as it was above.
     await expect
-      .poll(async () => {
-        const { counts, runner } = await status();
-        return { tasks: counts.tasks, version: runner.version };
-      })
+      .poll(
+        async () => {
+          const { counts, runner } = await status();
+          return { tasks: counts.tasks, version: runner.version };
+        },
+        { timeout: 30_000 },
+      )
       .toEqual({ tasks: { received: 6, completed: 2, failed: 1 }, version: '2.0.0' });
   });
 });
