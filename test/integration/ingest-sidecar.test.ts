@@ -152,7 +152,7 @@ describe('IngestClient when the sidecar is not there', () => {
     const waits = () => states.filter((s) => s.kind === 'unreachable').map((s) => s.nextRetryMs!);
     await waitFor(() => waits().length >= 4, 'four failed attempts');
     const w = waits();
-    expect(w.slice(0, 4)).toEqual([39, 79, 159, 319]);
+    expect(w.slice(0, 4)).toEqual([40, 80, 160, 320]);
     expect(c.state.lastError).toMatch(/fetch failed \(.*ECONNREFUSED/);
     expect(c.state.counters.reconnects).toBeGreaterThanOrEqual(3);
 
