@@ -6,7 +6,7 @@ import { countStoredEntries } from '../../web/src/lib/db/blocks.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sidecar } from '../../sidecar/src/server.ts';
 import { MemorySource } from '../support/memory-source.ts';
-import { openTruwatchDb } from '../../web/src/lib/db/schema.ts';
+import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
 import { MemoryLocks, waitFor } from '../support/ingest.ts';
 import { API_KEY, slotLines, start, tempDir } from '../support/sidecar-in-process.ts';
 import type { IngestApi, WorkerState } from '../../web/src/lib/ingest/worker.ts';

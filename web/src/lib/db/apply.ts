@@ -12,9 +12,9 @@ import {
   taskFact,
 } from './derive.ts';
 import { entriesOfExecutions, putEntries } from './blocks.ts';
-import { getMany, inTransaction, putAll } from './idb.ts';
+import { getMany, inTransaction, putAll, writing } from './idb.ts';
 import {
-  writing,
+  ALL_STORES,
   type InvoiceRecord,
   type NodeRecord,
   type StoredEntry,
@@ -59,7 +59,7 @@ export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: st
     if (!prev || textLength(e) >= textLength(prev)) batch.set(e.id, { ...e, tsMs });
   }
   const incoming = [...batch.values()];
-  return inTransaction(writing(db), async (tx) => {
+  return inTransaction(writing(db, ALL_STORES), async (tx) => {
     const { written, replaced, unchanged } = await putEntries(
       tx,
       incoming,

@@ -11,10 +11,9 @@ import {
 import { invoicesOfExecutions } from './apply.ts';
 import { allEntries, putEntries } from './blocks.ts';
 import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
-import { getMany, inTransaction } from './idb.ts';
+import { getMany, inTransaction, writing } from './idb.ts';
 import {
   ALL_STORES,
-  writing,
   type InvoiceRecord,
   type MetaRecord,
   type NodeRecord,
@@ -194,7 +193,7 @@ export interface ImportResult {
  */
 export async function importBackup(db: TruwatchDb, input: unknown): Promise<ImportResult> {
   const backup = parseBackup(input);
-  return inTransaction(writing(db), async (tx) => {
+  return inTransaction(writing(db, ALL_STORES), async (tx) => {
     const store = {
       tasks: tx.objectStore('tasks'),
       invoices: tx.objectStore('invoices'),

@@ -4,8 +4,7 @@
 import { entriesOfExecutions } from './blocks.ts';
 import { DAY_MS, utcDay } from './derive.ts';
 import { unwrap } from 'idb';
-import { between, getMany, primaryKeys, startsWith, values } from './idb.ts';
-import { valuesOf } from './scan.ts';
+import { between, getMany, primaryKeys, startsWith, values, valuesOf } from './idb.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 import type { Page } from './task-list.ts';
 

@@ -1,9 +1,8 @@
 // The Tasks page's query: filters, search and sorting over 100 000 task records. Filters and orders are worked
 // out on index keys (cheap to read); task records are read for the requested page only.
 import type { TaskKind } from '../../../../protocol/node-events.ts';
-import { between, getMany, primaryKeys, request, startsWith } from './idb.ts';
-import { valuesOf } from './scan.ts';
-import { indexOf, type TaskRecord, type TaskStatus, type TruwatchDb } from './schema.ts';
+import { between, getMany, indexOf, primaryKeys, request, startsWith, valuesOf } from './idb.ts';
+import type { TaskRecord, TaskStatus, TruwatchDb } from './schema.ts';
 
 export interface TaskFilter {
   status?: TaskStatus;

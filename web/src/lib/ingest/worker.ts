@@ -4,7 +4,8 @@
 import * as Comlink from 'comlink';
 import { applyEntries, applyStatus } from '../db/apply.ts';
 import { announceChange } from '../db/changes.ts';
-import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
+import { openTruwatchDb } from '../db/open.ts';
+import type { TruwatchDb } from '../db/schema.ts';
 import { storeApi, type StoreApi } from '../db/store-api.ts';
 import { IngestClient, type IngestState } from './client.ts';
 import { runWhenLeader } from './leader.ts';

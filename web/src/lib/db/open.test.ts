@@ -1,3 +1,5 @@
+// Opening the monitor database: the layout it creates, and every earlier layout (as Dexie created it) brought to
+// the current one with its records, read back through the queries.
 import 'fake-indexeddb/auto';
 import { openDB, unwrap } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +8,8 @@ import { applyEntries } from './apply.ts';
 import { blocksOf, countStoredEntries } from './blocks.ts';
 import { countEntries, listEntries } from './entry-list.ts';
 import { createStore } from './idb.ts';
-import { BLOCK_INDEXES, openTruwatchDb, STORES_V1, type StoredEntry } from './schema.ts';
+import { openTruwatchDb } from './open.ts';
+import { BLOCK_INDEXES, STORES_V1, type StoredEntry } from './schema.ts';
 import {
   chunks,
   deleteDb,
