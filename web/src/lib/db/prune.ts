@@ -1,13 +1,10 @@
 // Retention and reset: pruning old entries in bounded batches (tasks and invoices are kept unless asked), and
-// clearing the history. Backups live in backup.ts and are re-exported here.
+// clearing the history.
 import { unwrap } from 'idb';
 import { CURSOR_KEY } from './apply.ts';
 import { BLOCK_ENTRIES, blockOf, timeKeys } from './blocks.ts';
 import { inTransaction, primaryKeys, writing } from './idb.ts';
 import { ALL_STORES, type TruwatchDb } from './schema.ts';
-
-export { BACKUP_FORMAT, exportBackup, importBackup, isSecretMetaKey, SECRET_META_KEYS } from './backup.ts';
-export type { Backup, ImportResult } from './backup.ts';
 
 export interface PruneOptions {
   /** Also delete tasks first seen before the cutoff (default: kept). */

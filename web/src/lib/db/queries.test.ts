@@ -2,20 +2,9 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEntries } from './apply.ts';
 import { DAY_MS } from './derive.ts';
-import {
-  compareTasks,
-  countEntries,
-  dashboardStats,
-  invoiceTotalsPerDay,
-  listEntries,
-  listInvoices,
-  listTasks,
-  taskDetail,
-  tasksPerHour,
-  type EntryFilter,
-  type TaskFilter,
-  type TaskSort,
-} from './queries.ts';
+import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
+import { dashboardStats, invoiceTotalsPerDay, listInvoices, taskDetail, tasksPerHour } from './queries.ts';
+import { compareTasks, listTasks, type TaskFilter, type TaskSort } from './task-list.ts';
 import type { StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 import { chunks, deleteDb, freshDb, generatedEntries, putAll } from '../../../../test/support/monitor-db.ts';
 
