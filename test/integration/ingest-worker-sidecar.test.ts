@@ -9,16 +9,16 @@ import { MemorySource } from '../support/memory-source.ts';
 import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
 import { MemoryLocks, waitFor } from '../support/ingest.ts';
 import { API_KEY, slotLines, start, tempDir } from '../support/sidecar-in-process.ts';
-import type { IngestApi, WorkerState } from '../../web/src/lib/ingest/worker.ts';
+import type { IngestApi, SharedIngestState } from '../../web/src/lib/ingest/worker-api.ts';
 
 const exposed = vi.hoisted(() => [] as unknown[]);
 vi.mock('comlink', () => ({ expose: (api: unknown) => void exposed.push(api) }));
 
-async function openTab(): Promise<{ api: IngestApi; states: WorkerState[] }> {
+async function openTab(): Promise<{ api: IngestApi; states: SharedIngestState[] }> {
   vi.resetModules();
-  await import('../../web/src/lib/ingest/worker.ts');
+  await import('../../web/src/lib/ingest/worker/monitor-db-worker.ts');
   const api = exposed.at(-1) as IngestApi;
-  const states: WorkerState[] = [];
+  const states: SharedIngestState[] = [];
   api.subscribe((s) => states.push(s));
   return { api, states };
 }

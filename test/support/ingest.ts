@@ -3,8 +3,9 @@
 import type { Entry } from '../../protocol/node-events.ts';
 import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
 import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
-import { IngestClient, type IngestOptions, type IngestState } from '../../web/src/lib/ingest/client.ts';
-import type { LockManagerLike } from '../../web/src/lib/ingest/leader.ts';
+import type { IngestState } from '../../web/src/lib/ingest/state.ts';
+import { IngestClient, type IngestOptions } from '../../web/src/lib/ingest/worker/client.ts';
+import type { LockManagerLike } from '../../web/src/lib/ingest/worker/leader.ts';
 
 export function freshDb(): Promise<TruwatchDb> {
   return openTruwatchDb(`ingest-${Math.random().toString(36).slice(2)}`);

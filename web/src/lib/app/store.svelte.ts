@@ -3,10 +3,11 @@
 import type { Remote } from 'comlink';
 import { CHANGES_CHANNEL } from '../db/changes.ts';
 import type { StoreApi } from '../db/store-api.ts';
-import { connectIngest, type WorkerApi } from '../ingest/api.ts';
+import { startMonitorDbWorker } from '../ingest/page/start-worker.ts';
+import type { MonitorDbWorkerApi } from '../ingest/worker-api.ts';
 
 /** This tab's worker: its ingest (session.svelte.ts) and its queries. */
-export const worker: Remote<WorkerApi> = connectIngest();
+export const worker: Remote<MonitorDbWorkerApi> = startMonitorDbWorker();
 
 /** The store's queries and writes. Arguments are snapshotted: a state proxy cannot cross to the worker. */
 export const store = new Proxy({} as Remote<StoreApi>, {

@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import type { FederationConfig } from '../../../../protocol/app-config.ts';
 import { openTruwatchDb } from '../db/open.ts';
 import type { TruwatchDb } from '../db/schema.ts';
-import { runWhenLeader } from '../ingest/leader.ts';
+import { runWhenLeader } from '../ingest/worker/leader.ts';
 import { FederationService } from './service.ts';
 import type { FederationSettings } from './settings.ts';
 import { sidecarReport, type FederationStatus } from './status.ts';

@@ -1,10 +1,10 @@
 // IngestClient against hand-written streams and answers: bad events, grouping of live entries, catch-up progress,
 // HTTP errors, a silent connection.
 import 'fake-indexeddb/auto';
-import { allEntries } from '../db/blocks.ts';
+import { allEntries } from '../../db/blocks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Entry } from '../../../../protocol/node-events.ts';
-import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
+import type { Entry } from '../../../../../protocol/node-events.ts';
+import { applyEntries, CURSOR_KEY } from '../../db/apply.ts';
 import {
   clientMaker,
   entry,
@@ -13,7 +13,7 @@ import {
   record,
   sse,
   waitFor,
-} from '../../../../test/support/ingest.ts';
+} from '../../../../../test/support/ingest.ts';
 
 const clients = clientMaker({ baseUrl: 'http://sidecar.test' });
 const client = clients.make;
