@@ -1,6 +1,6 @@
-// The worker entry in Node: two "tabs" (two instances of the module, each with its own exposed API) sharing a
-// lock manager, a BroadcastChannel and the database. One ingests, the other shows its state; when the first
-// stops, the second takes over. Comlink itself is replaced by a stub that hands over the exposed API.
+// The monitor database's worker entry in Node: two "tabs" (two instances of the module, each with its own exposed
+// API) sharing a lock manager, a BroadcastChannel and the database. One ingests, the other shows its state; when
+// the first stops, the second takes over. Comlink itself is replaced by a stub that hands over the exposed API.
 import 'fake-indexeddb/auto';
 import { countStoredEntries } from '../../web/src/lib/db/blocks.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -23,7 +23,7 @@ async function openTab(): Promise<{ api: IngestApi; states: SharedIngestState[] 
   return { api, states };
 }
 
-describe('the ingest worker', () => {
+describe("the monitor database's worker", () => {
   const tmp = tempDir();
   let sidecar: Sidecar;
   const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');

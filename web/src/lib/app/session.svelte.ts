@@ -1,8 +1,8 @@
-// The pairing with a sidecar: its URL and API token (kept in this browser only), the ingest worker that reads
-// its events, and the connection state every page shows.
+// The pairing with a sidecar: its URL and API token (kept in this browser only), the monitor database's worker
+// that reads its events, and the connection state every page shows.
 import { onIngestState } from '../ingest/page/start-worker.ts';
 import type { SharedIngestState } from '../ingest/worker-api.ts';
-import { worker } from './store.svelte.ts';
+import { monitorDbWorker } from './monitor-db.svelte.ts';
 
 const STORAGE_KEY = 'truwatch.sidecar';
 
@@ -36,7 +36,7 @@ class Session {
     counters: { entries: 0, batches: 0, invalid: 0, reconnects: 0 },
     leader: false,
   });
-  private readonly ingest = worker;
+  private readonly ingest = monitorDbWorker;
 
   /** Pairs from the address bar or from storage, and starts ingesting when paired. */
   async init(): Promise<void> {

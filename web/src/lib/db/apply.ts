@@ -1,5 +1,6 @@
 // The write side: a batch of entries and everything derived from it (tasks, invoices, node, the stream cursor)
-// in one IndexedDB transaction, so the store never holds entries without their consequences or the reverse.
+// in one IndexedDB transaction, so the monitor database never holds entries without their consequences or the
+// reverse.
 import type { Entry, Status } from '../../../../protocol/node-events.ts';
 import {
   invoiceRecord,

@@ -1,5 +1,6 @@
-// Backups: the whole store as one JSON-serialisable object (never with secrets), and its import, validated with
-// valibot and merged by primary key with the same joins that derive the records, so importing is idempotent.
+// Backups: the whole monitor database as one JSON-serialisable object (never with secrets), and its import,
+// validated with valibot and merged by primary key with the same joins that derive the records, so importing is
+// idempotent.
 import * as v from 'valibot';
 import {
   EntrySchema,
@@ -112,7 +113,7 @@ export interface Backup {
   meta: MetaRecord[];
 }
 
-/** The whole store, read in one transaction (a consistent snapshot), without secret meta keys. */
+/** The whole database, read in one transaction (a consistent snapshot), without secret meta keys. */
 export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Backup> {
   return inTransaction(db.transaction(ALL_STORES, 'readonly'), async (tx) => {
     const [entries, tasks, invoices, node, meta] = await Promise.all([

@@ -16,7 +16,7 @@ const gen = generatedEntries(400, 3, START);
 const ms = (ts: string) => Date.parse(ts);
 const onDay = (t: number | undefined) => t !== undefined && t >= DAY_START && t < DAY_START + DAY_MS;
 
-// What the entries and the truth say, computed here without the store.
+// What the entries and the truth say, computed here without the database.
 const firstSeen = new Map<string, number>();
 const finished = new Map<string, number>();
 for (const e of gen.entries) {

@@ -1,7 +1,7 @@
 // The read side: the dashboard's, a task's and the invoices' queries, and the Page every listing returns (the Tasks
-// and Logs pages' own queries: task-list.ts, entry-list.ts); the ingest worker answers them (store-api.ts). Each
-// reads through an index: counts and ranges never load a store they do not need. Each read is its own read-only
-// transaction.
+// and Logs pages' own queries: task-list.ts, entry-list.ts); the monitor database's worker answers them
+// (monitor-db-api.ts). Each reads through an index: counts and ranges never load a store they do not need. Each
+// read is its own read-only transaction.
 import { entriesOfExecutions } from './blocks.ts';
 import { DAY_MS, utcDay } from './derive.ts';
 import { unwrap } from 'idb';

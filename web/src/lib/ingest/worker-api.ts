@@ -1,6 +1,7 @@
 // What the monitor database's worker (worker/monitor-db-worker.ts) offers its pages over Comlink: the ingest's
-// controls and state, and the database's queries and writes. Types only: pages load no worker code.
-import type { StoreApi } from '../db/store-api.ts';
+// controls and state, and the database's queries and writes (db/monitor-db-api.ts). Types only: pages load no
+// worker code.
+import type { MonitorDbApi } from '../db/monitor-db-api.ts';
 import type { IngestState } from './state.ts';
 
 export interface IngestConfig {
@@ -24,4 +25,4 @@ export interface IngestApi {
   subscribe(callback: (state: SharedIngestState) => void): void;
 }
 
-export type MonitorDbWorkerApi = IngestApi & StoreApi;
+export type MonitorDbWorkerApi = IngestApi & MonitorDbApi;

@@ -48,7 +48,7 @@ describe('IngestClient, event by event', () => {
     await waitFor(() => c.state.counters.entries === 4, 'the good entries');
     const ids = (await allEntries(db)).map((e) => e.id);
     expect(ids).toEqual([entry(1).id, entry(3).id, entry(5).id, entry(9).id]);
-    // The schema's bad entry, the unparseable batch, {id:'x'}, the bad time (refused by the store), the broken
+    // The schema's bad entry, the unparseable batch, {id:'x'}, the bad time (refused by the database), the broken
     // entry, the bad status.
     expect(c.state.counters.invalid).toBe(6);
     expect((await db.get('meta', CURSOR_KEY))?.value).toBe(entry(9).id);

@@ -1,6 +1,6 @@
-// The ingest loop: GET /api/events from the stored cursor, each event checked and written to IndexedDB before
-// the next chunk is read (backpressure: a slow database slows the sidecar down, it does not fill memory), and
-// after anything — sidecar restarted, network gone, laptop asleep — back to the stored cursor with backoff.
+// The ingest loop: GET /api/events from the stored cursor, each event checked and written to the monitor database
+// before the next chunk is read (backpressure: a slow database slows the sidecar down, it does not fill memory),
+// and after anything — sidecar restarted, network gone, laptop asleep — back to the stored cursor with backoff.
 import { applyEntries, applyStatus, CURSOR_KEY } from '../../db/apply.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import type { Entry, Status } from '../../../../../protocol/node-events.ts';
@@ -265,7 +265,7 @@ export class IngestClient {
 
   private async store(entries: Entry[], cursor: string | undefined, live: boolean): Promise<void> {
     const result = await this.write.applyEntries(this.db!, entries, cursor);
-    // The store refuses entries whose time is not a time: bad input too.
+    // The database refuses entries whose time is not a time: bad input too.
     this.counters.entries += entries.length - result.invalid;
     this.counters.invalid += result.invalid;
     if (entries.length > 0) this.counters.batches++;

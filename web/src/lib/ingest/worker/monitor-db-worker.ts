@@ -1,13 +1,13 @@
 // The monitor database's Web Worker, its owner (started by page/start-worker.ts). Every tab has one; the one
 // holding the 'truwatch-ingest' Web Lock runs the IngestClient, the others wait for the lock and show the leader's
-// state, which it broadcasts. Each also answers its pages' queries (store-api.ts); every write is announced
+// state, which it broadcasts. Each also answers its pages' queries (db/monitor-db-api.ts); every write is announced
 // (db/changes.ts) so pages query again.
 import * as Comlink from 'comlink';
 import { applyEntries, applyStatus } from '../../db/apply.ts';
 import { announceChange } from '../../db/changes.ts';
 import { openTruwatchDb } from '../../db/open.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
-import { storeApi } from '../../db/store-api.ts';
+import { monitorDbApi } from '../../db/monitor-db-api.ts';
 import type { IngestState } from '../state.ts';
 import type { IngestApi, IngestConfig, MonitorDbWorkerApi, SharedIngestState } from '../worker-api.ts';
 import { IngestClient } from './client.ts';
@@ -129,4 +129,4 @@ const api: IngestApi = {
   },
 };
 
-Comlink.expose({ ...api, ...storeApi(openDb, announceChange) } satisfies MonitorDbWorkerApi);
+Comlink.expose({ ...api, ...monitorDbApi(openDb, announceChange) } satisfies MonitorDbWorkerApi);

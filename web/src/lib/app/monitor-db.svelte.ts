@@ -1,20 +1,21 @@
-// The page's handle on the store. The ingest worker answers every query (pages load no database code: less JavaScript
-// on first load), and says on a BroadcastChannel when the store changed, so pages run their queries again.
+// The page's handle on the monitor database. Its worker answers every query (pages load no database code: less
+// JavaScript on first load), and says on a BroadcastChannel when the database changed, so pages run their queries
+// again.
 import type { Remote } from 'comlink';
 import { CHANGES_CHANNEL } from '../db/changes.ts';
-import type { StoreApi } from '../db/store-api.ts';
+import type { MonitorDbApi } from '../db/monitor-db-api.ts';
 import { startMonitorDbWorker } from '../ingest/page/start-worker.ts';
 import type { MonitorDbWorkerApi } from '../ingest/worker-api.ts';
 
-/** This tab's worker: its ingest (session.svelte.ts) and its queries. */
-export const worker: Remote<MonitorDbWorkerApi> = startMonitorDbWorker();
+/** This tab's monitor database worker: its ingest (session.svelte.ts) and its queries. */
+export const monitorDbWorker: Remote<MonitorDbWorkerApi> = startMonitorDbWorker();
 
-/** The store's queries and writes. Arguments are snapshotted: a state proxy cannot cross to the worker. */
-export const store = new Proxy({} as Remote<StoreApi>, {
+/** The monitor database's queries and writes. Arguments are snapshotted: a state proxy cannot go to the worker. */
+export const monitorDb = new Proxy({} as Remote<MonitorDbApi>, {
   get:
-    (_, name: keyof StoreApi) =>
+    (_, name: keyof MonitorDbApi) =>
     (...args: unknown[]) =>
-      (worker[name] as (...a: unknown[]) => unknown)(...args.map((arg) => $state.snapshot(arg))),
+      (monitorDbWorker[name] as (...a: unknown[]) => unknown)(...args.map((arg) => $state.snapshot(arg))),
 });
 
 // Not reactive on purpose: who listens is bookkeeping, not shown.
@@ -24,15 +25,15 @@ new BroadcastChannel(CHANGES_CHANNEL).addEventListener('message', () => {
   for (const listener of listeners) listener();
 });
 
-/** Calls `listener` after every change of the store (in this tab or another); returns the unsubscribe. */
-export function onStoreChange(listener: () => void): () => void {
+/** Calls `listener` after every change of the monitor database (this tab's or another's); returns the stop. */
+export function onMonitorDbChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
 /**
- * Runs `query` now and again after every change of the store, passing each result to `set`. Changes that come
- * while it runs make one more run, not one each. Returns the stop.
+ * Runs `query` now and again after every change of the monitor database, passing each result to `set`. Changes
+ * that come while it runs make one more run, not one each. Returns the stop.
  */
 export function watch<T>(query: () => Promise<T>, set: (value: T) => void): () => void {
   let stopped = false;
@@ -53,7 +54,7 @@ export function watch<T>(query: () => Promise<T>, set: (value: T) => void): () =
       running = false;
     }
   };
-  const off = onStoreChange(() => void run());
+  const off = onMonitorDbChange(() => void run());
   void run();
   return () => {
     stopped = true;
