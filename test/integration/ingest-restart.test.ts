@@ -13,7 +13,7 @@ import { startSidecar, type Sidecar } from '../../sidecar/src/server.ts';
 import { formatFileCursor } from '../../sidecar/src/sources/file/cursor.ts';
 import { applyEntries, CURSOR_KEY } from '../../web/src/lib/db/apply.ts';
 import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
-import { IngestClient } from '../../web/src/lib/ingest/client.ts';
+import { IngestClient } from '../../web/src/lib/ingest/worker/client.ts';
 import { freshDb, pullThroughFetch, record, waitFor } from '../support/ingest.ts';
 import { API_KEY, sidecarConfig, tempDir } from '../support/sidecar-in-process.ts';
 

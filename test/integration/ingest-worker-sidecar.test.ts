@@ -1,29 +1,29 @@
-// The worker entry in Node: two "tabs" (two instances of the module, each with its own exposed API) sharing a
-// lock manager, a BroadcastChannel and the database. One ingests, the other shows its state; when the first
-// stops, the second takes over. Comlink itself is replaced by a stub that hands over the exposed API.
+// The monitor database's worker entry in Node: two "tabs" (two instances of the module, each with its own exposed
+// API) sharing a lock manager, a BroadcastChannel and the database. One ingests, the other shows its state; when
+// the first stops, the second takes over. Comlink itself is replaced by a stub that hands over the exposed API.
 import 'fake-indexeddb/auto';
 import { countStoredEntries } from '../../web/src/lib/db/blocks.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sidecar } from '../../sidecar/src/server.ts';
 import { MemorySource } from '../support/memory-source.ts';
-import { openTruwatchDb } from '../../web/src/lib/db/schema.ts';
+import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
 import { MemoryLocks, waitFor } from '../support/ingest.ts';
 import { API_KEY, slotLines, start, tempDir } from '../support/sidecar-in-process.ts';
-import type { IngestApi, WorkerState } from '../../web/src/lib/ingest/worker.ts';
+import type { IngestApi, SharedIngestState } from '../../web/src/lib/ingest/worker-api.ts';
 
 const exposed = vi.hoisted(() => [] as unknown[]);
 vi.mock('comlink', () => ({ expose: (api: unknown) => void exposed.push(api) }));
 
-async function openTab(): Promise<{ api: IngestApi; states: WorkerState[] }> {
+async function openTab(): Promise<{ api: IngestApi; states: SharedIngestState[] }> {
   vi.resetModules();
-  await import('../../web/src/lib/ingest/worker.ts');
+  await import('../../web/src/lib/ingest/worker/monitor-db-worker.ts');
   const api = exposed.at(-1) as IngestApi;
-  const states: WorkerState[] = [];
+  const states: SharedIngestState[] = [];
   api.subscribe((s) => states.push(s));
   return { api, states };
 }
 
-describe('the ingest worker', () => {
+describe("the monitor database's worker", () => {
   const tmp = tempDir();
   let sidecar: Sidecar;
   const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');

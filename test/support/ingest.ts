@@ -1,9 +1,11 @@
 // For the web app's ingest tests: fresh databases, hand-written event streams, recording fetches, an in-memory
 // lock manager, waiting for conditions.
 import type { Entry } from '../../protocol/node-events.ts';
-import { openTruwatchDb, type TruwatchDb } from '../../web/src/lib/db/schema.ts';
-import { IngestClient, type IngestOptions, type IngestState } from '../../web/src/lib/ingest/client.ts';
-import type { LockManagerLike } from '../../web/src/lib/ingest/leader.ts';
+import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
+import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
+import type { IngestState } from '../../web/src/lib/ingest/state.ts';
+import { IngestClient, type IngestOptions } from '../../web/src/lib/ingest/worker/client.ts';
+import type { LockManagerLike } from '../../web/src/lib/ingest/worker/leader.ts';
 
 export function freshDb(): Promise<TruwatchDb> {
   return openTruwatchDb(`ingest-${Math.random().toString(36).slice(2)}`);

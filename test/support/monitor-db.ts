@@ -7,7 +7,8 @@ import { generatedLog } from '../../sidecar/src/demo/log-text.ts';
 import { parseText } from './parse-text.ts';
 import { deleteDB, type IDBPDatabase, type StoreNames, type StoreValue } from 'idb';
 import { allEntries } from '../../web/src/lib/db/blocks.ts';
-import { openTruwatchDb, type TruwatchDb } from '../../web/src/lib/db/schema.ts';
+import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
+import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
 
 export function freshDb(): Promise<TruwatchDb> {
   return openTruwatchDb(`t-${Math.random().toString(36).slice(2)}`);

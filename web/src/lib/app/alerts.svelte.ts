@@ -1,7 +1,7 @@
 // Browser notifications while the app is open (opt-in): sidecar unreachable, container stopped, no task for
 // N hours, failure rate above X % in the last hour. Each condition alerts once when it starts.
 import { session } from './session.svelte.ts';
-import { store } from './store.svelte.ts';
+import { monitorDb } from './monitor-db.svelte.ts';
 import { settings } from './settings.svelte.ts';
 
 const HOUR = 3_600_000;
@@ -31,7 +31,7 @@ export async function checkAlerts(nowMs = Date.now()): Promise<void> {
     'Sidecar unreachable',
     state.lastError ?? '',
   );
-  const recent = await store.recentActivity(nowMs);
+  const recent = await monitorDb.recentActivity(nowMs);
   const container = recent.container;
   notify(
     'stopped',

@@ -1,7 +1,7 @@
 // Rows of a long list loaded page by page as they scroll into view, for a virtual list over 100 000 rows:
-// only the pages on screen are held, and all of them are read again when the store changes.
+// only the pages on screen are held, and all of them are read again when the monitor database changes.
 import type { Page } from '../db/queries.ts';
-import { onStoreChange } from './store.svelte.ts';
+import { onMonitorDbChange } from './monitor-db.svelte.ts';
 
 export const PAGE_SIZE = 200;
 const MAX_PAGES = 20;
@@ -15,16 +15,16 @@ export class PagedRows<T> {
   private pages = new Map<number, T[]>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private loading = new Set<number>();
-  /** Pages to read again when their read in progress ends: the store changed meanwhile. */
+  /** Pages to read again when their read in progress ends: the database changed meanwhile. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private stale = new Set<number>();
 
   constructor(private readonly load: (offset: number, limit: number) => Promise<Page<T>>) {}
 
-  /** Call from an $effect: loads now, and again whenever the store changes. Returns the cleanup. */
+  /** Call from an $effect: loads now, and again whenever the database changes. Returns the cleanup. */
   follow(): () => void {
     this.reset();
-    return onStoreChange(() => this.reset());
+    return onMonitorDbChange(() => this.reset());
   }
 
   row(index: number): T | undefined {
@@ -40,7 +40,7 @@ export class PagedRows<T> {
 
   /**
    * Reads the pages held again. They stay on screen until their new rows arrive, and a read is never thrown
-   * away: while the store changes faster than a deep page reads, the page still shows, a little behind.
+   * away: while the database changes faster than a deep page reads, the page still shows, a little behind.
    */
   reset(): void {
     const held = this.pages.size ? [...this.pages.keys()] : [0];

@@ -1,7 +1,8 @@
-// The pairing with a sidecar: its URL and API token (kept in this browser only), the ingest worker that reads
-// its events, and the connection state every page shows.
-import { onIngestState, type WorkerState } from '../ingest/api.ts';
-import { worker } from './store.svelte.ts';
+// The pairing with a sidecar: its URL and API token (kept in this browser only), the monitor database's worker
+// that reads its events, and the connection state every page shows.
+import { onIngestState } from '../ingest/page/start-worker.ts';
+import type { SharedIngestState } from '../ingest/worker-api.ts';
+import { monitorDbWorker } from './monitor-db.svelte.ts';
 
 const STORAGE_KEY = 'truwatch.sidecar';
 
@@ -30,12 +31,12 @@ function takeTokenFromLink(): string | undefined {
 
 class Session {
   pairing = $state<Pairing | undefined>(undefined);
-  state = $state<WorkerState>({
+  state = $state<SharedIngestState>({
     kind: 'idle',
     counters: { entries: 0, batches: 0, invalid: 0, reconnects: 0 },
     leader: false,
   });
-  private readonly ingest = worker;
+  private readonly ingest = monitorDbWorker;
 
   /** Pairs from the address bar or from storage, and starts ingesting when paired. */
   async init(): Promise<void> {

@@ -1,5 +1,6 @@
 // The write side: a batch of entries and everything derived from it (tasks, invoices, node, the stream cursor)
-// in one IndexedDB transaction, so the store never holds entries without their consequences or the reverse.
+// in one IndexedDB transaction, so the monitor database never holds entries without their consequences or the
+// reverse.
 import type { Entry, Status } from '../../../../protocol/node-events.ts';
 import {
   invoiceRecord,
@@ -12,9 +13,9 @@ import {
   taskFact,
 } from './derive.ts';
 import { entriesOfExecutions, putEntries } from './blocks.ts';
-import { getMany, inTransaction, putAll } from './idb.ts';
+import { getMany, inTransaction, putAll, writing } from './idb.ts';
 import {
-  writing,
+  ALL_STORES,
   type InvoiceRecord,
   type NodeRecord,
   type StoredEntry,
@@ -59,7 +60,7 @@ export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: st
     if (!prev || textLength(e) >= textLength(prev)) batch.set(e.id, { ...e, tsMs });
   }
   const incoming = [...batch.values()];
-  return inTransaction(writing(db), async (tx) => {
+  return inTransaction(writing(db, ALL_STORES), async (tx) => {
     const { written, replaced, unchanged } = await putEntries(
       tx,
       incoming,

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { applyEntries, applyStatus } from './apply.ts';
-import { exportBackup, importBackup, isSecretMetaKey } from './prune.ts';
+import { exportBackup, importBackup, isSecretMetaKey } from './backup.ts';
 import type { TruwatchDb } from './schema.ts';
 import {
   chunks,

@@ -1,5 +1,6 @@
-// Backups: the whole store as one JSON-serialisable object (never with secrets), and its import, validated with
-// valibot and merged by primary key with the same joins that derive the records, so importing is idempotent.
+// Backups: the whole monitor database as one JSON-serialisable object (never with secrets), and its import,
+// validated with valibot and merged by primary key with the same joins that derive the records, so importing is
+// idempotent.
 import * as v from 'valibot';
 import {
   EntrySchema,
@@ -11,10 +12,9 @@ import {
 import { invoicesOfExecutions } from './apply.ts';
 import { allEntries, putEntries } from './blocks.ts';
 import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
-import { getMany, inTransaction } from './idb.ts';
+import { getMany, inTransaction, writing } from './idb.ts';
 import {
   ALL_STORES,
-  writing,
   type InvoiceRecord,
   type MetaRecord,
   type NodeRecord,
@@ -113,7 +113,7 @@ export interface Backup {
   meta: MetaRecord[];
 }
 
-/** The whole store, read in one transaction (a consistent snapshot), without secret meta keys. */
+/** The whole database, read in one transaction (a consistent snapshot), without secret meta keys. */
 export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Backup> {
   return inTransaction(db.transaction(ALL_STORES, 'readonly'), async (tx) => {
     const [entries, tasks, invoices, node, meta] = await Promise.all([
@@ -194,7 +194,7 @@ export interface ImportResult {
  */
 export async function importBackup(db: TruwatchDb, input: unknown): Promise<ImportResult> {
   const backup = parseBackup(input);
-  return inTransaction(writing(db), async (tx) => {
+  return inTransaction(writing(db, ALL_STORES), async (tx) => {
     const store = {
       tasks: tx.objectStore('tasks'),
       invoices: tx.objectStore('invoices'),

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ENTRY_KINDS } from '../../../../protocol/node-events.ts';
 import { allEntries, BLOCK_ENTRIES, countStoredEntries, getEntry, putEntries } from './blocks.ts';
 import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
-import { inTransaction } from './idb.ts';
-import { writing, type StoredEntry, type TruwatchDb } from './schema.ts';
+import { inTransaction, writing } from './idb.ts';
+import type { StoredEntry, TruwatchDb } from './schema.ts';
 import { chunks, deleteDb, freshDb, seededRandom, shuffled } from '../../../../test/support/monitor-db.ts';
 
 const T0 = Date.UTC(2025, 10, 24);

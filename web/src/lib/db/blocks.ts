@@ -1,23 +1,19 @@
 // Entries in blocks of consecutive cursors (EntryBlock in schema.ts): writing a batch into them, and reading
 // entries back by cursor range, execution or block. Cursors of one source are ordered, so a batch usually lands
 // after the last block, and a re-sent entry in the block that holds its cursor.
-import { getMany, indexKeys, primaryKeys, putAll, values } from './idb.ts';
+import { getMany, indexKeys, indexOf, primaryKeys, putAll, storeOf, values } from './idb.ts';
 import {
-  indexOf,
-  storeOf,
+  TIME_INDEX,
   type EntryBlock,
   type Stores,
   type StoredEntry,
+  type TimeKey,
   type TruwatchTx,
 } from './schema.ts';
 
 /** At most this many entries in a block built from new entries: about 60 KB, under Chromium's 64 KB threshold
  * above which IndexedDB stores a value as a separate file. */
 export const BLOCK_ENTRIES = 100;
-
-/** The index that lists blocks by time, with their span and size: see BLOCK_INDEXES in schema.ts. */
-export const TIME_INDEX = '[toMs+fromMs+first+count]';
-export type TimeKey = [toMs: number, fromMs: number, first: string, count: number];
 
 /** The time-index keys in a range (in time order, or newest first), without reading a block. */
 export function timeKeys(
@@ -196,30 +192,6 @@ export async function allEntries(db: Stores): Promise<StoredEntry[]> {
 export async function countStoredEntries(db: Stores): Promise<number> {
   const keys = await timeKeys(db, null);
   return keys.reduce((sum, key) => sum + key[3], 0);
-}
-
-/**
- * Upgrade to blocks (in the upgrade's transaction, raw IndexedDB): the entries of the old store, read in cursor
- * order a page at a time, then emptied.
- */
-export async function moveEntriesIntoBlocks(entries: IDBObjectStore, blocks: IDBObjectStore): Promise<void> {
-  for (let after: string | undefined; ;) {
-    const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
-    const page = await values<StoredEntry>(entries, range, { limit: BLOCK_ENTRIES * 20 });
-    if (!page.length) break;
-    const added = blocksOf(page).map((block) => blocks.add(block));
-    await new Promise((resolve, reject) => {
-      const last = added.at(-1)!;
-      last.onsuccess = resolve;
-      last.onerror = () => reject(last.error);
-    });
-    after = page.at(-1)!.id;
-  }
-  await new Promise((resolve, reject) => {
-    const cleared = entries.clear();
-    cleared.onsuccess = resolve;
-    cleared.onerror = () => reject(cleared.error);
-  });
 }
 
 /** The stored entry with this cursor, if any. */

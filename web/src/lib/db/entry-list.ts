@@ -4,8 +4,8 @@
 // page's offset is not reached, a block whose matching entries the index already counts is skipped unread.
 import { ENTRY_KINDS, type EntryKind } from '../../../../protocol/node-events.ts';
 import { entriesOfExecutions, timeKeys } from './blocks.ts';
-import { getMany, keyPairs, MAX_KEY } from './idb.ts';
-import { indexOf, type StoredEntry, type TruwatchDb } from './schema.ts';
+import { getMany, indexOf, keyPairs, MAX_KEY } from './idb.ts';
+import type { StoredEntry, TruwatchDb } from './schema.ts';
 
 export interface EntryFilter {
   levels?: string[];

@@ -1,7 +1,18 @@
-import { unwrap, type DBSchema, type IDBPObjectStore, type StoreNames, type StoreValue } from 'idb';
+// The low-level IndexedDB helpers of the app's databases (the monitor database, federation's), on top of `idb`:
+// stores created from Dexie-style specs (the layout Dexie created, which existing databases have), typed stores
+// and indexes of a database or a transaction, key ranges that may be empty, cursors that walk keys, batched reads
+// and writes, and a transaction that aborts when its body throws.
+import {
+  unwrap,
+  type DBSchema,
+  type IDBPDatabase,
+  type IDBPObjectStore,
+  type IDBPTransaction,
+  type IndexNames,
+  type StoreNames,
+  type StoreValue,
+} from 'idb';
 
-// The little the stores need on top of `idb` (promises over IndexedDB): the layout written as Dexie wrote it,
-// key ranges that may be empty, cursors that walk keys, and a transaction that aborts when its body throws.
 /**
  * Creates an object store from a Dexie-style spec, so the layout on disk is the one Dexie created: the primary
  * key first (`++id`: auto-incremented), then the indexes, named as written: `[a+b]` a compound index on
@@ -21,6 +32,36 @@ export function createStore(db: IDBDatabase, name: string, spec: string): IDBObj
     store.createIndex(indexName, keyPath(indexName), { multiEntry });
   }
   return store;
+}
+
+/** Where a read happens: on the database (each read its own transaction), or in a transaction. */
+type DbOrTx<DB extends DBSchema> =
+  IDBPDatabase<DB> | IDBPTransaction<DB, StoreNames<DB>[], IDBTransactionMode>;
+
+/** One store, of the transaction or of a new read-only one. */
+export function storeOf<DB extends DBSchema, N extends StoreNames<DB>>(src: DbOrTx<DB>, name: N) {
+  const tx =
+    'objectStore' in src
+      ? src
+      : (src.transaction([name], 'readonly') as IDBPTransaction<DB, StoreNames<DB>[], IDBTransactionMode>);
+  return tx.objectStore(name);
+}
+
+/** One index as raw IndexedDB, for the cursor helpers below. */
+export function indexOf<DB extends DBSchema, N extends StoreNames<DB>>(
+  src: DbOrTx<DB>,
+  name: N,
+  index: IndexNames<DB, N>,
+): IDBIndex {
+  return unwrap(storeOf(src, name).index(index));
+}
+
+/** A read-write transaction over the given stores. */
+export function writing<DB extends DBSchema>(
+  db: IDBPDatabase<DB>,
+  names: StoreNames<DB>[],
+): IDBPTransaction<DB, StoreNames<DB>[], 'readwrite'> {
+  return db.transaction(names, 'readwrite');
 }
 
 /** Greater than every key of these stores (an array sorts after numbers and strings): an open upper end. */
@@ -167,6 +208,18 @@ export function getMany<DB extends DBSchema, N extends StoreNames<DB>>(
       req.onerror = () => reject(req.error);
     });
   });
+}
+
+/**
+ * Values for keys found through an index, in the same order, missing ones (deleted meanwhile) dropped. Index keys
+ * are cheap to read (getAllKeys), values are not: queries find and order keys first and read one page's values last.
+ */
+export async function valuesOf<K, T>(
+  get: (keys: K[]) => PromiseLike<(T | undefined)[]>,
+  keys: K[],
+): Promise<T[]> {
+  if (!keys.length) return [];
+  return (await get(keys)).filter((v): v is T => v !== undefined);
 }
 
 /** Puts every value with raw requests; resolves when the last one succeeded (they succeed in order). */

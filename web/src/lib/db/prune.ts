@@ -1,13 +1,10 @@
 // Retention and reset: pruning old entries in bounded batches (tasks and invoices are kept unless asked), and
-// clearing the history. Backups live in backup.ts and are re-exported here.
+// clearing the history.
 import { unwrap } from 'idb';
 import { CURSOR_KEY } from './apply.ts';
 import { BLOCK_ENTRIES, blockOf, timeKeys } from './blocks.ts';
-import { inTransaction, primaryKeys } from './idb.ts';
-import { writing, type TruwatchDb } from './schema.ts';
-
-export { BACKUP_FORMAT, exportBackup, importBackup, isSecretMetaKey, SECRET_META_KEYS } from './backup.ts';
-export type { Backup, ImportResult } from './backup.ts';
+import { inTransaction, primaryKeys, writing } from './idb.ts';
+import { ALL_STORES, type TruwatchDb } from './schema.ts';
 
 export interface PruneOptions {
   /** Also delete tasks first seen before the cutoff (default: kept). */
@@ -99,7 +96,7 @@ export async function pruneEntries(
  * backfills from the start). Settings in `meta` stay unless `keepSettings` is false.
  */
 export async function clearAll(db: TruwatchDb, options: { keepSettings?: boolean } = {}): Promise<void> {
-  await inTransaction(writing(db), async (tx) => {
+  await inTransaction(writing(db, ALL_STORES), async (tx) => {
     await Promise.all(
       (['blocks', 'tasks', 'invoices', 'node'] as const).map((name) => tx.objectStore(name).clear()),
     );

@@ -2,20 +2,9 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEntries } from './apply.ts';
 import { DAY_MS } from './derive.ts';
-import {
-  compareTasks,
-  countEntries,
-  dashboardStats,
-  invoiceTotalsPerDay,
-  listEntries,
-  listInvoices,
-  listTasks,
-  taskDetail,
-  tasksPerHour,
-  type EntryFilter,
-  type TaskFilter,
-  type TaskSort,
-} from './queries.ts';
+import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
+import { dashboardStats, invoiceTotalsPerDay, listInvoices, taskDetail, tasksPerHour } from './queries.ts';
+import { compareTasks, listTasks, type TaskFilter, type TaskSort } from './task-list.ts';
 import type { StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 import { chunks, deleteDb, freshDb, generatedEntries, putAll } from '../../../../test/support/monitor-db.ts';
 
@@ -27,7 +16,7 @@ const gen = generatedEntries(400, 3, START);
 const ms = (ts: string) => Date.parse(ts);
 const onDay = (t: number | undefined) => t !== undefined && t >= DAY_START && t < DAY_START + DAY_MS;
 
-// What the entries and the truth say, computed here without the store.
+// What the entries and the truth say, computed here without the database.
 const firstSeen = new Map<string, number>();
 const finished = new Map<string, number>();
 for (const e of gen.entries) {

@@ -1,18 +1,19 @@
-// The read side: plain async functions over the store for the pages (the ingest worker answers them, store-api.ts).
-// Each reads through an index: counts and ranges never load a store they do not need. Each read is its own
-// read-only transaction.
+// The read side: the dashboard's, a task's and the invoices' queries, and the Page every listing returns (the Tasks
+// and Logs pages' own queries: task-list.ts, entry-list.ts); the monitor database's worker answers them
+// (monitor-db-api.ts). Each reads through an index: counts and ranges never load a store they do not need. Each
+// read is its own read-only transaction.
 import { entriesOfExecutions } from './blocks.ts';
 import { DAY_MS, utcDay } from './derive.ts';
 import { unwrap } from 'idb';
-import { between, getMany, primaryKeys, startsWith, values } from './idb.ts';
-import { valuesOf } from './scan.ts';
+import { between, getMany, primaryKeys, startsWith, values, valuesOf } from './idb.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
-import type { Page } from './task-list.ts';
 
-export { countEntries, listEntries } from './entry-list.ts';
-export type { EntryFilter } from './entry-list.ts';
-export { compareTasks, DEFAULT_TASK_SORT, listTasks } from './task-list.ts';
-export type { Page, TaskFilter, TaskSort, TaskSortKey } from './task-list.ts';
+/** One page of a listing. */
+export interface Page<T> {
+  rows: T[];
+  /** All rows that match the filter. */
+  count: number;
+}
 
 /** The value at fraction p (0..1) of sorted numbers, interpolated between neighbours; undefined when empty. */
 export function percentile(sorted: readonly number[], p: number): number | undefined {

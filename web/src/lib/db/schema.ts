@@ -1,17 +1,7 @@
-// The operator's history in IndexedDB (through `idb`): the entries the sidecar streamed, stored in blocks of
-// consecutive cursors (blocks.ts), and what is derived from them (tasks, invoices, node state), written in the same
-// transactions so the two can never disagree.
-import {
-  openDB,
-  unwrap,
-  type DBSchema,
-  type IDBPDatabase,
-  type IDBPTransaction,
-  type IndexNames,
-  type StoreNames,
-} from 'idb';
-import { moveEntriesIntoBlocks, type TimeKey } from './blocks.ts';
-import { createStore } from './idb.ts';
+// The monitor database's schema: its records (the entries the sidecar streamed, stored in blocks of consecutive
+// cursors, and what is derived from them: tasks, invoices, node state), its layout on disk, and the types of the
+// open database and its transactions. Opening it and upgrading older layouts: open.ts.
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { Entry, Invoice, Metrics, Outcome, Status, TaskKind } from '../../../../protocol/node-events.ts';
 
 /** An entry as stored: the contract's entry plus its time as a number, for range queries. */
@@ -106,8 +96,9 @@ export interface MetaRecord {
 }
 
 /**
- * The layout is the one Dexie created when it managed this database (Dexie-style specs, see createStore): existing
- * databases open as they are. Dexie's version n is IndexedDB version 10 × n.
+ * The layout on disk is the one Dexie created, when Dexie still opened this database: it is written as Dexie-style
+ * specs (see createStore in idb.ts), so existing databases open as they are. Dexie's version n is IndexedDB
+ * version 10 × n.
  *
  * The first schema. Compound indexes serve a filter and the time order at once: [status+firstSeenMs] lists one
  * status newest first, [status+finishedMs] counts outcomes in a time range.
@@ -128,6 +119,10 @@ export const STORES_V1 = {
  * or a task needs.
  */
 export const BLOCK_INDEXES = 'first, last, [toMs+fromMs+first+count], *facets, *executions';
+
+/** The index that lists blocks by time, with their span and size. */
+export const TIME_INDEX = '[toMs+fromMs+first+count]';
+export type TimeKey = [toMs: number, fromMs: number, first: string, count: number];
 
 /**
  * The history of the layout (IndexedDB versions): 10 the first (STORES_V1); 20 one [kind+level+tsMs] index on
@@ -188,94 +183,3 @@ export type TruwatchTx<Mode extends IDBTransactionMode = IDBTransactionMode> = I
 >;
 /** Where a read happens: in a transaction, or on the database (each read its own transaction). */
 export type Stores = TruwatchDb | TruwatchTx;
-
-/** One store, of the transaction or of a new read-only one. */
-export function storeOf<N extends StoreName>(src: Stores, name: N) {
-  const tx = 'objectStore' in src ? src : (src.transaction([name], 'readonly') as TruwatchTx);
-  return tx.objectStore(name);
-}
-
-/** One index as raw IndexedDB, for the cursor helpers of idb.ts. */
-export function indexOf<N extends StoreName>(
-  src: Stores,
-  name: N,
-  index: IndexNames<TruwatchSchema, N>,
-): IDBIndex {
-  return unwrap(storeOf(src, name).index(index));
-}
-
-/** A read-write transaction over the given stores (all by default). */
-export function writing(db: TruwatchDb, names: StoreName[] = ALL_STORES): TruwatchTx<'readwrite'> {
-  return db.transaction(names, 'readwrite');
-}
-
-export interface OpenOptions {
-  /** Called when the connection closed by itself: another tab upgrades or deletes the database, or the browser
-   * closed it. Open again to go on. */
-  onClose?: () => void;
-}
-
-/**
- * Opens the database, creating it or bringing a database Dexie created at any earlier version to the current
- * layout. A database at a later version (a newer app in another tab) opens as it is when it has our stores.
- */
-export async function openTruwatchDb(name = 'truwatch', options: OpenOptions = {}): Promise<TruwatchDb> {
-  let db: TruwatchDb;
-  try {
-    db = await openDB<TruwatchSchema>(name, VERSION, {
-      upgrade,
-      blocking: () => close(),
-      terminated: () => gone(),
-    });
-  } catch (error) {
-    if ((error as DOMException | undefined)?.name !== 'VersionError') throw error;
-    db = await openDB<TruwatchSchema>(name, undefined, { blocking: () => close(), terminated: () => gone() });
-    const missing = ALL_STORES.filter((store) => !db.objectStoreNames.contains(store));
-    if (missing.length) {
-      db.close();
-      throw new Error(`the database ${name} is at version ${db.version} without ${missing.join(', ')}`, {
-        cause: error,
-      });
-    }
-  }
-  function close() {
-    db.close();
-    gone();
-  }
-  function gone() {
-    options.onClose?.();
-  }
-  return db;
-}
-
-function upgrade(
-  db: IDBPDatabase<TruwatchSchema>,
-  oldVersion: number,
-  _newVersion: number | null,
-  tx: IDBPTransaction<TruwatchSchema, StoreName[], 'versionchange'>,
-): void {
-  const raw = unwrap(db);
-  const rawTx = unwrap(tx);
-  // A failed upgrade fails the open (openDB rejects); nobody else waits for the transaction.
-  tx.done.catch(() => undefined);
-  if (oldVersion < 10) {
-    for (const [store, spec] of Object.entries(STORES)) createStore(raw, store, spec);
-    return;
-  }
-  // Dexie's versions 1–3: tasks, invoices, node and meta are as they are now.
-  if (oldVersion >= 30) {
-    // Version 30 moved the entries into blocks and left their store empty.
-    if (raw.objectStoreNames.contains('entries')) raw.deleteObjectStore('entries');
-    return;
-  }
-  createStore(raw, 'blocks', BLOCK_INDEXES);
-  moveEntriesIntoBlocks(rawTx.objectStore('entries'), rawTx.objectStore('blocks'))
-    .then(() => raw.deleteObjectStore('entries'))
-    .catch(() => {
-      try {
-        rawTx.abort(); // The open fails; the database stays as it was.
-      } catch {
-        // Already aborted.
-      }
-    });
-}

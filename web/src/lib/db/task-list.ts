@@ -1,9 +1,9 @@
 // The Tasks page's query: filters, search and sorting over 100 000 task records. Filters and orders are worked
 // out on index keys (cheap to read); task records are read for the requested page only.
 import type { TaskKind } from '../../../../protocol/node-events.ts';
-import { between, getMany, primaryKeys, request, startsWith } from './idb.ts';
-import { valuesOf } from './scan.ts';
-import { indexOf, type TaskRecord, type TaskStatus, type TruwatchDb } from './schema.ts';
+import { between, getMany, indexOf, primaryKeys, request, startsWith, valuesOf } from './idb.ts';
+import type { Page } from './queries.ts';
+import type { TaskRecord, TaskStatus, TruwatchDb } from './schema.ts';
 
 export interface TaskFilter {
   status?: TaskStatus;
@@ -22,12 +22,6 @@ export interface TaskSort {
   dir: 'asc' | 'desc';
 }
 export const DEFAULT_TASK_SORT: TaskSort = { key: 'firstSeenMs', dir: 'desc' };
-
-export interface Page<T> {
-  rows: T[];
-  /** All rows that match the filter. */
-  count: number;
-}
 
 /** A search that finds at most this many tasks is filtered and sorted in memory. */
 const SEARCH_IN_MEMORY = 2_000;

@@ -3,8 +3,9 @@
 // the state it broadcasts and forward changes to it. Reads of federation's database work in any tab.
 import * as Comlink from 'comlink';
 import type { FederationConfig } from '../../../../protocol/app-config.ts';
-import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
-import { runWhenLeader } from '../ingest/leader.ts';
+import { openTruwatchDb } from '../db/open.ts';
+import type { TruwatchDb } from '../db/schema.ts';
+import { runWhenLeader } from '../ingest/worker/leader.ts';
 import { FederationService } from './service.ts';
 import type { FederationSettings } from './settings.ts';
 import { sidecarReport, type FederationStatus } from './status.ts';

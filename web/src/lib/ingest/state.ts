@@ -1,8 +1,16 @@
-// What the ingest shows the page: the connection's state, catch-up progress, counters.
+// What the ingest shows the page: the connection's state, catch-up progress, counters. Made in the worker
+// (worker/client.ts), shown by the pages.
 import type { Status } from '../../../../protocol/node-events.ts';
-import type { IngestProgress } from './progress.ts';
 
-export type { IngestProgress } from './progress.ts';
+/** Catch-up progress (worker/progress.ts measures it). */
+export interface IngestProgress {
+  /** Entries stored since catching up began. */
+  entries: number;
+  /** 0–100, when the source knows its size. */
+  percent?: number;
+  /** Seconds left at the rate seen so far, once there is a rate to go by. */
+  etaSeconds?: number;
+}
 
 export type IngestStateKind =
   'idle' | 'connecting' | 'catching-up' | 'live' | 'unreachable' | 'unauthorized' | 'stopped';

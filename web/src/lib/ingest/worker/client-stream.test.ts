@@ -1,10 +1,10 @@
 // IngestClient against hand-written streams and answers: bad events, grouping of live entries, catch-up progress,
 // HTTP errors, a silent connection.
 import 'fake-indexeddb/auto';
-import { allEntries } from '../db/blocks.ts';
+import { allEntries } from '../../db/blocks.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Entry } from '../../../../protocol/node-events.ts';
-import { applyEntries, CURSOR_KEY } from '../db/apply.ts';
+import type { Entry } from '../../../../../protocol/node-events.ts';
+import { applyEntries, CURSOR_KEY } from '../../db/apply.ts';
 import {
   clientMaker,
   entry,
@@ -13,7 +13,7 @@ import {
   record,
   sse,
   waitFor,
-} from '../../../../test/support/ingest.ts';
+} from '../../../../../test/support/ingest.ts';
 
 const clients = clientMaker({ baseUrl: 'http://sidecar.test' });
 const client = clients.make;
@@ -48,7 +48,7 @@ describe('IngestClient, event by event', () => {
     await waitFor(() => c.state.counters.entries === 4, 'the good entries');
     const ids = (await allEntries(db)).map((e) => e.id);
     expect(ids).toEqual([entry(1).id, entry(3).id, entry(5).id, entry(9).id]);
-    // The schema's bad entry, the unparseable batch, {id:'x'}, the bad time (refused by the store), the broken
+    // The schema's bad entry, the unparseable batch, {id:'x'}, the bad time (refused by the database), the broken
     // entry, the bad status.
     expect(c.state.counters.invalid).toBe(6);
     expect((await db.get('meta', CURSOR_KEY))?.value).toBe(entry(9).id);

@@ -8,7 +8,7 @@ import {
   StatusSchema,
   type Entry,
   type Status,
-} from '../../../../protocol/node-events.ts';
+} from '../../../../../protocol/node-events.ts';
 import type { SseEvent } from './sse.ts';
 
 export type Decoded =

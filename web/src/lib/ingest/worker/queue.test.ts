@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Entry, Status } from '../../../../protocol/node-events.ts';
+import type { Entry, Status } from '../../../../../protocol/node-events.ts';
 import { WriteQueue, type QueueItem } from './queue.ts';
-import { entry, sleep } from '../../../../test/support/ingest.ts';
+import { entry, sleep } from '../../../../../test/support/ingest.ts';
 
 const batch = (from: number, n: number, live = false): QueueItem => {
   const entries = Array.from({ length: n }, (_, i) => entry(from + i));

@@ -2,7 +2,7 @@
 // so IndexedDB gets few large transactions (each costs a fixed price) while the next events are parsed and
 // checked. Items are written in order; consecutive entries go together, up to `maxWrite`. The bound is the
 // backpressure: the reader waits for room, so a slow database still slows the sidecar down.
-import type { Entry, Status } from '../../../../protocol/node-events.ts';
+import type { Entry, Status } from '../../../../../protocol/node-events.ts';
 
 export type QueueItem =
   | { type: 'entries'; live: boolean; entries: Entry[]; cursor: string | undefined; size: number }

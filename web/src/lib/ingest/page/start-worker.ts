@@ -1,17 +1,16 @@
-// The page's side of the ingest: starts this tab's ingest worker (which also answers the pages' queries) and nudges it when the page comes back (visible
-// again, network back), so a tab that slept reconnects at once instead of at the end of its backoff.
+// The page's side of the monitor database's worker: starts this tab's worker (it ingests and answers the pages'
+// queries) and nudges it when the page comes back (visible again, network back), so a tab that slept reconnects at
+// once instead of at the end of its backoff.
 // Browser only: call it from the page (onMount, or a module that only runs with ssr = false).
 import * as Comlink from 'comlink';
-import type { IngestApi, WorkerApi, WorkerState } from './worker.ts';
+import type { IngestApi, MonitorDbWorkerApi, SharedIngestState } from '../worker-api.ts';
 
-export type { IngestApi, IngestConfig, WorkerApi, WorkerState } from './worker.ts';
-
-export function connectIngest(): Comlink.Remote<WorkerApi> {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+export function startMonitorDbWorker(): Comlink.Remote<MonitorDbWorkerApi> {
+  const worker = new Worker(new URL('../worker/monitor-db-worker.ts', import.meta.url), {
     type: 'module',
     name: 'truwatch-ingest',
   });
-  const api = Comlink.wrap<WorkerApi>(worker);
+  const api = Comlink.wrap<MonitorDbWorkerApi>(worker);
   const nudge = () => void api.reconnectNow();
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') nudge();
@@ -23,7 +22,7 @@ export function connectIngest(): Comlink.Remote<WorkerApi> {
 /** Subscribes a plain callback (wrapped in a Comlink proxy, as a function cannot cross to the worker as is). */
 export function onIngestState(
   api: Comlink.Remote<IngestApi>,
-  callback: (state: WorkerState) => void,
+  callback: (state: SharedIngestState) => void,
 ): Promise<void> {
   return api.subscribe(Comlink.proxy(callback));
 }

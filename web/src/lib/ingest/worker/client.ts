@@ -1,21 +1,18 @@
-// The ingest loop: GET /api/events from the stored cursor, each event checked and written to IndexedDB before
-// the next chunk is read (backpressure: a slow database slows the sidecar down, it does not fill memory), and
-// after anything — sidecar restarted, network gone, laptop asleep — back to the stored cursor with backoff.
-import { applyEntries, applyStatus, CURSOR_KEY } from '../db/apply.ts';
-import type { TruwatchDb } from '../db/schema.ts';
-import type { Entry, Status } from '../../../../protocol/node-events.ts';
+// The ingest loop: GET /api/events from the stored cursor, each event checked and written to the monitor database
+// before the next chunk is read (backpressure: a slow database slows the sidecar down, it does not fill memory),
+// and after anything — sidecar restarted, network gone, laptop asleep — back to the stored cursor with backoff.
+import { applyEntries, applyStatus, CURSOR_KEY } from '../../db/apply.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
+import type { Entry, Status } from '../../../../../protocol/node-events.ts';
 import { decodeEvent } from './decode.ts';
 import { describe, HttpError, UnauthorizedError } from './errors.ts';
 import { CatchUpMeter } from './progress.ts';
 import { DEFAULT_QUEUE_LIMITS, WriteQueue, type QueueItem, type QueueLimits } from './queue.ts';
 import { openEventStream } from './request.ts';
 import { SseParser, type SseEvent } from './sse.ts';
-import type { IngestCounters, IngestState } from './state.ts';
-import { Wakeable } from '../app/wakeable.ts';
-import { backoffDelay } from '../app/backoff.ts';
-
-export type * from './state.ts';
-export { HttpError, UnauthorizedError } from './errors.ts';
+import type { IngestCounters, IngestState } from '../state.ts';
+import { Wakeable } from '../../app/wakeable.ts';
+import { backoffDelay } from '../../app/backoff.ts';
 
 export interface IngestOptions {
   /** The sidecar, e.g. `http://127.0.0.1:8090` (no trailing `/api`). */
@@ -268,7 +265,7 @@ export class IngestClient {
 
   private async store(entries: Entry[], cursor: string | undefined, live: boolean): Promise<void> {
     const result = await this.write.applyEntries(this.db!, entries, cursor);
-    // The store refuses entries whose time is not a time: bad input too.
+    // The database refuses entries whose time is not a time: bad input too.
     this.counters.entries += entries.length - result.invalid;
     this.counters.invalid += result.invalid;
     if (entries.length > 0) this.counters.batches++;

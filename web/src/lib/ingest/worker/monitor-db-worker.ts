@@ -1,37 +1,20 @@
-// The ingest's Web Worker (started by api.ts). Every tab has one; the one holding the 'truwatch-ingest' Web Lock
-// runs the IngestClient, the others wait for the lock and show the leader's state, which it broadcasts. Each also
-// answers its pages' queries (store-api.ts); every write is announced (db/changes.ts) so pages query again.
+// The monitor database's Web Worker, its owner (started by page/start-worker.ts). Every tab has one; the one
+// holding the 'truwatch-ingest' Web Lock runs the IngestClient, the others wait for the lock and show the leader's
+// state, which it broadcasts. Each also answers its pages' queries (db/monitor-db-api.ts); every write is announced
+// (db/changes.ts) so pages query again.
 import * as Comlink from 'comlink';
-import { applyEntries, applyStatus } from '../db/apply.ts';
-import { announceChange } from '../db/changes.ts';
-import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
-import { storeApi, type StoreApi } from '../db/store-api.ts';
-import { IngestClient, type IngestState } from './client.ts';
+import { applyEntries, applyStatus } from '../../db/apply.ts';
+import { announceChange } from '../../db/changes.ts';
+import { openTruwatchDb } from '../../db/open.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
+import { monitorDbApi } from '../../db/monitor-db-api.ts';
+import type { IngestState } from '../state.ts';
+import type { IngestApi, IngestConfig, MonitorDbWorkerApi, SharedIngestState } from '../worker-api.ts';
+import { IngestClient } from './client.ts';
 import { runWhenLeader } from './leader.ts';
 
-export const LOCK_NAME = 'truwatch-ingest';
+const LOCK_NAME = 'truwatch-ingest';
 const CHANNEL_NAME = 'truwatch-ingest-state';
-
-export interface IngestConfig {
-  /** The sidecar, e.g. `http://127.0.0.1:8090`. */
-  baseUrl: string;
-  token: string;
-}
-
-/** The state of the ingest; `leader` false: another tab ingests and this is its state as it last broadcast it. */
-export interface WorkerState extends IngestState {
-  leader: boolean;
-}
-
-export interface IngestApi {
-  /** (Re)starts with this sidecar and token: waits for the lock, then ingests until stop(). */
-  start(config: IngestConfig): Promise<void>;
-  stop(): Promise<void>;
-  /** The page became visible or went online (forwarded to the leading tab when this one is not leading). */
-  reconnectNow(): void;
-  /** Pass a `Comlink.proxy(callback)`; it is called at once and on every change. */
-  subscribe(callback: (state: WorkerState) => void): void;
-}
 
 type Message = { type: 'state'; state: IngestState } | { type: 'hello' } | { type: 'reconnect' };
 
@@ -62,8 +45,8 @@ const announcing = {
   },
 };
 let session: Session | undefined;
-const subscribers = new Set<(state: WorkerState) => void>();
-let latest: WorkerState = {
+const subscribers = new Set<(state: SharedIngestState) => void>();
+let latest: SharedIngestState = {
   kind: 'idle',
   counters: { entries: 0, batches: 0, invalid: 0, reconnects: 0 },
   leader: false,
@@ -71,11 +54,11 @@ let latest: WorkerState = {
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL_NAME) : undefined;
 
 /** A subscriber is a Comlink proxy: its call is a promise that fails when its page is gone. */
-function notify(callback: (state: WorkerState) => void, state: WorkerState): void {
+function notify(callback: (state: SharedIngestState) => void, state: SharedIngestState): void {
   void Promise.resolve(callback(state)).catch(() => subscribers.delete(callback));
 }
 
-function publish(state: WorkerState): void {
+function publish(state: SharedIngestState): void {
   latest = state;
   for (const callback of subscribers) notify(callback, state);
 }
@@ -146,6 +129,4 @@ const api: IngestApi = {
   },
 };
 
-export type WorkerApi = IngestApi & StoreApi;
-
-Comlink.expose({ ...api, ...storeApi(openDb, announceChange) } satisfies WorkerApi);
+Comlink.expose({ ...api, ...monitorDbApi(openDb, announceChange) } satisfies MonitorDbWorkerApi);

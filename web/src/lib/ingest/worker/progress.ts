@@ -1,15 +1,7 @@
 // Catch-up progress: entries stored since the catch-up began, and — when the sidecar's backfill statuses give
 // bytes read and in all — the percentage done and the time left at the rate seen so far.
-import type { Status } from '../../../../protocol/node-events.ts';
-
-export interface IngestProgress {
-  /** Entries stored since catching up began. */
-  entries: number;
-  /** 0–100, when the source knows its size. */
-  percent?: number;
-  /** Seconds left at the rate seen so far, once there is a rate to go by. */
-  etaSeconds?: number;
-}
+import type { Status } from '../../../../../protocol/node-events.ts';
+import type { IngestProgress } from '../state.ts';
 
 /** The rate is measured over at least this long before a time left is shown. */
 const MIN_RATE_MS = 1000;

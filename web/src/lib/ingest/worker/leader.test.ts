@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runWhenLeader, type LockManagerLike } from './leader.ts';
-import { MemoryLocks } from '../../../../test/support/ingest.ts';
+import { MemoryLocks } from '../../../../../test/support/ingest.ts';
 
 /** A "tab": runs until its controller aborts, recording when it led. */
 function tab(log: string[], label: string, locks: LockManagerLike | null | undefined) {

@@ -1,26 +1,23 @@
-// What pages ask of the store, answered in the ingest worker: pages call these over Comlink and never load the
+// What pages ask of the monitor database, answered in its worker: pages call these over Comlink and never load the
 // database code themselves. Writes made here are announced like the ingest's, so every page runs its queries again.
 import { countStoredEntries } from './blocks.ts';
-import { clearAll, exportBackup, importBackup, pruneEntries, type PruneOptions } from './prune.ts';
+import { exportBackup, importBackup } from './backup.ts';
+import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
+import { clearAll, pruneEntries, type PruneOptions } from './prune.ts';
 import {
-  countEntries,
   dashboardStats,
   invoiceTotalsPerDay,
-  listEntries,
   listInvoices,
-  listTasks,
   recentActivity,
   taskDetail,
   tasksPerHour,
-  type EntryFilter,
   type InvoiceFilter,
-  type TaskFilter,
-  type TaskSort,
 } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
+import { listTasks, type TaskFilter, type TaskSort } from './task-list.ts';
 
 /** `open` gives the open database (opened once, and again after it closed). */
-export function storeApi(open: () => Promise<TruwatchDb>, changed: () => void) {
+export function monitorDbApi(open: () => Promise<TruwatchDb>, changed: () => void) {
   const written = async <T>(result: Promise<T>): Promise<T> => {
     try {
       return await result;
@@ -60,4 +57,4 @@ export function storeApi(open: () => Promise<TruwatchDb>, changed: () => void) {
   };
 }
 
-export type StoreApi = ReturnType<typeof storeApi>;
+export type MonitorDbApi = ReturnType<typeof monitorDbApi>;

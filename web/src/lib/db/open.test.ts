@@ -1,3 +1,5 @@
+// Opening the monitor database: the layout it creates, and every earlier layout (as Dexie created it) brought to
+// the current one with its records, read back through the queries.
 import 'fake-indexeddb/auto';
 import { openDB, unwrap } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +8,8 @@ import { applyEntries } from './apply.ts';
 import { blocksOf, countStoredEntries } from './blocks.ts';
 import { countEntries, listEntries } from './entry-list.ts';
 import { createStore } from './idb.ts';
-import { BLOCK_INDEXES, openTruwatchDb, STORES_V1, type StoredEntry } from './schema.ts';
+import { openTruwatchDb } from './open.ts';
+import { BLOCK_INDEXES, STORES_V1, type StoredEntry } from './schema.ts';
 import {
   chunks,
   deleteDb,
@@ -146,7 +149,7 @@ describe('the database layout', () => {
     expect(FEDERATION_DB).toBe('truwatch-federation');
   });
 
-  it('opens a version 10 store with its entries moved into blocks, and the Logs filters find them', async () => {
+  it('opens a version 10 database with its entries moved into blocks, and the Logs filters find them', async () => {
     const name = fresh();
     await oldDb(name, 10, STORES_V1, (tx) => ENTRIES.forEach((e) => tx.objectStore('entries').put(e)));
 
@@ -164,9 +167,9 @@ describe('the database layout', () => {
     db.close();
   });
 
-  it('opens version 10, 20 and 30 stores with every record, entries in blocks of 100', async () => {
+  it('opens version 10, 20 and 30 databases with every record, entries in blocks of 100', async () => {
     const { entries } = generatedEntries(200);
-    // The records a current store derives from the log: tasks, invoices and node are laid out as in version 10.
+    // The records a current database derives from the log: tasks, invoices and node are laid out as in version 10.
     const reference = await openTruwatchDb(fresh());
     for (const batch of chunks(entries, 1000)) await applyEntries(reference, batch, 'cursor-1');
     const want = await dump(reference);
@@ -202,7 +205,7 @@ describe('the database layout', () => {
     }
   });
 
-  it('opens a version 40 store laid out as Dexie left it, with its data unchanged', async () => {
+  it('opens a version 40 database laid out as Dexie left it, with its data unchanged', async () => {
     const reference = await openTruwatchDb(fresh());
     await applyEntries(reference, sampleEntries(), 'cursor-1');
     const want = await dump(reference);
