@@ -3,11 +3,12 @@
 // state goes to `onStatus`.
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../protocol/app-config.ts';
+import type { FederationState } from '../../../../protocol/federation-status.ts';
 import { SUBJECTS } from '../../../../protocol/subjects.ts';
 import { between } from '../db/idb.ts';
 import type { TruwatchDb } from '../db/schema.ts';
 import { heartbeatMessage } from './anonymize.ts';
-import { Connection, type ConnectionOptionsIn, type FedState } from './connection.ts';
+import { Connection, type ConnectionOptionsIn } from './connection.ts';
 import { classify, fedError, type FedError } from './errors.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
@@ -45,7 +46,7 @@ export class FederationService {
   private pending = 0;
   private connection: Connection | undefined;
   private connectionKey = '';
-  private state: FedState = 'DISABLED';
+  private state: FederationState = 'DISABLED';
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
   private lastPrune = 0;
