@@ -4,7 +4,7 @@ import type { TaskRecord } from '../db/schema.ts';
 import { freshDb, putAll } from '../../../../test/support/monitor-db.ts';
 import { Identity, newSecret } from './identity.ts';
 import { inPeriods, Outbox } from './outbox.ts';
-import { DAY_MS, FederationDb, type Period } from './store.ts';
+import { DAY_MS, FederationDb, type Period } from './federation-db.ts';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const task = (id: string, finishedMs: number, chainId = '1'): TaskRecord => ({

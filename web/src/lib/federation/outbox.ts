@@ -6,7 +6,13 @@ import { between, inTransaction, request } from '../db/idb.ts';
 import type { TruwatchDb } from '../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
 import type { Identity } from './identity.ts';
-import { KEEP_MS, type FederationDb, type OutboxRecord, type Period, type SentRecord } from './store.ts';
+import {
+  KEEP_MS,
+  type FederationDb,
+  type OutboxRecord,
+  type Period,
+  type SentRecord,
+} from './federation-db.ts';
 
 const CHUNK = 500;
 /** A node's clock may run ahead of the browser's: finished times up to this far ahead still count. */

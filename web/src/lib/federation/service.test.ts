@@ -13,7 +13,7 @@ import type { TaskRecord } from '../db/schema.ts';
 import { freshDb, putAll } from '../../../../test/support/monitor-db.ts';
 import { FederationService } from './service.ts';
 import type { FederationStatus } from './status.ts';
-import { FederationDb } from './store.ts';
+import { FederationDb } from './federation-db.ts';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 

@@ -15,7 +15,7 @@ import { Outbox } from './outbox.ts';
 import { receive } from './receive.ts';
 import { resolveSettings, type Consent, type FederationSettings } from './settings.ts';
 import type { FederationStatus } from './status.ts';
-import { DAY_MS, NO_COUNTERS, type Counters, type FederationDb, type Period } from './store.ts';
+import { DAY_MS, NO_COUNTERS, type Counters, type FederationDb, type Period } from './federation-db.ts';
 import { Wakeable } from '../app/wakeable.ts';
 
 const BATCH = 50;

@@ -1,7 +1,7 @@
 // The federation's state as the pages see it (the sidecar gets a report made from it: sidecar-report.ts).
 import type { FederationState } from '../../../../protocol/federation-status.ts';
 import type { Consent, FederationSettings } from './settings.ts';
-import type { Counters } from './store.ts';
+import type { Counters } from './federation-db.ts';
 
 export interface FederationStatus {
   enabled: boolean;

@@ -5,7 +5,7 @@ import { between, values } from '../db/idb.ts';
 import type { TaskRecord, TruwatchDb } from '../db/schema.ts';
 import { heartbeatMessage, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
-import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './store.ts';
+import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './federation-db.ts';
 
 export const MAX_ROWS = 500;
 

@@ -9,7 +9,7 @@ import { FederationService } from './service.ts';
 import type { FederationSettings } from './settings.ts';
 import { reporter, type Pairing } from './sidecar-report.ts';
 import type { FederationStatus } from './status.ts';
-import { FederationDb } from './store.ts';
+import { FederationDb } from './federation-db.ts';
 import * as views from './views.ts';
 
 export const LOCK_NAME = 'truwatch-federation';
