@@ -1,7 +1,8 @@
-// The federation's state as the pages see it (the sidecar gets a report made from it: sidecar-report.ts).
+// The federation's state as the worker tells it to the pages (and, as a report, to the sidecar:
+// worker/sidecar-report.ts).
 import type { FederationState } from '../../../../protocol/federation-status.ts';
 import type { Consent, FederationSettings } from './settings.ts';
-import type { Counters } from './federation-db.ts';
+import type { FedError } from './codes.ts';
 
 export interface FederationStatus {
   enabled: boolean;
@@ -16,3 +17,13 @@ export interface FederationStatus {
   /** False in a tab that shows the state of federation running in another tab. */
   leader: boolean;
 }
+
+/** What was sent, refused and failed, kept across restarts in federation's database. */
+export interface Counters {
+  sent: number;
+  refused: number;
+  errors: number;
+  lastError: FedError | null;
+}
+
+export const NO_COUNTERS: Counters = { sent: 0, refused: 0, errors: 0, lastError: null };

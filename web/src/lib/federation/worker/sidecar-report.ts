@@ -1,8 +1,8 @@
 // Federation's state told to the paired sidecar (PUT /api/federation/status, the contract in
 // protocol/federation-status.ts), where `curl … | jq .connected` reads it: the report, and the reporter that
 // sends it on every change (at most once a second) and every 30 s.
-import type { StatusReport } from '../../../../protocol/federation-status.ts';
-import type { FederationStatus } from './status.ts';
+import type { StatusReport } from '../../../../../protocol/federation-status.ts';
+import type { FederationStatus } from '../status.ts';
 
 /** The sidecar hears of the state on every change, at most this often, and at least this often. */
 const REPORT_MIN_MS = 1000;

@@ -2,8 +2,8 @@
 // when found; pending rows are published when a connection is up and marked sent once the server has them.
 // Tasks that finished outside a sharing period are never considered, so nothing from before the opt-in leaves.
 import { unwrap } from 'idb';
-import { between, inTransaction, request } from '../db/idb.ts';
-import type { TruwatchDb } from '../db/schema.ts';
+import { between, inTransaction, request } from '../../db/idb.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
 import type { Identity } from './identity.ts';
 import {

@@ -1,14 +1,15 @@
-// The federation's Web Worker (started by client.ts, only once federation is used). Every tab that loads it
-// has one; the one holding the 'truwatch-federation' Web Lock runs the FederationService, the others show
-// the state it broadcasts and forward changes to it. Reads of federation's database work in any tab.
+// The federation's Web Worker (started by page/client.svelte.ts, only once federation is used). Every tab
+// that loads it has one; the one holding the 'truwatch-federation' Web Lock runs the FederationService, the
+// others show the state it broadcasts and forward changes to it. Reads of federation's database work in any
+// tab.
 import * as Comlink from 'comlink';
-import type { FederationConfig } from '../../../../protocol/app-config.ts';
-import { openTruwatchDb, type TruwatchDb } from '../db/schema.ts';
-import { runWhenLeader } from '../ingest/leader.ts';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import { openTruwatchDb, type TruwatchDb } from '../../db/schema.ts';
+import { runWhenLeader } from '../../ingest/leader.ts';
 import { FederationService } from './service.ts';
-import type { FederationSettings } from './settings.ts';
+import type { FederationSettings } from '../settings.ts';
 import { reporter, type Pairing } from './sidecar-report.ts';
-import type { FederationStatus } from './status.ts';
+import type { FederationStatus } from '../status.ts';
 import { FederationDb } from './federation-db.ts';
 import * as views from './views.ts';
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { TaskRecord } from '../db/schema.ts';
-import { freshDb, putAll } from '../../../../test/support/monitor-db.ts';
+import type { TaskRecord } from '../../db/schema.ts';
+import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
 import { Identity, newSecret } from './identity.ts';
 import { inPeriods, Outbox } from './outbox.ts';
 import { DAY_MS, FederationDb, type Period } from './federation-db.ts';

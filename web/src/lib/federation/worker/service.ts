@@ -2,21 +2,22 @@
 // what runs while connected (the outbox published in paced batches, heartbeats, receiving). Every change of
 // state goes to `onStatus`.
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { FederationConfig } from '../../../../protocol/app-config.ts';
-import type { FederationState } from '../../../../protocol/federation-status.ts';
-import { SUBJECTS } from '../../../../protocol/subjects.ts';
-import { between } from '../db/idb.ts';
-import type { TruwatchDb } from '../db/schema.ts';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import type { FederationState } from '../../../../../protocol/federation-status.ts';
+import { SUBJECTS } from '../../../../../protocol/subjects.ts';
+import { between } from '../../db/idb.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage } from './anonymize.ts';
 import { Connection, type ConnectionOptionsIn } from './connection.ts';
-import { classify, fedError, type FedError } from './errors.ts';
+import { classify } from './errors.ts';
+import { fedError, type FedError } from '../codes.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import { receive } from './receive.ts';
-import { resolveSettings, type Consent, type FederationSettings } from './settings.ts';
-import type { FederationStatus } from './status.ts';
-import { DAY_MS, NO_COUNTERS, type Counters, type FederationDb, type Period } from './federation-db.ts';
-import { Wakeable } from '../app/wakeable.ts';
+import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
+import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
+import { DAY_MS, type FederationDb, type Period } from './federation-db.ts';
+import { Wakeable } from '../../app/wakeable.ts';
 
 const BATCH = 50;
 /** Pause between batches of a backlog: at most BATCH × 10 messages a second. */

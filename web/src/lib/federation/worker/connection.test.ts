@@ -1,6 +1,6 @@
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { describe, expect, it, vi } from 'vitest';
-import type { FederationState } from '../../../../protocol/federation-status.ts';
+import type { FederationState } from '../../../../../protocol/federation-status.ts';
 import { Connection } from './connection.ts';
 
 describe('connection', () => {

@@ -1,8 +1,8 @@
 // Read-only views of federation's database for the pages: the sent log, today's contribution, the received
 // stats and feed, and the opt-in sample built from the operator's own last task.
 import { unwrap } from 'idb';
-import { between, values } from '../db/idb.ts';
-import type { TaskRecord, TruwatchDb } from '../db/schema.ts';
+import { between, values } from '../../db/idb.ts';
+import type { TaskRecord, TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
 import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './federation-db.ts';

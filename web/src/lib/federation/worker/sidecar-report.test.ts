@@ -1,10 +1,10 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StatusReportSchema } from '../../../../protocol/federation-status.ts';
-import { fedError } from './codes.ts';
-import { DEFAULTS } from './settings.ts';
+import { StatusReportSchema } from '../../../../../protocol/federation-status.ts';
+import { fedError } from '../codes.ts';
+import { DEFAULTS } from '../settings.ts';
 import { reporter, sidecarReport } from './sidecar-report.ts';
-import type { FederationStatus } from './status.ts';
+import type { FederationStatus } from '../status.ts';
 
 const status: FederationStatus = {
   enabled: true,

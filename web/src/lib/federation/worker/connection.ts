@@ -3,10 +3,11 @@
 // network came back, the machine woke up). The client's own reconnect is off: this loop owns retries, so
 // every state it goes through is one the page shows.
 import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
-import type { FederationState } from '../../../../protocol/federation-status.ts';
-import { classify, PERSISTENT, type FedError } from './errors.ts';
-import { Wakeable } from '../app/wakeable.ts';
-import { backoffDelay } from '../app/backoff.ts';
+import type { FederationState } from '../../../../../protocol/federation-status.ts';
+import { PERSISTENT, type FedError } from '../codes.ts';
+import { classify } from './errors.ts';
+import { Wakeable } from '../../app/wakeable.ts';
+import { backoffDelay } from '../../app/backoff.ts';
 
 export interface ConnectionSettings {
   url: string;
