@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
-import { between } from '../../db/idb.ts';
+import { nodeActivity } from '../../db/node-activity.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage } from './anonymize.ts';
 import { Connection, type ConnectionOptionsIn } from './connection.ts';
@@ -265,12 +265,9 @@ export class FederationService {
     if (!this.identity) return;
     const { main, fed } = this.options;
     const now = this.now();
-    const [node, tasks24h] = await Promise.all([
-      main.get('node', 'node'),
-      main.countFromIndex('tasks', 'finishedMs', between(now - DAY_MS, now, false, false)),
-    ]);
     const region = this.settings.region ?? undefined;
-    const result = await heartbeatMessage({ node, tasks24h, region, nowMs: now }, this.identity);
+    const activity = await nodeActivity(main, now);
+    const result = await heartbeatMessage({ ...activity, region, nowMs: now }, this.identity);
     if (!result.ok) {
       this.counters = { ...this.counters, refused: this.counters.refused + 1 };
       return this.error(fedError('FED_003', `a heartbeat was refused: ${result.reason}`));
