@@ -6,6 +6,7 @@ import { between, inTransaction, request } from '../../db/idb.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
 import type { Identity } from './identity.ts';
+import { inPeriods } from './periods.ts';
 import {
   KEEP_MS,
   type FederationDb,
@@ -17,10 +18,6 @@ import {
 const CHUNK = 500;
 /** A node's clock may run ahead of the browser's: finished times up to this far ahead still count. */
 const AHEAD_MS = 86_400_000;
-
-export function inPeriods(ms: number, periods: readonly Period[]): boolean {
-  return periods.some((p) => ms >= p.fromMs && (p.toMs === null || ms < p.toMs));
-}
 
 export class Outbox {
   /** Executions already decided (in the outbox, or finished outside every period): never looked at again. */

@@ -13,10 +13,11 @@ import { classify } from './errors.ts';
 import { fedError, type FedError } from '../codes.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
+import { updatePeriods } from './periods.ts';
 import { receive } from './receive.ts';
 import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
 import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
-import { DAY_MS, type FederationDb, type Period } from './federation-db.ts';
+import type { FederationDb, Period } from './federation-db.ts';
 import { Wakeable } from '../../app/wakeable.ts';
 
 const BATCH = 50;
@@ -24,7 +25,6 @@ const BATCH = 50;
 const PACE_MS = 100;
 /** A gap this long between two ticks means the machine slept. */
 const SLEEP_GAP_MS = 30_000;
-const MAX_PERIODS = 100;
 const PRUNE_EVERY_MS = 60_000;
 
 export interface ServiceOptions {
@@ -80,7 +80,7 @@ export class FederationService {
     const { fed } = this.options;
     const chosen = (await fed.get('chosen')) ?? {};
     ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
-    this.periods = await this.updatePeriods(this.settings.enabled && this.settings.shareTasks);
+    this.periods = await updatePeriods(fed, this.settings.enabled && this.settings.shareTasks, this.now());
     if (this.settings.enabled) {
       try {
         let secret = await fed.get('secret');
@@ -149,20 +149,6 @@ export class FederationService {
       ...(this.options.backoff && { backoff: this.options.backoff }),
     });
     this.connection.start();
-  }
-
-  private async updatePeriods(sharing: boolean): Promise<Period[]> {
-    const { fed } = this.options;
-    const now = this.now();
-    let periods = ((await fed.get('periods')) ?? []).filter(
-      (p) => p.toMs === null || p.toMs > now - 7 * DAY_MS,
-    );
-    const open = periods.find((p) => p.toMs === null);
-    if (sharing && !open) periods.push({ fromMs: now, toMs: null });
-    if (!sharing && open) open.toMs = now;
-    periods = periods.slice(-MAX_PERIODS);
-    await fed.set('periods', periods);
-    return periods;
   }
 
   private async tick(): Promise<void> {
