@@ -1,6 +1,6 @@
-// Federation in the leading tab: the settings in force, the identity, the outbox scan, the connection, and
-// what runs while connected (the outbox published in paced batches, heartbeats, receiving). Every change of
-// state goes to `onStatus`.
+// Federation in the leading tab: the settings in force, the identity, the outbox scan (when the monitor
+// announces a write: scan-schedule.ts), the connection, and what runs while connected (the outbox published in
+// paced batches, heartbeats, receiving). Every change of state goes to `onStatus`.
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
@@ -15,6 +15,7 @@ import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import { updatePeriods } from './periods.ts';
 import { receive } from './receive.ts';
+import { ScanSchedule } from './scan-schedule.ts';
 import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
 import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
 import type { FederationDb, Period } from './federation-db.ts';
@@ -23,16 +24,27 @@ import { Wakeable } from '../../app/wakeable.ts';
 const BATCH = 50;
 /** Pause between batches of a backlog: at most BATCH × 10 messages a second. */
 const PACE_MS = 100;
-/** A gap this long between two ticks means the machine slept. */
+/** The clock is read this often; a gap of SLEEP_GAP_MS between two readings means the machine slept. */
+const CLOCK_MS = 2000;
 const SLEEP_GAP_MS = 30_000;
-const PRUNE_EVERY_MS = 60_000;
+/** At most one scan of the monitor's database per this, however often writes are announced. */
+const SCAN_GAP_MS = 2000;
+/**
+ * The slow round: federation's database is pruned, and the monitor's is scanned though no write was announced.
+ * Not every change comes with a write: time alone brings a task into the scan's range (a node clock more than a
+ * day ahead of this one stamps tasks past the range's end until this clock catches up), and a scan that failed
+ * (storage full or closing) must be tried again without waiting for the node's next write.
+ */
+const ROUND_MS = 60_000;
 
 export interface ServiceOptions {
   fed: FederationDb;
   main: TruwatchDb;
   config: FederationConfig | undefined;
   onStatus(status: FederationStatus): void;
-  scanMs?: number;
+  /** SCAN_GAP_MS and ROUND_MS, shorter in tests. */
+  scanGapMs?: number;
+  roundMs?: number;
   backoff?: ConnectionOptionsIn['backoff'];
   now?: () => number;
 }
@@ -48,29 +60,35 @@ export class FederationService {
   private connection: Connection | undefined;
   private connectionKey = '';
   private state: FederationState = 'DISABLED';
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private clock: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
-  private lastPrune = 0;
+  private lastRound = 0;
   /** The pause between rounds, which new work cuts short. */
   private readonly pause = new Wakeable();
   private readonly outbox: Outbox;
+  private readonly scans: ScanSchedule;
+  private readonly roundMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: ServiceOptions) {
     this.outbox = new Outbox(options.fed, options.main);
+    this.scans = new ScanSchedule(() => this.scan(), { gapMs: options.scanGapMs ?? SCAN_GAP_MS });
+    this.roundMs = options.roundMs ?? ROUND_MS;
     this.now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
     await this.outbox.load();
     this.counters = (await this.options.fed.get('counters')) ?? NO_COUNTERS;
+    this.scans.start();
     await this.reload();
     this.lastTick = this.now();
-    this.timer = setInterval(() => void this.tick(), this.options.scanMs ?? 2000);
+    this.clock = setInterval(() => this.tick(), CLOCK_MS);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    clearInterval(this.clock);
+    await this.scans.stop();
     await this.connection?.stop();
     this.connection = undefined;
   }
@@ -108,7 +126,7 @@ export class FederationService {
       else if (this.settings.enabled && !this.settings.natsUrl)
         await this.error(fedError('FED_001', 'no federation server URL is set'));
     }
-    await this.tick();
+    await this.scans.now();
   }
 
   /** A new secret: new task keys and pseudonyms from now on; waiting tasks are anonymized again. */
@@ -151,10 +169,17 @@ export class FederationService {
     this.connection.start();
   }
 
-  private async tick(): Promise<void> {
+  /** Reads the clock: reconnects after a sleep, and starts the slow round when it is due. */
+  private tick(): void {
     const now = this.now();
     if (now - this.lastTick > SLEEP_GAP_MS) this.reconnectNow();
     this.lastTick = now;
+    if (now - this.lastRound > this.roundMs) void this.scans.now();
+  }
+
+  /** Newly finished tasks into the outbox, the pending count, and on the slow round the prune. */
+  private async scan(): Promise<void> {
+    const now = this.now();
     try {
       if (this.identity && this.settings.enabled && this.settings.shareTasks) {
         const { queued, refused } = await this.outbox.scan(this.identity, this.periods, now);
@@ -165,8 +190,8 @@ export class FederationService {
         if (queued) this.pause.wake();
       }
       this.pending = await this.outbox.countPending();
-      if (now - this.lastPrune > PRUNE_EVERY_MS) {
-        this.lastPrune = now;
+      if (now - this.lastRound > this.roundMs) {
+        this.lastRound = now;
         await this.options.fed.prune(now, this.settings.feedRetentionDays);
         // Forget what the prune dropped and what fell out of the 7 days: the outbox's memory stays bounded.
         await this.outbox.load();
