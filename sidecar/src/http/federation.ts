@@ -5,26 +5,10 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import type { AppConfig } from '../../../protocol/app-config.ts';
+import { StatusReportSchema, type StatusReport } from '../../../protocol/federation-status.ts';
 
 /** A report older than this means no page runs federation any more (the PWA reports every 30 s). */
 export const STALE_MS = 120_000;
-
-const STATES = ['DISABLED', 'CONNECTING', 'CONNECTED', 'RECONNECTING', 'ERROR'] as const;
-const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
-
-export const StatusReportSchema = v.strictObject({
-  enabled: v.boolean(),
-  connected: v.boolean(),
-  state: v.picklist(STATES),
-  nodeId: v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/))),
-  stats: v.strictObject({
-    sent: count,
-    refused: count,
-    errors: count,
-    lastError: v.nullable(v.pipe(v.string(), v.maxLength(400))),
-  }),
-});
-export type StatusReport = v.InferOutput<typeof StatusReportSchema>;
 
 export function mountConfig(app: Hono, config: AppConfig): void {
   app.get('/config.json', (c) => {

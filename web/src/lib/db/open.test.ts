@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { openDB, unwrap } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FEDERATION_DB, FederationDb } from '../federation/store.ts';
+import { FEDERATION_DB, FederationDb } from '../federation/worker/federation-db.ts';
 import { applyEntries } from './apply.ts';
 import { blocksOf, countStoredEntries } from './blocks.ts';
 import { countEntries, listEntries } from './entry-list.ts';

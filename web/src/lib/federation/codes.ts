@@ -1,5 +1,6 @@
-// Federation errors as the codes operators quote (FED_001…FED_010), each with the fix. Kept apart from
-// classify.ts (which needs the NATS client), so the pages can show them without loading the client.
+// Federation errors as the codes operators quote (FED_001…FED_010), each with the fix: the worker raises them,
+// the pages show them (StatusPanel.svelte). Kept apart from worker/errors.ts, whose classify() turns what was
+// thrown into a code and needs the NATS client for it, so a page shows the codes without loading the client.
 export const FED_ERRORS = {
   FED_001: {
     title: 'Server unavailable',

@@ -1,12 +1,13 @@
-// The federation's state as the pages and the sidecar's status API see it.
-import type { FedState } from './connection.ts';
+// The federation's state as the worker tells it to the pages (and, as a report, to the sidecar:
+// worker/sidecar-report.ts).
+import type { FederationState } from '../../../../protocol/federation-status.ts';
 import type { Consent, FederationSettings } from './settings.ts';
-import type { Counters } from './store.ts';
+import type { FedError } from './codes.ts';
 
 export interface FederationStatus {
   enabled: boolean;
   consent: Consent;
-  state: FedState;
+  state: FederationState;
   /** Today's pseudonym (what heartbeats carry), once an identity exists. */
   nodeId: string | null;
   counters: Counters;
@@ -17,19 +18,12 @@ export interface FederationStatus {
   leader: boolean;
 }
 
-/** The body the PWA sends to the sidecar (PUT /api/federation/status), as `curl … | jq` users read it. */
-export function sidecarReport(status: FederationStatus) {
-  const { counters } = status;
-  return {
-    enabled: status.enabled,
-    connected: status.state === 'CONNECTED',
-    state: status.state,
-    nodeId: status.nodeId,
-    stats: {
-      sent: counters.sent,
-      refused: counters.refused,
-      errors: counters.errors,
-      lastError: counters.lastError ? `${counters.lastError.code}: ${counters.lastError.message}` : null,
-    },
-  };
+/** What was sent, refused and failed, kept across restarts in federation's database. */
+export interface Counters {
+  sent: number;
+  refused: number;
+  errors: number;
+  lastError: FedError | null;
 }
+
+export const NO_COUNTERS: Counters = { sent: 0, refused: 0, errors: 0, lastError: null };

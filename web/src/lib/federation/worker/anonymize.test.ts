@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { HeartbeatMessageSchema, TaskMessageSchema } from '../../../../protocol/federation.ts';
-import type { NodeRecord, TaskRecord } from '../db/schema.ts';
+import { HeartbeatMessageSchema, TaskMessageSchema } from '../../../../../protocol/federation.ts';
+import type { NodeRecord, TaskRecord } from '../../db/schema.ts';
 import { chainOf, heartbeatMessage, nodeStatus, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
 

@@ -1,9 +1,7 @@
-// What the NATS client, the browser and IndexedDB throw, as a federation error code (codes.ts).
+// What the NATS client, the browser and IndexedDB throw, as a federation error code (../codes.ts).
 import { AuthorizationError, PermissionViolationError, TimeoutError } from '@nats-io/nats-core';
-import { fedError, type FedError } from './codes.ts';
+import { fedError, type FedError } from '../codes.ts';
 import { IdentityError } from './identity.ts';
-
-export * from './codes.ts';
 
 function text(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

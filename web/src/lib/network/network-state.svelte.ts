@@ -3,7 +3,7 @@ import { loadNetworkConfig } from './config.ts';
 import type { ConnectionState } from './connection.ts';
 import { emptyView, receive, type NetworkView } from './model.ts';
 
-export class NetworkStore {
+export class NetworkState {
   view: NetworkView = $state.raw(emptyView());
   connection: ConnectionState = $state.raw({ kind: 'connecting' });
   /** The server the page connects to (shown, so a host can check their config.json). */

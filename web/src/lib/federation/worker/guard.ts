@@ -3,7 +3,7 @@
 // key, a UUID, a hash, an IP, an e-mail or a long number, or contains a value of the local record it came
 // from. Bucket labels, enums and booleans come from fixed lists (the schema checks that), so they are free.
 import * as v from 'valibot';
-import { MAX_INGEST_BYTES } from '../../../../protocol/federation.ts';
+import { MAX_INGEST_BYTES } from '../../../../../protocol/federation.ts';
 
 export type Guarded<T> = { ok: true; message: T; json: string } | { ok: false; reason: string };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HmacSchema } from '../../../../protocol/federation.ts';
+import { HmacSchema } from '../../../../../protocol/federation.ts';
 import * as v from 'valibot';
 import { Identity, IdentityError, newSecret } from './identity.ts';
 

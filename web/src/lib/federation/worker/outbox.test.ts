@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { TaskRecord } from '../db/schema.ts';
-import { freshDb, putAll } from '../../../../test/support/monitor-db.ts';
+import type { TaskRecord } from '../../db/schema.ts';
+import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
 import { Identity, newSecret } from './identity.ts';
-import { inPeriods, Outbox } from './outbox.ts';
-import { DAY_MS, FederationDb, type Period } from './store.ts';
+import { Outbox } from './outbox.ts';
+import { DAY_MS, FederationDb, type Period } from './federation-db.ts';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const task = (id: string, finishedMs: number, chainId = '1'): TaskRecord => ({
@@ -64,38 +64,5 @@ describe('outbox', () => {
     await outbox.scan(await Identity.from(newSecret()), periods, now);
     const after = (await outbox.pending(1))[0]!.json;
     expect(after).not.toBe(before);
-  });
-
-  it('knows when a time is in a period', () => {
-    const periods = [{ fromMs: 10, toMs: 20 }];
-    expect([9, 10, 19, 20].map((ms) => inPeriods(ms, periods))).toEqual([false, true, true, false]);
-    expect(inPeriods(1e15, [{ fromMs: 10, toMs: null }])).toBe(true);
-  });
-});
-
-describe('federation store', () => {
-  it('prunes the sent log after 7 days and the feed after its retention', async () => {
-    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
-    const feedTask = {
-      window: '2026-11-21T10:00:00Z',
-      chain: '1',
-      kind: 'api',
-      outcome: 'failed',
-      duration: '<1s',
-      steps: '<1M',
-      memory: '<16MiB',
-      cached: false,
-    } as const;
-    await putAll(fed.db, 'sent', [
-      { atMs: now - 8 * DAY_MS, subject: 's', kind: 'heartbeat', json: 'old' },
-      { atMs: now - DAY_MS, subject: 's', kind: 'heartbeat', json: 'new' },
-    ]);
-    await putAll(fed.db, 'feed', [
-      { receivedMs: now - 3 * DAY_MS, window: feedTask.window, task: feedTask },
-      { receivedMs: now - DAY_MS / 2, window: feedTask.window, task: feedTask },
-    ]);
-    await fed.prune(now, 2);
-    expect((await fed.db.getAll('sent')).map((s) => s.json)).toEqual(['new']);
-    expect(await fed.db.count('feed')).toBe(1);
   });
 });

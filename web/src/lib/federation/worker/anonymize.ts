@@ -7,12 +7,12 @@ import {
   windowOf,
   type HeartbeatMessage,
   type TaskMessage,
-} from '../../../../protocol/federation.ts';
-import { DURATION, MEMORY, SLOTS, STEPS, TASKS_24H } from '../../../../protocol/buckets.ts';
-import { PROTOCOL_VERSION } from '../../../../protocol/subjects.ts';
-import type { Status } from '../../../../protocol/node-events.ts';
-import { version as CLIENT_VERSION } from '../../../../package.json';
-import type { NodeRecord, TaskRecord } from '../db/schema.ts';
+} from '../../../../../protocol/federation.ts';
+import { DURATION, MEMORY, SLOTS, STEPS, TASKS_24H } from '../../../../../protocol/buckets.ts';
+import { PROTOCOL_VERSION } from '../../../../../protocol/subjects.ts';
+import type { Status } from '../../../../../protocol/node-events.ts';
+import { version as CLIENT_VERSION } from '../../../../../package.json';
+import type { NodeRecord, TaskRecord } from '../../db/schema.ts';
 import { guard, type Guarded } from './guard.ts';
 import type { Identity } from './identity.ts';
 

@@ -1,36 +1,50 @@
-// Federation in the leading tab: the settings in force, the identity, the outbox scan, the connection, and
-// what runs while connected (the outbox published in paced batches, heartbeats, receiving). Every change of
-// state goes to `onStatus`.
+// Federation in the leading tab: the settings in force, the identity, the outbox scan (when the monitor
+// announces a write: scan-schedule.ts), the connection, and what runs while connected (the outbox published in
+// paced batches, heartbeats, receiving). Every change of state goes to `onStatus`.
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { FederationConfig } from '../../../../protocol/app-config.ts';
-import { SUBJECTS } from '../../../../protocol/subjects.ts';
-import { between } from '../db/idb.ts';
-import type { TruwatchDb } from '../db/schema.ts';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import type { FederationState } from '../../../../../protocol/federation-status.ts';
+import { SUBJECTS } from '../../../../../protocol/subjects.ts';
+import { nodeActivity } from '../../db/node-activity.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage } from './anonymize.ts';
-import { Connection, type ConnectionOptionsIn, type FedState } from './connection.ts';
-import { classify, fedError, type FedError } from './errors.ts';
+import { Connection, type ConnectionOptionsIn } from './connection.ts';
+import { classify } from './errors.ts';
+import { fedError, type FedError } from '../codes.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
+import { updatePeriods } from './periods.ts';
 import { receive } from './receive.ts';
-import { resolveSettings, type Consent, type FederationSettings } from './settings.ts';
-import type { FederationStatus } from './status.ts';
-import { DAY_MS, NO_COUNTERS, type Counters, type FederationDb, type Period } from './store.ts';
-import { Wakeable } from '../app/wakeable.ts';
+import { ScanSchedule } from './scan-schedule.ts';
+import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
+import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
+import type { FederationDb, Period } from './federation-db.ts';
+import { Wakeable } from '../../app/wakeable.ts';
 
 const BATCH = 50;
 /** Pause between batches of a backlog: at most BATCH × 10 messages a second. */
 const PACE_MS = 100;
-/** A gap this long between two ticks means the machine slept. */
+/** The clock is read this often; a gap of SLEEP_GAP_MS between two readings means the machine slept. */
+const CLOCK_MS = 2000;
 const SLEEP_GAP_MS = 30_000;
-const MAX_PERIODS = 100;
-const PRUNE_EVERY_MS = 60_000;
+/** At most one scan of the monitor's database per this, however often writes are announced. */
+const SCAN_GAP_MS = 2000;
+/**
+ * The slow round: federation's database is pruned, and the monitor's is scanned though no write was announced.
+ * Not every change comes with a write: time alone brings a task into the scan's range (a node clock more than a
+ * day ahead of this one stamps tasks past the range's end until this clock catches up), and a scan that failed
+ * (storage full or closing) must be tried again without waiting for the node's next write.
+ */
+const ROUND_MS = 60_000;
 
 export interface ServiceOptions {
   fed: FederationDb;
   main: TruwatchDb;
   config: FederationConfig | undefined;
   onStatus(status: FederationStatus): void;
-  scanMs?: number;
+  /** SCAN_GAP_MS and ROUND_MS, shorter in tests. */
+  scanGapMs?: number;
+  roundMs?: number;
   backoff?: ConnectionOptionsIn['backoff'];
   now?: () => number;
 }
@@ -45,30 +59,36 @@ export class FederationService {
   private pending = 0;
   private connection: Connection | undefined;
   private connectionKey = '';
-  private state: FedState = 'DISABLED';
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private state: FederationState = 'DISABLED';
+  private clock: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
-  private lastPrune = 0;
+  private lastRound = 0;
   /** The pause between rounds, which new work cuts short. */
   private readonly pause = new Wakeable();
   private readonly outbox: Outbox;
+  private readonly scans: ScanSchedule;
+  private readonly roundMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: ServiceOptions) {
     this.outbox = new Outbox(options.fed, options.main);
+    this.scans = new ScanSchedule(() => this.scan(), { gapMs: options.scanGapMs ?? SCAN_GAP_MS });
+    this.roundMs = options.roundMs ?? ROUND_MS;
     this.now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
     await this.outbox.load();
     this.counters = (await this.options.fed.get('counters')) ?? NO_COUNTERS;
+    this.scans.start();
     await this.reload();
     this.lastTick = this.now();
-    this.timer = setInterval(() => void this.tick(), this.options.scanMs ?? 2000);
+    this.clock = setInterval(() => this.tick(), CLOCK_MS);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    clearInterval(this.clock);
+    await this.scans.stop();
     await this.connection?.stop();
     this.connection = undefined;
   }
@@ -78,7 +98,7 @@ export class FederationService {
     const { fed } = this.options;
     const chosen = (await fed.get('chosen')) ?? {};
     ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
-    this.periods = await this.updatePeriods(this.settings.enabled && this.settings.shareTasks);
+    this.periods = await updatePeriods(fed, this.settings.enabled && this.settings.shareTasks, this.now());
     if (this.settings.enabled) {
       try {
         let secret = await fed.get('secret');
@@ -106,7 +126,7 @@ export class FederationService {
       else if (this.settings.enabled && !this.settings.natsUrl)
         await this.error(fedError('FED_001', 'no federation server URL is set'));
     }
-    await this.tick();
+    await this.scans.now();
   }
 
   /** A new secret: new task keys and pseudonyms from now on; waiting tasks are anonymized again. */
@@ -149,24 +169,17 @@ export class FederationService {
     this.connection.start();
   }
 
-  private async updatePeriods(sharing: boolean): Promise<Period[]> {
-    const { fed } = this.options;
-    const now = this.now();
-    let periods = ((await fed.get('periods')) ?? []).filter(
-      (p) => p.toMs === null || p.toMs > now - 7 * DAY_MS,
-    );
-    const open = periods.find((p) => p.toMs === null);
-    if (sharing && !open) periods.push({ fromMs: now, toMs: null });
-    if (!sharing && open) open.toMs = now;
-    periods = periods.slice(-MAX_PERIODS);
-    await fed.set('periods', periods);
-    return periods;
-  }
-
-  private async tick(): Promise<void> {
+  /** Reads the clock: reconnects after a sleep, and starts the slow round when it is due. */
+  private tick(): void {
     const now = this.now();
     if (now - this.lastTick > SLEEP_GAP_MS) this.reconnectNow();
     this.lastTick = now;
+    if (now - this.lastRound > this.roundMs) void this.scans.now();
+  }
+
+  /** Newly finished tasks into the outbox, the pending count, and on the slow round the prune. */
+  private async scan(): Promise<void> {
+    const now = this.now();
     try {
       if (this.identity && this.settings.enabled && this.settings.shareTasks) {
         const { queued, refused } = await this.outbox.scan(this.identity, this.periods, now);
@@ -177,8 +190,8 @@ export class FederationService {
         if (queued) this.pause.wake();
       }
       this.pending = await this.outbox.countPending();
-      if (now - this.lastPrune > PRUNE_EVERY_MS) {
-        this.lastPrune = now;
+      if (now - this.lastRound > this.roundMs) {
+        this.lastRound = now;
         await this.options.fed.prune(now, this.settings.feedRetentionDays);
         // Forget what the prune dropped and what fell out of the 7 days: the outbox's memory stays bounded.
         await this.outbox.load();
@@ -263,12 +276,9 @@ export class FederationService {
     if (!this.identity) return;
     const { main, fed } = this.options;
     const now = this.now();
-    const [node, tasks24h] = await Promise.all([
-      main.get('node', 'node'),
-      main.countFromIndex('tasks', 'finishedMs', between(now - DAY_MS, now, false, false)),
-    ]);
     const region = this.settings.region ?? undefined;
-    const result = await heartbeatMessage({ node, tasks24h, region, nowMs: now }, this.identity);
+    const activity = await nodeActivity(main, now);
+    const result = await heartbeatMessage({ ...activity, region, nowMs: now }, this.identity);
     if (!result.ok) {
       this.counters = { ...this.counters, refused: this.counters.refused + 1 };
       return this.error(fedError('FED_003', `a heartbeat was refused: ${result.reason}`));

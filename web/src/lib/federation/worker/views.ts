@@ -1,11 +1,12 @@
 // Read-only views of federation's database for the pages: the sent log, today's contribution, the received
 // stats and feed, and the opt-in sample built from the operator's own last task.
 import { unwrap } from 'idb';
-import { between, values } from '../db/idb.ts';
-import type { TaskRecord, TruwatchDb } from '../db/schema.ts';
+import { values } from '../../db/idb.ts';
+import { nodeActivity } from '../../db/node-activity.ts';
+import type { TaskRecord, TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
-import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './store.ts';
+import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './federation-db.ts';
 
 export const MAX_ROWS = 500;
 
@@ -76,12 +77,7 @@ export async function sample(fed: FederationDb, main: TruwatchDb, nowMs: number)
     reverse: true,
     limit: 1,
   });
-  const node = await main.get('node', 'node');
-  const tasks24h = await main.countFromIndex(
-    'tasks',
-    'finishedMs',
-    between(nowMs - DAY_MS, nowMs, false, false),
-  );
+  const { node, tasks24h } = await nodeActivity(main, nowMs);
   const beat = await heartbeatMessage({ node, tasks24h, region: undefined, nowMs }, identity);
   let task: Sample['task'] = null;
   let local: Sample['local'] = null;

@@ -2,20 +2,18 @@
 // sidecar pairing), nudges it when the page comes back or the network returns, and holds its state for
 // the pages. Loaded only when federation is used (boot.ts, or a federation page).
 import * as Comlink from 'comlink';
-import { session } from '../app/session.svelte.ts';
-import { rememberEnabled } from './boot-check.ts';
+import { session } from '../../app/session.svelte.ts';
+import { rememberEnabled } from './enabled-flag.ts';
 import { loadAppConfig } from './config.ts';
-import type { FederationStatus } from './status.ts';
-import type { FederationApi } from './worker.ts';
-
-export type { FederationApi };
+import type { FederationStatus } from '../status.ts';
+import type { FederationApi } from '../worker/worker.ts';
 
 class FederationClient {
   status = $state<FederationStatus | undefined>(undefined);
   readonly api: Comlink.Remote<FederationApi>;
 
   constructor() {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+    const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), {
       type: 'module',
       name: 'truwatch-federation',
     });

@@ -2,10 +2,10 @@
 // the outbox of finished tasks, the log of what was sent, and what was received. Owned by the federation
 // worker; the monitor's database is only read.
 import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';
-import { createStore, inTransaction, request } from '../db/idb.ts';
-import type { FeedTask, StatsMessage } from '../../../../protocol/federation.ts';
-import type { FedError } from './errors.ts';
-import type { FederationSettings } from './settings.ts';
+import { createStore, inTransaction, request } from '../../db/idb.ts';
+import type { FeedTask, StatsMessage } from '../../../../../protocol/federation.ts';
+import type { FederationSettings } from '../settings.ts';
+import type { Counters } from '../status.ts';
 
 export const FEDERATION_DB = 'truwatch-federation';
 export const DAY_MS = 86_400_000;
@@ -46,13 +46,6 @@ export interface FeedRecord {
 export interface Period {
   fromMs: number;
   toMs: number | null;
-}
-
-export interface Counters {
-  sent: number;
-  refused: number;
-  errors: number;
-  lastError: FedError | null;
 }
 
 export interface Meta {
@@ -148,5 +141,3 @@ export class FederationDb {
     });
   }
 }
-
-export const NO_COUNTERS: Counters = { sent: 0, refused: 0, errors: 0, lastError: null };

@@ -1,11 +1,12 @@
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { describe, expect, it, vi } from 'vitest';
-import { Connection, type FedState } from './connection.ts';
+import type { FederationState } from '../../../../../protocol/federation-status.ts';
+import { Connection } from './connection.ts';
 
 describe('connection', () => {
   it('keeps trying, and tries at once when asked instead of waiting out the backoff', async () => {
     const attempts: number[] = [];
-    const states: FedState[] = [];
+    const states: FederationState[] = [];
     // Beside the real server tests (service.test.ts): a server that is never there.
     const connect = async (_: ConnectionOptions): Promise<NatsConnection> => {
       attempts.push(Date.now());

@@ -2,19 +2,22 @@
 // when found; pending rows are published when a connection is up and marked sent once the server has them.
 // Tasks that finished outside a sharing period are never considered, so nothing from before the opt-in leaves.
 import { unwrap } from 'idb';
-import { between, inTransaction, request } from '../db/idb.ts';
-import type { TruwatchDb } from '../db/schema.ts';
+import { between, inTransaction, request } from '../../db/idb.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
 import type { Identity } from './identity.ts';
-import { KEEP_MS, type FederationDb, type OutboxRecord, type Period, type SentRecord } from './store.ts';
+import { inPeriods } from './periods.ts';
+import {
+  KEEP_MS,
+  type FederationDb,
+  type OutboxRecord,
+  type Period,
+  type SentRecord,
+} from './federation-db.ts';
 
 const CHUNK = 500;
 /** A node's clock may run ahead of the browser's: finished times up to this far ahead still count. */
 const AHEAD_MS = 86_400_000;
-
-export function inPeriods(ms: number, periods: readonly Period[]): boolean {
-  return periods.some((p) => ms >= p.fromMs && (p.toMs === null || ms < p.toMs));
-}
 
 export class Outbox {
   /** Executions already decided (in the outbox, or finished outside every period): never looked at again. */

@@ -6,11 +6,11 @@ import {
   MAX_PUBLISHED_BYTES,
   StatsMessageSchema,
   parseMessage,
-} from '../../../../protocol/federation.ts';
-import { PROTOCOL_VERSION, SUBJECTS } from '../../../../protocol/subjects.ts';
-import { fedError, type FedError } from './errors.ts';
-import { inTransaction } from '../db/idb.ts';
-import type { FederationDb } from './store.ts';
+} from '../../../../../protocol/federation.ts';
+import { PROTOCOL_VERSION, SUBJECTS } from '../../../../../protocol/subjects.ts';
+import { fedError, type FedError } from '../codes.ts';
+import { inTransaction } from '../../db/idb.ts';
+import type { FederationDb } from './federation-db.ts';
 
 /** A message we could not use: another protocol version (FED_009), or not a valid message (FED_003). */
 function rejection(data: Uint8Array, detail: string): FedError {

@@ -1,27 +1,26 @@
-// The federation's Web Worker (started by client.ts, only once federation is used). Every tab that loads it
-// has one; the one holding the 'truwatch-federation' Web Lock runs the FederationService, the others show
-// the state it broadcasts and forward changes to it. Reads of federation's database work in any tab.
+// The federation's Web Worker (started by page/client.svelte.ts, only once federation is used). Every tab
+// that loads it has one; the one holding the 'truwatch-federation' Web Lock runs the FederationService, the
+// others show the state it broadcasts and forward changes to it. Reads of federation's database work in any
+// tab.
 import * as Comlink from 'comlink';
-import type { FederationConfig } from '../../../../protocol/app-config.ts';
-import { openTruwatchDb } from '../db/open.ts';
-import type { TruwatchDb } from '../db/schema.ts';
-import { runWhenLeader } from '../ingest/worker/leader.ts';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import { openTruwatchDb } from '../../db/open.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
+import { runWhenLeader } from '../../ingest/worker/leader.ts';
 import { FederationService } from './service.ts';
-import type { FederationSettings } from './settings.ts';
-import { sidecarReport, type FederationStatus } from './status.ts';
-import { FederationDb } from './store.ts';
+import type { FederationSettings } from '../settings.ts';
+import { reporter, type Pairing } from './sidecar-report.ts';
+import type { FederationStatus } from '../status.ts';
+import { FederationDb } from './federation-db.ts';
 import * as views from './views.ts';
 
 export const LOCK_NAME = 'truwatch-federation';
 const CHANNEL_NAME = 'truwatch-federation';
-/** The sidecar hears of the state on every change, at most this often, and at least this often. */
-const REPORT_MIN_MS = 1000;
-const REPORT_MAX_MS = 30_000;
 
 export interface StartOptions {
   config: FederationConfig | undefined;
   /** The paired sidecar, to report the state to (GET /api/federation/status answers with it). */
-  pairing: { baseUrl: string; token: string } | undefined;
+  pairing: Pairing | undefined;
 }
 
 type Message =
@@ -65,34 +64,8 @@ channel.addEventListener('message', (event: MessageEvent<Message>) => {
   else if (m.type === 'reconnect') service?.reconnectNow();
 });
 
-/** Sends the state to the sidecar: on change (throttled) and every REPORT_MAX_MS. Failures are ignored. */
-function reporter(pairing: StartOptions['pairing']) {
-  let last = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const send = () => {
-    timer = undefined;
-    last = Date.now();
-    if (!pairing || !service) return;
-    void fetch(`${pairing.baseUrl}/api/federation/status`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${pairing.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(sidecarReport(service.status())),
-    }).catch(() => undefined);
-  };
-  const keepalive = setInterval(send, REPORT_MAX_MS);
-  return {
-    changed() {
-      timer ??= setTimeout(send, Math.max(0, last + REPORT_MIN_MS - Date.now()));
-    },
-    stop() {
-      clearInterval(keepalive);
-      clearTimeout(timer);
-    },
-  };
-}
-
 async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
-  const report = reporter(options.pairing);
+  const report = reporter(options.pairing, () => service?.status());
   const current = new FederationService({
     fed: await openFed(),
     main: await openMain(),

@@ -1,6 +1,7 @@
 import { AuthorizationError, PermissionViolationError, TimeoutError } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
-import { classify, FED_ERRORS } from './errors.ts';
+import { FED_ERRORS } from '../codes.ts';
+import { classify } from './errors.ts';
 import { IdentityError } from './identity.ts';
 
 describe('federation error codes', () => {

@@ -4,16 +4,17 @@ import 'fake-indexeddb/auto';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { TaskMessageSchema, HeartbeatMessageSchema } from '../../../../protocol/federation.ts';
-import { SUBJECTS } from '../../../../protocol/subjects.ts';
+import { TaskMessageSchema, HeartbeatMessageSchema } from '../../../../../protocol/federation.ts';
+import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import * as v from 'valibot';
-import { ingestReader, type IngestReader } from '../../../../test/support/ingest-reader.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../test/support/nats-server.ts';
-import type { TaskRecord } from '../db/schema.ts';
-import { freshDb, putAll } from '../../../../test/support/monitor-db.ts';
+import { ingestReader, type IngestReader } from '../../../../../test/support/ingest-reader.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../../test/support/nats-server.ts';
+import { announceChange } from '../../db/changes.ts';
+import type { TaskRecord } from '../../db/schema.ts';
+import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
 import { FederationService } from './service.ts';
-import type { FederationStatus } from './status.ts';
-import { FederationDb } from './store.ts';
+import type { FederationStatus } from '../status.ts';
+import { FederationDb } from './federation-db.ts';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -44,7 +45,11 @@ function finished(finishedMs: number): TaskRecord {
   };
 }
 
-async function setup(credentials: { user: string; pass: string } = DEV_USERS.monitor, receive = false) {
+async function setup(
+  credentials: { user: string; pass: string } = DEV_USERS.monitor,
+  receive = false,
+  roundMs?: number,
+) {
   const main = await freshDb();
   const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
   let status: FederationStatus | undefined;
@@ -59,7 +64,8 @@ async function setup(credentials: { user: string; pass: string } = DEV_USERS.mon
       receive,
     },
     onStatus: (s) => (status = s),
-    scanMs: 100,
+    scanGapMs: 100,
+    ...(roundMs !== undefined && { roundMs }),
     backoff: { initialMs: 100, maxMs: 500 },
   });
   return { main, fed, service, status: () => status };
@@ -79,12 +85,14 @@ describe('federation service', () => {
       await poll(() => expect(status()?.state).toBe('CONNECTED'));
       const first = [finished(Date.now()), finished(Date.now()), finished(Date.now())];
       await putAll(main, 'tasks', first);
+      announceChange();
       await poll(async () => expect(await reader.messages(SUBJECTS.task)).toHaveLength(3));
 
       await server.stop();
       await poll(() => expect(status()?.state).toBe('RECONNECTING'));
       const second = [finished(Date.now()), finished(Date.now())];
       await putAll(main, 'tasks', second);
+      announceChange();
       await poll(() => expect(status()?.pending).toBe(2));
       await server.restart();
       await poll(async () => expect(await reader.messages(SUBJECTS.task)).toHaveLength(5));
@@ -107,11 +115,35 @@ describe('federation service', () => {
     },
   );
 
+  it('looks for finished tasks when the monitor announces a write, not by polling', async () => {
+    const { main, fed, service } = await setup();
+    await fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await service.start();
+    const before = (await reader.messages(SUBJECTS.task)).length;
+    await putAll(main, 'tasks', [finished(Date.now())]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await fed.db.count('outbox')).toBe(0);
+    announceChange();
+    await poll(async () => expect(await fed.db.count('outbox')).toBe(1));
+    await poll(async () => expect(await reader.messages(SUBJECTS.task)).toHaveLength(before + 1));
+    await service.stop();
+  });
+
+  it('still finds, on its slow round, a task no announced write brought', async () => {
+    const { main, fed, service } = await setup(DEV_USERS.monitor, false, 500);
+    await fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await service.start();
+    await putAll(main, 'tasks', [finished(Date.now())]);
+    await poll(async () => expect(await fed.db.count('outbox')).toBe(1));
+    await service.stop();
+  });
+
   it('shows FED_010 when the credentials may not publish, and keeps the tasks for later', async () => {
     const { main, fed, service, status } = await setup(DEV_USERS.public);
     await fed.set('chosen', { enabled: true, shareHeartbeat: false });
     await service.start();
     await main.put('tasks', finished(Date.now()));
+    announceChange();
     await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_010'));
     await poll(() => expect(status()?.state).toBe('ERROR'));
     expect(status()?.counters.sent).toBe(0);

@@ -3,12 +3,11 @@
 // network came back, the machine woke up). The client's own reconnect is off: this loop owns retries, so
 // every state it goes through is one the page shows.
 import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
-import { classify, PERSISTENT, type FedError } from './errors.ts';
-import { Wakeable } from '../app/wakeable.ts';
-import { backoffDelay } from '../app/backoff.ts';
-
-export const STATES = ['DISABLED', 'CONNECTING', 'CONNECTED', 'RECONNECTING', 'ERROR'] as const;
-export type FedState = (typeof STATES)[number];
+import type { FederationState } from '../../../../../protocol/federation-status.ts';
+import { PERSISTENT, type FedError } from '../codes.ts';
+import { classify } from './errors.ts';
+import { Wakeable } from '../../app/wakeable.ts';
+import { backoffDelay } from '../../app/backoff.ts';
 
 export interface ConnectionSettings {
   url: string;
@@ -18,7 +17,7 @@ export interface ConnectionSettings {
 
 export interface ConnectionOptionsIn {
   settings: ConnectionSettings;
-  onState(state: FedState, error: FedError | null): void;
+  onState(state: FederationState, error: FedError | null): void;
   /** Runs while a connection is up; the connection closes when `signal` aborts. */
   onConnected(nc: NatsConnection, signal: AbortSignal): Promise<void> | void;
   backoff?: { initialMs?: number; maxMs?: number };
@@ -33,7 +32,7 @@ export class Connection {
   private readonly pause = new Wakeable();
   private nc: NatsConnection | undefined;
   private stopSignal = new AbortController();
-  state: FedState = 'DISABLED';
+  state: FederationState = 'DISABLED';
   lastError: FedError | null = null;
 
   constructor(private readonly options: ConnectionOptionsIn) {}
@@ -69,7 +68,7 @@ export class Connection {
     void this.nc?.close().catch(() => undefined);
   }
 
-  private set(state: FedState, error: FedError | null): void {
+  private set(state: FederationState, error: FedError | null): void {
     this.state = state;
     this.lastError = error;
     this.options.onState(state, error);
