@@ -1,7 +1,10 @@
 // The walls between the rooms hold: the project's own eslint config (eslint.config.js) refuses every import
-// across them, in TypeScript and in Svelte files, and lets each room's tests use test/support/.
+// across them, in TypeScript and in Svelte files, and lets each room's tests use test/support/. Inside the rooms:
+// no import cycle, and what a page loads stays apart from what a worker runs (docs/ARCHITECTURE.md).
+import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { cycles, importGraph } from './support/import-graph.ts';
 
 const eslint = new ESLint();
 
@@ -53,4 +56,64 @@ describe('the walls between the rooms', () => {
   ])('%s may import %s', async (file, specifier) => {
     expect(await wallErrors(file, importing(specifier))).toEqual([]);
   });
+});
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const graph = importGraph(ROOT, ['protocol', 'sidecar/src', 'web/src', 'aggregator/src']);
+
+describe('inside the rooms', () => {
+  it('reads every import, lazy and type-only ones included', () => {
+    expect(graph.get('web/src/lib/federation/page/boot-check.ts')).toEqual([
+      { target: 'web/src/lib/federation/page/enabled-flag.ts', typeOnly: false },
+      { target: 'web/src/lib/federation/page/boot.ts', typeOnly: false },
+    ]);
+    expect(graph.get('web/src/lib/federation/page/client.svelte.ts')).toContainEqual({
+      target: 'web/src/lib/federation/worker/worker.ts',
+      typeOnly: true,
+    });
+    expect(graph.size).toBeGreaterThan(150);
+  });
+
+  it('has no import cycle, type imports counted', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('finds a cycle when there is one', () => {
+    const looped = new Map([
+      ['a.ts', [{ target: 'b.ts', typeOnly: true }]],
+      ['b.ts', [{ target: 'c.ts', typeOnly: false }]],
+      ['c.ts', [{ target: 'b.ts', typeOnly: false }]],
+    ]);
+    expect(cycles(looped)).toEqual(['b.ts → c.ts → b.ts']);
+  });
+
+  // A page loads page/ and what both sides share; it may know a worker's API by its types only. A worker never
+  // loads page code, and the shared files load neither side's code.
+  it.each(['web/src/lib/ingest', 'web/src/lib/federation'])(
+    '%s keeps its page side and worker side apart',
+    (dir) => {
+      const side = (path: string) =>
+        !path.startsWith(`${dir}/`)
+          ? 'outside'
+          : path.startsWith(`${dir}/page/`)
+            ? 'page'
+            : path.startsWith(`${dir}/worker/`)
+              ? 'worker'
+              : 'shared';
+      const crossings: string[] = [];
+      for (const [from, list] of graph) {
+        const a = side(from);
+        if (a === 'outside') continue;
+        for (const { target, typeOnly } of list) {
+          const b = side(target);
+          const allowed =
+            a === b || b === 'shared' || b === 'outside' || (a !== 'worker' && b === 'worker' && typeOnly);
+          if (!allowed) crossings.push(`${from} → ${target}`);
+        }
+      }
+      expect(crossings).toEqual([]);
+      expect([...graph.keys()].filter((path) => side(path) === 'page').length).toBeGreaterThan(0);
+      expect([...graph.keys()].filter((path) => side(path) === 'worker').length).toBeGreaterThan(0);
+    },
+  );
 });
