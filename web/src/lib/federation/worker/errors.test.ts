@@ -12,7 +12,7 @@ describe('federation error codes', () => {
     for (const e of Object.values(FED_ERRORS)) expect(e.fix.length).toBeGreaterThan(20);
   });
 
-  it('maps what the client, the browser and the store throw', () => {
+  it('maps what the client, the browser and the federation database throw', () => {
     const quota = Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
     const security = Object.assign(new Error('insecure WebSocket from https'), { name: 'SecurityError' });
     expect(classify(new PermissionViolationError('no', 'publish', 'truebit.v1.task')).code).toBe('FED_010');

@@ -11,7 +11,7 @@ function text(error: unknown): string {
     : error.message;
 }
 
-/** The code of an error thrown by a connection attempt, a publish or the store. */
+/** The code of an error thrown by a connection attempt, a publish or the federation database. */
 export function classify(error: unknown): FedError {
   const message = text(error);
   if (error instanceof PermissionViolationError) return fedError('FED_010', message);

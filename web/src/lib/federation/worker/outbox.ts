@@ -2,6 +2,7 @@
 // when found; pending rows are published when a connection is up and marked sent once the server has them.
 // Tasks that finished outside a sharing period are never considered, so nothing from before the opt-in leaves.
 import { unwrap } from 'idb';
+import { finishedTaskIds, tasksById } from '../../db/finished-tasks.ts';
 import { between, inTransaction, request } from '../../db/idb.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
@@ -41,17 +42,12 @@ export class Outbox {
     const starts = periods.map((p) => p.fromMs);
     if (!starts.length) return { queued: 0, refused: [] };
     const from = Math.max(nowMs - KEEP_MS, Math.min(...starts));
-    const keys = await this.main.getAllKeysFromIndex(
-      'tasks',
-      'finishedMs',
-      between(from, nowMs + AHEAD_MS, false, false),
-    );
-    const fresh = keys.filter((k) => !this.known.has(k));
+    const ids = await finishedTaskIds(this.main, from, nowMs + AHEAD_MS);
+    const fresh = ids.filter((id) => !this.known.has(id));
     let queued = 0;
     const refused: OutboxRecord[] = [];
     for (let i = 0; i < fresh.length; i += CHUNK) {
-      const store = this.main.transaction('tasks').store;
-      const tasks = await Promise.all(fresh.slice(i, i + CHUNK).map((key) => store.get(key)));
+      const tasks = await tasksById(this.main, fresh.slice(i, i + CHUNK));
       const rows: OutboxRecord[] = [];
       for (const task of tasks) {
         if (!task || task.finishedMs === undefined) continue;

@@ -2,8 +2,9 @@
 // stats and feed, and the opt-in sample built from the operator's own last task.
 import { unwrap } from 'idb';
 import { values } from '../../db/idb.ts';
+import { lastFinishedTask } from '../../db/finished-tasks.ts';
 import { nodeActivity } from '../../db/node-activity.ts';
-import type { TaskRecord, TruwatchDb } from '../../db/schema.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
 import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './federation-db.ts';
@@ -73,10 +74,7 @@ export interface Sample {
 /** A real sample: the operator's last finished task and node state, anonymized (before opt-in, under a throwaway secret). */
 export async function sample(fed: FederationDb, main: TruwatchDb, nowMs: number): Promise<Sample> {
   const identity = await Identity.from((await fed.get('secret')) ?? newSecret());
-  const [last] = await values<TaskRecord>(unwrap(main.transaction('tasks').store.index('finishedMs')), null, {
-    reverse: true,
-    limit: 1,
-  });
+  const last = await lastFinishedTask(main);
   const { node, tasks24h } = await nodeActivity(main, nowMs);
   const beat = await heartbeatMessage({ node, tasks24h, region: undefined, nowMs }, identity);
   let task: Sample['task'] = null;
