@@ -1,5 +1,6 @@
 // The Docker source's hold on a log stream, against a real Docker Engine API (podman), each test through a
-// recording proxy of its own: it reads only as fast as the consumer pulls (backpressure).
+// recording proxy of its own: it reads only as fast as the consumer pulls (backpressure), and it closes the
+// stream when the consumer stops, without waiting for the abort.
 import { describe, expect, it } from 'vitest';
 import { TEST_RETRY } from '../../../../test/support/docker-source.ts';
 import { startRecordingProxy } from '../../../../test/support/podman-engine.ts';
@@ -66,4 +67,34 @@ describe('DockerSource: one log stream', () => {
     expectIncreasingCursors(lines, id);
     await engine.rm(name);
   }, 120_000);
+
+  it('closes the log stream when the consumer stops at the first status of a run, without aborting', async () => {
+    const engine = podman.engine();
+    const name = 'rn-early';
+    await engine.run(name, 'while true; do echo tick; sleep 0.1 & wait $!; done');
+    const own = await startRecordingProxy(engine.socketPath);
+    const controller = new AbortController();
+    try {
+      const source = new DockerSource({ containerName: name, socketPath: own.socketPath, retry: TEST_RETRY });
+      const events = source.read({ signal: controller.signal })[Symbol.asyncIterator]();
+      // The reader's first status, then the follower's: by then the run's log stream is open.
+      expect((await events.next()).value).toMatchObject({ status: { state: 'connecting' } });
+      expect((await events.next()).value).toMatchObject({ status: { state: 'backfill' } });
+      expect(own.open.filter((r) => r.includes('/logs?'))).toHaveLength(1);
+      // The consumer is done with the source, and the signal stays as it is: nothing is left open.
+      expect(await events.return?.(undefined)).toMatchObject({ done: true });
+      await poll(
+        'every request closed',
+        async () => own.open,
+        (open) => open.length === 0,
+        10_000,
+      );
+      expect(controller.signal.aborted).toBe(false);
+      expect(own.methods.filter((m) => m.includes('/logs?'))).toHaveLength(1);
+    } finally {
+      controller.abort();
+      await own.close();
+      await engine.rm(name);
+    }
+  });
 });
