@@ -15,8 +15,8 @@ import {
   monitorConnection,
   prepareStreams,
   testConfig,
-  waitFor,
 } from '../test/support/federation-traffic.ts';
+import { poll } from '../test/support/poll.ts';
 import { writeReport } from './report.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10_000);
@@ -44,7 +44,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const accepted = () => metricValue(aggregator.httpUrl, 'truwatch_accepted_total{type="heartbeat"}');
-    await waitFor(accepted, (n) => n >= NODES * ROUNDS, 120_000);
+    await poll('every heartbeat accepted', accepted, (n) => n >= NODES * ROUNDS, 120_000);
     const seconds = (Date.now() - t0) / 1000;
     const cpuSeconds = aggregator.usage().cpuSeconds - cpu0;
     const s0 = performance.now();

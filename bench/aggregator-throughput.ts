@@ -16,8 +16,8 @@ import {
   publishAll,
   task,
   testConfig,
-  waitFor,
 } from '../test/support/federation-traffic.ts';
+import { poll } from '../test/support/poll.ts';
 import { writeReport } from './report.ts';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000);
@@ -40,10 +40,11 @@ try {
   const aggregator = await startAggregatorProcess(configEnv(config));
   try {
     const accepted = () => metricValue(aggregator.httpUrl, 'truwatch_accepted_total{type="task"}');
-    await waitFor(accepted, (n) => n > 0, 120_000);
+    await poll('a first task accepted', accepted, (n) => n > 0, 120_000);
     const t0 = performance.now();
     const cpu0 = aggregator.usage().cpuSeconds;
-    await waitFor(
+    await poll(
+      'an empty backlog',
       () => metricValue(aggregator.httpUrl, 'truwatch_consumer_lag'),
       (lag) => lag === 0,
       600_000,

@@ -15,8 +15,8 @@ import {
   task,
   testConfig,
   waitCounted,
-  waitFor,
 } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 describe('a three-node cluster', () => {
   let cluster: NatsCluster;
@@ -39,14 +39,16 @@ describe('a three-node cluster', () => {
       inboxPrefix: '_INBOX_aggregator',
     });
     const jsm = await jetstreamManager(admin);
-    await waitFor(
+    await poll(
+      'the 6500 messages in the ingest stream',
       async () => (await jsm.streams.info(INGEST_STREAM)).state.messages,
       (n) => n === 6500,
     );
 
     const aggregator = await startAggregator(config, () => undefined);
     try {
-      await waitFor(
+      await poll(
+        '1000 tasks accepted',
         async () => aggregator.metrics.accepted.task,
         (n) => n >= 1000,
       );
@@ -54,7 +56,8 @@ describe('a three-node cluster', () => {
       expect((await waitCounted(aggregator.httpUrl, 6000)).tasks.last7d).toBe(6000);
 
       await cluster.nodes[2]!.restart();
-      await waitFor(
+      await poll(
+        'two current replicas',
         async () =>
           (await jsm.streams.info(INGEST_STREAM)).cluster?.replicas?.filter((r) => r.current).length,
         (n) => n === 2,

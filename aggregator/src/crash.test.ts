@@ -16,8 +16,8 @@ import {
   task,
   testConfig,
   waitCounted,
-  waitFor,
 } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 const TASKS = 12_000;
 
@@ -40,7 +40,8 @@ describe('exact counts across crashes and concurrent instances', () => {
     for (; kills < 3; kills++) {
       const child = await startAggregatorProcess(env);
       const before = await metricValue(child.httpUrl, 'truwatch_accepted_total{type="task"}');
-      await waitFor(
+      await poll(
+        '500 more tasks accepted',
         () => metricValue(child.httpUrl, 'truwatch_accepted_total{type="task"}'),
         (n) => n >= before + 500,
       );

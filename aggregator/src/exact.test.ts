@@ -9,8 +9,8 @@ import {
   monitorConnection,
   publishAll,
   task,
-  waitFor,
 } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 describe('the aggregator counts exactly', () => {
   const fixture = useAggregator();
@@ -30,7 +30,8 @@ describe('the aggregator counts exactly', () => {
     ]);
     await nc.close();
 
-    const stats = await waitFor(
+    const stats = await poll(
+      '3000 tasks and 4 active nodes',
       () => getJson<StatsMessage>(`${fixture.aggregator().httpUrl}/api/stats`),
       (s) => s.tasks.last7d >= 3000 && s.activeNodes === 4,
     );

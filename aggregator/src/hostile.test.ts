@@ -15,8 +15,8 @@ import {
   publishAll,
   task,
   testConfig,
-  waitFor,
 } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -67,7 +67,8 @@ describe('hostile input', () => {
     const nc = await monitorConnection(server.url);
     await publishAll(nc, SUBJECTS.task, [task(1), task(2)]);
     await publishAll(nc, SUBJECTS.heartbeat, [heartbeat(0)]);
-    const { at: _at, ...before } = await waitFor(
+    const { at: _at, ...before } = await poll(
+      'the two good tasks and the node counted',
       () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
       (s) => s.tasks.last7d === 2 && s.activeNodes === 1,
     );
@@ -77,7 +78,8 @@ describe('hostile input', () => {
       expect(tasks.length + beats.length).toBe(10_000);
       await publishAll(nc, SUBJECTS.task, tasks);
       await publishAll(nc, SUBJECTS.heartbeat, beats);
-      const counts = await waitFor(
+      const counts = await poll(
+        `round ${round}'s hostile messages rejected`,
         rejected,
         (r) => r.schema + r.oversize + r.window + r.ratelimit + r.json >= 10_000 * (round + 1),
       );

@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import { Mirror } from './mirror.ts';
-import { waitFor } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 const KEYS = 20_000;
 
@@ -32,7 +32,7 @@ describe('a KV mirror', () => {
     await Promise.all([mirror.ready, bounded.ready]);
     expect(mirror.map.size).toBe(KEYS);
     await kv.put('k.new', value);
-    await waitFor(async () => mirror.map.has('k.new'), Boolean, 20_000);
+    await poll('the new key in the mirror', async () => mirror.map.has('k.new'), Boolean, 20_000);
     expect(bounded.map.size).toBe(1000);
     expect(bounded.overflow).toBeGreaterThanOrEqual(KEYS - 1000);
     mirror.stop();

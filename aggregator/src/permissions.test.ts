@@ -8,7 +8,8 @@ import { FeedMessageSchema, StatsMessageSchema } from '../../protocol/federation
 import { INGEST_SUBJECTS, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
 import { DEV_USERS } from '../../test/support/nats-server.ts';
 import { useAggregator } from '../../test/support/aggregator-fixture.ts';
-import { monitorConnection, publishAll, task, waitFor } from '../../test/support/federation-traffic.ts';
+import { monitorConnection, publishAll, task } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 async function errorsOf(nc: NatsConnection, act: () => Promise<void>): Promise<string> {
   const errors: string[] = [];
@@ -17,7 +18,8 @@ async function errorsOf(nc: NatsConnection, act: () => Promise<void>): Promise<s
   })();
   await act();
   await nc.flush();
-  await waitFor(
+  await poll(
+    'an error on the connection',
     async () => errors.length,
     (n) => n > 0,
     10_000,
@@ -37,7 +39,8 @@ describe('federation permissions with a live aggregator', () => {
     const nc = await monitorConnection(fixture.server().url);
     await publishAll(nc, SUBJECTS.task, [task(1), task(2), task(3)]);
     await nc.close();
-    const stats = await waitFor(
+    const stats = await poll(
+      'the three tasks in the latest stats',
       async () =>
         v.parse(
           StatsMessageSchema,

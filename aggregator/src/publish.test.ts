@@ -23,8 +23,8 @@ import {
   publishAll,
   task,
   testConfig,
-  waitFor,
 } from '../../test/support/federation-traffic.ts';
+import { poll } from '../../test/support/poll.ts';
 
 describe('the feed', () => {
   const fixture = useAggregator();
@@ -38,7 +38,8 @@ describe('the feed', () => {
       Array.from({ length: 250 }, (_, i) => task(i, { window })),
     );
     await monitor.close();
-    await waitFor(
+    await poll(
+      '250 tasks in the last hour',
       () => getJson<StatsMessage>(`${fixture.aggregator().httpUrl}/api/stats`),
       (s) => s.tasks.lastHour === 250,
     );

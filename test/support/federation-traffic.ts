@@ -1,5 +1,5 @@
-// Shared by the aggregator's tests and benchmarks: configs against a test nats-server, message makers,
-// and polling for an HTTP answer.
+// Shared by the aggregator's tests and benchmarks: configs against a test nats-server, message makers, and
+// reading the aggregator's HTTP answers (stats, metrics) until it has counted what was sent.
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -13,6 +13,7 @@ import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, type NatsServer } from './nats-server.ts';
 import type { AggregatorConfig } from '../../aggregator/src/config.ts';
 import { setUp } from '../../aggregator/src/setup.ts';
+import { poll } from './poll.ts';
 
 export function testConfig(
   server: NatsServer | string,
@@ -105,30 +106,6 @@ export async function publishAll(
 
 export { SUBJECTS };
 
-/** Polls `read` until `done` holds of its value, or fails after `timeoutMs` with the last value. */
-export async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (done(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out; last value ${JSON.stringify(last)?.slice(0, 1000)} ${lastError ? String(lastError) : ''}`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 export const getJson = async <T>(url: string): Promise<T> => {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
@@ -161,12 +138,14 @@ export async function waitCounted(
   tasks: number,
   timeoutMs = 120_000,
 ): Promise<StatsMessage> {
-  await waitFor(
+  await poll(
+    `${tasks} tasks counted`,
     () => getJson<StatsMessage>(`${httpUrl}/api/stats`),
     (s) => s.tasks.last7d >= tasks,
     timeoutMs,
   );
-  await waitFor(
+  await poll(
+    'an empty backlog',
     () => metricValue(httpUrl, 'truwatch_consumer_lag'),
     (lag) => lag === 0,
     timeoutMs,

@@ -1,6 +1,7 @@
 // A unix-socket HTTP proxy in front of a Docker-compatible API socket that records every request line, so a
-// test can assert what a client sent (the sidecar must send GET only). Streams both ways with backpressure,
-// so long-lived chunked responses (logs?follow, events) pass through as they come, and counts response bytes.
+// test can assert what a client sent (the sidecar must send GET only) and which requests the client still holds
+// open. Streams both ways with backpressure, so long-lived chunked responses (logs?follow, events) pass through
+// as they come, and counts response bytes.
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import { pipeline } from 'node:stream';
@@ -10,6 +11,8 @@ export interface RecordingProxy {
   readonly socketPath: string;
   /** Every request as "METHOD /path?query", in arrival order. */
   readonly methods: string[];
+  /** The requests (as in `methods`) whose response is not closed yet: the client still reads or holds them. */
+  readonly open: string[];
   /** Response body bytes forwarded to clients so far. */
   readonly bytesDown: number;
   close(): Promise<void>;
@@ -22,9 +25,14 @@ export async function startRecordingProxy(
 ): Promise<RecordingProxy> {
   const path = socketPath ?? `${targetSocket}.proxy-${process.pid}-${++proxies}`;
   const methods: string[] = [];
+  const open = new Set<{ request: string }>();
   let bytesDown = 0;
   const server = http.createServer((req, res) => {
-    methods.push(`${req.method} ${req.url}`);
+    const request = { request: `${req.method} ${req.url}` };
+    methods.push(request.request);
+    open.add(request);
+    // Closed when the response ends, or when the client drops its connection before that.
+    res.on('close', () => open.delete(request));
     const upstream = http.request({
       socketPath: targetSocket,
       method: req.method,
@@ -54,6 +62,9 @@ export async function startRecordingProxy(
   return {
     socketPath: path,
     methods,
+    get open() {
+      return [...open].map((r) => r.request);
+    },
     get bytesDown() {
       return bytesDown;
     },

@@ -72,9 +72,6 @@ export class LogFollower {
     const { info, puller } = this;
     const { follow, requestMs, skipTo } = this.log;
     const { api, signal, wakeup, events, containerName: name, idleMs, coalesceMs } = this.context;
-    const detail = `Reading the log of container "${name}" (${info.state})`;
-    yield this.status('backfill', detail, { backfill: { entries: 0, done: false } });
-
     const demux = new DockerLogDemuxer({ tty: info.tty });
     const counter = new CursorCounter(info.id);
     const take = (lines: DockerLine[]) => {
@@ -92,6 +89,9 @@ export class LogFollower {
     let coalesced = false;
     let restarted = false;
     try {
+      // Inside the try: a consumer that stops at this first status closes the stream (finally), at once.
+      const detail = `Reading the log of container "${name}" (${info.state})`;
+      yield this.status('backfill', detail, { backfill: { entries: 0, done: false } });
       for (;;) {
         if (signal.aborted) return 'again';
         const chunk = puller.read();

@@ -1,5 +1,6 @@
 // Reading one log file of the file source into lines: a `.log` through an open handle (it stays readable when the
-// runner renames or removes it), a `.log.gz` as a gunzip stream (never whole in memory), from any offset.
+// runner renames or removes it), a `.log.gz` as a gunzip stream (never whole in memory), from any offset. What is
+// read goes to the source's output (output.ts), which hands it out.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -45,8 +46,8 @@ export async function* readLog(
   while (!signal.aborted) {
     const { bytesRead } = await fh.read(buf, 0, buf.length, cursor.position);
     if (bytesRead === 0) return;
-    out.entries += cursor.feed(buf.subarray(0, bytesRead), out.batch);
-    out.fileBytes += bytesRead;
+    out.feed(cursor, buf.subarray(0, bytesRead));
+    out.readBytes(bytesRead);
     yield* out.chunkDone();
   }
 }
@@ -68,7 +69,7 @@ export async function* readGz(
   let lines = 0;
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      out.fileBytes = file.bytesRead; // compressed bytes, like the total
+      out.readUpTo(file.bytesRead);
       let data = chunk;
       if (toSkip > 0) {
         const skipped = Math.min(toSkip, data.length);
@@ -76,13 +77,11 @@ export async function* readGz(
         toSkip -= skipped;
         if (data.length === 0) continue;
       }
-      const n = cursor.feed(data, out.batch);
-      lines += n;
-      out.entries += n;
+      lines += out.feed(cursor, data);
       yield* out.chunkDone();
       if (signal.aborted) return;
     }
-    out.entries += cursor.end(out.batch);
+    out.endFile(cursor);
   } catch (error) {
     if (signal.aborted) return;
     const name = basename(path);
@@ -98,4 +97,22 @@ export async function* readGz(
     gunzip.destroy();
     file.destroy();
   }
+}
+
+/** Reads a .log to its end, then its last line even without a line end. */
+export async function* readToEnd(
+  out: FileOutput,
+  fh: FileHandle,
+  cursor: LineCursor,
+  buf: Buffer,
+  signal: AbortSignal,
+  gzOf: () => Promise<string | undefined>,
+): Events {
+  yield* readLog(out, fh, cursor, buf, signal);
+  if ((await fh.stat()).size < cursor.position) {
+    // Truncated in place before we read it all (copytruncate): the rest is in the day's .log.gz, if any.
+    const gz = await gzOf();
+    if (gz) return yield* readGz(out, gz, cursor, cursor.position, signal);
+  }
+  out.endFile(cursor);
 }

@@ -1,12 +1,14 @@
 // One pass of the file source over a log directory: wait for log files, read the history (backfill), then follow
 // the current `.log` through rotations and truncations. Pull-based: every read happens inside the generator, so a
 // consumer that stops pulling stops the reading, and at most one chunk of lines waits beyond one batch.
+// The session owns which files are read and which one is followed; what goes out (lines, progress, the last
+// cursor) is its FileOutput's (output.ts), which the readers (read.ts) tell what they read.
 import { type FileHandle, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SourceState } from '../../../../protocol/node-events.ts';
 import { LineCursor, parseFileCursor, type FileCursor } from './cursor.ts';
 import { FileOutput, type Events } from './output.ts';
-import { CHUNK_BYTES, describeError, openLog, readGz, readLog } from './read.ts';
+import { CHUNK_BYTES, describeError, openLog, readGz, readLog, readToEnd } from './read.ts';
 import { compareDays, dayBefore, findGz, gzSignature, NO_DATE, scanLogDir, type LogDay } from './scan.ts';
 import { Waker } from './wait.ts';
 import type { SourceEvent } from '../source.ts';
@@ -98,28 +100,23 @@ export class FileSession {
     const from = this.resume && this.resume.date !== NO_DATE ? dayBefore(this.resume.date) : undefined;
     const plan = days.filter((d) => d === lastDay || from === undefined || d.date >= from);
     // Sizes as they are on disk: a .log.gz counts with its compressed size, and progress counts compressed bytes.
-    this.out.totalBytes = plan.reduce((sum, d) => sum + (d.log ?? d.gz)!.size, 0);
-    yield this.out.progress(false);
+    yield this.out.startBackfill(plan.reduce((sum, d) => sum + (d.log ?? d.gz)!.size, 0));
     for (const day of plan) {
       if (this.signal.aborted) return;
       this.done.add(day.stem);
       this.last = day;
-      this.out.fileBytes = 0;
       if (day === lastDay && day.log) yield* this.startCurrent(day, this.genFor(day));
       else yield* this.readFinished(day);
-      this.out.bytesDone += this.out.fileBytes;
-      this.out.fileBytes = 0;
+      this.out.fileDone();
     }
-    yield* this.out.flush(true);
-    yield this.out.progress(true);
-    this.out.live = true;
+    yield* this.out.endBackfill();
     yield this.liveStatus();
   }
 
   private async *follow(): Events {
     while (!this.signal.aborted) {
       const grew = this.current ? yield* this.pollCurrent() : false;
-      yield* this.out.flush(true);
+      yield* this.out.flushAll();
       const now = Date.now();
       if (now - this.lastScan >= this.pollMs) {
         this.lastScan = now;
@@ -178,7 +175,7 @@ export class FileSession {
         else yield* this.readFinished(day);
       }
     }
-    yield* this.out.flush(true);
+    yield* this.out.flushAll();
     yield this.liveStatus();
     return true;
   }
@@ -240,7 +237,7 @@ export class FileSession {
       // the old text from it; otherwise what was held before is all there will be of that line.
       const gz = await this.rotatedGz(cur);
       if (gz) yield* readGz(this.out, gz, cur.cursor, cur.cursor.position, this.signal);
-      else this.out.entries += cur.cursor.end(this.out.batch);
+      else this.out.endFile(cur.cursor);
       cur.cursor.restart(cur.cursor.gen + 1);
       const detail = `${basename(cur.path)} was truncated: reading it again from its start`;
       yield this.out.status(this.out.live ? 'live' : 'backfill', detail);
@@ -255,7 +252,7 @@ export class FileSession {
     this.current = undefined;
     if (!cur?.fh) return;
     try {
-      yield* this.finishLog(cur.fh, cur.cursor, () => this.rotatedGz(cur));
+      yield* readToEnd(this.out, cur.fh, cur.cursor, this.buf, this.signal, () => this.rotatedGz(cur));
     } finally {
       await cur.fh.close().catch(() => undefined);
     }
@@ -269,7 +266,9 @@ export class FileSession {
       const opened = await openLog(day.log.path);
       if ('fh' in opened) {
         try {
-          yield* this.finishLog(opened.fh, cursor, () => findGz(this.dir, day.stem));
+          yield* readToEnd(this.out, opened.fh, cursor, this.buf, this.signal, () =>
+            findGz(this.dir, day.stem),
+          );
         } finally {
           await opened.fh.close().catch(() => undefined);
         }
@@ -280,21 +279,6 @@ export class FileSession {
     const gz = day.gz?.path ?? (await findGz(this.dir, day.stem));
     if (gz) yield* readGz(this.out, gz, cursor, 0, this.signal);
     else if (failure) yield this.out.status('error', `${failure}; skipped it`);
-  }
-
-  /** Reads a .log to its end, then its last line even without a line end. */
-  private async *finishLog(
-    fh: FileHandle,
-    cursor: LineCursor,
-    gzOf: () => Promise<string | undefined>,
-  ): Events {
-    yield* readLog(this.out, fh, cursor, this.buf, this.signal);
-    if ((await fh.stat()).size < cursor.position) {
-      // Truncated in place before we read it all (copytruncate): the rest is in the day's .log.gz, if any.
-      const gz = await gzOf();
-      if (gz) return yield* readGz(this.out, gz, cursor, cursor.position, this.signal);
-    }
-    this.out.entries += cursor.end(this.out.batch);
   }
 
   private liveStatus(): SourceEvent {
