@@ -8,7 +8,7 @@ import { parseText } from './parse-text.ts';
 import { deleteDB, type IDBPDatabase, type StoreNames, type StoreValue } from 'idb';
 import { allEntries } from '../../web/src/lib/db/blocks.ts';
 import { openTruwatchDb } from '../../web/src/lib/db/open.ts';
-import type { TruwatchDb } from '../../web/src/lib/db/schema.ts';
+import type { TaskRecord, TruwatchDb } from '../../web/src/lib/db/schema.ts';
 
 export function freshDb(): Promise<TruwatchDb> {
   return openTruwatchDb(`t-${Math.random().toString(36).slice(2)}`);
@@ -29,6 +29,16 @@ export async function putAll<DB, N extends StoreNames<DB>>(
 ): Promise<void> {
   const tx = db.transaction(name, 'readwrite');
   await Promise.all([...rows.map((row) => tx.store.put(row)), tx.done]);
+}
+
+/** A task record as derive.ts leaves it: completed at `finishedMs`, or still running without one. */
+export function taskRecord(executionId: string, finishedMs?: number, nowMs = Date.now()): TaskRecord {
+  return {
+    executionId,
+    status: finishedMs === undefined ? 'running' : 'completed',
+    firstSeenMs: (finishedMs ?? nowMs) - 1000,
+    ...(finishedMs !== undefined && { finishedMs }),
+  };
 }
 
 export function sampleEntries(): Entry[] {

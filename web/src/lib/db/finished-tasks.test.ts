@@ -1,16 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { finishedTaskIds, lastFinishedTask, tasksById } from './finished-tasks.ts';
-import type { TaskRecord } from './schema.ts';
-import { deleteDb, freshDb, putAll } from '../../../../test/support/monitor-db.ts';
+import { deleteDb, freshDb, putAll, taskRecord } from '../../../../test/support/monitor-db.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
-const task = (executionId: string, finishedMs?: number): TaskRecord => ({
-  executionId,
-  status: finishedMs === undefined ? 'running' : 'completed',
-  firstSeenMs: (finishedMs ?? NOW) - 1000,
-  ...(finishedMs !== undefined && { finishedMs }),
-});
+const task = (executionId: string, finishedMs?: number) => taskRecord(executionId, finishedMs, NOW);
 
 describe('finished tasks', () => {
   it('are none in an empty database', async () => {

@@ -2,16 +2,11 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from './derive.ts';
 import { nodeActivity } from './node-activity.ts';
-import type { NodeRecord, TaskRecord } from './schema.ts';
-import { deleteDb, freshDb, putAll } from '../../../../test/support/monitor-db.ts';
+import type { NodeRecord } from './schema.ts';
+import { deleteDb, freshDb, putAll, taskRecord } from '../../../../test/support/monitor-db.ts';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
-const task = (executionId: string, finishedMs?: number): TaskRecord => ({
-  executionId,
-  status: finishedMs === undefined ? 'running' : 'completed',
-  firstSeenMs: (finishedMs ?? NOW) - 1000,
-  ...(finishedMs !== undefined && { finishedMs }),
-});
+const task = (executionId: string, finishedMs?: number) => taskRecord(executionId, finishedMs, NOW);
 
 describe('node activity', () => {
   it('is nothing in an empty database', async () => {
