@@ -20,7 +20,7 @@ export async function startSidecarProcess(
   env: Record<string, string>,
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<SidecarProcess> {
-  const root = new URL('..', import.meta.url).pathname;
+  const root = new URL('../..', import.meta.url).pathname;
   const apiKey = env.API_KEY ?? TEST_API_KEY;
   const bundle = await buildSidecar();
   const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, bundle], {
