@@ -1,6 +1,6 @@
 // The page's NATS connection, as the `public` user over WebSocket: subscribe to stats and feed, read the
-// latest of each at once with a JetStream direct get (a plain core request: no JetStream client needed),
-// and reconnect forever with a capped, jittered backoff.
+// latest of each at once from the federation's latest-snapshot service (a plain core request), and reconnect
+// forever with a capped, jittered backoff.
 import {
   AuthorizationError,
   NoRespondersError,
@@ -15,7 +15,7 @@ import type { MessageKind } from './model.ts';
 import { Wakeable } from '../app/wakeable.ts';
 import { backoffDelay } from '../app/backoff.ts';
 
-/** nats/users.conf lets the public user receive replies only under this prefix. */
+/** nats/users.conf lets the public user receive replies only under this prefix (its own account's inboxes). */
 export const PUBLIC_INBOX_PREFIX = '_INBOX_public';
 
 export type ConnectionState =
