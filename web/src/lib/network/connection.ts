@@ -9,7 +9,7 @@ import {
   wsconnect,
   type NatsConnection,
 } from '@nats-io/nats-core';
-import { latestSubject, SUBJECTS } from '../../../../protocol/subjects.ts';
+import { LATEST_SUBJECTS, SUBJECTS } from '../../../../protocol/subjects.ts';
 import type { NetworkServer } from './config.ts';
 import type { MessageKind } from './model.ts';
 import { Wakeable } from '../app/wakeable.ts';
@@ -70,7 +70,7 @@ export function openNetwork(
   /** Reads the last stored message of `kind`; nothing stored yet (404, or no stream yet) is not an error. */
   const readLatest = async (conn: NatsConnection, kind: MessageKind) => {
     try {
-      const reply = await conn.request(latestSubject(SUBJECT_OF[kind]), undefined, {
+      const reply = await conn.request(LATEST_SUBJECTS[kind], undefined, {
         timeout: requestTimeout,
       });
       if (!reply.headers?.hasError) listener.message(kind, reply.data, 'latest');
