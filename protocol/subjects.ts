@@ -19,13 +19,22 @@ export const SUBJECTS = {
 export const INGEST_SUBJECTS = [SUBJECTS.task, SUBJECTS.heartbeat] as const;
 
 /**
- * The JetStream stream that keeps the latest stats snapshot (one message) and the recent feed, so that a
- * new subscriber reads them at once with a direct get (`$JS.API.DIRECT.GET.<stream>.<subject>`), without
- * waiting for the next publication.
+ * The JetStream stream that keeps the latest stats snapshot (one message) and the recent feed, in the
+ * aggregator's account, so that a new subscriber reads them at once without waiting for the next publication.
  */
 export const LATEST_STREAM = 'TRUEBIT_LATEST';
 
-/** The direct-get subject that answers with the last message stored on `subject` in LATEST_STREAM. */
-export function latestSubject(subject: string): string {
-  return `$JS.API.DIRECT.GET.${LATEST_STREAM}.${subject}`;
+/**
+ * The latest-snapshot service: a request on `truebit.v1.latest.stats` (or `.feed`) is answered with the last
+ * message stored on `truebit.v1.stats` (or `.feed`) in LATEST_STREAM, or a 404 status when there is none yet.
+ * nats/users.conf maps it onto the JetStream direct get in the aggregator's account, where no browser user is.
+ */
+export const LATEST_SUBJECTS = {
+  stats: 'truebit.v1.latest.stats',
+  feed: 'truebit.v1.latest.feed',
+} as const;
+
+/** The latest-snapshot service's subject for the published `subject` (stats or feed). */
+export function latestSubject(subject: typeof SUBJECTS.stats | typeof SUBJECTS.feed): string {
+  return subject === SUBJECTS.stats ? LATEST_SUBJECTS.stats : LATEST_SUBJECTS.feed;
 }

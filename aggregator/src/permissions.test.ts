@@ -1,5 +1,6 @@
-// What each federation user may do against a live aggregator, and the direct get of the latest stats and
-// feed that the public network page relies on (nats-server 2.9's `$JS.API.DIRECT.GET.<stream>.<subject>`).
+// What each federation user may do against a live aggregator, and the latest-snapshot service the public
+// network page relies on (`truebit.v1.latest.*`, which nats/users.conf maps onto the aggregator account's
+// direct get; nats/accounts.test.ts shows the accounts' wall itself).
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import * as v from 'valibot';
@@ -35,7 +36,7 @@ describe('federation permissions with a live aggregator', () => {
   });
   afterAll(() => pub?.close());
 
-  it('lets the public user read the latest stats and feed with a direct get by subject', async () => {
+  it('lets the public user read the latest stats and feed through the latest-snapshot service', async () => {
     const nc = await monitorConnection(fixture.server().url);
     await publishAll(nc, SUBJECTS.task, [task(1), task(2), task(3)]);
     await nc.close();

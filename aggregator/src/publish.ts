@@ -1,6 +1,7 @@
 // Publishes the stats snapshot every interval and the feed of each closed 5-minute window. Several
 // instances may run: a lease (a create-if-absent key per tick or window) lets exactly one of them publish.
-// Both go through JetStream so LATEST_STREAM keeps the last of each for a direct get.
+// Both go through JetStream so LATEST_STREAM keeps the last of each for the latest-snapshot service (a direct
+// get, exported to the public's account).
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import * as v from 'valibot';

@@ -1,6 +1,6 @@
-// Creates, idempotently, everything the aggregator keeps in JetStream: the ingest work queue and its one
-// durable consumer (shared by every instance), the stream that keeps the latest stats and feed, and the
-// KV buckets (dedup keys, 5-minute rollups, nodes, leases).
+// Creates, idempotently, everything the aggregator keeps in JetStream (in its own account, nats/users.conf):
+// the ingest work queue and its one durable consumer (shared by every instance), the stream that keeps the
+// latest stats and feed, and the KV buckets (dedup keys, 5-minute rollups, nodes, leases).
 import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -55,6 +55,10 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
     max_msg_size: INGEST_STORE_BYTES,
     max_bytes: config.ingestMaxBytes,
     discard: DiscardPolicy.Old,
+    // No acknowledgement for a publication: the stream imports of nats/users.conf carry the publisher's
+    // reply subject into this account, and a monitor could name the JetStream API or a KV subject as the
+    // reply for the acknowledgement to perform (nats/README.md, "Accounts").
+    no_ack: true,
     num_replicas: replicas,
   });
   await jsm.consumers.add(INGEST_STREAM, {

@@ -57,7 +57,8 @@ async function aggregator(nats: NatsServer): Promise<AggregatorProcess> {
 }
 
 /**
- * The numbers of the snapshot kept for new readers, as the page reads it (direct get, as `public`);
+ * The numbers of the snapshot kept for new readers, as the page reads it (the latest-snapshot service, as
+ * `public`);
  * undefined until the aggregator has stored its first one (the server answers 404 with no body).
  */
 async function stored(reader: NatsConnection): Promise<ShownNumbers | undefined> {
@@ -122,7 +123,8 @@ test.describe('the network page with the real aggregator', () => {
     expect(first.versions).toEqual({ '2.4': 5, '2.3': 3, other: 1 });
     expect(first.tasks).toEqual({ lastHour: 20, last24h: 40, last7d: 60 });
 
-    // Once the aggregator has stored that snapshot, it stops: the page can only read it with a direct get.
+    // Once the aggregator has stored that snapshot, it stops: the page can only read it from the stream, through
+    // the latest-snapshot service (a direct get in the aggregator's account).
     await expect
       .poll(
         orError(() => stored(reader)),

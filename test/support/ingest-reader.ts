@@ -29,7 +29,8 @@ async function withManager<T>(server: NatsServer, fn: (jsm: JetStreamManager) =>
 
 export async function ingestReader(server: NatsServer): Promise<IngestReader> {
   await withManager(server, (jsm) =>
-    jsm.streams.add({ name: STREAM, subjects: [...INGEST_SUBJECTS], max_msgs: 100_000 }),
+    // no_ack, as the aggregator's ingest stream: an acknowledgement would answer a monitor's reply subject.
+    jsm.streams.add({ name: STREAM, subjects: [...INGEST_SUBJECTS], max_msgs: 100_000, no_ack: true }),
   );
   return {
     messages: (subject) =>

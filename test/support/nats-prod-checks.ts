@@ -76,25 +76,51 @@ export async function checkProdServer({ url, wssUrl, ca }: ProdEndpoints): Promi
   }
 }
 
-/** The permission blocks of a users file, comments and layout aside. */
-export function permissionBlocks(file: string): Record<string, string> {
-  const text = readFileSync(file, 'utf8')
+/** A users file's text, comments and line breaks aside. */
+function configText(file: string): string {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .map((line) => line.replace(/#.*$/, '').trim())
     .join(' ');
+}
+
+/** The bracketed block (`{…}` or `[…]`) that opens at or after `from`, or '' if none. */
+function blockAt(text: string, from: number, open: '{' | '['): string {
+  const close = open === '{' ? '}' : ']';
+  const start = from < 0 ? -1 : text.indexOf(open, from);
+  if (start < 0) return '';
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === open) depth++;
+    if (text[i] === close && --depth === 0) return text.slice(start, i + 1).replace(/\s+/g, '');
+  }
+  return '';
+}
+
+/** The permission blocks of a users file, comments and layout aside. */
+export function permissionBlocks(file: string): Record<string, string> {
+  const text = configText(file);
   const blocks: Record<string, string> = {};
   for (const name of ['MONITOR', 'PUBLIC', 'AGGREGATOR']) {
     const start = text.indexOf(`${name} = {`);
-    let depth = 0;
-    let end = start;
-    for (let i = text.indexOf('{', start); i < text.length; i++) {
-      if (text[i] === '{') depth++;
-      if (text[i] === '}' && --depth === 0) {
-        end = i + 1;
-        break;
-      }
-    }
-    blocks[name] = start < 0 ? '' : text.slice(start, end).replace(/\s+/g, '');
+    blocks[name] = start < 0 ? '' : `${name}=${blockAt(text, start, '{')}`;
   }
   return blocks;
+}
+
+/** Each account's exports and imports in a users file, comments and layout aside. */
+export function accountWiring(file: string): Record<string, { exports: string; imports: string }> {
+  const text = configText(file);
+  const accounts = text.indexOf('accounts {');
+  const wiring: Record<string, { exports: string; imports: string }> = {};
+  for (const name of ['AGGREGATOR', 'MONITORS', 'PUBLIC']) {
+    const start = accounts < 0 ? -1 : text.indexOf(`${name} {`, accounts);
+    const account = start < 0 ? '' : blockAt(text, start, '{');
+    const list = (key: string) => {
+      const at = account.indexOf(`${key}:[`);
+      return at < 0 ? '' : blockAt(account, at, '[');
+    };
+    wiring[name] = { exports: list('exports'), imports: list('imports') };
+  }
+  return wiring;
 }

@@ -12,12 +12,25 @@ function trustingWebSocket(ca: string): typeof globalThis.WebSocket {
   return TrustingWebSocket as unknown as typeof globalThis.WebSocket;
 }
 
-/** A WebSocket (wss://) NATS connection that trusts `ca`. */
-export async function wss(url: string, ca: string, user: string, pass: string): Promise<NatsConnection> {
+/** A WebSocket (wss://) NATS connection that trusts `ca` (`inboxPrefix` as the network page sets it). */
+export async function wss(
+  url: string,
+  ca: string,
+  user: string,
+  pass: string,
+  inboxPrefix?: string,
+): Promise<NatsConnection> {
   const previous = globalThis.WebSocket;
   globalThis.WebSocket = trustingWebSocket(ca);
   try {
-    return await wsconnect({ servers: url, user, pass, reconnect: false, timeout: 5000 });
+    return await wsconnect({
+      servers: url,
+      user,
+      pass,
+      reconnect: false,
+      timeout: 5000,
+      ...(inboxPrefix ? { inboxPrefix } : {}),
+    });
   } finally {
     globalThis.WebSocket = previous;
   }

@@ -1,6 +1,6 @@
 // The page's NATS connection, as the `public` user over WebSocket: subscribe to stats and feed, read the
-// latest of each at once with a JetStream direct get (a plain core request: no JetStream client needed),
-// and reconnect forever with a capped, jittered backoff.
+// latest of each at once from the federation's latest-snapshot service (a plain core request), and reconnect
+// forever with a capped, jittered backoff.
 import {
   AuthorizationError,
   NoRespondersError,
@@ -9,13 +9,13 @@ import {
   wsconnect,
   type NatsConnection,
 } from '@nats-io/nats-core';
-import { latestSubject, SUBJECTS } from '../../../../protocol/subjects.ts';
+import { LATEST_SUBJECTS, SUBJECTS } from '../../../../protocol/subjects.ts';
 import type { NetworkServer } from './config.ts';
 import type { MessageKind } from './model.ts';
 import { Wakeable } from '../app/wakeable.ts';
 import { backoffDelay } from '../app/backoff.ts';
 
-/** nats/users.conf lets the public user receive replies only under this prefix. */
+/** nats/users.conf lets the public user receive replies only under this prefix (its own account's inboxes). */
 export const PUBLIC_INBOX_PREFIX = '_INBOX_public';
 
 export type ConnectionState =
@@ -70,7 +70,7 @@ export function openNetwork(
   /** Reads the last stored message of `kind`; nothing stored yet (404, or no stream yet) is not an error. */
   const readLatest = async (conn: NatsConnection, kind: MessageKind) => {
     try {
-      const reply = await conn.request(latestSubject(SUBJECT_OF[kind]), undefined, {
+      const reply = await conn.request(LATEST_SUBJECTS[kind], undefined, {
         timeout: requestTimeout,
       });
       if (!reply.headers?.hasError) listener.message(kind, reply.data, 'latest');
