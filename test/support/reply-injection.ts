@@ -21,8 +21,8 @@ import {
   publishAll,
   task,
   waitCounted,
-  waitFor,
 } from './federation-traffic.ts';
+import { poll } from './poll.ts';
 
 export interface InjectionTarget {
   /** The aggregator's config for this server (URL, user, password, replicas). */
@@ -120,7 +120,8 @@ export async function checkReplyInjection(
     );
     const counted = await waitCounted(aggregator.httpUrl, 20);
     expect(counted.activeNodes).toBe(3);
-    await waitFor(
+    await poll(
+      'the latest snapshot and a record in every bucket',
       () => snapshot(jsm, admin),
       (s) =>
         s.messages[LATEST_STREAM]! >= 1 &&
@@ -135,7 +136,8 @@ export async function checkReplyInjection(
       SUBJECTS.task,
       Array.from({ length: 10 }, (_, i) => task(20 + i)),
     );
-    const before = await waitFor(
+    const before = await poll(
+      'ten tasks waiting in the ingest stream',
       () => snapshot(jsm, admin),
       (s) => s.messages[INGEST_STREAM] === 10,
     );
