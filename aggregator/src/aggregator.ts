@@ -5,7 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { KvEntry } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import type { AggregatorConfig } from './config.ts';
+import { natsAuth, type AggregatorConfig } from './config.ts';
 import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
 import { Metrics } from './metrics.ts';
@@ -39,8 +39,7 @@ export async function startAggregator(
 ): Promise<Aggregator> {
   const nc = await connect({
     servers: config.natsUrl.split(','),
-    user: config.natsUser,
-    pass: config.natsPassword,
+    ...natsAuth(config),
     inboxPrefix: '_INBOX_aggregator',
     name: 'truwatch-aggregator',
     maxReconnectAttempts: -1,

@@ -17,6 +17,9 @@ describe('the aggregator configuration', () => {
 
   it('refuses a missing password and a value that is not a number', () => {
     expect(() => readConfig({})).toThrow(/NATS_PASSWORD is required/);
+    expect(readConfig({ NATS_CREDS: '/run/secrets/aggregator.creds' }).natsCreds).toBe(
+      '/run/secrets/aggregator.creds',
+    );
     expect(() => readConfig({ NATS_PASSWORD: 'x', BATCH_SIZE: 'lots' })).toThrow(
       /BATCH_SIZE must be a number/,
     );

@@ -1,9 +1,14 @@
 // The aggregator's settings, from the environment. Every limit that bounds memory or storage is here.
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, type ConnectionOptions } from '@nats-io/nats-core';
+
 export interface AggregatorConfig {
   /** NATS servers, comma-separated (`nats://127.0.0.1:4222`). */
   natsUrl: string;
   natsUser: string;
   natsPassword: string;
+  /** A .creds file (decentralized auth, nats/prod-jwt): used instead of user and password when set. */
+  natsCreds?: string;
   /** HTTP port of /api/stats, /api/history, /healthz, /metrics; 0 picks a free one. */
   httpPort: number;
   httpHost: string;
@@ -37,11 +42,14 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConfig {
   const natsPassword = env.NATS_PASSWORD ?? '';
-  if (!natsPassword) throw new Error('NATS_PASSWORD is required (the aggregator user of nats/users.conf)');
+  const natsCreds = env.NATS_CREDS || undefined;
+  if (!natsPassword && !natsCreds)
+    throw new Error('NATS_PASSWORD is required (the aggregator user of nats/users.conf), or NATS_CREDS');
   return {
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     natsUser: env.NATS_USER ?? 'aggregator',
     natsPassword,
+    ...(natsCreds ? { natsCreds } : {}),
     httpPort: number(env, 'HTTP_PORT', 8080),
     httpHost: env.HTTP_HOST ?? '127.0.0.1',
     statsIntervalMs: number(env, 'STATS_INTERVAL_MS', 10_000),
@@ -57,4 +65,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     dedupMaxBytes: number(env, 'DEDUP_MAX_BYTES', 512 * 1024 ** 2),
     ingestMaxBytes: number(env, 'INGEST_MAX_BYTES', 256 * 1024 ** 2),
   };
+}
+
+/** How the aggregator authenticates: its .creds file (read at each connect) or its user and password. */
+export function natsAuth(
+  config: AggregatorConfig,
+): Pick<ConnectionOptions, 'user' | 'pass' | 'authenticator'> {
+  const file = config.natsCreds;
+  if (file) return { authenticator: credsAuthenticator(() => readFileSync(file)) };
+  return { user: config.natsUser, pass: config.natsPassword };
 }

@@ -11,7 +11,7 @@ import {
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, type NatsServer } from './nats-server.ts';
-import type { AggregatorConfig } from '../../aggregator/src/config.ts';
+import { natsAuth, type AggregatorConfig } from '../../aggregator/src/config.ts';
 import { setUp } from '../../aggregator/src/setup.ts';
 import { poll } from './poll.ts';
 
@@ -44,6 +44,7 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
     NATS_URL: config.natsUrl,
     NATS_USER: config.natsUser,
     NATS_PASSWORD: config.natsPassword,
+    ...(config.natsCreds ? { NATS_CREDS: config.natsCreds } : {}),
     HTTP_PORT: String(config.httpPort),
     STATS_INTERVAL_MS: String(config.statsIntervalMs),
     REPLICAS: String(config.replicas),
@@ -124,8 +125,7 @@ export async function metricValue(httpUrl: string, name: string): Promise<number
 export async function prepareStreams(config: AggregatorConfig): Promise<void> {
   const nc = await connect({
     servers: config.natsUrl.split(','),
-    user: config.natsUser,
-    pass: config.natsPassword,
+    ...natsAuth(config),
     inboxPrefix: '_INBOX_aggregator',
   });
   await setUp(nc, config);

@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { LATEST_STREAM, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
 import { startAggregator, type Aggregator } from '../../aggregator/src/aggregator.ts';
-import type { AggregatorConfig } from '../../aggregator/src/config.ts';
+import { natsAuth, type AggregatorConfig } from '../../aggregator/src/config.ts';
 import { BUCKETS, CONSUMER, INGEST_STREAM } from '../../aggregator/src/setup.ts';
 import {
   getJson,
@@ -100,8 +100,7 @@ export async function checkReplyInjection(
   const viewer = await target.viewer();
   const admin = await connect({
     servers: config.natsUrl.split(','),
-    user: config.natsUser,
-    pass: config.natsPassword,
+    ...natsAuth(config),
     inboxPrefix: '_INBOX_aggregator',
   });
   const jsm = await jetstreamManager(admin);
