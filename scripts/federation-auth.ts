@@ -202,7 +202,7 @@ export async function generateFederationAuth(options: AuthOptions): Promise<Auth
         account: pk(s.from),
         type: s.type,
         token,
-        ...(s.as ? { to: s.as } : {}),
+        ...(s.as ? { local_subject: s.as } : {}),
       });
     }
     const limits = { ...BASE_LIMITS, ...DEFAULT_LIMITS[name], ...options.limits?.[name] };
