@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
+  decode,
   encodeAccount,
   encodeActivation,
   encodeOperator,
@@ -17,6 +18,7 @@ import {
   type ConnectionType,
   type Export,
   type Import,
+  type Operator,
   type OperatorLimits,
 } from '@nats-io/jwt';
 import { createAccount, createOperator, createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
@@ -177,7 +179,7 @@ export async function generateFederationAuth(options: AuthOptions): Promise<Auth
   >;
   const pk = (a: AccountName) => accountKeys[a].getPublicKey();
 
-  const operatorJwt = await encodeOperator('truwatch', operator, { system_account: pk('SYS') });
+  const operatorJwt = await operatorClaim(out, operator, pk('SYS'));
   const accounts = {} as AuthLayout['accounts'];
   for (const name of ACCOUNTS) {
     const exports: Export[] = SHARED.filter((s) => s.from === name).map((s) => ({
@@ -241,6 +243,20 @@ export async function generateFederationAuth(options: AuthOptions): Promise<Auth
   const authConf = join(out, 'auth.conf');
   writeFileSync(authConf, authConfText(operatorJwt, accounts));
   return { operatorJwt, authConf, accounts, creds };
+}
+
+/**
+ * The operator JWT: the one already in <out> while the operator and system account are the same (nats-server
+ * 2.9 refuses a config reload whose operator JWT changed, and it only changes with them), else a new one.
+ */
+async function operatorClaim(out: string, operator: KeyPair, systemAccount: string): Promise<string> {
+  const file = join(out, 'operator.jwt');
+  if (existsSync(file)) {
+    const jwt = readFileSync(file, 'utf8').trim();
+    const claims = decode<Operator>(jwt);
+    if (claims.sub === operator.getPublicKey() && claims.nats.system_account === systemAccount) return jwt;
+  }
+  return encodeOperator('truwatch', operator, { system_account: systemAccount });
 }
 
 /** The nats-server fragment: trusted operator, system account, memory resolver preloaded with every account. */
