@@ -1,5 +1,6 @@
 // One aggregator instance: connects to NATS, sets up the streams and buckets, counts the ingest stream,
 // publishes stats and feed, and serves the HTTP API. Any number of instances may run at once.
+import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { jetstream } from '@nats-io/jetstream';
 import type { KvEntry } from '@nats-io/kv';
@@ -12,8 +13,9 @@ import { Metrics } from './metrics.ts';
 import { Mirror } from './mirror.ts';
 import { dayOfKey, decodeNode } from './nodes.ts';
 import { publishTick } from './publish.ts';
-import { windowOfKey, type Rollup } from './rollup.ts';
-import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
+import { decodeRollup } from './records.ts';
+import { windowOfKey } from './rollup.ts';
+import { CONSUMER, INGEST_STREAM, removeLeftovers, setUp } from './setup.ts';
 import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -24,13 +26,12 @@ export interface Aggregator {
   stop(): Promise<void>;
 }
 
+/** What the stats need of a rollup record, if it is one (records.ts). */
 function decodeCounts(entry: KvEntry): WindowCounts | undefined {
-  try {
-    const { feed: _feed, applied: _applied, ...counts } = entry.json<Rollup>();
-    return counts;
-  } catch {
-    return undefined;
-  }
+  const rollup = decodeRollup(entry);
+  if (!rollup) return undefined;
+  const { feed: _feed, applied: _applied, ...counts } = rollup;
+  return counts;
 }
 
 export async function startAggregator(
@@ -46,10 +47,13 @@ export async function startAggregator(
   });
   const store = await setUp(nc, config);
   const metrics = new Metrics();
-  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes);
-  const rollupMirror = new Mirror(store.rollups, decodeCounts, config.historyDays * 288 + 288);
+  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes, () => metrics.skip('nodes'));
+  const rollupMirror = new Mirror(store.rollups, decodeCounts, config.historyDays * 288 + 288, () =>
+    metrics.skip('rollups'),
+  );
   await Promise.all([nodeMirror.ready, rollupMirror.ready]);
 
+  const instance = randomBytes(8).toString('hex');
   const js = jetstream(nc);
   const consumer = await js.consumers.get(INGEST_STREAM, CONSUMER);
   let ackFloor = 0;
@@ -63,6 +67,13 @@ export async function startAggregator(
     } catch (error) {
       infoOk = false;
       log(`aggregator: consumer info failed: ${String(error)}`);
+      return;
+    }
+    // Also at start and after a reconnect: what a server crash left behind (setup.ts).
+    try {
+      metrics.leftoversRemoved += await removeLeftovers(store.jsm, ackFloor);
+    } catch (error) {
+      log(`aggregator: removing counted ingest messages failed: ${String(error)}`);
     }
   };
   await pollInfo();
@@ -113,6 +124,7 @@ export async function startAggregator(
           js,
           leases: store.leases,
           rollups: store.rollups,
+          instance,
           metrics,
           intervalMs: config.statsIntervalMs,
           stats,

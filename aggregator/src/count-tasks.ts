@@ -3,6 +3,7 @@
 //
 // 1. Claim: `dedup.create(key, seq)` records the task key with the ingest stream sequence of the message
 //    that claims it. A second message with the same key finds a claim with another sequence: a duplicate.
+//    A record that is no sequence (records.ts) is no claim: it is skipped and taken over.
 //    The same message redelivered (its instance died before acknowledging) finds its own sequence: it may
 //    or may not have been counted.
 // 2. Count: per window, a compare-and-set update of the rollup adds the claimed tasks and records every
@@ -15,6 +16,7 @@ import type { TaskMessage } from '../../protocol/federation.ts';
 import { isWrongLastSequence } from './kv-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { addSeqs, hasSeq } from './ranges.ts';
+import { decodeClaim, decodeRollup } from './records.ts';
 import { addTask, emptyRollup, rollupKey, type Rollup } from './rollup.ts';
 
 export interface TaskItem {
@@ -32,21 +34,32 @@ export interface TaskStore {
 
 type Claim = 'new' | 'mine' | 'duplicate';
 
-async function claim(dedup: KV, { seq, task }: TaskItem): Promise<Claim> {
-  try {
-    await dedup.create(task.key, String(seq));
-    return 'new';
-  } catch (error) {
-    if (!isWrongLastSequence(error)) throw error;
-    const entry = await dedup.get(task.key);
-    // The create failed because the key exists: reading nothing means the read lagged; count it later.
-    if (entry?.operation !== 'PUT')
-      throw new Error(`claim of ${task.key} exists but could not be read`, { cause: error });
-    return entry.string() === String(seq) ? 'mine' : 'duplicate';
+const MAX_ATTEMPTS = 1000;
+
+async function claim(store: TaskStore, { seq, task }: TaskItem): Promise<Claim> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.dedup.create(task.key, String(seq));
+      return 'new';
+    } catch (error) {
+      if (!isWrongLastSequence(error) || attempt >= MAX_ATTEMPTS) throw error;
+      const entry = await store.dedup.get(task.key);
+      // The create failed because the key exists: reading nothing means the read lagged; count it later.
+      if (entry?.operation !== 'PUT')
+        throw new Error(`claim of ${task.key} exists but could not be read`, { cause: error });
+      const claimed = decodeClaim(entry);
+      if (claimed !== undefined) return claimed === seq ? 'mine' : 'duplicate';
+      // Not a claim (records.ts): nobody claimed the key; take it over, unless another instance does first.
+      store.metrics.skip('dedup');
+      try {
+        await store.dedup.update(task.key, String(seq), entry.revision);
+        return 'new';
+      } catch (error) {
+        if (!isWrongLastSequence(error)) throw error;
+      }
+    }
   }
 }
-
-const MAX_ATTEMPTS = 1000;
 
 async function writeWindow(
   store: TaskStore,
@@ -58,7 +71,10 @@ async function writeWindow(
   for (let attempt = 1; ; attempt++) {
     const entry = await store.rollups.get(key);
     const live = entry?.operation === 'PUT' ? entry : null;
-    const rollup: Rollup = live ? live.json<Rollup>() : emptyRollup();
+    // A record that is no rollup (records.ts) holds no counts: it is replaced, at its revision.
+    const decoded = live ? decodeRollup(live) : undefined;
+    if (live && !decoded) store.metrics.skip('rollups');
+    const rollup: Rollup = decoded ?? emptyRollup();
     let counted = 0;
     for (const item of items)
       if (!(item.mine && hasSeq(rollup.applied, item.seq))) {
@@ -83,7 +99,7 @@ async function writeWindow(
 /** Resolves once every task of the batch is counted (or known to be a duplicate); throws if the store fails. */
 export async function countTasks(store: TaskStore, items: TaskItem[], batchSeqs: number[]): Promise<void> {
   if (!items.length) return;
-  const claims = await Promise.all(items.map((item) => claim(store.dedup, item)));
+  const claims = await Promise.all(items.map((item) => claim(store, item)));
   const windows = new Map<string, (TaskItem & { mine: boolean })[]>();
   items.forEach((item, i) => {
     if (claims[i] === 'duplicate') {

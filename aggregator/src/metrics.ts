@@ -3,6 +3,9 @@
 // are exact and live in KV.
 export const REASONS = ['oversize', 'json', 'schema', 'window', 'ratelimit', 'capacity'] as const;
 export type Reason = (typeof REASONS)[number];
+/** The KV buckets whose records the aggregator reads (setup.ts); a record that does not fit is skipped. */
+export const RECORD_BUCKETS = ['dedup', 'rollups', 'nodes', 'leases'] as const;
+export type RecordBucket = (typeof RECORD_BUCKETS)[number];
 
 export class Metrics {
   accepted = { task: 0, heartbeat: 0 };
@@ -12,11 +15,19 @@ export class Metrics {
   batchErrors = 0;
   statsPublished = 0;
   feedsPublished = 0;
+  /** Records read from a bucket and skipped: a foreign key, not JSON, or JSON of the wrong shape. */
+  skipped = Object.fromEntries(RECORD_BUCKETS.map((b) => [b, 0])) as Record<RecordBucket, number>;
+  /** Ingest messages removed after a server crash: acknowledged, but left in the stream. */
+  leftoversRemoved = 0;
   /** Messages in the ingest stream not yet acknowledged (pending + in flight), from the consumer's info. */
   consumerLag = 0;
 
   reject(reason: Reason): void {
     this.rejected[reason]++;
+  }
+
+  skip(bucket: RecordBucket): void {
+    this.skipped[bucket]++;
   }
 
   text(): string {
@@ -50,6 +61,18 @@ export class Metrics {
     metric('feeds_published_total', 'counter', 'Feed messages published by this instance.', [
       ['', this.feedsPublished],
     ]);
+    metric(
+      'skipped_records_total',
+      'counter',
+      'Bucket records read and skipped (foreign key, not JSON, wrong shape), by bucket.',
+      RECORD_BUCKETS.map((b) => [`{bucket="${b}"}`, this.skipped[b]]),
+    );
+    metric(
+      'ingest_leftovers_removed_total',
+      'counter',
+      'Ingest messages removed that the consumer had acknowledged but the stream still held (after a server crash).',
+      [['', this.leftoversRemoved]],
+    );
     metric('consumer_lag', 'gauge', 'Ingest messages not yet acknowledged.', [['', this.consumerLag]]);
     return lines.join('\n') + '\n';
   }

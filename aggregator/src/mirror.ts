@@ -1,5 +1,6 @@
 // A local copy of one KV bucket, kept current by a watch: every instance reads the shared state from it
-// (stats, rate limits) without a round trip. At most `max` keys; a key beyond that is ignored (counted).
+// (stats, rate limits) without a round trip. At most `max` keys; a key beyond that is ignored (counted). A
+// record `decode` refuses (records.ts) is skipped and reported to `skipped`; it replaces what was held.
 import type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
 
@@ -25,6 +26,7 @@ export class Mirror<T> {
     private readonly kv: KV,
     private readonly decode: (entry: KvEntry) => T | undefined,
     private readonly max: number,
+    private readonly skipped: () => void = () => undefined,
   ) {
     this.ready = new Promise<void>((resolve) => (this.#resolveReady = resolve));
     void this.#start(0).catch(() => undefined);
@@ -40,7 +42,11 @@ export class Mirror<T> {
       if (entry.operation === 'PUT') {
         const value = this.decode(entry);
         if (value !== undefined) this.set(entry.key, { value, revision: entry.revision });
-      } else this.map.delete(entry.key);
+        else {
+          this.skipped();
+          this.#forget(entry.key, entry.revision);
+        }
+      } else this.#forget(entry.key, entry.revision);
       if (entry.delta === 0) this.#resolveReady();
     }
   }
@@ -74,6 +80,11 @@ export class Mirror<T> {
       return;
     }
     this.map.set(key, held);
+  }
+
+  /** Forgets `key` unless what is held is newer than `revision` (an instance's own later write). */
+  #forget(key: string, revision: number): void {
+    if ((this.map.get(key)?.revision ?? 0) < revision) this.map.delete(key);
   }
 
   get full(): boolean {

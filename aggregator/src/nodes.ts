@@ -8,6 +8,7 @@ import type { HeartbeatMessage } from '../../protocol/federation.ts';
 import { isWrongLastSequence } from './kv-errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Mirror } from './mirror.ts';
+import { decodeNodeRecord } from './records.ts';
 
 const MAX_ATTEMPTS = 100;
 
@@ -48,13 +49,9 @@ export function dayOfKey(key: string): number {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!) : NaN;
 }
 
+/** A node record, if its key and value have a node record's shape (records.ts). */
 export function decodeNode(entry: KvEntry): NodeRecord | undefined {
-  try {
-    const value = entry.json<NodeRecord>();
-    return typeof value.l === 'number' && typeof value.h === 'number' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  return decodeNodeRecord(entry);
 }
 
 function merged(current: NodeRecord | undefined, { ms, beat }: BeatItem): NodeRecord {
@@ -66,6 +63,8 @@ function merged(current: NodeRecord | undefined, { ms, beat }: BeatItem): NodeRe
 async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
   const key = nodeKey(item.ms, item.beat.node);
   let held = store.mirror.get(key);
+  /** The revision of a foreign record at `key`, to be replaced. */
+  let foreign: number | undefined;
   for (let attempt = 1; ; attempt++) {
     if (!held && store.mirror.full) return store.metrics.reject('capacity');
     if (held && Math.abs(item.ms - held.value.l) < store.minIntervalMs)
@@ -74,7 +73,9 @@ async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
     try {
       const revision = held
         ? await store.nodes.update(key, JSON.stringify(next), held.revision)
-        : await store.nodes.create(key, JSON.stringify(next));
+        : foreign !== undefined
+          ? await store.nodes.update(key, JSON.stringify(next), foreign)
+          : await store.nodes.create(key, JSON.stringify(next));
       store.mirror.set(key, { value: next, revision });
       store.metrics.accepted.heartbeat++;
       return;
@@ -83,7 +84,15 @@ async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
       store.metrics.kvConflicts++;
       const entry = await store.nodes.get(key);
       const value = entry?.operation === 'PUT' ? decodeNode(entry) : undefined;
-      held = entry && value ? { value, revision: entry.revision } : undefined;
+      if (entry?.operation === 'PUT' && !value) {
+        // Not a node record (records.ts): it holds nothing of the node's day; replace it at its revision.
+        store.metrics.skip('nodes');
+        held = undefined;
+        foreign = entry.revision;
+      } else {
+        held = entry && value ? { value, revision: entry.revision } : undefined;
+        foreign = undefined;
+      }
     }
   }
 }

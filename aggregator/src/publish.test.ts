@@ -62,6 +62,7 @@ describe('the feed', () => {
         js: jetstream(nc),
         leases: store.leases,
         rollups: store.rollups,
+        instance: '0123456789abcdef',
         metrics,
         intervalMs: 10_000,
         stats: (now) => computeStats([], [], now),

@@ -1,5 +1,6 @@
 // Publishes the stats snapshot every interval and the feed of each closed 5-minute window. Several
-// instances may run: a lease (a create-if-absent key per tick or window) lets exactly one of them publish.
+// instances may run: a lease (a create-if-absent key per tick or window) lets exactly one of them publish
+// (two, harmlessly, if their clocks are further apart than LEASE_SKEW_MS).
 // Both go through JetStream so LATEST_STREAM keeps the last of each for the latest-snapshot service (a direct
 // get, exported to the public's account).
 import type { JetStreamClient } from '@nats-io/jetstream';
@@ -17,6 +18,7 @@ import {
 import { PROTOCOL_VERSION, SUBJECTS } from '../../protocol/subjects.ts';
 import { isWrongLastSequence } from './kv-errors.ts';
 import type { Metrics } from './metrics.ts';
+import { LeaseSchema, decodeRollup } from './records.ts';
 import { emptyRollup, feedTasks, rollupKey, type Rollup } from './rollup.ts';
 
 /** How long after a window closes its feed is published (late tasks still count, but miss the feed). */
@@ -26,14 +28,35 @@ export interface Publisher {
   js: JetStreamClient;
   leases: KV;
   rollups: KV;
+  /** This instance's id (16 hex digits), the value of the leases it takes. */
+  instance: string;
   metrics: Metrics;
   intervalMs: number;
   stats(now: number): StatsMessage;
 }
 
-async function lease(leases: KV, key: string): Promise<boolean> {
+/** How much earlier than its tick (or feed time) a lease may have been taken: the instances' clock skew. */
+export const LEASE_SKEW_MS = 1000;
+
+/**
+ * Takes the lease `key` for a tick or feed due at `due` (epoch ms). A lease already there counts only if it
+ * is one (an instance id, records.ts) and the server stored it at most LEASE_SKEW_MS before `due`: anything
+ * else (not a lease, or taken in advance, as a foreign writer could for every coming tick) is skipped,
+ * counted, and taken over at its revision.
+ */
+async function lease(p: Publisher, key: string, due: number): Promise<boolean> {
   try {
-    await leases.create(key, '1');
+    await p.leases.create(key, p.instance);
+    return true;
+  } catch (error) {
+    if (!isWrongLastSequence(error)) throw error;
+  }
+  const entry = await p.leases.get(key);
+  if (entry?.operation !== 'PUT') return false;
+  if (v.is(LeaseSchema, entry.string()) && entry.created.getTime() >= due - LEASE_SKEW_MS) return false;
+  p.metrics.skip('leases');
+  try {
+    await p.leases.update(key, p.instance, entry.revision);
     return true;
   } catch (error) {
     if (isWrongLastSequence(error)) return false;
@@ -61,14 +84,18 @@ export function feedMessage(rollup: Rollup, window: string): FeedMessage {
 
 /** One tick: the stats if this instance wins the tick, the feed of the last closed window if it wins it. */
 export async function publishTick(p: Publisher, now: number): Promise<void> {
-  if (await lease(p.leases, `s.${Math.floor(now / p.intervalMs)}`)) {
+  const tick = Math.floor(now / p.intervalMs);
+  if (await lease(p, `s.${tick}`, tick * p.intervalMs)) {
     await send(p.js, SUBJECTS.stats, StatsMessageSchema, p.stats(now));
     p.metrics.statsPublished++;
   }
   const window = windowOf(now - FEED_DELAY_MS - WINDOW_MS);
-  if (await lease(p.leases, `f.${rollupKey(window).slice(2)}`)) {
+  if (await lease(p, `f.${rollupKey(window).slice(2)}`, Date.parse(window) + WINDOW_MS + FEED_DELAY_MS)) {
     const entry = await p.rollups.get(rollupKey(window));
-    const rollup = entry?.operation === 'PUT' ? entry.json<Rollup>() : emptyRollup();
+    const live = entry?.operation === 'PUT' ? entry : undefined;
+    const decoded = live ? decodeRollup(live) : undefined;
+    if (live && !decoded) p.metrics.skip('rollups');
+    const rollup = decoded ?? emptyRollup();
     await send(p.js, SUBJECTS.feed, FeedMessageSchema, feedMessage(rollup, window));
     p.metrics.feedsPublished++;
   }

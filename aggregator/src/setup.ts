@@ -79,8 +79,8 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
     num_replicas: replicas,
   });
   const kvm = new Kvm(nc);
-  const bucket = (name: string, ttlDays: number, maxBytes: number, maxValueSize: number) =>
-    kvm.create(name, {
+  const bucket = async (name: string, ttlDays: number, maxBytes: number, maxValueSize: number) => {
+    const kv = await kvm.create(name, {
       ttl: ttlDays * DAY_MS,
       max_bytes: maxBytes,
       maxValueSize,
@@ -90,11 +90,35 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
       // stale "no claim" or rollup would break the exactly-once counting in a cluster.
       allow_direct: false,
     });
+    // A bucket made by an older version keeps its old value size: raise it (headers count in it too).
+    const stream = `KV_${name}`;
+    const { config } = await jsm.streams.info(stream);
+    if (config.max_msg_size < maxValueSize)
+      await jsm.streams.update(stream, { ...config, max_msg_size: maxValueSize });
+    return kv;
+  };
   return {
     jsm,
-    dedup: await bucket(BUCKETS.dedup, 8, config.dedupMaxBytes, 64),
+    // 128 bytes for a sequence or a lease: the compare-and-set header that replaces a foreign record
+    // (records.ts) counts in the size, about 60 bytes.
+    dedup: await bucket(BUCKETS.dedup, 8, config.dedupMaxBytes, 128),
     rollups: await bucket(BUCKETS.rollups, config.historyDays, 256 * MIB, 60 * 1024),
     nodes: await bucket(BUCKETS.nodes, 8, 128 * MIB, 256),
-    leases: await bucket(BUCKETS.leases, 1, 8 * MIB, 64),
+    leases: await bucket(BUCKETS.leases, 1, 8 * MIB, 128),
   };
+}
+
+/**
+ * Removes the ingest messages at or below the consumer's ack floor `ackFloor` that the stream still holds, and
+ * returns how many. On a work queue an acknowledged message is removed; after a server crash (SIGKILL) the
+ * consumer may have recorded acknowledgements whose removals the stream lost. Those messages were counted
+ * (an instance acknowledges only what it has counted) and the consumer will never deliver them again: they
+ * would only wait for max_age: removing every message at or below the floor loses nothing that would ever
+ * be counted. Cheap when there is nothing to remove (one stream info); called with every consumer info.
+ */
+export async function removeLeftovers(jsm: JetStreamManager, ackFloor: number): Promise<number> {
+  const { state } = await jsm.streams.info(INGEST_STREAM);
+  if (!state.messages || state.first_seq > ackFloor) return 0;
+  const { purged } = await jsm.streams.purge(INGEST_STREAM, { seq: ackFloor + 1 });
+  return purged;
 }
