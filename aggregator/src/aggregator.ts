@@ -10,7 +10,7 @@ import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
 import { Metrics } from './metrics.ts';
 import { Mirror } from './mirror.ts';
-import { dayOfKey, decodeNode } from './nodes.ts';
+import { dayOfKey, decodeNode, heardTwice } from './nodes.ts';
 import { publishTick } from './publish.ts';
 import { windowOfKey, type Rollup } from './rollup.ts';
 import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
@@ -47,7 +47,7 @@ export async function startAggregator(
   });
   const store = await setUp(nc, config);
   const metrics = new Metrics();
-  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes);
+  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes, heardTwice);
   const rollupMirror = new Mirror(store.rollups, decodeCounts, config.historyDays * 288 + 288);
   await Promise.all([nodeMirror.ready, rollupMirror.ready]);
 
@@ -133,7 +133,11 @@ export async function startAggregator(
     stats,
     hourly: (from, to) => hourlySeries(rollupMirror.map, nodeMirror.map, from, to),
     healthy: () => !nc.isClosed() && infoOk,
-    metrics: () => metrics.text(),
+    metrics: () => {
+      metrics.nodesHeld = nodeMirror.map.size;
+      metrics.nodesEvicted = nodeMirror.evicted;
+      return metrics.text();
+    },
     historyDays: config.historyDays,
   });
   const server = await new Promise<ServerType>((resolve) => {
