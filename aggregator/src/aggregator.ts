@@ -12,7 +12,7 @@ import { Metrics } from './metrics.ts';
 import { Mirror } from './mirror.ts';
 import { dayOfKey, decodeNode, heardTwice } from './nodes.ts';
 import { publishTick } from './publish.ts';
-import { windowOfKey, type Rollup } from './rollup.ts';
+import { feedPriority, windowOfKey, type Rollup } from './rollup.ts';
 import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
 import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
 
@@ -26,7 +26,7 @@ export interface Aggregator {
 
 function decodeCounts(entry: KvEntry): WindowCounts | undefined {
   try {
-    const { feed: _feed, applied: _applied, ...counts } = entry.json<Rollup>();
+    const { feed: _feed, applied: _applied, sketch: _sketch, ...counts } = entry.json<Rollup>();
     return counts;
   } catch {
     return undefined;
@@ -89,6 +89,7 @@ export async function startAggregator(
       metrics,
       minIntervalMs: config.heartbeatMinIntervalMs,
       ackFloor: () => ackFloor,
+      priority: feedPriority(store.feedSecret),
     },
     { batchSize: config.batchSize, workers: config.workers },
     (error) => log(`aggregator: batch not counted, will be redelivered: ${String(error)}`),
