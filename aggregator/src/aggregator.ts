@@ -11,10 +11,10 @@ import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
 import { Metrics } from './metrics.ts';
 import { Mirror } from './mirror.ts';
-import { dayOfKey, decodeNode } from './nodes.ts';
+import { dayOfKey, decodeNode, heardTwice } from './nodes.ts';
 import { publishTick } from './publish.ts';
 import { decodeRollup } from './records.ts';
-import { windowOfKey } from './rollup.ts';
+import { feedPriority, windowOfKey } from './rollup.ts';
 import { CONSUMER, INGEST_STREAM, removeLeftovers, setUp } from './setup.ts';
 import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
 
@@ -30,7 +30,7 @@ export interface Aggregator {
 function decodeCounts(entry: KvEntry): WindowCounts | undefined {
   const rollup = decodeRollup(entry);
   if (!rollup) return undefined;
-  const { feed: _feed, applied: _applied, ...counts } = rollup;
+  const { feed: _feed, applied: _applied, sketch: _sketch, ...counts } = rollup;
   return counts;
 }
 
@@ -47,9 +47,15 @@ export async function startAggregator(
   });
   const store = await setUp(nc, config);
   const metrics = new Metrics();
-  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes, () => metrics.skip('nodes'));
-  const rollupMirror = new Mirror(store.rollups, decodeCounts, config.historyDays * 288 + 288, () =>
-    metrics.skip('rollups'),
+  const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes, heardTwice, () =>
+    metrics.skip('nodes'),
+  );
+  const rollupMirror = new Mirror(
+    store.rollups,
+    decodeCounts,
+    config.historyDays * 288 + 288,
+    undefined,
+    () => metrics.skip('rollups'),
   );
   await Promise.all([nodeMirror.ready, rollupMirror.ready]);
 
@@ -99,6 +105,7 @@ export async function startAggregator(
       metrics,
       minIntervalMs: config.heartbeatMinIntervalMs,
       ackFloor: () => ackFloor,
+      priority: feedPriority(store.feedSecret),
     },
     { batchSize: config.batchSize, workers: config.workers },
     (error) => log(`aggregator: batch not counted, will be redelivered: ${String(error)}`),
@@ -144,7 +151,11 @@ export async function startAggregator(
     stats,
     hourly: (from, to) => hourlySeries(rollupMirror.map, nodeMirror.map, from, to),
     healthy: () => !nc.isClosed() && infoOk,
-    metrics: () => metrics.text(),
+    metrics: () => {
+      metrics.nodesHeld = nodeMirror.map.size;
+      metrics.nodesEvicted = nodeMirror.evicted;
+      return metrics.text();
+    },
     historyDays: config.historyDays,
   });
   const server = await new Promise<ServerType>((resolve) => {

@@ -30,6 +30,8 @@ export interface TaskStore {
   metrics: Metrics;
   /** The highest stream sequence at or below which every message is acknowledged. */
   ackFloor(): number;
+  /** A task key's feed priority (rollup.ts, feedPriority). */
+  priority(key: string): number;
 }
 
 type Claim = 'new' | 'mine' | 'duplicate';
@@ -78,7 +80,7 @@ async function writeWindow(
     let counted = 0;
     for (const item of items)
       if (!(item.mine && hasSeq(rollup.applied, item.seq))) {
-        addTask(rollup, item.task);
+        addTask(rollup, item.task, store.priority(item.task.key));
         counted++;
       }
     rollup.applied = addSeqs(rollup.applied, batchSeqs, store.ackFloor());

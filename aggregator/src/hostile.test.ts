@@ -37,7 +37,7 @@ function hostileRound(round: number) {
   return {
     tasks,
     beats,
-    expected: { schema: 3000, oversize: 1000, window: 2000, ratelimit: 2000, json: 2000, capacity: 0 },
+    expected: { schema: 3000, oversize: 1000, window: 2000, ratelimit: 2000, json: 2000 },
   };
 }
 

@@ -1,7 +1,7 @@
 // The aggregator's counters, and their Prometheus text exposition for GET /metrics. Counters count
 // processing events of this instance (a redelivered message is counted again); the statistics themselves
 // are exact and live in KV.
-export const REASONS = ['oversize', 'json', 'schema', 'window', 'ratelimit', 'capacity'] as const;
+export const REASONS = ['oversize', 'json', 'schema', 'window', 'ratelimit'] as const;
 export type Reason = (typeof REASONS)[number];
 /** The KV buckets whose records the aggregator reads (setup.ts); a record that does not fit is skipped. */
 export const RECORD_BUCKETS = ['dedup', 'rollups', 'nodes', 'leases'] as const;
@@ -21,6 +21,9 @@ export class Metrics {
   leftoversRemoved = 0;
   /** Messages in the ingest stream not yet acknowledged (pending + in flight), from the consumer's info. */
   consumerLag = 0;
+  /** Node records in this instance's mirror, and those evicted from it to make room (set when read). */
+  nodesHeld = 0;
+  nodesEvicted = 0;
 
   reject(reason: Reason): void {
     this.rejected[reason]++;
@@ -73,6 +76,15 @@ export class Metrics {
       'Ingest messages removed that the consumer had acknowledged but the stream still held (after a server crash).',
       [['', this.leftoversRemoved]],
     );
+    metric(
+      'nodes_held',
+      'gauge',
+      'Pseudonym-day records in the memory of this instance (MAX_NODES at most).',
+      [['', this.nodesHeld]],
+    );
+    metric('nodes_evicted_total', 'counter', 'Records evicted from memory to make room for newer ones.', [
+      ['', this.nodesEvicted],
+    ]);
     metric('consumer_lag', 'gauge', 'Ingest messages not yet acknowledged.', [['', this.consumerLag]]);
     return lines.join('\n') + '\n';
   }

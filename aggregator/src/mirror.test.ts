@@ -21,7 +21,7 @@ describe('a KV mirror', () => {
     await server?.close();
   });
 
-  it(`copies a bucket of ${KEYS} keys, follows it, and holds no more keys than its limit`, async () => {
+  it(`copies a bucket of ${KEYS} keys, follows it, and holds no more keys than its limit (the latest written)`, async () => {
     const kv = await new Kvm(nc).create('mirror-test', { history: 1 });
     const value = JSON.stringify({ pad: 'x'.repeat(200) });
     for (let b = 0; b < KEYS / 1000; b++)
@@ -34,7 +34,12 @@ describe('a KV mirror', () => {
     await kv.put('k.new', value);
     await poll('the new key in the mirror', async () => mirror.map.has('k.new'), Boolean, 20_000);
     expect(bounded.map.size).toBe(1000);
-    expect(bounded.overflow).toBeGreaterThanOrEqual(KEYS - 1000);
+    expect(bounded.evicted).toBeGreaterThanOrEqual(KEYS - 1000);
+    // The least recently written made room: the last batch is held, and the key written after it.
+    await poll('the new key in the bounded mirror', async () => bounded.map.has('k.new'), Boolean, 20_000);
+    expect(bounded.map.size).toBe(1000);
+    expect(bounded.map.has(`k.${KEYS / 1000 - 1}.999`)).toBe(true);
+    expect(bounded.map.has('k.0.0')).toBe(false);
     mirror.stop();
     bounded.stop();
   }, 120_000);

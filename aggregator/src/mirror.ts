@@ -1,8 +1,10 @@
 // A local copy of one KV bucket, kept current by a watch: every instance reads the shared state from it
-// (stats, rate limits) without a round trip. At most `max` keys; a key beyond that is ignored (counted). A
-// record `decode` refuses (records.ts) is skipped and reported to `skipped`; it replaces what was held.
+// (stats, rate limits) without a round trip. At most `max` keys: a new key beyond that evicts the least
+// recently written one (recency.ts), keys whose value `keep` holds last, so no key is ever refused. A record
+// `decode` refuses (records.ts) is skipped and reported to `skipped`; it replaces what was held.
 import type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
+import { RecencyMap } from './recency.ts';
 
 export interface Held<T> {
   value: T;
@@ -10,8 +12,7 @@ export interface Held<T> {
 }
 
 export class Mirror<T> {
-  readonly map = new Map<string, Held<T>>();
-  overflow = 0;
+  readonly map: RecencyMap<Held<T>>;
   /** Watches restarted after a stall. */
   restarts = 0;
   readonly ready: Promise<void>;
@@ -25,9 +26,11 @@ export class Mirror<T> {
   constructor(
     private readonly kv: KV,
     private readonly decode: (entry: KvEntry) => T | undefined,
-    private readonly max: number,
+    max: number,
+    keep?: (value: T) => boolean,
     private readonly skipped: () => void = () => undefined,
   ) {
+    this.map = new RecencyMap<Held<T>>(max, keep && ((held) => keep(held.value)));
     this.ready = new Promise<void>((resolve) => (this.#resolveReady = resolve));
     void this.#start(0).catch(() => undefined);
   }
@@ -75,10 +78,6 @@ export class Mirror<T> {
   set(key: string, held: Held<T>): void {
     const current = this.map.get(key);
     if (current && current.revision >= held.revision) return;
-    if (!current && this.map.size >= this.max) {
-      this.overflow++;
-      return;
-    }
     this.map.set(key, held);
   }
 
@@ -87,8 +86,9 @@ export class Mirror<T> {
     if ((this.map.get(key)?.revision ?? 0) < revision) this.map.delete(key);
   }
 
-  get full(): boolean {
-    return this.map.size >= this.max;
+  /** Keys evicted to make room for newer ones. */
+  get evicted(): number {
+    return this.map.evicted;
   }
 
   /** Forgets the keys `expired` says the bucket's TTL has removed. */

@@ -3,6 +3,12 @@
 // twice changes nothing, and compare-and-set keeps concurrent instances from overwriting each other.
 // Times are the ingest stream's (when the server received the message), not the aggregator's clock, so a
 // backlog counted late lands in the right hours.
+//
+// Memory: the mirror keeps at most MAX_NODES records and never refuses one. A new pseudonym in a full mirror
+// evicts the least recently heard record, and records heard more than once (`heardTwice`: every honest node,
+// which beats every 60 s) are evicted only after every record heard once. A flood of invented pseudonyms
+// (each sent once) therefore evicts its own kind and passes honest nodes by. The bucket keeps every record;
+// an evicted one read back on its next heartbeat (its create finds the key and the update goes on).
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { HeartbeatMessage } from '../../protocol/federation.ts';
 import { isWrongLastSequence } from './kv-errors.ts';
@@ -15,6 +21,8 @@ const MAX_ATTEMPTS = 100;
 export interface NodeRecord {
   /** Last heard, epoch ms. */
   l: number;
+  /** First heard, epoch ms (absent in records written before it existed). */
+  f?: number;
   /** Bit h set: heard in hour h (UTC) of the record's day. */
   h: number;
   /** Runner version and region of the latest heartbeat. */
@@ -54,10 +62,22 @@ export function decodeNode(entry: KvEntry): NodeRecord | undefined {
   return decodeNodeRecord(entry);
 }
 
+/** Whether a record was heard at two different times (such a record is evicted last from the mirror). */
+export function heardTwice(record: NodeRecord): boolean {
+  return record.f !== undefined && record.l > record.f;
+}
+
 function merged(current: NodeRecord | undefined, { ms, beat }: BeatItem): NodeRecord {
   const hour = 1 << new Date(ms).getUTCHours();
-  if (current && current.l > ms) return { ...current, h: current.h | hour };
-  return { l: ms, h: (current?.h ?? 0) | hour, v: beat.version, ...(beat.region ? { r: beat.region } : {}) };
+  const f = Math.min(current ? (current.f ?? current.l) : ms, ms);
+  if (current && current.l > ms) return { ...current, f, h: current.h | hour };
+  return {
+    l: ms,
+    f,
+    h: (current?.h ?? 0) | hour,
+    v: beat.version,
+    ...(beat.region ? { r: beat.region } : {}),
+  };
 }
 
 async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
@@ -66,7 +86,6 @@ async function countBeat(store: NodeStore, item: BeatItem): Promise<void> {
   /** The revision of a foreign record at `key`, to be replaced. */
   let foreign: number | undefined;
   for (let attempt = 1; ; attempt++) {
-    if (!held && store.mirror.full) return store.metrics.reject('capacity');
     if (held && Math.abs(item.ms - held.value.l) < store.minIntervalMs)
       return store.metrics.reject('ratelimit');
     const next = merged(held?.value, item);

@@ -16,7 +16,7 @@ import {
 } from '../../protocol/federation.ts';
 import { DURATION, MEMORY, STEPS } from '../../protocol/buckets.ts';
 import { MAX_RUNS } from './ranges.ts';
-import { MAX_WINDOW_CHAINS, rollupKey, windowOfKey, type Rollup } from './rollup.ts';
+import { CHAIN_SKETCH_SIZE, MAX_WINDOW_CHAINS, rollupKey, windowOfKey, type Rollup } from './rollup.ts';
 
 const DAY_MS = 24 * 3600_000;
 /** Counts above this are not a window's (a 5-minute window of the whole network is far below it). */
@@ -30,6 +30,18 @@ const counts = (key: v.GenericSchema<string, string>, maxKeys: number) =>
   );
 const seq = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
 
+const FEED_TASK = [
+  v.union([ChainSchema, v.literal(OTHER)]),
+  v.picklist(TASK_KINDS),
+  v.picklist(OUTCOMES),
+  v.picklist(DURATION.labels),
+  v.picklist(STEPS.labels),
+  v.picklist(MEMORY.labels),
+  v.picklist([0, 1]),
+] as const;
+/** 48 bits of an HMAC. */
+const PRIORITY = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 48 - 1));
+
 export const RollupSchema = v.object({
   tasks: count,
   outcomes: counts(v.picklist(OUTCOMES), OUTCOMES.length),
@@ -39,18 +51,21 @@ export const RollupSchema = v.object({
   steps: counts(v.picklist(STEPS.labels), STEPS.labels.length),
   memory: counts(v.picklist(MEMORY.labels), MEMORY.labels.length),
   cached: count,
-  feed: v.pipe(
-    v.array(
-      v.tuple([
-        v.union([ChainSchema, v.literal(OTHER)]),
-        v.picklist(TASK_KINDS),
-        v.picklist(OUTCOMES),
-        v.picklist(DURATION.labels),
-        v.picklist(STEPS.labels),
-        v.picklist(MEMORY.labels),
-        v.picklist([0, 1]),
-      ]),
+  /** Space-saving counters of the window's chains (rollup.ts): [chain, count, error]. */
+  sketch: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.tuple([ChainSchema, count, count]),
+          v.check(([, n, error]) => error <= n),
+        ),
+      ),
+      v.maxLength(CHAIN_SKETCH_SIZE),
     ),
+  ),
+  /** Feed tasks, with their priority (rollup.ts, feedPriority) unless written before there was one. */
+  feed: v.pipe(
+    v.array(v.union([v.strictTuple([...FEED_TASK]), v.strictTuple([...FEED_TASK, PRIORITY])])),
     v.maxLength(MAX_FEED_TASKS),
   ),
   applied: v.pipe(
@@ -66,6 +81,7 @@ export const RollupSchema = v.object({
 
 export const NodeRecordSchema = v.object({
   l: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  f: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   h: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 24 - 1)),
   v: RunnerVersionSchema,
   r: v.optional(v.picklist(REGIONS)),
@@ -90,14 +106,17 @@ export function decodeRollup(entry: KvEntry): Rollup | undefined {
   return json(entry, RollupSchema);
 }
 
-/** A node record: `n.<yyyymmdd>.<pseudonym>`, last heard within that day. */
+/** A node record: `n.<yyyymmdd>.<pseudonym>`, first and last heard within that day. */
 export function decodeNodeRecord(entry: KvEntry): v.InferOutput<typeof NodeRecordSchema> | undefined {
   const m = /^n\.(\d{4})(\d{2})(\d{2})\.([^.]+)$/.exec(entry.key);
   if (!m || !v.is(HmacSchema, m[4])) return;
   const day = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
   if (new Date(day).toISOString().slice(0, 10).replaceAll('-', '') !== entry.key.slice(2, 10)) return;
   const record = json(entry, NodeRecordSchema);
-  return record && record.l >= day && record.l < day + DAY_MS ? record : undefined;
+  const inDay = (ms: number) => ms >= day && ms < day + DAY_MS;
+  return record && inDay(record.l) && (record.f === undefined || (inDay(record.f) && record.f <= record.l))
+    ? record
+    : undefined;
 }
 
 /** A dedup claim: the ingest stream sequence of the message that claimed the key. */

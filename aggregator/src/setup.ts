@@ -1,6 +1,7 @@
 // Creates, idempotently, everything the aggregator keeps in JetStream (in its own account, nats/users.conf):
 // the ingest work queue and its one durable consumer (shared by every instance), the stream that keeps the
-// latest stats and feed, and the KV buckets (dedup keys, 5-minute rollups, nodes, leases).
+// latest stats and feed, and the KV buckets (dedup keys, 5-minute rollups, nodes, leases, the feed secret).
+import { randomBytes } from 'node:crypto';
 import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -8,6 +9,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { MAX_INGEST_BYTES, MAX_PUBLISHED_BYTES } from '../../protocol/federation.ts';
 import { INGEST_SUBJECTS, LATEST_STREAM, SUBJECTS } from '../../protocol/subjects.ts';
 import type { AggregatorConfig } from './config.ts';
+import { isWrongLastSequence } from './kv-errors.ts';
 
 export const INGEST_STREAM = 'TRUEBIT_INGEST';
 export const CONSUMER = 'aggregator';
@@ -16,6 +18,7 @@ export const BUCKETS = {
   rollups: 'truebit-rollups',
   nodes: 'truebit-nodes',
   leases: 'truebit-leases',
+  secrets: 'truebit-secrets',
 } as const;
 /**
  * The ingest stream stores messages up to this size, above MAX_INGEST_BYTES, so that the aggregator sees a
@@ -31,6 +34,20 @@ export interface Store {
   rollups: KV;
   nodes: KV;
   leases: KV;
+  /** The secret of the feed priorities, made by the first instance and shared by all (never published). */
+  feedSecret: string;
+}
+
+/** Reads the feed secret, creating it if no instance has yet (create-if-absent: all instances agree). */
+async function feedSecret(secrets: KV): Promise<string> {
+  try {
+    await secrets.create('feed', randomBytes(32).toString('hex'));
+  } catch (error) {
+    if (!isWrongLastSequence(error)) throw error;
+  }
+  const entry = await secrets.get('feed');
+  if (entry?.operation !== 'PUT') throw new Error('the feed secret could not be read');
+  return entry.string();
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
@@ -105,6 +122,8 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
     rollups: await bucket(BUCKETS.rollups, config.historyDays, 256 * MIB, 60 * 1024),
     nodes: await bucket(BUCKETS.nodes, 8, 128 * MIB, 256),
     leases: await bucket(BUCKETS.leases, 1, 8 * MIB, 128),
+    // Kept for good (no TTL): a new secret would rank a window's later tasks against other priorities.
+    feedSecret: await feedSecret(await bucket(BUCKETS.secrets, 0, MIB, 256)),
   };
 }
 

@@ -14,7 +14,7 @@ function rollups(windows: [string, number][]): Map<string, Held<WindowCounts>> {
   const map = new Map<string, Held<WindowCounts>>();
   for (const [window, count] of windows) {
     const rollup = emptyRollup();
-    for (let i = 0; i < count; i++) addTask(rollup, task(i, { window }));
+    for (let i = 0; i < count; i++) addTask(rollup, task(i, { window }), i);
     const { feed: _f, applied: _a, ...counts } = rollup;
     map.set(rollupKey(window), { value: counts, revision: 1 });
   }

@@ -12,8 +12,8 @@ const DAY_MS = 24 * HOUR_MS;
 /** The most labels a stats map of chains or versions carries, `other` included. */
 const MAX_LABELS = 32;
 
-/** What the stats need of a rollup: its counts (no feed, no applied sequences). */
-export type WindowCounts = Omit<Rollup, 'feed' | 'applied'>;
+/** What the stats need of a rollup: its counts (no feed, no applied sequences, no chain sketch). */
+export type WindowCounts = Omit<Rollup, 'feed' | 'applied' | 'sketch'>;
 
 type Entries<T> = Iterable<[string, Held<T>]>;
 
@@ -68,7 +68,7 @@ export function computeStats(
 ): StatsMessage {
   const current = Math.floor(now / WINDOW_MS) * WINDOW_MS;
   const tasks = { lastHour: 0, last24h: 0, last7d: 0 };
-  const { feed: _feed, applied: _applied, ...day } = emptyRollup();
+  const { feed: _feed, applied: _applied, sketch: _sketch, ...day } = emptyRollup();
   const rollupList = [...rollups];
   for (const [key, { value }] of rollupList) {
     const age = current - windowOfKey(key);

@@ -50,6 +50,8 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
     REPLICAS: String(config.replicas),
     BATCH_SIZE: String(config.batchSize),
     WORKERS: String(config.workers),
+    HEARTBEAT_MIN_INTERVAL_MS: String(config.heartbeatMinIntervalMs),
+    MAX_NODES: String(config.maxNodes),
     DEDUP_MAX_BYTES: String(config.dedupMaxBytes),
     INGEST_MAX_BYTES: String(config.ingestMaxBytes),
   };
