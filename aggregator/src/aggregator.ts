@@ -15,7 +15,7 @@ import { dayOfKey, decodeNode, heardTwice } from './nodes.ts';
 import { publishTick } from './publish.ts';
 import { decodeRollup } from './records.ts';
 import { feedPriority, windowOfKey } from './rollup.ts';
-import { CONSUMER, INGEST_STREAM, removeLeftovers, setUp } from './setup.ts';
+import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
 import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -74,12 +74,6 @@ export async function startAggregator(
       infoOk = false;
       log(`aggregator: consumer info failed: ${String(error)}`);
       return;
-    }
-    // Also at start and after a reconnect: what a server crash left behind (setup.ts).
-    try {
-      metrics.leftoversRemoved += await removeLeftovers(store.jsm, ackFloor);
-    } catch (error) {
-      log(`aggregator: removing counted ingest messages failed: ${String(error)}`);
     }
   };
   await pollInfo();

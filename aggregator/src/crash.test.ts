@@ -1,14 +1,11 @@
 // The aggregator killed (SIGKILL) in the middle of a stream, several times, and restarted: the counts are
 // exact. Also two instances counting one stream at once, and nats-server killed (SIGKILL) mid-stream and
-// restarted: exact, and nothing that was counted left behind in the ingest work queue.
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+// restarted: exact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { startAggregatorProcess } from '../../test/support/aggregator-process.ts';
 import { startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
 import { startAggregator } from './aggregator.ts';
-import { INGEST_STREAM } from './setup.ts';
 import {
   SUBJECTS,
   configEnv,
@@ -86,7 +83,7 @@ describe('exact counts across crashes and concurrent instances', () => {
     }
   }, 300_000);
 
-  it('stays exact and leaves nothing it counted in the ingest stream when nats-server is killed mid-stream', async () => {
+  it('stays exact when nats-server is killed mid-stream and restarted', async () => {
     const tasks = Array.from({ length: 20_000 }, (_, i) => task(100_000 + i));
     const config = testConfig(server, { batchSize: 100 });
     const child = await startAggregatorProcess(configEnv(config));
@@ -108,25 +105,6 @@ describe('exact counts across crashes and concurrent instances', () => {
       expect((stats.outcomes.failed ?? 0) - (before.outcomes.failed ?? 0)).toBe(
         tasks.filter((t) => t.outcome === 'failed').length,
       );
-      const ac = await connect({
-        servers: server.url,
-        user: config.natsUser,
-        pass: config.natsPassword,
-        inboxPrefix: '_INBOX_aggregator',
-      });
-      try {
-        const jsm = await jetstreamManager(ac);
-        // Caught up (an empty backlog): whatever the stream still holds was counted and must go.
-        const state = await poll(
-          'an empty ingest stream',
-          async () => (await jsm.streams.info(INGEST_STREAM)).state,
-          (s) => s.messages === 0,
-          15_000,
-        );
-        expect(state.messages).toBe(0);
-      } finally {
-        await ac.close();
-      }
     } finally {
       await child.stop();
     }

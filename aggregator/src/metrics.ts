@@ -17,8 +17,6 @@ export class Metrics {
   feedsPublished = 0;
   /** Records read from a bucket and skipped: a foreign key, not JSON, or JSON of the wrong shape. */
   skipped = Object.fromEntries(RECORD_BUCKETS.map((b) => [b, 0])) as Record<RecordBucket, number>;
-  /** Ingest messages removed after a server crash: acknowledged, but left in the stream. */
-  leftoversRemoved = 0;
   /** Messages in the ingest stream not yet acknowledged (pending + in flight), from the consumer's info. */
   consumerLag = 0;
   /** Node records in this instance's mirror, and those evicted from it to make room (set when read). */
@@ -69,12 +67,6 @@ export class Metrics {
       'counter',
       'Bucket records read and skipped (foreign key, not JSON, wrong shape), by bucket.',
       RECORD_BUCKETS.map((b) => [`{bucket="${b}"}`, this.skipped[b]]),
-    );
-    metric(
-      'ingest_leftovers_removed_total',
-      'counter',
-      'Ingest messages removed that the consumer had acknowledged but the stream still held (after a server crash).',
-      [['', this.leftoversRemoved]],
     );
     metric(
       'nodes_held',

@@ -126,18 +126,3 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
     feedSecret: await feedSecret(await bucket(BUCKETS.secrets, 0, MIB, 256)),
   };
 }
-
-/**
- * Removes the ingest messages at or below the consumer's ack floor `ackFloor` that the stream still holds, and
- * returns how many. On a work queue an acknowledged message is removed; after a server crash (SIGKILL) the
- * consumer may have recorded acknowledgements whose removals the stream lost. Those messages were counted
- * (an instance acknowledges only what it has counted) and the consumer will never deliver them again: they
- * would only wait for max_age: removing every message at or below the floor loses nothing that would ever
- * be counted. Cheap when there is nothing to remove (one stream info); called with every consumer info.
- */
-export async function removeLeftovers(jsm: JetStreamManager, ackFloor: number): Promise<number> {
-  const { state } = await jsm.streams.info(INGEST_STREAM);
-  if (!state.messages || state.first_seq > ackFloor) return 0;
-  const { purged } = await jsm.streams.purge(INGEST_STREAM, { seq: ackFloor + 1 });
-  return purged;
-}
