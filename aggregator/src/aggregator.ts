@@ -6,7 +6,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { KvEntry } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import { natsAuth, type AggregatorConfig } from './config.ts';
+import { explainConnectError, natsConnection, type AggregatorConfig } from './config.ts';
 import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
 import { Metrics } from './metrics.ts';
@@ -39,11 +39,12 @@ export async function startAggregator(
   log: (line: string) => void = (line) => console.error(line),
 ): Promise<Aggregator> {
   const nc = await connect({
-    servers: config.natsUrl.split(','),
-    ...natsAuth(config),
+    ...natsConnection(config),
     inboxPrefix: '_INBOX_aggregator',
     name: 'truwatch-aggregator',
     maxReconnectAttempts: -1,
+  }).catch((error: unknown) => {
+    throw explainConnectError(error, config);
   });
   const store = await setUp(nc, config);
   const metrics = new Metrics();

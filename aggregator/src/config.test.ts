@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from './config.ts';
+import { explainConnectError, natsConnection, readConfig } from './config.ts';
 
 describe('the aggregator configuration', () => {
   it('reads the environment with defaults', () => {
@@ -23,5 +23,25 @@ describe('the aggregator configuration', () => {
     expect(() => readConfig({ NATS_PASSWORD: 'x', BATCH_SIZE: 'lots' })).toThrow(
       /BATCH_SIZE must be a number/,
     );
+  });
+
+  it('trusts the CA in NATS_CA and says to set it when a server certificate is not trusted', () => {
+    const config = readConfig({
+      NATS_PASSWORD: 'x',
+      NATS_URL: 'tls://a:4222,tls://b:4222',
+      NATS_CA: '/ca.pem',
+    });
+    expect(natsConnection(config)).toMatchObject({
+      servers: ['tls://a:4222', 'tls://b:4222'],
+      tls: { caFile: '/ca.pem' },
+    });
+    expect(natsConnection(readConfig({ NATS_PASSWORD: 'x' }))).not.toHaveProperty('tls');
+    const untrusted = new Error('self-signed certificate in certificate chain');
+    expect(explainConnectError(untrusted, readConfig({ NATS_PASSWORD: 'x' })).message).toMatch(
+      /TLS certificate is not trusted.*set NATS_CA/,
+    );
+    expect(explainConnectError(untrusted, config).message).toMatch(/NATS_CA \(\/ca\.pem\) did not sign it/);
+    const refused = new Error('CONNECTION_REFUSED');
+    expect(explainConnectError(refused, config)).toBe(refused);
   });
 });

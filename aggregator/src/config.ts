@@ -9,6 +9,9 @@ export interface AggregatorConfig {
   natsPassword: string;
   /** A .creds file (decentralized auth, nats/prod-jwt): used instead of user and password when set. */
   natsCreds?: string;
+  /** The CA (PEM file) that signed the servers' certificates, for `tls://` URLs and servers that require TLS
+   * (nats/cluster); the system's CAs without it. */
+  natsCa?: string;
   /** HTTP port of /api/stats, /api/history, /healthz, /metrics; 0 picks a free one. */
   httpPort: number;
   httpHost: string;
@@ -43,6 +46,7 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConfig {
   const natsPassword = env.NATS_PASSWORD ?? '';
   const natsCreds = env.NATS_CREDS || undefined;
+  const natsCa = env.NATS_CA || undefined;
   if (!natsPassword && !natsCreds)
     throw new Error('NATS_PASSWORD is required (the aggregator user of nats/users.conf), or NATS_CREDS');
   return {
@@ -50,6 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     natsUser: env.NATS_USER ?? 'aggregator',
     natsPassword,
     ...(natsCreds ? { natsCreds } : {}),
+    ...(natsCa ? { natsCa } : {}),
     httpPort: number(env, 'HTTP_PORT', 8080),
     httpHost: env.HTTP_HOST ?? '127.0.0.1',
     statsIntervalMs: number(env, 'STATS_INTERVAL_MS', 10_000),
@@ -67,11 +72,34 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
   };
 }
 
-/** How the aggregator authenticates: its .creds file (read at each connect) or its user and password. */
-export function natsAuth(
+/**
+ * How the aggregator reaches its servers: their URLs, its .creds file (read at each connect) or its user and
+ * password, and the CA it trusts when NATS_CA is set.
+ */
+export function natsConnection(
   config: AggregatorConfig,
-): Pick<ConnectionOptions, 'user' | 'pass' | 'authenticator'> {
+): Pick<ConnectionOptions, 'servers' | 'user' | 'pass' | 'authenticator' | 'tls'> {
   const file = config.natsCreds;
-  if (file) return { authenticator: credsAuthenticator(() => readFileSync(file)) };
-  return { user: config.natsUser, pass: config.natsPassword };
+  return {
+    servers: config.natsUrl.split(','),
+    ...(file
+      ? { authenticator: credsAuthenticator(() => readFileSync(file)) }
+      : { user: config.natsUser, pass: config.natsPassword }),
+    ...(config.natsCa ? { tls: { caFile: config.natsCa } } : {}),
+  };
+}
+
+/** An error of connecting, with what to do when the cause is a server certificate not trusted. */
+export function explainConnectError(error: unknown, config: AggregatorConfig): Error {
+  const text = String(error instanceof Error && error.cause ? error.cause : error);
+  if (!/certificate|self.signed|issuer/i.test(text)) return error instanceof Error ? error : new Error(text);
+  const hint = config.natsCa
+    ? `the CA in NATS_CA (${config.natsCa}) did not sign it`
+    : "set NATS_CA to the CA file that signed the servers' certificates";
+  return new Error(
+    `cannot connect to ${config.natsUrl}: the server's TLS certificate is not trusted (${text}); ${hint}`,
+    {
+      cause: error,
+    },
+  );
 }

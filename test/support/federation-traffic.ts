@@ -11,7 +11,7 @@ import {
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { DEV_USERS, type NatsServer } from './nats-server.ts';
-import { natsAuth, type AggregatorConfig } from '../../aggregator/src/config.ts';
+import { natsConnection, type AggregatorConfig } from '../../aggregator/src/config.ts';
 import { setUp } from '../../aggregator/src/setup.ts';
 import { poll } from './poll.ts';
 
@@ -45,6 +45,7 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
     NATS_USER: config.natsUser,
     NATS_PASSWORD: config.natsPassword,
     ...(config.natsCreds ? { NATS_CREDS: config.natsCreds } : {}),
+    ...(config.natsCa ? { NATS_CA: config.natsCa } : {}),
     HTTP_PORT: String(config.httpPort),
     STATS_INTERVAL_MS: String(config.statsIntervalMs),
     REPLICAS: String(config.replicas),
@@ -126,8 +127,7 @@ export async function metricValue(httpUrl: string, name: string): Promise<number
 /** Creates the streams and buckets as an aggregator does, so a test can publish before one runs. */
 export async function prepareStreams(config: AggregatorConfig): Promise<void> {
   const nc = await connect({
-    servers: config.natsUrl.split(','),
-    ...natsAuth(config),
+    ...natsConnection(config),
     inboxPrefix: '_INBOX_aggregator',
   });
   await setUp(nc, config);

@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { LATEST_STREAM, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
 import { startAggregator, type Aggregator } from '../../aggregator/src/aggregator.ts';
-import { natsAuth, type AggregatorConfig } from '../../aggregator/src/config.ts';
+import { natsConnection, type AggregatorConfig } from '../../aggregator/src/config.ts';
 import { BUCKETS, CONSUMER, INGEST_STREAM } from '../../aggregator/src/setup.ts';
 import {
   getJson,
@@ -99,8 +99,7 @@ export async function checkReplyInjection(
   const monitor = await target.monitor();
   const viewer = await target.viewer();
   const admin = await connect({
-    servers: config.natsUrl.split(','),
-    ...natsAuth(config),
+    ...natsConnection(config),
     inboxPrefix: '_INBOX_aggregator',
   });
   const jsm = await jetstreamManager(admin);
