@@ -1,15 +1,18 @@
-// A three-node cluster (streams and buckets with 3 replicas): one node killed while the aggregator counts,
-// and brought back; the counts stay exact.
+// The production cluster of three (nats/cluster: TLS, streams and buckets with 3 replicas): one node killed
+// while the aggregator counts, and brought back; the counts stay exact.
+import { rmSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsCluster, type NatsCluster } from '../../test/support/nats-cluster.ts';
-import { DEV_USERS } from '../../test/support/nats-server.ts';
+import { startNatsCluster, type NatsCluster, type Running } from '../../test/support/nats-cluster.ts';
+import { TEST_AGGREGATOR } from '../../test/support/nats-prod-checks.ts';
+import { wss } from '../../test/support/nats-wss.ts';
+import { makeCertificate, type TestCertificate } from '../../test/support/test-certificate.ts';
 import { startAggregator } from './aggregator.ts';
+import { natsConnection } from './config.ts';
 import { INGEST_STREAM } from './setup.ts';
 import {
   SUBJECTS,
-  monitorConnection,
   prepareStreams,
   publishAll,
   task,
@@ -19,25 +22,34 @@ import {
 import { poll } from '../../test/support/poll.ts';
 
 describe('a three-node cluster', () => {
+  let certificate: TestCertificate;
+  let running: Running<NatsCluster>;
   let cluster: NatsCluster;
   beforeAll(async () => {
-    cluster = await startNatsCluster();
+    certificate = makeCertificate();
+    running = await startNatsCluster({ certificate });
+    cluster = running.value;
+  }, 60_000);
+  afterAll(async () => {
+    await running?.close();
+    if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
   });
-  afterAll(() => cluster?.close());
 
   it('counts exactly when a node is killed during the load', async () => {
     // One writer: see "Limits" in aggregator/README.md (nats-server 2.9 clustered compare-and-set).
-    const config = testConfig(cluster.urls, { replicas: 3, batchSize: 100, workers: 1 });
+    const config = testConfig(cluster.urls, {
+      natsPassword: TEST_AGGREGATOR.pass,
+      natsCa: certificate.ca,
+      replicas: 3,
+      batchSize: 100,
+      workers: 1,
+    });
     await prepareStreams(config);
     const first = Array.from({ length: 6000 }, (_, i) => task(i));
-    const monitor = await monitorConnection(cluster.nodes[0]!.url);
+    const monitor = await wss(cluster.wssUrl(0), certificate.pem, 'monitor', 'monitor');
     await publishAll(monitor, SUBJECTS.task, [...first, ...first.slice(0, 500)]);
 
-    const admin = await connect({
-      servers: cluster.nodes[0]!.url,
-      ...DEV_USERS.aggregator,
-      inboxPrefix: '_INBOX_aggregator',
-    });
+    const admin = await connect({ ...natsConnection(config), inboxPrefix: '_INBOX_aggregator' });
     const jsm = await jetstreamManager(admin);
     await poll(
       'the 6500 messages in the ingest stream',
