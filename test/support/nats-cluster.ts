@@ -138,5 +138,9 @@ export async function startNatsSuperCluster(
   const clusters = await Promise.all(
     names.map((name, c) => startCluster(name, config, options, ports[c]!, gatewayEnv)),
   );
-  return running(clusters as [NatsCluster, NatsCluster], clusters.flatMap((c) => c.nodes), dir);
+  return running(
+    clusters as [NatsCluster, NatsCluster],
+    clusters.flatMap((c) => c.nodes),
+    dir,
+  );
 }
