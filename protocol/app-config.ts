@@ -6,6 +6,15 @@ import * as v from 'valibot';
 
 const url = v.pipe(v.string(), v.maxLength(500), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'));
 const credential = v.pipe(v.string(), v.maxLength(200));
+/** A NATS .creds file's text (decentralized auth, nats/prod-jwt): a user JWT and its nkey seed. */
+export const CredsSchema = v.pipe(
+  v.string(),
+  v.maxLength(4096),
+  v.regex(
+    /-----BEGIN NATS USER JWT-----[\s\S]+-----BEGIN USER NKEY SEED-----/,
+    'the text of a NATS .creds file (a user JWT and its seed)',
+  ),
+);
 
 export const FederationConfigSchema = v.object({
   /** `ENABLE_FEDERATION=true`: the operator's consent given at deployment (the app says so in a banner). */
@@ -14,6 +23,8 @@ export const FederationConfigSchema = v.object({
   natsUrl: v.optional(url),
   user: v.optional(credential),
   password: v.optional(credential),
+  /** The `monitor` user's .creds (`FEDERATION_NATS_CREDS`, a file): used instead of user and password. */
+  creds: v.optional(CredsSchema),
   /** Publish finished tasks (`FEDERATION_BROADCAST_TASKS`). */
   broadcastTasks: v.optional(v.boolean()),
   /** Publish heartbeats (`FEDERATION_BROADCAST_STATS`). */
@@ -32,6 +43,8 @@ export const NetworkConfigSchema = v.object({
   natsUrl: v.optional(url),
   user: v.optional(credential),
   password: v.optional(credential),
+  /** The `public` user's .creds (`NETWORK_NATS_CREDS`, a file): used instead of user and password. */
+  creds: v.optional(CredsSchema),
 });
 export type NetworkConfig = v.InferOutput<typeof NetworkConfigSchema>;
 

@@ -1,5 +1,6 @@
 // The PWA's runtime configuration (protocol/app-config.ts) from the sidecar's environment, served as
 // /config.json. ENABLE_FEDERATION=true is the operator's consent given at deployment; the app says so.
+import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { AppConfigSchema, type AppConfig } from '../../protocol/app-config.ts';
 import { ConfigError } from './config-error.ts';
@@ -25,6 +26,19 @@ function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** The text of the file a variable names (a .creds file); a file that cannot be read stops the start. */
+function fileText(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const path = text(env, name);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${name}=${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+}
+
 /** Drops undefined values, so the JSON holds only what was set. */
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
@@ -35,11 +49,13 @@ const NAMES: Record<string, string> = {
   'federation.natsUrl': 'FEDERATION_NATS_URL',
   'federation.user': 'FEDERATION_NATS_USER',
   'federation.password': 'FEDERATION_NATS_PASSWORD',
+  'federation.creds': 'FEDERATION_NATS_CREDS',
   'federation.taskRetentionDays': 'FEDERATION_TASK_RETENTION_DAYS',
   'federation.heartbeatSeconds': 'FEDERATION_HEARTBEAT_SECONDS',
   'network.natsUrl': 'NETWORK_NATS_URL',
   'network.user': 'NETWORK_NATS_USER',
   'network.password': 'NETWORK_NATS_PASSWORD',
+  'network.creds': 'NETWORK_NATS_CREDS',
 };
 
 export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
@@ -50,6 +66,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       natsUrl: federationUrl,
       user: text(env, 'FEDERATION_NATS_USER'),
       password: text(env, 'FEDERATION_NATS_PASSWORD'),
+      creds: fileText(env, 'FEDERATION_NATS_CREDS'),
       broadcastTasks: bool(env, 'FEDERATION_BROADCAST_TASKS'),
       broadcastStats: bool(env, 'FEDERATION_BROADCAST_STATS'),
       receive: bool(env, 'FEDERATION_RECEIVE_ENABLED'),
@@ -60,6 +77,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       natsUrl: text(env, 'NETWORK_NATS_URL') ?? federationUrl,
       user: text(env, 'NETWORK_NATS_USER') ?? 'public',
       password: text(env, 'NETWORK_NATS_PASSWORD') ?? 'public',
+      creds: fileText(env, 'NETWORK_NATS_CREDS'),
     }),
   };
   const parsed = v.safeParse(AppConfigSchema, config);

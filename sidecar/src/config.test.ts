@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -91,6 +94,31 @@ describe('configuration', () => {
       },
       network: { natsUrl: 'wss://nats.example.org:443', user: 'viewer', password: 'public' },
     });
+  });
+
+  it('puts the .creds files FEDERATION_NATS_CREDS and NETWORK_NATS_CREDS name into config.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'truwatch-creds-'));
+    try {
+      const creds = (user: string) =>
+        `-----BEGIN NATS USER JWT-----\neyJ.${user}.sig\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\nSU${user}\n------END USER NKEY SEED------\n`;
+      writeFileSync(join(dir, 'monitor.creds'), creds('monitor'));
+      writeFileSync(join(dir, 'public.creds'), creds('public'));
+      writeFileSync(join(dir, 'junk.creds'), 'not creds');
+      const { app } = loadConfig({
+        FEDERATION_NATS_CREDS: join(dir, 'monitor.creds'),
+        NETWORK_NATS_CREDS: join(dir, 'public.creds'),
+      });
+      expect(app?.federation?.creds).toBe(creds('monitor'));
+      expect(app?.network?.creds).toBe(creds('public'));
+      expect(() => loadConfig({ FEDERATION_NATS_CREDS: join(dir, 'missing.creds') })).toThrow(
+        /FEDERATION_NATS_CREDS=.*missing.creds: cannot read it \(ENOENT\)/,
+      );
+      expect(() => loadConfig({ NETWORK_NATS_CREDS: join(dir, 'junk.creds') })).toThrow(
+        /NETWORK_NATS_CREDS: the text of a NATS .creds file/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names the federation variable that is wrong', () => {
