@@ -8,7 +8,7 @@ export const FED_ERRORS = {
   },
   FED_002: {
     title: 'Authentication failed',
-    fix: 'The server refused the user or password. Copy the credentials the federation publishes into Settings.',
+    fix: 'The server refused the user and password, or the .creds file is not one. Copy the credentials the federation publishes into Settings.',
   },
   FED_003: {
     title: 'Message validation failed',

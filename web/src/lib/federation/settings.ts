@@ -15,6 +15,8 @@ export interface FederationSettings {
   natsUrl: string;
   user: string;
   password: string;
+  /** A .creds file's text (decentralized auth), used instead of user and password when set. */
+  creds: string;
   /** The continent shared in heartbeats; none by default. */
   region: Region | null;
   heartbeatSeconds: number;
@@ -32,6 +34,7 @@ export const DEFAULTS: FederationSettings = {
   natsUrl: '',
   user: 'monitor',
   password: 'monitor',
+  creds: '',
   region: null,
   heartbeatSeconds: 60,
 };
@@ -49,6 +52,7 @@ export function resolveSettings(
   put('natsUrl', config?.natsUrl);
   put('user', config?.user);
   put('password', config?.password);
+  put('creds', config?.creds);
   put('shareTasks', config?.broadcastTasks);
   put('shareHeartbeat', config?.broadcastStats);
   put('receive', config?.receive);

@@ -16,6 +16,17 @@ describe('resolveNetworkConfig', () => {
     expect(resolveNetworkConfig(defaults, undefined)).toEqual({ server: defaults });
   });
 
+  it("takes the public user's .creds (decentralized auth) and refuses text that is not one", () => {
+    const creds =
+      '-----BEGIN NATS USER JWT-----\neyJ0.e30.sig\n------END NATS USER JWT------\n-----BEGIN USER NKEY SEED-----\nSUAB\n------END USER NKEY SEED------\n';
+    expect(resolveNetworkConfig(defaults, { network: { creds } })).toEqual({
+      server: { ...defaults, creds },
+    });
+    const junk = resolveNetworkConfig(defaults, { network: { creds: 'public' } });
+    expect(junk.server).toEqual(defaults);
+    expect(junk.problem).toMatch(/network\.creds: the text of a NATS \.creds file/);
+  });
+
   it('refuses an invalid file as a whole and says where it is wrong', () => {
     const result = resolveNetworkConfig(defaults, { network: { natsUrl: 'http://x', user: 'u' } });
     expect(result.server).toEqual(defaults);

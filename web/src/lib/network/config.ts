@@ -8,6 +8,8 @@ export interface NetworkServer {
   natsUrl: string;
   user: string;
   password: string;
+  /** The `public` user's .creds text (decentralized auth), used instead of user and password when set. */
+  creds?: string;
 }
 
 /** What the build says, or what `npm run federation:dev` runs (nats/nats.conf, user `public`). */
@@ -41,6 +43,7 @@ export function resolveNetworkConfig(defaults: NetworkServer, json: unknown): Re
       natsUrl: network.natsUrl ?? defaults.natsUrl,
       user: network.user ?? defaults.user,
       password: network.password ?? defaults.password,
+      ...(network.creds ? { creds: network.creds } : {}),
     },
   };
 }

@@ -14,6 +14,7 @@ import type { NetworkServer } from './config.ts';
 import type { MessageKind } from './model.ts';
 import { Wakeable } from '../app/wakeable.ts';
 import { backoffDelay } from '../app/backoff.ts';
+import { natsAuth } from '../app/nats-auth.ts';
 
 /** nats/users.conf lets the public user receive replies only under this prefix (its own account's inboxes). */
 export const PUBLIC_INBOX_PREFIX = '_INBOX_public';
@@ -83,8 +84,7 @@ export function openNetwork(
   const session = async (): Promise<unknown> => {
     const conn = await connect({
       servers: server.natsUrl,
-      user: server.user,
-      pass: server.password,
+      ...natsAuth(server),
       inboxPrefix: PUBLIC_INBOX_PREFIX,
       name: 'truwatch network page',
       reconnect: false,

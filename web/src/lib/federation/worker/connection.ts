@@ -3,16 +3,15 @@
 // network came back, the machine woke up). The client's own reconnect is off: this loop owns retries, so
 // every state it goes through is one the page shows.
 import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import { natsAuth, type NatsCredentials } from '../../app/nats-auth.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
 import { PERSISTENT, type FedError } from '../codes.ts';
 import { classify } from './errors.ts';
 import { Wakeable } from '../../app/wakeable.ts';
 import { backoffDelay } from '../../app/backoff.ts';
 
-export interface ConnectionSettings {
+export interface ConnectionSettings extends NatsCredentials {
   url: string;
-  user: string;
-  password: string;
 }
 
 export interface ConnectionOptionsIn {
@@ -86,8 +85,7 @@ export class Connection {
       try {
         const nc = await connect({
           servers: settings.url,
-          user: settings.user,
-          pass: settings.password,
+          ...natsAuth(settings),
           name: 'truwatch',
           reconnect: false,
           timeout: this.options.timeoutMs ?? 10_000,

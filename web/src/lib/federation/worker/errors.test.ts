@@ -17,6 +17,7 @@ describe('federation error codes', () => {
     const security = Object.assign(new Error('insecure WebSocket from https'), { name: 'SecurityError' });
     expect(classify(new PermissionViolationError('no', 'publish', 'truebit.v1.task')).code).toBe('FED_010');
     expect(classify(new AuthorizationError('Authorization Violation')).code).toBe('FED_002');
+    expect(classify(new Error('unable to parse credentials')).code).toBe('FED_002');
     expect(classify(new TimeoutError()).code).toBe('FED_007');
     expect(classify(new IdentityError('bad')).code).toBe('FED_005');
     expect(classify(quota).code).toBe('FED_006');

@@ -15,7 +15,7 @@ function text(error: unknown): string {
 export function classify(error: unknown): FedError {
   const message = text(error);
   if (error instanceof PermissionViolationError) return fedError('FED_010', message);
-  if (error instanceof AuthorizationError || /authoriz|authenticat/i.test(message))
+  if (error instanceof AuthorizationError || /authoriz|authenticat|parse credentials|seed/i.test(message))
     return fedError('FED_002', message);
   if (error instanceof TimeoutError || /timeout|timed out/i.test(message))
     return fedError('FED_007', message);

@@ -115,6 +115,7 @@ export class FederationService {
       this.settings.natsUrl,
       this.settings.user,
       this.settings.password,
+      this.settings.creds,
       this.settings.receive,
     ]);
     if (key !== this.connectionKey || !this.settings.enabled) {
@@ -157,7 +158,12 @@ export class FederationService {
   private connect(): void {
     if (!this.settings.natsUrl) return;
     this.connection = new Connection({
-      settings: { url: this.settings.natsUrl, user: this.settings.user, password: this.settings.password },
+      settings: {
+        url: this.settings.natsUrl,
+        user: this.settings.user,
+        password: this.settings.password,
+        creds: this.settings.creds,
+      },
       onState: (state, error) => {
         this.state = state;
         if (error) void this.error(error);
