@@ -31,6 +31,8 @@ export interface AggregatorConfig {
   historyDays: number;
   /** Bytes of dedup keys kept (8 days of tasks); the oldest go first beyond it. */
   dedupMaxBytes: number;
+  /** Bytes of node records kept (8 days of pseudonyms); the least recently written go first beyond it. */
+  nodesMaxBytes: number;
   /** Bytes of raw ingest messages kept while waiting to be counted. */
   ingestMaxBytes: number;
 }
@@ -68,6 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     maxNodes: number(env, 'MAX_NODES', 200_000),
     historyDays: number(env, 'HISTORY_DAYS', 35),
     dedupMaxBytes: number(env, 'DEDUP_MAX_BYTES', 512 * 1024 ** 2),
+    nodesMaxBytes: number(env, 'NODES_MAX_BYTES', 128 * 1024 ** 2),
     ingestMaxBytes: number(env, 'INGEST_MAX_BYTES', 256 * 1024 ** 2),
   };
 }

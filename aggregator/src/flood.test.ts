@@ -1,11 +1,14 @@
 // The pseudonym flood: one publisher invents 200 000 pseudonyms (one heartbeat each) as fast as it can, ten
 // times the aggregator's MAX_NODES, twice. Honest nodes, heard before the flood and new after it, are all counted
 // (nothing is refused for capacity), the aggregator's memory stays bounded and it keeps publishing stats.
-// Honest nodes report a region and version no forged heartbeat uses, so the stats show them apart.
+// Honest nodes report a region and version no forged heartbeat uses, so the stats show them apart. Also a
+// flood that fills the storage of node records and of task keys: the oldest records make room, nothing stalls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { startAggregatorProcess, type AggregatorProcess } from '../../test/support/aggregator-process.ts';
-import { startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../../test/support/nats-server.ts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import {
   SUBJECTS,
   configEnv,
@@ -15,8 +18,11 @@ import {
   metricValue,
   monitorConnection,
   publishAll,
+  task,
   testConfig,
+  waitCounted,
 } from '../../test/support/federation-traffic.ts';
+import { BUCKETS } from './setup.ts';
 import { poll } from '../../test/support/poll.ts';
 import { ACTIVE_MS } from './stats.ts';
 
@@ -123,4 +129,68 @@ describe('a flood of invented pseudonyms', () => {
     expect(rssAfter).toBeLessThan(floods[0]!.rssMb + 40);
     expect(aggregator.child.exitCode).toBeNull();
   }, 400_000);
+});
+
+describe('a flood that fills the storage of node records and task keys', () => {
+  it('drops the oldest records to make room: honest nodes and tasks are counted, nothing stalls', async () => {
+    const server = await startNatsServer();
+    const maxBytes = 256 * 1024;
+    const config = testConfig(server, {
+      heartbeatMinIntervalMs: 1000,
+      nodesMaxBytes: maxBytes,
+      dedupMaxBytes: maxBytes,
+    });
+    const aggregator = await startAggregatorProcess(configEnv(config));
+    const admin = await connect({
+      servers: server.url,
+      ...DEV_USERS.aggregator,
+      inboxPrefix: '_INBOX_aggregator',
+    });
+    try {
+      const accepted = (type: string) =>
+        metricValue(aggregator.httpUrl, `truwatch_accepted_total{type="${type}"}`);
+      const nc = await monitorConnection(server.url);
+      // About 200 bytes a record: 5 000 invented pseudonyms and 5 000 tasks are four times what fits.
+      const forged = Array.from({ length: 5000 }, (_, i) => heartbeat(0, { node: hmac(`filler ${i}`) }));
+      const tasks = Array.from({ length: 5000 }, (_, i) => task(i));
+      await publishAll(nc, SUBJECTS.heartbeat, forged);
+      await publishAll(nc, SUBJECTS.task, tasks);
+      await poll(
+        'the flood counted',
+        () => accepted('heartbeat'),
+        (n) => n === forged.length,
+      );
+      // Honest nodes and tasks after it: all counted, the backlog empties.
+      const honestNodes = Array.from({ length: HONEST }, (_, i) => honest(i));
+      const honestTasks = Array.from({ length: 100 }, (_, i) => task(10_000 + i));
+      await publishAll(nc, SUBJECTS.heartbeat, honestNodes);
+      await publishAll(nc, SUBJECTS.task, honestTasks);
+      await nc.close();
+      await poll(
+        'the honest beats',
+        () => accepted('heartbeat'),
+        (n) => n === forged.length + HONEST,
+      );
+      const stats = await waitCounted(aggregator.httpUrl, tasks.length + honestTasks.length);
+      expect(stats.tasks.last7d).toBe(tasks.length + honestTasks.length);
+      const after = await poll(
+        'a snapshot with the honest nodes',
+        () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
+        (s) => s.regions.OC === HONEST,
+      );
+      expect(after.versions['9.9']).toBe(HONEST);
+      // The buckets stayed within their bound.
+      const jsm = await jetstreamManager(admin);
+      for (const bucket of [BUCKETS.nodes, BUCKETS.dedup]) {
+        const { state, config: streamConfig } = await jsm.streams.info(`KV_${bucket}`);
+        expect(streamConfig.max_bytes).toBe(maxBytes);
+        expect(state.bytes).toBeLessThanOrEqual(maxBytes);
+        expect(state.messages).toBeLessThan(5000);
+      }
+    } finally {
+      await admin.close();
+      await aggregator.stop();
+      await server.close();
+    }
+  }, 180_000);
 });

@@ -96,7 +96,18 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
     num_replicas: replicas,
   });
   const kvm = new Kvm(nc);
-  const bucket = async (name: string, ttlDays: number, maxBytes: number, maxValueSize: number) => {
+  /**
+   * A KV bucket. `makeRoom`: when it is full, its least recently written records are dropped to make room
+   * (the stream's discard policy "old"); otherwise a full bucket refuses new records (the KV default), which
+   * would stop counting for good once a flood filled it.
+   */
+  const bucket = async (
+    name: string,
+    ttlDays: number,
+    maxBytes: number,
+    maxValueSize: number,
+    makeRoom: boolean,
+  ) => {
     const kv = await kvm.create(name, {
       ttl: ttlDays * DAY_MS,
       max_bytes: maxBytes,
@@ -107,22 +118,32 @@ export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promi
       // stale "no claim" or rollup would break the exactly-once counting in a cluster.
       allow_direct: false,
     });
-    // A bucket made by an older version keeps its old value size: raise it (headers count in it too).
+    // A bucket made by an older version keeps its old settings: raise its value size (headers count in it
+    // too), set its size and discard policy.
     const stream = `KV_${name}`;
     const { config } = await jsm.streams.info(stream);
-    if (config.max_msg_size < maxValueSize)
-      await jsm.streams.update(stream, { ...config, max_msg_size: maxValueSize });
+    const discard = makeRoom ? DiscardPolicy.Old : DiscardPolicy.New;
+    if (config.max_msg_size < maxValueSize || config.max_bytes !== maxBytes || config.discard !== discard)
+      await jsm.streams.update(stream, {
+        ...config,
+        max_msg_size: Math.max(config.max_msg_size, maxValueSize),
+        max_bytes: maxBytes,
+        discard,
+      });
     return kv;
   };
   return {
     jsm,
     // 128 bytes for a sequence or a lease: the compare-and-set header that replaces a foreign record
     // (records.ts) counts in the size, about 60 bytes.
-    dedup: await bucket(BUCKETS.dedup, 8, config.dedupMaxBytes, 128),
-    rollups: await bucket(BUCKETS.rollups, config.historyDays, 256 * MIB, 60 * 1024),
-    nodes: await bucket(BUCKETS.nodes, 8, 128 * MIB, 256),
-    leases: await bucket(BUCKETS.leases, 1, 8 * MIB, 128),
-    // Kept for good (no TTL): a new secret would rank a window's later tasks against other priorities.
-    feedSecret: await feedSecret(await bucket(BUCKETS.secrets, 0, MIB, 256)),
+    // A full bucket drops its oldest: a task key older than any window still counted, a node record not
+    // written for the longest (an active node's is rewritten at each heartbeat), the oldest windows.
+    dedup: await bucket(BUCKETS.dedup, 8, config.dedupMaxBytes, 128, true),
+    rollups: await bucket(BUCKETS.rollups, config.historyDays, 256 * MIB, 60 * 1024, true),
+    nodes: await bucket(BUCKETS.nodes, 8, config.nodesMaxBytes, 256, true),
+    leases: await bucket(BUCKETS.leases, 1, 8 * MIB, 128, true),
+    // Kept for good (no TTL, never dropped): a new secret would rank a window's later tasks against other
+    // priorities.
+    feedSecret: await feedSecret(await bucket(BUCKETS.secrets, 0, MIB, 256, false)),
   };
 }

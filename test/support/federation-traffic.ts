@@ -33,6 +33,7 @@ export function testConfig(
     maxNodes: 200_000,
     historyDays: 35,
     dedupMaxBytes: 64 * 1024 ** 2,
+    nodesMaxBytes: 64 * 1024 ** 2,
     ingestMaxBytes: 64 * 1024 ** 2,
     ...overrides,
   };
@@ -54,6 +55,7 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
     HEARTBEAT_MIN_INTERVAL_MS: String(config.heartbeatMinIntervalMs),
     MAX_NODES: String(config.maxNodes),
     DEDUP_MAX_BYTES: String(config.dedupMaxBytes),
+    NODES_MAX_BYTES: String(config.nodesMaxBytes),
     INGEST_MAX_BYTES: String(config.ingestMaxBytes),
   };
 }
