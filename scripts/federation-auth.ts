@@ -1,10 +1,11 @@
-// npm run federation:auth -- --out <dir> [--aggregator-seed <file>]: decentralized auth (JWT) for the production
+// npm run federation:auth -- --out <dir> [--aggregator-seed <file>] [--revoke <user>]: decentralized auth (JWT) for the production
 // federation server, made with @nats-io/jwt and @nats-io/nkeys only. Writes an operator, a system account (SYS),
 // the three accounts of nats/users.conf (AGGREGATOR with JetStream, MONITORS, PUBLIC) with the same exports,
 // imports and user permissions, the users' .creds, and auth.conf for nats-server's memory resolver
 // (nats/prod-jwt/nats.conf includes it). Keys found in <dir>/keys are reused, so running it again re-signs the
-// same identities (new limits, new expiry); delete a key file to rotate that key. No key is printed.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// same identities (new limits, new expiry); delete a key file to rotate that key, or --revoke a user to rotate
+// its key and refuse every JWT of the old one (revocations.json keeps the list). No key is printed.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ import {
   type Import,
   type Operator,
   type OperatorLimits,
+  type RevocationList,
 } from '@nats-io/jwt';
 import { createAccount, createOperator, createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
 
@@ -140,6 +142,8 @@ export interface AuthOptions {
   limits?: Partial<Record<AccountName, OperatorLimits>>;
   /** Seconds every account and user JWT stays valid; none by default (rotate by re-signing and reload). */
   expiresIn?: number;
+  /** Users whose key is replaced now, every JWT of the old key refused (a revocation in their account). */
+  revoke?: UserName[];
 }
 
 export interface AuthLayout {
@@ -179,6 +183,8 @@ export async function generateFederationAuth(options: AuthOptions): Promise<Auth
   >;
   const pk = (a: AccountName) => accountKeys[a].getPublicKey();
 
+  const revocations = revokeUsers(out, keysDir, options);
+
   const operatorJwt = await operatorClaim(out, operator, pk('SYS'));
   const accounts = {} as AuthLayout['accounts'];
   for (const name of ACCOUNTS) {
@@ -211,7 +217,7 @@ export async function generateFederationAuth(options: AuthOptions): Promise<Auth
     const jwt = await encodeAccount(
       name,
       accountKeys[name],
-      { exports, imports, limits },
+      { exports, imports, limits, ...(revocations[name] ? { revocations: revocations[name] } : {}) },
       { signer: operator, ...dates },
     );
     writeFileSync(join(out, 'accounts', `${name}.jwt`), `${jwt}\n`);
@@ -243,6 +249,36 @@ export async function generateFederationAuth(options: AuthOptions): Promise<Auth
   const authConf = join(out, 'auth.conf');
   writeFileSync(authConf, authConfText(operatorJwt, accounts));
   return { operatorJwt, authConf, accounts, creds };
+}
+
+/**
+ * Replaces the keys of `options.revoke`'s users (the old one is kept as keys/<user>.revoked-<time>.nk) and adds
+ * the old public keys to <out>/revocations.json, which lists every key revoked so far, by account: each account
+ * JWT carries its list, and nats-server refuses a user JWT of a listed key issued before the time given.
+ */
+function revokeUsers(
+  out: string,
+  keysDir: string,
+  options: AuthOptions,
+): Partial<Record<AccountName, RevocationList>> {
+  const file = join(out, 'revocations.json');
+  const revocations = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<AccountName, RevocationList>>)
+    : {};
+  const now = Math.floor(Date.now() / 1000);
+  for (const name of options.revoke ?? []) {
+    const spec = USERS[name];
+    if (!spec) throw new Error(`--revoke ${name}: no such user (${Object.keys(USERS).join(', ')})`);
+    if (name === 'aggregator' && options.aggregatorSeed)
+      throw new Error('--revoke aggregator: its key is the --aggregator-seed file; make a new one instead');
+    const keyFile = join(keysDir, `${name}.nk`);
+    if (!existsSync(keyFile)) throw new Error(`--revoke ${name}: no key in ${keyFile} to revoke`);
+    const old = fromSeed(new TextEncoder().encode(readFileSync(keyFile, 'utf8').trim()));
+    renameSync(keyFile, join(keysDir, `${name}.revoked-${now}.nk`));
+    revocations[spec.account] = { ...revocations[spec.account], [old.getPublicKey()]: now };
+  }
+  if (options.revoke?.length) writeFileSync(file, `${JSON.stringify(revocations, null, 2)}\n`);
+  return revocations;
 }
 
 /**
@@ -280,10 +316,13 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'aggregator-seed': { type: 'string' },
       'expires-days': { type: 'string' },
+      revoke: { type: 'string', multiple: true },
     },
   });
   if (!values.out)
-    throw new Error('usage: npm run federation:auth -- --out <dir> [--aggregator-seed <file>]');
+    throw new Error(
+      'usage: npm run federation:auth -- --out <dir> [--aggregator-seed <file>] [--expires-days N] [--revoke <user>]…',
+    );
   const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
   if (days !== undefined && !(Number.isInteger(days) && days > 0))
     throw new Error(`--expires-days must be a whole number > 0, not ${values['expires-days']}`);
@@ -291,6 +330,7 @@ async function main(): Promise<void> {
     out: values.out,
     aggregatorSeed: values['aggregator-seed'],
     expiresIn: days && days * 86400,
+    revoke: values.revoke as UserName[] | undefined,
   });
   const lines = [
     `federation-auth: wrote ${resolve(values.out)}`,
@@ -300,6 +340,10 @@ async function main(): Promise<void> {
     `  creds/monitor.creds, creds/public.creds   browser credentials, public by nature`,
     `  keys/*.nk          seeds (0600): keep them offline, they sign the next rotation`,
     ...Object.entries(layout.accounts).map(([name, a]) => `  account ${name.padEnd(10)} ${a.publicKey}`),
+    ...(values.revoke ?? []).map(
+      (user) =>
+        `  revoked ${user}: new key and creds; reload every server, then hand out creds/${user}.creds`,
+    ),
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
 }

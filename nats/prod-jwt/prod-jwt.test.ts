@@ -4,6 +4,7 @@
 // reply subjects away from the aggregator's JetStream, the system account answers, and account limits hold.
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { decode, type Account, type User } from '@nats-io/jwt';
 import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,12 @@ function errorsOf(nc: NatsConnection): string[] {
     for await (const s of nc.status()) if (s.type === 'error') seen.push(String(s.error));
   })();
   return seen;
+}
+
+/** The public key of the user a .creds file holds (the JWT's subject). */
+function userKey(creds: Uint8Array): string {
+  const jwt = /-----BEGIN NATS USER JWT-----\n(.+)\n/.exec(new TextDecoder().decode(creds))![1]!;
+  return decode<User>(jwt).sub;
 }
 
 describe('the production configuration with decentralized auth (nats/prod-jwt)', () => {
@@ -231,6 +238,46 @@ describe('the production configuration with decentralized auth (nats/prod-jwt)',
     } finally {
       await own.close();
       await generateFederationAuth({ out: auth.dir, limits: { MONITORS: { conn: MONITOR_CONNECTIONS } } });
+    }
+  });
+
+  it('refuses every JWT of a revoked user after a reload, closes its connections, and admits its new creds', async () => {
+    const own = await generateAuth();
+    const server = await startJwtServer(own, certificate);
+    const aggregator = (creds: Uint8Array) =>
+      connect({ servers: server.url, authenticator: credsAuthenticator(creds), reconnect: false });
+    try {
+      const old = own.read('aggregator');
+      const held = await aggregator(old);
+      await generateFederationAuth({ out: own.dir, revoke: ['aggregator'] });
+      const fresh = own.read('aggregator');
+      expect(new TextDecoder().decode(fresh)).not.toBe(new TextDecoder().decode(old));
+      expect(JSON.parse(readFileSync(`${own.dir}/revocations.json`, 'utf8'))).toHaveProperty([
+        'AGGREGATOR',
+        userKey(old),
+      ]);
+      server.child().kill('SIGHUP');
+      await poll('the connection with the revoked creds closed', async () => held.isClosed(), Boolean);
+      await expect(aggregator(old)).rejects.toThrow(/Authorization/i);
+      await (await aggregator(fresh)).close();
+      // Other users are not touched; running the command again keeps the revocation.
+      await (await wssCreds(wssUrl(server), certificate.pem, own.read('monitor'))).close();
+      const again = await generateFederationAuth({ out: own.dir });
+      expect(decode<Account>(again.accounts.AGGREGATOR.jwt).nats.revocations).toHaveProperty([userKey(old)]);
+      server.child().kill('SIGHUP');
+      await poll(
+        'the second reload',
+        async () => server.log().match(/Reloaded server configuration/g)?.length ?? 0,
+        (n) => n === 2,
+      );
+      await expect(aggregator(old)).rejects.toThrow(/Authorization/i);
+      await (await aggregator(own.read('aggregator'))).close();
+      await expect(generateFederationAuth({ out: own.dir, revoke: ['nobody' as UserName] })).rejects.toThrow(
+        /--revoke nobody: no such user/,
+      );
+    } finally {
+      await server.close();
+      own.remove();
     }
   });
 
