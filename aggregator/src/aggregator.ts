@@ -9,6 +9,7 @@ import type { StatsMessage } from '../../protocol/federation.ts';
 import { explainConnectError, natsConnection, type AggregatorConfig } from './config.ts';
 import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
+import { removeLeftovers } from './leftovers.ts';
 import { Metrics } from './metrics.ts';
 import { Mirror } from './mirror.ts';
 import { dayOfKey, decodeNode, heardTwice } from './nodes.ts';
@@ -19,6 +20,8 @@ import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
 import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
 
 const DAY_MS = 24 * 3600_000;
+/** Counted messages a crash left behind, deleted every 10 s at most (each one request). */
+const LEFTOVERS_PER_ROUND = 2000;
 
 export interface Aggregator {
   httpUrl: string;
@@ -79,6 +82,21 @@ export async function startAggregator(
   };
   await pollInfo();
   const infoTimer = setInterval(pollInfo, 1000);
+  let cleaning = false;
+  const cleanTimer = setInterval(() => {
+    if (cleaning || !infoOk) return;
+    cleaning = true;
+    removeLeftovers(store.jsm, ackFloor, LEFTOVERS_PER_ROUND)
+      .then(
+        (removed) => {
+          metrics.leftoversRemoved += removed;
+          if (removed)
+            log(`aggregator: deleted ${removed} counted messages a crash left in ${INGEST_STREAM}`);
+        },
+        (error) => log(`aggregator: deleting counted leftovers failed: ${String(error)}`),
+      )
+      .finally(() => (cleaning = false));
+  }, 10_000);
   const healTimer = setInterval(() => {
     for (const [name, mirror] of [
       ['nodes', nodeMirror],
@@ -167,6 +185,7 @@ export async function startAggregator(
     metrics,
     async stop() {
       clearInterval(infoTimer);
+      clearInterval(cleanTimer);
       clearInterval(healTimer);
       clearInterval(tickTimer);
       ingest.stop();

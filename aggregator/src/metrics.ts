@@ -22,6 +22,8 @@ export class Metrics {
   /** Node records in this instance's mirror, and those evicted from it to make room (set when read). */
   nodesHeld = 0;
   nodesEvicted = 0;
+  /** Counted messages a nats-server crash left in the ingest stream, deleted (leftovers.ts). */
+  leftoversRemoved = 0;
 
   reject(reason: Reason): void {
     this.rejected[reason]++;
@@ -78,6 +80,12 @@ export class Metrics {
       ['', this.nodesEvicted],
     ]);
     metric('consumer_lag', 'gauge', 'Ingest messages not yet acknowledged.', [['', this.consumerLag]]);
+    metric(
+      'ingest_leftovers_removed_total',
+      'counter',
+      'Counted ingest messages a nats-server crash left in the stream, deleted.',
+      [['', this.leftoversRemoved]],
+    );
     return lines.join('\n') + '\n';
   }
 }
