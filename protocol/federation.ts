@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { DURATION, MEMORY, SLOTS, STEPS, TASKS_24H } from './buckets.ts';
 import { PROTOCOL_VERSION } from './subjects.ts';
 
-/** The largest task or heartbeat message, in UTF-8 bytes. A real one is about 250. */
+/** The largest task, heartbeat or activity message, in UTF-8 bytes. A real one is about 250. */
 export const MAX_INGEST_BYTES = 1024;
 /** The largest stats or feed message, in UTF-8 bytes (the NATS server's max_payload is above it). */
 export const MAX_PUBLISHED_BYTES = 48 * 1024;
@@ -98,6 +98,37 @@ export const HeartbeatMessageSchema = v.strictObject({
 });
 export type HeartbeatMessage = v.InferOutput<typeof HeartbeatMessageSchema>;
 
+/** A UTC hour, written as its start: `2026-11-21T10:00:00Z`. */
+export const HourStartSchema = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/),
+  v.check((s) => !Number.isNaN(Date.parse(s)), 'not a date'),
+);
+
+/** The hour that holds `ms` (epoch milliseconds). */
+export function hourOf(ms: number): string {
+  return new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * One UTC hour in which the node was up, as its monitor's history shows (the runner wrote to its log in that
+ * hour, or its container was running through it), published once the hour has passed, when a tab of the app
+ * runs: up to 7 days late. Nodes per hour and per day are counted from these, so a node is counted for the
+ * hours it worked whether or not a tab was open then. An hour the node was down is not sent.
+ */
+export const ActivityMessageSchema = v.strictObject({
+  v: version,
+  /** The pseudonym of the hour's UTC day (the heartbeat's `node` on that day). */
+  node: HmacSchema,
+  hour: HourStartSchema,
+  /** The runner's version, as the monitor knows it now. */
+  version: RunnerVersionSchema,
+  client: ClientVersionSchema,
+  /** The operator's continent, only if they chose to share it. */
+  region: v.optional(v.picklist(REGIONS)),
+});
+export type ActivityMessage = v.InferOutput<typeof ActivityMessageSchema>;
+
 /** A map from a label to a count, with at most `maxKeys` labels. */
 const counts = <K extends v.GenericSchema<string, string>>(key: K, maxKeys: number) =>
   v.pipe(
@@ -110,10 +141,10 @@ const label = v.pipe(v.string(), v.regex(/^[A-Za-z0-9.<>+-]{1,16}$/));
 /** One hour of the network, for the 7-day series. */
 export const HourSchema = v.strictObject({
   /** The hour's start, UTC: `2026-11-21T10:00:00Z`. */
-  hour: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/)),
+  hour: HourStartSchema,
   completed: count,
   failed: count,
-  /** Distinct nodes heard from in that hour. */
+  /** Distinct nodes up in that hour, as reported so far (activity, and heartbeats of a running node). */
   nodes: count,
 });
 export type Hour = v.InferOutput<typeof HourSchema>;
@@ -123,9 +154,9 @@ export const StatsMessageSchema = v.strictObject({
   v: version,
   /** When the aggregator computed it (UTC, whole seconds). */
   at: v.pipe(v.string(), v.isoTimestamp()),
-  /** Pseudonyms heard from in the last 180 s. */
+  /** Monitors online now: pseudonyms whose heartbeat was heard in the last 180 s. */
   activeNodes: count,
-  /** Distinct pseudonyms of the current UTC day. */
+  /** Nodes up at some time of the current UTC day, as reported so far. */
   nodesToday: count,
   tasks: v.strictObject({ lastHour: count, last24h: count, last7d: count }),
   outcomes: counts(v.picklist(OUTCOMES), OUTCOMES.length),

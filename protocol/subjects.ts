@@ -1,5 +1,5 @@
 // Contract 2, part 1: where federation messages travel on NATS.
-// Monitors publish the two ingest subjects; the aggregator publishes stats and feed.
+// Monitors publish the three ingest subjects; the aggregator publishes stats and feed.
 
 /** The wire version of every federation message (`v`). A new incompatible shape gets a new version and subjects. */
 export const PROTOCOL_VERSION = 1;
@@ -7,8 +7,10 @@ export const PROTOCOL_VERSION = 1;
 export const SUBJECTS = {
   /** One finished task execution, published by a monitor (PWA). */
   task: 'truebit.v1.task',
-  /** A monitor's heartbeat, every 60 s while federation runs. */
+  /** A monitor's heartbeat, every 60 s while federation runs: a monitor of the node is online now. */
   heartbeat: 'truebit.v1.heartbeat',
+  /** An hour the node was up, from its own history, published once the hour has passed (up to 7 days late). */
+  activity: 'truebit.v1.activity',
   /** The aggregator's statistics snapshot, every 10 s. */
   stats: 'truebit.v1.stats',
   /** Anonymized finished tasks, re-published per closed 5-minute window. */
@@ -16,7 +18,7 @@ export const SUBJECTS = {
 } as const;
 
 /** Subjects a monitor may publish: nothing else is allowed by the server either. */
-export const INGEST_SUBJECTS = [SUBJECTS.task, SUBJECTS.heartbeat] as const;
+export const INGEST_SUBJECTS = [SUBJECTS.task, SUBJECTS.heartbeat, SUBJECTS.activity] as const;
 
 /**
  * The JetStream stream that keeps the latest stats snapshot (one message) and the recent feed, in the

@@ -33,6 +33,7 @@ const STATS = 'truebit.v1.stats';
 const FEED = 'truebit.v1.feed';
 const TASK = 'truebit.v1.task';
 const HEARTBEAT = 'truebit.v1.heartbeat';
+const ACTIVITY = 'truebit.v1.activity';
 const directGet = (subject: string) => `$JS.API.DIRECT.GET.TRUEBIT_LATEST.${subject}`;
 
 /** No limit, in a JWT. */
@@ -89,7 +90,7 @@ export const USERS: Record<UserName, UserSpec> = {
   },
   monitor: {
     account: 'MONITORS',
-    pub: [TASK, HEARTBEAT],
+    pub: [TASK, HEARTBEAT, ACTIVITY],
     sub: [STATS, FEED],
     connectionTypes: ['WEBSOCKET'],
   },
@@ -132,6 +133,7 @@ export const SHARED: Shared[] = [
   },
   { from: 'MONITORS', type: 'stream', subject: TASK, to: ['AGGREGATOR'] },
   { from: 'MONITORS', type: 'stream', subject: HEARTBEAT, to: ['AGGREGATOR'] },
+  { from: 'MONITORS', type: 'stream', subject: ACTIVITY, to: ['AGGREGATOR'] },
 ];
 
 export interface AuthOptions {

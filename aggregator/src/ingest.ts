@@ -1,9 +1,10 @@
 // The consumer loop: fetch a batch from the shared durable consumer, validate every message, count the
-// tasks and heartbeats, and acknowledge the batch only once its counts are stored. A batch that fails is
+// tasks, heartbeats and activity reports, and acknowledge the batch only once its counts are stored. A batch that fails is
 // negatively acknowledged and comes back (to this instance or another); counting it again is harmless
 // (count-tasks.ts, nodes.ts).
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import {
+  ActivityMessageSchema,
   HeartbeatMessageSchema,
   MAX_INGEST_BYTES,
   TaskMessageSchema,
@@ -12,7 +13,7 @@ import {
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { countTasks, type TaskItem, type TaskStore } from './count-tasks.ts';
-import { countHeartbeats, type BeatItem, type NodeStore } from './nodes.ts';
+import { countNodes, type ActivityItem, type BeatItem, type NodeStore } from './nodes.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const FETCH_EXPIRES_MS = 1000;
@@ -27,9 +28,20 @@ export function windowAccepted(window: string, ms: number): boolean {
   return start >= Math.floor(ms / WINDOW_MS) * WINDOW_MS - MAX_WINDOW_AGE_MS && start <= ms + FUTURE_GRACE_MS;
 }
 
+/**
+ * Whether an activity report for the hour starting at `hourMs`, received at `ms`, is counted: an hour that has
+ * begun (a monitor's clock may run FUTURE_GRACE_MS ahead), at most MAX_WINDOW_AGE_MS old, like a task's window.
+ */
+export function hourAccepted(hourMs: number, ms: number): boolean {
+  return (
+    hourMs >= Math.floor(ms / WINDOW_MS) * WINDOW_MS - MAX_WINDOW_AGE_MS && hourMs <= ms + FUTURE_GRACE_MS
+  );
+}
+
 export async function countBatch(store: TaskStore & NodeStore, batch: JsMsg[]): Promise<void> {
   const tasks: TaskItem[] = [];
   const beats: BeatItem[] = [];
+  const reports: ActivityItem[] = [];
   for (const m of batch) {
     const ms = m.time.getTime();
     if (m.subject === SUBJECTS.task) {
@@ -37,6 +49,12 @@ export async function countBatch(store: TaskStore & NodeStore, batch: JsMsg[]): 
       if (!parsed.ok) store.metrics.reject(parsed.reason);
       else if (!windowAccepted(parsed.message.window, ms)) store.metrics.reject('window');
       else tasks.push({ seq: m.seq, task: parsed.message });
+    } else if (m.subject === SUBJECTS.activity) {
+      const parsed = parseMessage(ActivityMessageSchema, m.data, MAX_INGEST_BYTES);
+      const hourMs = parsed.ok ? Date.parse(parsed.message.hour) : NaN;
+      if (!parsed.ok) store.metrics.reject(parsed.reason);
+      else if (!hourAccepted(hourMs, ms)) store.metrics.reject('window');
+      else reports.push({ hourMs, activity: parsed.message });
     } else {
       const parsed = parseMessage(HeartbeatMessageSchema, m.data, MAX_INGEST_BYTES);
       if (!parsed.ok) store.metrics.reject(parsed.reason);
@@ -44,7 +62,7 @@ export async function countBatch(store: TaskStore & NodeStore, batch: JsMsg[]): 
     }
   }
   const seqs = batch.map((m) => m.seq);
-  await Promise.all([countTasks(store, tasks, seqs), countHeartbeats(store, beats)]);
+  await Promise.all([countTasks(store, tasks, seqs), countNodes(store, beats, reports)]);
 }
 
 export interface IngestLoop {

@@ -8,7 +8,7 @@ export const RECORD_BUCKETS = ['dedup', 'rollups', 'nodes', 'leases'] as const;
 export type RecordBucket = (typeof RECORD_BUCKETS)[number];
 
 export class Metrics {
-  accepted = { task: 0, heartbeat: 0 };
+  accepted = { task: 0, heartbeat: 0, activity: 0 };
   rejected = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
   duplicates = 0;
   kvConflicts = 0;
@@ -42,6 +42,7 @@ export class Metrics {
     metric('accepted_total', 'counter', 'Messages counted, by type.', [
       ['{type="task"}', this.accepted.task],
       ['{type="heartbeat"}', this.accepted.heartbeat],
+      ['{type="activity"}', this.accepted.activity],
     ]);
     metric(
       'rejected_total',

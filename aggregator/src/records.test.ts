@@ -31,6 +31,10 @@ describe('bucket records', () => {
     expect(decodeNodeRecord(entry(key, record))).toEqual(record);
     expect(decodeNodeRecord(entry(key, { ...record, f: day - 1 }))).toBeUndefined();
     expect(decodeNodeRecord(entry(key, { ...record, f: record.l + 1 }))).toBeUndefined();
+    // Only activity reports counted: hours and version, no monitor heard; never a first time without a last.
+    const reported = { h: 0b110, v: '2.0', r: 'EU' };
+    expect(decodeNodeRecord(entry(key, reported))).toEqual(reported);
+    expect(decodeNodeRecord(entry(key, { ...reported, f: day + 1 }))).toBeUndefined();
   });
 
   it('refuse a feed priority or a sketch that is not theirs', () => {

@@ -80,7 +80,7 @@ export const RollupSchema = v.object({
 });
 
 export const NodeRecordSchema = v.object({
-  l: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  l: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   f: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   h: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 24 - 1)),
   v: RunnerVersionSchema,
@@ -114,7 +114,9 @@ export function decodeNodeRecord(entry: KvEntry): v.InferOutput<typeof NodeRecor
   if (new Date(day).toISOString().slice(0, 10).replaceAll('-', '') !== entry.key.slice(2, 10)) return;
   const record = json(entry, NodeRecordSchema);
   const inDay = (ms: number) => ms >= day && ms < day + DAY_MS;
-  return record && inDay(record.l) && (record.f === undefined || (inDay(record.f) && record.f <= record.l))
+  if (!record) return;
+  if (record.l === undefined) return record.f === undefined ? record : undefined;
+  return inDay(record.l) && (record.f === undefined || (inDay(record.f) && record.f <= record.l))
     ? record
     : undefined;
 }

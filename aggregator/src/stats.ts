@@ -86,9 +86,9 @@ export function computeStats(
   let nodesToday = 0;
   const nodeList = [...nodes];
   for (const [key, { value }] of nodeList) {
-    if (dayOfKey(key) === today) nodesToday++;
+    if (dayOfKey(key) === today && value.h !== 0) nodesToday++;
     const pseudonym = key.slice(key.lastIndexOf('.') + 1);
-    if (value.l >= now - ACTIVE_MS && value.l > (active.get(pseudonym)?.l ?? -1))
+    if (value.l !== undefined && value.l >= now - ACTIVE_MS && value.l > (active.get(pseudonym)?.l ?? -1))
       active.set(pseudonym, value);
   }
   const regions: Counts = {};

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
+  hourOf,
   windowOf,
+  type ActivityMessage,
   type HeartbeatMessage,
   type StatsMessage,
   type TaskMessage,
@@ -86,6 +88,19 @@ export function heartbeat(i: number, overrides: Partial<HeartbeatMessage> = {}):
     status: 'running',
     slots: '1',
     tasks24h: '1-9',
+    version: '1.2',
+    client: '0.1.0',
+    region: 'EU',
+    ...overrides,
+  };
+}
+
+/** Node `i`'s activity report for the hour that holds `ms` (its pseudonym is one per node and UTC day). */
+export function activity(i: number, ms: number, overrides: Partial<ActivityMessage> = {}): ActivityMessage {
+  return {
+    v: 1,
+    node: hmac(`node ${i} ${new Date(ms).toISOString().slice(0, 10)}`),
+    hour: hourOf(ms),
     version: '1.2',
     client: '0.1.0',
     region: 'EU',

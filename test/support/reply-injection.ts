@@ -9,7 +9,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { expect } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import { LATEST_STREAM, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
+import { INGEST_SUBJECTS, LATEST_STREAM, SUBJECTS, latestSubject } from '../../protocol/subjects.ts';
 import { startAggregator, type Aggregator } from '../../aggregator/src/aggregator.ts';
 import { natsConnection, type AggregatorConfig } from '../../aggregator/src/config.ts';
 import { BUCKETS, CONSUMER, INGEST_STREAM } from '../../aggregator/src/setup.ts';
@@ -143,8 +143,7 @@ export async function checkReplyInjection(
 
     for (const reply of replies) {
       if (attacker === 'monitor')
-        for (const subject of [SUBJECTS.task, SUBJECTS.heartbeat])
-          monitor.publish(subject, '{"attack":true}', { reply });
+        for (const subject of INGEST_SUBJECTS) monitor.publish(subject, '{"attack":true}', { reply });
       else
         for (const subject of [latestSubject(SUBJECTS.stats), latestSubject(SUBJECTS.feed), ...DIRECT_GETS])
           viewer.publish(subject, '', { reply });
@@ -155,7 +154,7 @@ export async function checkReplyInjection(
     await admin.flush();
 
     const after = await snapshot(jsm, admin);
-    const attacks = attacker === 'monitor' ? replies.length * 2 : 0;
+    const attacks = attacker === 'monitor' ? replies.length * INGEST_SUBJECTS.length : 0;
     expect(after).toEqual({
       ...before,
       messages: { ...before.messages, [INGEST_STREAM]: before.messages[INGEST_STREAM]! + attacks },
