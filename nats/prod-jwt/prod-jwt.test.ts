@@ -8,7 +8,7 @@ import { decode, type Account, type User } from '@nats-io/jwt';
 import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUBJECTS } from '../../protocol/subjects.ts';
+import { INGEST_SUBJECTS, SUBJECTS } from '../../protocol/subjects.ts';
 import { generateFederationAuth, type UserName } from '../../scripts/federation-auth.ts';
 import { testConfig } from '../../test/support/federation-traffic.ts';
 import {
@@ -125,7 +125,7 @@ describe('the production configuration with decentralized auth (nats/prod-jwt)',
     expect(userPermissions(auth, 'monitor')).toEqual(allowLists(blocks.MONITOR!));
     expect(userPermissions(auth, 'public')).toEqual(allowLists(blocks.PUBLIC!));
     expect(userPermissions(auth, 'aggregator')).toEqual(allowLists(blocks.AGGREGATOR!));
-    expect(allowLists(blocks.MONITOR!).pub).toEqual([SUBJECTS.task, SUBJECTS.heartbeat]);
+    expect(allowLists(blocks.MONITOR!).pub).toEqual([...INGEST_SUBJECTS]);
     expect(jwtWiring(auth)).toEqual(accountWiring(USERS_CONF));
     // nats-server found every account JWT valid (an invalid import is only a warning in its log).
     expect(server.log()).not.toMatch(/validation issues/i);
