@@ -1,10 +1,13 @@
 // From the local record to the federation message: a finished task to a task message, the node's state to a
-// heartbeat. Only bucket labels, enums, booleans, the 5-minute window, the chain id, versions and HMAC
+// heartbeat, an hour the node was up to an activity report. Only bucket labels, enums, booleans, the 5-minute window, the chain id, versions and HMAC
 // outputs are written; guard.ts then checks the result before anything is published.
 import {
+  ActivityMessageSchema,
   HeartbeatMessageSchema,
   TaskMessageSchema,
+  hourOf,
   windowOf,
+  type ActivityMessage,
   type HeartbeatMessage,
   type TaskMessage,
 } from '../../../../../protocol/federation.ts';
@@ -64,21 +67,42 @@ export interface HeartbeatInput {
   nowMs: number;
 }
 
+/** The runner's version cut to `major.minor`, or `unknown`. */
+function runnerVersion(node: NodeRecord | undefined): string {
+  const version = /^(\d{1,4})\.(\d{1,4})/.exec(node?.runnerVersion ?? '');
+  return version ? `${Number(version[1])}.${Number(version[2])}` : 'unknown';
+}
+
 export async function heartbeatMessage(
   input: HeartbeatInput,
   identity: Identity,
 ): Promise<Guarded<HeartbeatMessage>> {
   const { node, nowMs } = input;
-  const version = /^(\d{1,4})\.(\d{1,4})/.exec(node?.runnerVersion ?? '');
   const message: HeartbeatMessage = {
     v: PROTOCOL_VERSION,
     node: await identity.nodePseudonym(nowMs),
     status: nodeStatus(node?.status, node?.lastEntryMs, nowMs),
     slots: SLOTS.label(node?.slots?.active),
     tasks24h: TASKS_24H.label(input.tasks24h),
-    version: version ? `${Number(version[1])}.${Number(version[2])}` : 'unknown',
+    version: runnerVersion(node),
     client: CLIENT_VERSION,
     ...(input.region && { region: input.region }),
   };
   return guard(HeartbeatMessageSchema, message, node);
+}
+
+/** The activity report of the hour starting at `hourMs`, under the pseudonym of that hour's UTC day. */
+export async function activityMessage(
+  input: { node: NodeRecord | undefined; region: ActivityMessage['region'] | undefined; hourMs: number },
+  identity: Identity,
+): Promise<Guarded<ActivityMessage>> {
+  const message: ActivityMessage = {
+    v: PROTOCOL_VERSION,
+    node: await identity.nodePseudonym(input.hourMs),
+    hour: hourOf(input.hourMs),
+    version: runnerVersion(input.node),
+    client: CLIENT_VERSION,
+    ...(input.region && { region: input.region }),
+  };
+  return guard(ActivityMessageSchema, message, input.node);
 }

@@ -31,7 +31,7 @@ export interface SentRecord {
   id?: number;
   atMs: number;
   subject: string;
-  kind: 'task' | 'heartbeat';
+  kind: 'task' | 'heartbeat' | 'activity';
   json: string;
 }
 
@@ -55,6 +55,8 @@ export interface Meta {
   periods: Period[];
   counters: Counters;
   stats: { receivedMs: number; message: StatsMessage };
+  /** The hours (their starts, epoch ms) whose activity report was sent, the last 7 days of them. */
+  activitySent: number[];
 }
 
 interface MetaRecord {
