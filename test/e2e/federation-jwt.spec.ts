@@ -98,5 +98,5 @@ test('publishes with the monitor .creds and reads the network with the public .c
   await page.goto(`${sidecar.url}/network`);
   await expect(page.locator('[data-network-state="live"]')).toBeVisible({ timeout: 60_000 });
   await expect(stat(page, 'Tasks, 7 days')).toHaveText(String(sent.executions));
-  await expect(stat(page, 'Active nodes')).toHaveText('1');
+  await expect(stat(page, 'Monitors online')).toHaveText('1');
 });

@@ -35,7 +35,7 @@ test.describe('the network page', () => {
       await expect(page.locator('[data-feed-empty]')).toBeVisible();
       await expect(
         page.getByRole('img', {
-          name: /^Active nodes by continent: Europe: 14, North America: 11, Asia: 6, South America: 3, Other/,
+          name: /^Monitors online by continent: Europe: 14, North America: 11, Asia: 6, South America: 3, Other/,
         }),
       ).toBeVisible();
 
@@ -62,7 +62,7 @@ test.describe('the network page', () => {
       // A message that breaks the contract is counted and changes nothing.
       await aggregator.publish('stats', { ...second, activeNodes: 'many' });
       await expect(page.locator('[data-invalid]')).toContainText('1 invalid message was ignored');
-      await expect(stat(page, 'Active nodes')).toHaveText('41');
+      await expect(stat(page, 'Monitors online')).toHaveText('41');
 
       for (const [name, size] of [
         ['desktop', { width: 1280, height: 900 }],
@@ -99,7 +99,7 @@ test.describe('the network page', () => {
     const status = page.locator('[data-network-state="error"]');
     await expect(status).toContainText(`Cannot reach the network server at ${nats.wsUrl}.`);
     await expect(status).toContainText(/Retrying (in \d+ s|now)\./);
-    await expect(stat(page, 'Active nodes')).toHaveText('–');
+    await expect(stat(page, 'Monitors online')).toHaveText('–');
     await expect(page.locator('[data-updated]')).toHaveText('Waiting for the first numbers…');
     await page.screenshot({ path: test.info().outputPath('network-down.png') });
 

@@ -22,8 +22,8 @@ async function listed(page: Page, list: string): Promise<Record<string, string>>
 
 /** Every number of `stats` the page shows, as the page writes it, and no other row in its lists. */
 export async function expectNumbers(page: Page, stats: ShownNumbers, timeout?: number): Promise<void> {
-  await expect(stat(page, 'Active nodes')).toHaveText(n(stats.activeNodes), { timeout });
-  await expect(stat(page, 'Nodes today')).toHaveText(n(stats.nodesToday), { timeout });
+  await expect(stat(page, 'Monitors online')).toHaveText(n(stats.activeNodes), { timeout });
+  await expect(stat(page, 'Nodes up today')).toHaveText(n(stats.nodesToday), { timeout });
   await expect(stat(page, 'Tasks, last hour')).toHaveText(n(stats.tasks.lastHour), { timeout });
   await expect(stat(page, 'Tasks, 24 h')).toHaveText(n(stats.tasks.last24h), { timeout });
   await expect(stat(page, 'Tasks, 7 days')).toHaveText(n(stats.tasks.last7d), { timeout });

@@ -65,7 +65,7 @@ export const REGION_NAMES: Record<string, string> = {
   unknown: 'Region not shared',
 };
 
-/** Active nodes per continent (all seven, zeros included) and the rest (`other`, `unknown`). */
+/** Monitors online per continent (all seven, zeros included) and the rest (`other`, `unknown`). */
 export function regionRows(stats: StatsMessage): { continents: Row[]; rest: Row[] } {
   const all = ladderRows(stats.regions, [...REGIONS, OTHER, 'unknown']).map((row) => ({
     ...row,
