@@ -33,6 +33,7 @@ describe('configuration', () => {
       ALLOWED_ORIGINS: 'https://tru.watch, http://localhost:5173',
       STATIC_DIR: '/app/build',
       ALLOWED_HOSTS: 'monitor.lan, [fd00::1]',
+      FEDERATION_SECRET_FILE: '/run/secrets/federation-secret',
     });
     expect(config).toMatchObject({
       source: { kind: 'file', dir: '/logs' },
@@ -44,6 +45,7 @@ describe('configuration', () => {
       allowedOrigins: ['https://tru.watch', 'http://localhost:5173'],
       staticDir: '/app/build',
       allowedHosts: ['monitor.lan', '[fd00::1]'],
+      federationSecretFile: '/run/secrets/federation-secret',
     });
     expect(loadConfig({ DOCKER_HOST: 'unix:///run/podman.sock', CONTAINER_NAME: 'node-1' }).source).toEqual({
       kind: 'docker',

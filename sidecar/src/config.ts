@@ -20,6 +20,8 @@ export interface Config {
   /** Password for task input/output; generated and kept in dataDir when not given. */
   taskDataPassword?: string;
   dataDir: string;
+  /** The node's federation secret, handed to paired browsers; DATA_DIR/federation-secret when not given. */
+  federationSecretFile?: string;
   /** Origins allowed to call the API from a browser (CORS), besides the sidecar's own. */
   allowedOrigins: string[];
   /** Host names the sidecar answers to besides loopback ones (a DNS-rebinding guard). */
@@ -105,5 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo
   if (apiKey) config.apiKey = apiKey;
   const password = secret('TASK_DATA_PASSWORD', env.TASK_DATA_PASSWORD);
   if (password) config.taskDataPassword = password;
+  const secretFile = env.FEDERATION_SECRET_FILE?.trim();
+  if (secretFile) config.federationSecretFile = secretFile;
   return config;
 }

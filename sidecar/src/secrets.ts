@@ -1,7 +1,16 @@
 // Secrets the sidecar generates on first start and keeps, readable by its user only, in the data directory.
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface StoredSecret {
   value: string;
@@ -11,18 +20,47 @@ export interface StoredSecret {
 
 /** The secret in `dataDir/name`, created (0600) with 32 random bytes when missing. */
 export function loadOrCreateSecret(dataDir: string, name: string): StoredSecret {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const path = join(dataDir, name);
+  return loadOrCreateSecretFile(join(dataDir, name));
+}
+
+/** The secret in the file at `path`, created (0600, its directory 0700) with 32 random bytes when missing. */
+export function loadOrCreateSecretFile(path: string): StoredSecret {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   try {
     const value = readFileSync(path, 'utf8').trim();
     if (value.length >= 16) return { value, created: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const value = randomBytes(32).toString('base64url');
-  writeFileSync(path, value + '\n', { mode: 0o600 });
-  chmodSync(path, 0o600);
+  const value = newSecretValue();
+  writeSecretFile(path, value);
   return { value, created: true };
+}
+
+/** 32 random bytes in base64url. */
+export function newSecretValue(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Replaces the file at `path` with `value` atomically: written and flushed to a new file (0600) beside it, then
+ * renamed over it, so a crash leaves the old secret or the new one, never a part of either.
+ */
+export function writeSecretFile(path: string, value: string): void {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      writeSync(fd, value + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** Constant-time comparison (of digests, so lengths do not leak either). */

@@ -1,6 +1,8 @@
 // Starts the sidecar: source, monitor, HTTP server. Used by main.ts and by tests that need a real sidecar.
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Config } from './config.ts';
+import { FederationSecret } from './federation-secret.ts';
 import { createApp } from './http/app.ts';
 import { NodeMonitor } from './monitor.ts';
 import { loadOrCreateSecret } from './secrets.ts';
@@ -32,6 +34,9 @@ export async function startSidecar(
     ? { value: config.apiKey, created: false }
     : loadOrCreateSecret(config.dataDir, 'api-key');
   const password = config.taskDataPassword ?? loadOrCreateSecret(config.dataDir, 'task-data-password').value;
+  const federationSecret = FederationSecret.open(
+    config.federationSecretFile ?? join(config.dataDir, 'federation-secret'),
+  );
   const monitor = new NodeMonitor(source, options.onStatus);
   const app = createApp({
     source,
@@ -44,6 +49,7 @@ export async function startSidecar(
     staticDir: config.staticDir,
     version: VERSION,
     startedAt: Date.now(),
+    federationSecret,
     ...(config.app && { appConfig: config.app }),
     ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,10 +64,11 @@ describe('sidecar HTTP', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('generates the API key and the task-data password, readable by the owner only', () => {
+  it("generates the API key, the task-data password and the node's federation secret, readable by the owner only", () => {
     expect(sidecar.apiKeyCreated).toBe(true);
     expect(statSync(join(dir, 'api-key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'task-data-password')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'federation-secret')).mode & 0o777).toBe(0o600);
   });
 
   it('answers health without a token', async () => {
@@ -82,7 +83,32 @@ describe('sidecar HTTP', () => {
       const wrong = await fetch(`${sidecar.url}${path}`, { headers: { authorization: 'Bearer nope' } });
       expect(wrong.status, path).toBe(401);
     }
+    for (const [method, path] of [
+      ['GET', '/api/federation/identity'],
+      ['POST', '/api/federation/identity/reset'],
+    ] as const) {
+      const response = await fetch(`${sidecar.url}${path}`, { method });
+      expect(response.status, path).toBe(401);
+      expect(await response.text(), path).not.toContain(
+        readFileSync(join(dir, 'federation-secret'), 'utf8').trim(),
+      );
+    }
     expect((await fetch(`${sidecar.url}/api/status`, { headers: auth() })).status).toBe(200);
+  });
+
+  it("hands the node's secret in DATA_DIR/federation-secret to a paired browser, and makes a new one on reset", async () => {
+    const stored = () => readFileSync(join(dir, 'federation-secret'), 'utf8').trim();
+    const identity = await fetch(`${sidecar.url}/api/federation/identity`, { headers: auth() });
+    expect(identity.headers.get('cache-control')).toBe('no-store');
+    const before = (await identity.json()) as { secret: string; since: string };
+    expect(before.secret).toBe(stored());
+    const reset = await fetch(`${sidecar.url}/api/federation/identity/reset`, {
+      method: 'POST',
+      headers: auth(),
+    });
+    const after = (await reset.json()) as { secret: string; since: string };
+    expect(after.secret).not.toBe(before.secret);
+    expect(after.secret).toBe(stored());
   });
 
   it('serves config.json without a token, and the federation status with one', async () => {

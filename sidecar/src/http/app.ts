@@ -1,12 +1,13 @@
 // The sidecar's HTTP API (README, "API") and the PWA's static files.
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
+import type { FederationSecret } from '../federation-secret.ts';
 import type { NodeMonitor } from '../monitor.ts';
 import { secretsEqual } from '../secrets.ts';
 import type { LogSource } from '../sources/source.ts';
 import type { AppConfig } from '../../../protocol/app-config.ts';
 import { clientAddress, cors, requireHost, requireToken } from './access.ts';
-import { mountConfig, mountFederationStatus } from './federation.ts';
+import { mountConfig, mountFederationIdentity, mountFederationStatus } from './federation.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import { streamEvents } from './sse.ts';
 import { mountStatic } from './static.ts';
@@ -31,6 +32,8 @@ export interface AppOptions {
   quietMs?: number;
   /** Served as /config.json. */
   appConfig?: AppConfig;
+  /** The node's federation secret, handed to paired browsers. */
+  federationSecret: FederationSecret;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -61,6 +64,7 @@ export function createApp(options: AppOptions): Hono {
   mountConfig(app, options.appConfig ?? {});
   app.use('/api/*', requireToken(options.apiKey));
   mountFederationStatus(app, options.appConfig ?? {});
+  mountFederationIdentity(app, options.federationSecret);
 
   app.get('/api/status', (c) => c.json(monitor.snapshot()));
 

@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
-import { mountConfig, mountFederationStatus, STALE_MS } from './federation.ts';
+import * as v from 'valibot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NodeSecretSchema } from '../../../protocol/federation-identity.ts';
+import { FederationSecret } from '../federation-secret.ts';
+import { mountConfig, mountFederationIdentity, mountFederationStatus, STALE_MS } from './federation.ts';
 
 const report = {
   enabled: true,
@@ -57,5 +63,49 @@ describe('federation status API', () => {
     const response = await app().hono.request('/config.json');
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({ federation: { enabled: false } });
+  });
+});
+
+describe('federation identity API', () => {
+  let dir: string;
+  beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'truwatch-fed-identity-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function identityApp() {
+    const secret = FederationSecret.open(join(dir, 'data', 'federation-secret'));
+    const hono = new Hono();
+    mountFederationIdentity(hono, secret);
+    return { hono, secret };
+  }
+
+  it("answers the node's secret uncached, the same every time, until a reset makes a new one", async () => {
+    const { hono, secret } = identityApp();
+    const get = () => hono.request('/api/federation/identity');
+    const first = await get();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const body = v.parse(NodeSecretSchema, await first.json());
+    expect(body).toEqual(secret.current());
+    expect(await (await get()).json()).toEqual(body);
+
+    const reset = await hono.request('/api/federation/identity/reset', { method: 'POST' });
+    expect(reset.status).toBe(200);
+    expect(reset.headers.get('cache-control')).toBe('no-store');
+    const fresh = v.parse(NodeSecretSchema, await reset.json());
+    expect(fresh.secret).not.toBe(body.secret);
+    expect(await (await get()).json()).toEqual(fresh);
+    expect((await hono.request('/api/federation/identity/reset')).status).toBe(404);
+  });
+
+  it('says why a reset failed, and keeps answering the secret it has', async () => {
+    const { hono, secret } = identityApp();
+    const before = secret.current();
+    rmSync(join(dir, 'data'), { recursive: true });
+    const reset = await hono.request('/api/federation/identity/reset', { method: 'POST' });
+    expect(reset.status).toBe(500);
+    expect(await reset.json()).toEqual({
+      error: `cannot write a new secret to ${join(dir, 'data', 'federation-secret')} (ENOENT)`,
+    });
+    expect(await (await hono.request('/api/federation/identity')).json()).toEqual(before);
   });
 });

@@ -1,10 +1,12 @@
-// Federation's two doors in the sidecar (which itself never federates): /config.json, the PWA's runtime
-// configuration from the environment, and /api/federation/status, where the PWA reports the state of the
-// federation it runs and where `curl … | jq .connected` reads it.
+// Federation's doors in the sidecar (which itself never federates): /config.json, the PWA's runtime
+// configuration from the environment; /api/federation/status, where the PWA reports the state of the
+// federation it runs and where `curl … | jq .connected` reads it; and /api/federation/identity, the node's
+// secret every paired browser anonymizes under.
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import type { AppConfig } from '../../../protocol/app-config.ts';
+import type { FederationSecret } from '../federation-secret.ts';
 import { StatusReportSchema, type StatusReport } from '../../../protocol/federation-status.ts';
 
 /** A report older than this means no page runs federation any more (the PWA reports every 30 s). */
@@ -57,4 +59,22 @@ export function mountFederationStatus(app: Hono, config: AppConfig, now: () => n
       return c.body(null, 204);
     },
   );
+}
+
+/** Mount after the token check: the node's secret goes only to paired browsers. */
+export function mountFederationIdentity(app: Hono, secret: FederationSecret): void {
+  app.get('/api/federation/identity', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(secret.current());
+  });
+
+  app.post('/api/federation/identity/reset', (c) => {
+    c.header('Cache-Control', 'no-store');
+    try {
+      return c.json(secret.reset());
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      return c.json({ error: `cannot write a new secret to ${secret.path} (${reason})` }, 500);
+    }
+  });
 }
