@@ -54,15 +54,45 @@ describe('outbox', () => {
     expect((await fed.db.getAll('sent')).map((s) => s.json)).toEqual([rows[0]!.json]);
   });
 
-  it('anonymizes waiting tasks again under a new identity', async () => {
+  it('anonymizes waiting tasks again under a new identity, and never queues again a task it sent', async () => {
+    const { main, fed, outbox, identity } = await setup();
+    await putAll(main, 'tasks', [task('sent', now - 2000), task('waiting', now)]);
+    const periods = [{ fromMs: now - 10_000, toMs: null }];
+    await outbox.scan(identity, periods, now);
+    await outbox.markSent(await outbox.pending(1), 'truebit.v1.task', now);
+    const sent = (await fed.db.get('outbox', 'sent'))!.json;
+    const waiting = (await outbox.pending(1))[0]!.json;
+
+    await outbox.dropPending();
+    expect((await outbox.scan(await Identity.from(newSecret()), periods, now)).queued).toBe(1);
+    const [again] = await outbox.pending(10);
+    expect(again!.executionId).toBe('waiting');
+    expect(again!.json).not.toBe(waiting);
+    expect(await fed.db.get('outbox', 'sent')).toMatchObject({ state: 'sent', json: sent });
+  });
+
+  it('keeps nothing a scan anonymized under the identity a new one replaced while it ran', async () => {
+    const { main, outbox, identity } = await setup();
+    await putAll(main, 'tasks', [task('a', now), task('b', now)]);
+    const periods = [{ fromMs: now - 1000, toMs: null }];
+    const scan = outbox.scan(identity, periods, now);
+    await outbox.dropPending();
+    expect((await scan).queued).toBe(0);
+    expect(await outbox.countPending()).toBe(0);
+    const next = await Identity.from(newSecret());
+    expect((await outbox.scan(next, periods, now)).queued).toBe(2);
+    expect((await outbox.pending(1))[0]!.json).toContain(await next.taskKey('a'));
+  });
+
+  it('does not queue again a task whose old row was sent while a new identity dropped it', async () => {
     const { main, outbox, identity } = await setup();
     await main.put('tasks', task('a', now));
     const periods = [{ fromMs: now - 1000, toMs: null }];
     await outbox.scan(identity, periods, now);
-    const before = (await outbox.pending(1))[0]!.json;
+    const publishing = await outbox.pending(10);
     await outbox.dropPending();
-    await outbox.scan(await Identity.from(newSecret()), periods, now);
-    const after = (await outbox.pending(1))[0]!.json;
-    expect(after).not.toBe(before);
+    await outbox.markSent(publishing, 'truebit.v1.task', now);
+    expect((await outbox.scan(await Identity.from(newSecret()), periods, now)).queued).toBe(0);
+    expect(await outbox.countPending()).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // The outbox: every task that finished while sharing was on (up to 7 days back) gets one row, anonymized
 // when found; pending rows are published when a connection is up and marked sent once the server has them.
 // Tasks that finished outside a sharing period are never considered, so nothing from before the opt-in leaves.
+// A new identity drops the pending rows, to be anonymized again under it; a sent row stays sent for good.
 import { unwrap } from 'idb';
 import { finishedTaskIds, tasksById } from '../../db/finished-tasks.ts';
 import { between, inTransaction, request } from '../../db/idb.ts';
@@ -23,6 +24,8 @@ const AHEAD_MS = 86_400_000;
 export class Outbox {
   /** Executions already decided (in the outbox, or finished outside every period): never looked at again. */
   private known = new Set<string>();
+  /** Counts dropPending() calls: a scan that saw it change stores nothing it anonymized under the old identity. */
+  private epoch = 0;
 
   constructor(
     private readonly fed: FederationDb,
@@ -39,6 +42,7 @@ export class Outbox {
     periods: readonly Period[],
     nowMs: number,
   ): Promise<{ queued: number; refused: OutboxRecord[] }> {
+    const epoch = this.epoch;
     const starts = periods.map((p) => p.fromMs);
     if (!starts.length) return { queued: 0, refused: [] };
     const from = Math.max(nowMs - KEEP_MS, Math.min(...starts));
@@ -58,23 +62,39 @@ export class Outbox {
         const result = await taskMessage(task, identity);
         if (!result.ok && result.reason === 'not finished') continue;
         const base = { executionId: task.executionId, finishedMs: task.finishedMs };
-        const row: OutboxRecord = result.ok
-          ? { ...base, state: 'pending', json: result.json }
-          : { ...base, state: 'refused', reason: result.reason };
-        rows.push(row);
+        rows.push(
+          result.ok
+            ? { ...base, state: 'pending', json: result.json }
+            : { ...base, state: 'refused', reason: result.reason },
+        );
+      }
+      // A new identity came while this scan ran: the next scan anonymizes these under it. Checked in the turn
+      // putRows() makes its transaction in: a dropPending() called later runs its own after it, dropping these too.
+      if (this.epoch !== epoch) break;
+      for (const row of await this.putRows(rows)) {
+        this.known.add(row.executionId);
         if (row.state === 'refused') refused.push(row);
         else queued++;
       }
-      await this.putRows(rows);
-      for (const row of rows) this.known.add(row.executionId);
     }
     return { queued, refused };
   }
 
-  private async putRows(rows: OutboxRecord[]): Promise<void> {
-    await inTransaction(this.fed.db.transaction('outbox', 'readwrite'), (tx) =>
-      Promise.all(rows.map((row) => tx.store.put(row))),
-    );
+  /**
+   * Stores the rows but where the execution was sent already (under an identity dropPending() replaced while its
+   * rows were being published): a sent task is never queued again. Returns the rows stored.
+   */
+  private putRows(rows: OutboxRecord[]): Promise<OutboxRecord[]> {
+    return inTransaction(this.fed.db.transaction('outbox', 'readwrite'), async (tx) => {
+      const stored = await Promise.all(
+        rows.map(async (row) => {
+          if ((await tx.store.get(row.executionId))?.state === 'sent') return undefined;
+          await tx.store.put(row);
+          return row;
+        }),
+      );
+      return stored.filter((row) => row !== undefined);
+    });
   }
 
   private static pendingRange = () => between(['pending', -Infinity], ['pending', Infinity]);
@@ -103,6 +123,7 @@ export class Outbox {
 
   /** Forgets pending rows, to be anonymized again (a new identity: their keys were made under the old secret). */
   async dropPending(): Promise<void> {
+    this.epoch++;
     const keys = await inTransaction(this.fed.db.transaction('outbox', 'readwrite'), async (tx) => {
       const store = unwrap(tx.store);
       const pending = await request(store.index('[state+finishedMs]').getAllKeys(Outbox.pendingRange()));
