@@ -35,6 +35,12 @@ export const FederationConfigSchema = v.object({
   taskRetentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365))),
   /** Seconds between heartbeats (`FEDERATION_HEARTBEAT_SECONDS`, default 60; shorter only for tests). */
   heartbeatSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
+  /**
+   * Seconds between the app's slow rounds, which fetch the node's secret from the sidecar again (so a browser
+   * follows a reset made in another) and prune the federation database (`FEDERATION_ROUND_SECONDS`, default
+   * 60; shorter only for tests).
+   */
+  roundSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
 });
 export type FederationConfig = v.InferOutput<typeof FederationConfigSchema>;
 

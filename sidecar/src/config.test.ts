@@ -80,6 +80,7 @@ describe('configuration', () => {
       FEDERATION_RECEIVE_ENABLED: '0',
       FEDERATION_TASK_RETENTION_DAYS: '14',
       FEDERATION_HEARTBEAT_SECONDS: '5',
+      FEDERATION_ROUND_SECONDS: '2',
       NETWORK_NATS_USER: 'viewer',
     });
     expect(app).toEqual({
@@ -93,6 +94,7 @@ describe('configuration', () => {
         receive: false,
         taskRetentionDays: 14,
         heartbeatSeconds: 5,
+        roundSeconds: 2,
       },
       network: { natsUrl: 'wss://nats.example.org:443', user: 'viewer', password: 'public' },
     });
@@ -129,5 +131,6 @@ describe('configuration', () => {
     expect(() => loadConfig({ FEDERATION_TASK_RETENTION_DAYS: '0' })).toThrow(
       /FEDERATION_TASK_RETENTION_DAYS/,
     );
+    expect(() => loadConfig({ FEDERATION_ROUND_SECONDS: '0' })).toThrow(/FEDERATION_ROUND_SECONDS/);
   });
 });

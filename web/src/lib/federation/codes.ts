@@ -20,7 +20,7 @@ export const FED_ERRORS = {
   },
   FED_005: {
     title: 'Invalid identity',
-    fix: 'The install secret in this browser is unreadable. Use "Reset identity" on the Federation page.',
+    fix: 'This browser cannot get or use the node\'s secret. If the sidecar refused this browser, open its pairing link again; if it cannot be reached, start it (federation goes on under the last secret it gave). If the secret is unreadable, use "Reset identity" on the Federation page.',
   },
   FED_006: {
     title: 'Storage error',

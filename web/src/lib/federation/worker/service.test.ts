@@ -12,7 +12,11 @@ import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../../test
 import { announceChange } from '../../db/changes.ts';
 import type { TaskRecord } from '../../db/schema.ts';
 import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
+import type { TruwatchDb } from '../../db/schema.ts';
+import { Identity } from './identity.ts';
+import { Outbox } from './outbox.ts';
 import { FederationService } from './service.ts';
+import { SidecarIdentity } from './sidecar-identity.ts';
 import type { FederationStatus } from '../status.ts';
 import { FederationDb } from './federation-db.ts';
 
@@ -45,13 +49,28 @@ function finished(finishedMs: number): TaskRecord {
   };
 }
 
+const freshFed = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+
 async function setup(
   credentials: { user: string; pass: string } = DEV_USERS.monitor,
   receive = false,
   roundMs?: number,
 ) {
-  const main = await freshDb();
-  const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+  return serviceOn(await freshDb(), await freshFed(), { credentials, receive, roundMs });
+}
+
+/** A service (one browser's federation) on these databases, paired with `sidecar` if given. */
+function serviceOn(
+  main: TruwatchDb,
+  fed: FederationDb,
+  options: {
+    credentials?: { user: string; pass: string };
+    receive?: boolean;
+    roundMs?: number | undefined;
+    sidecar?: SidecarIdentity;
+  } = {},
+) {
+  const { credentials = DEV_USERS.monitor, receive = false, roundMs, sidecar } = options;
   let status: FederationStatus | undefined;
   const service = new FederationService({
     fed,
@@ -66,10 +85,41 @@ async function setup(
     onStatus: (s) => (status = s),
     scanGapMs: 100,
     ...(roundMs !== undefined && { roundMs }),
+    ...(sidecar && { sidecar }),
     backoff: { initialMs: 100, maxMs: 500 },
   });
   return { main, fed, service, status: () => status };
 }
+
+/**
+ * A sidecar keeping the node's secret, as far as the app sees it: GET answers it, POST makes a new one; `down`
+ * answers nothing, `refusing` answers 401.
+ */
+function fakeSidecar() {
+  const secret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+  const state = { secret: secret(), mode: 'up' as 'up' | 'down' | 'refusing', asked: 0, resets: 0 };
+  const fetcher = async (_url: string | URL | Request, init?: RequestInit) => {
+    state.asked++;
+    if (state.mode === 'down') throw new TypeError('Failed to fetch');
+    if (state.mode === 'refusing') return Response.json({ error: 'invalid token' }, { status: 401 });
+    if (init?.method === 'POST') {
+      state.secret = secret();
+      state.resets++;
+    }
+    return Response.json({ secret: state.secret, since: new Date().toISOString() });
+  };
+  const identity = () => Identity.from(new Uint8Array(Buffer.from(state.secret, 'base64url')));
+  return {
+    state,
+    /** Today's pseudonym under the sidecar's secret. */
+    pseudonym: async () => (await identity()).nodePseudonym(Date.now()),
+    taskKey: async (executionId: string) => (await identity()).taskKey(executionId),
+    /** What a browser paired with it is given. */
+    pairing: () => new SidecarIdentity({ baseUrl: 'http://127.0.0.1:8090', token: 't0k3n' }, fetcher),
+  };
+}
+
+const keyOf = (message: string) => v.parse(TaskMessageSchema, JSON.parse(message)).key;
 
 const poll = (fn: () => unknown, timeout = 30_000) => vi.waitFor(fn, { timeout, interval: 100 });
 
@@ -216,5 +266,125 @@ describe('federation service', () => {
     await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_009'));
     await aggregator.close();
     await service.stop();
+  });
+
+  it("two browsers paired with one sidecar publish every task under the node's one key, and one pseudonym", async () => {
+    const sidecar = fakeSidecar();
+    const browsers = await Promise.all(
+      [0, 1].map(async () => serviceOn(await freshDb(), await freshFed(), { sidecar: sidecar.pairing() })),
+    );
+    for (const b of browsers) {
+      await b.fed.set('chosen', { enabled: true, shareHeartbeat: false });
+      await b.service.start();
+    }
+    for (const b of browsers) await poll(() => expect(b.status()?.state).toBe('CONNECTED'));
+    const before = (await reader.messages(SUBJECTS.task)).length;
+    const tasks = [finished(Date.now()), finished(Date.now())];
+    for (const b of browsers) await putAll(b.main, 'tasks', tasks);
+    announceChange();
+    await poll(async () => expect((await reader.messages(SUBJECTS.task)).length - before).toBe(4));
+    const keys = (await reader.messages(SUBJECTS.task)).slice(before).map(keyOf);
+    const expected = await Promise.all(tasks.map((t) => sidecar.taskKey(t.executionId)));
+    expect([...keys].sort()).toEqual([...expected, ...expected].sort());
+    for (const b of browsers) expect(b.status()?.nodeId).toBe(await sidecar.pseudonym());
+    for (const b of browsers) await b.service.stop();
+  });
+
+  it("an existing install moves to the node's secret at its first answer: what it sent is not sent again", async () => {
+    const main = await freshDb();
+    const fed = await freshFed();
+    const own = serviceOn(main, fed);
+    await fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await own.service.start();
+    const before = (await reader.messages(SUBJECTS.task)).length;
+    const sent = finished(Date.now());
+    await main.put('tasks', sent);
+    announceChange();
+    await poll(async () => expect((await reader.messages(SUBJECTS.task)).length - before).toBe(1));
+    await own.service.stop();
+    // A task found while the server could not be reached: it waits in the outbox under the browser's secret.
+    const waiting = finished(Date.now());
+    await main.put('tasks', waiting);
+    const outbox = new Outbox(fed, main);
+    await outbox.load();
+    const local = await Identity.from(await fed.get('secret'));
+    await outbox.scan(local, (await fed.get('periods'))!, Date.now());
+    expect(await outbox.countPending()).toBe(1);
+
+    const sidecar = fakeSidecar();
+    const paired = serviceOn(main, fed, { sidecar: sidecar.pairing() });
+    await paired.service.start();
+    await poll(async () => expect((await reader.messages(SUBJECTS.task)).length - before).toBe(2));
+    expect((await reader.messages(SUBJECTS.task)).slice(before).map(keyOf)).toEqual([
+      await local.taskKey(sent.executionId),
+      await sidecar.taskKey(waiting.executionId),
+    ]);
+    expect(paired.status()?.nodeId).toBe(await sidecar.pseudonym());
+    await paired.service.stop();
+    expect((await reader.messages(SUBJECTS.task)).length - before).toBe(2);
+  });
+
+  it('follows a reset made in another browser on its slow round, and resets through the sidecar', async () => {
+    const sidecar = fakeSidecar();
+    const browser = serviceOn(await freshDb(), await freshFed(), {
+      sidecar: sidecar.pairing(),
+      roundMs: 300,
+    });
+    await browser.fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await browser.service.start();
+    expect(browser.status()?.nodeId).toBe(await sidecar.pseudonym());
+
+    sidecar.state.secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+    const theirs = await sidecar.pseudonym();
+    await poll(() => expect(browser.status()?.nodeId).toBe(theirs));
+
+    await browser.service.resetIdentity();
+    expect(sidecar.state.resets).toBe(1);
+    expect(browser.status()?.nodeId).toBe(await sidecar.pseudonym());
+    expect(browser.status()?.nodeId).not.toBe(theirs);
+    await poll(() => expect(browser.status()?.state).toBe('CONNECTED'));
+    await browser.service.stop();
+  });
+
+  it('goes on under the last secret while the sidecar is away, tells a refusal once, and waits for a first secret', async () => {
+    const sidecar = fakeSidecar();
+    sidecar.state.mode = 'down';
+    const browser = serviceOn(await freshDb(), await freshFed(), {
+      sidecar: sidecar.pairing(),
+      roundMs: 300,
+    });
+    await browser.fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await browser.service.start();
+    // No secret yet: no connection (a browser's own would count the node twice), and it says why.
+    expect(browser.status()?.state).toBe('DISABLED');
+    expect(browser.status()?.counters.lastError).toMatchObject({
+      code: 'FED_005',
+      message: expect.stringContaining("waiting for the node's secret"),
+    });
+    sidecar.state.mode = 'up';
+    await poll(() => expect(browser.status()?.state).toBe('CONNECTED'));
+    const pseudonym = await sidecar.pseudonym();
+    expect(browser.status()?.nodeId).toBe(pseudonym);
+    const errors = browser.status()!.counters.errors;
+
+    sidecar.state.mode = 'down';
+    await expect(browser.service.resetIdentity()).rejects.toThrow(
+      /FED_005: no new identity: .*Failed to fetch/,
+    );
+    expect(browser.status()?.counters.errors).toBe(errors + 1);
+    const asked = sidecar.state.asked;
+    await poll(() => expect(sidecar.state.asked).toBeGreaterThanOrEqual(asked + 2)); // two slow rounds
+    expect(browser.status()).toMatchObject({ state: 'CONNECTED', nodeId: pseudonym });
+    expect(browser.status()?.counters.errors).toBe(errors + 1);
+
+    sidecar.state.mode = 'refusing';
+    await browser.service.reload();
+    await browser.service.reload();
+    expect(browser.status()?.counters).toMatchObject({
+      errors: errors + 2,
+      lastError: { code: 'FED_005', message: expect.stringContaining("refused this browser's token (401)") },
+    });
+    expect(browser.status()).toMatchObject({ state: 'CONNECTED', nodeId: pseudonym });
+    await browser.service.stop();
   });
 });

@@ -1,6 +1,7 @@
-// Federation in the leading tab: the settings in force, the identity, the outbox scan (when the monitor
-// announces a write: scan-schedule.ts), the connection, and what runs while connected (the outbox published in
-// paced batches, heartbeats, receiving). Every change of state goes to `onStatus`.
+// Federation in the leading tab: the settings in force, the identity (paired, the node's secret from the
+// sidecar: secret-keeper.ts), the outbox scan (when the monitor announces a write: scan-schedule.ts), the
+// connection, and what runs while connected (the outbox published in paced batches, heartbeats, receiving).
+// Every change of state goes to `onStatus`.
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
@@ -11,11 +12,13 @@ import { heartbeatMessage } from './anonymize.ts';
 import { Connection, type ConnectionOptionsIn } from './connection.ts';
 import { classify } from './errors.ts';
 import { fedError, type FedError } from '../codes.ts';
-import { Identity, newSecret } from './identity.ts';
+import { Identity } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import { updatePeriods } from './periods.ts';
 import { receive } from './receive.ts';
 import { ScanSchedule } from './scan-schedule.ts';
+import { SecretKeeper } from './secret-keeper.ts';
+import type { SidecarIdentity, SidecarSecret } from './sidecar-identity.ts';
 import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
 import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
 import type { FederationDb, Period } from './federation-db.ts';
@@ -30,7 +33,9 @@ const SLEEP_GAP_MS = 30_000;
 /** At most one scan of the monitor's database per this, however often writes are announced. */
 const SCAN_GAP_MS = 2000;
 /**
- * The slow round: federation's database is pruned, and the monitor's is scanned though no write was announced.
+ * The slow round (config.json's `roundSeconds` in tests): the paired sidecar is asked for the node's secret
+ * (another browser may have reset it), federation's database is pruned, and the monitor's is scanned though no
+ * write was announced.
  * Not every change comes with a write: time alone brings a task into the scan's range (a node clock more than a
  * day ahead of this one stamps tasks past the range's end until this clock catches up), and a scan that failed
  * (storage full or closing) must be tried again without waiting for the node's next write.
@@ -42,6 +47,8 @@ export interface ServiceOptions {
   main: TruwatchDb;
   config: FederationConfig | undefined;
   onStatus(status: FederationStatus): void;
+  /** The paired sidecar, which keeps the node's secret; without one the browser keeps its own. */
+  sidecar?: SidecarIdentity;
   /** SCAN_GAP_MS and ROUND_MS, shorter in tests. */
   scanGapMs?: number;
   roundMs?: number;
@@ -63,17 +70,23 @@ export class FederationService {
   private clock: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
   private lastRound = 0;
+  private lastFollow = 0;
+  /** The reload, reset or follow under way: they run one at a time. */
+  private queue: Promise<void> = Promise.resolve();
   /** The pause between rounds, which new work cuts short. */
   private readonly pause = new Wakeable();
   private readonly outbox: Outbox;
   private readonly scans: ScanSchedule;
+  private readonly secrets: SecretKeeper;
   private readonly roundMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: ServiceOptions) {
     this.outbox = new Outbox(options.fed, options.main);
     this.scans = new ScanSchedule(() => this.scan(), { gapMs: options.scanGapMs ?? SCAN_GAP_MS });
-    this.roundMs = options.roundMs ?? ROUND_MS;
+    this.secrets = new SecretKeeper(options.fed, this.outbox, options.sidecar);
+    const roundSeconds = options.config?.roundSeconds;
+    this.roundMs = options.roundMs ?? (roundSeconds !== undefined ? roundSeconds * 1000 : ROUND_MS);
     this.now = options.now ?? Date.now;
   }
 
@@ -93,22 +106,45 @@ export class FederationService {
     this.connection = undefined;
   }
 
-  /** Reads the settings again (after a change in any tab) and brings everything in line with them. */
-  async reload(): Promise<void> {
+  /**
+   * Reads the settings again (after a change in any tab) and the node's secret, and brings everything in line
+   * with them.
+   */
+  reload(): Promise<void> {
+    return this.serially(() => this.apply());
+  }
+
+  /**
+   * A new secret (paired: the sidecar's, which the other browsers adopt when they next ask): new task keys and
+   * pseudonyms from now on; waiting tasks are anonymized again. Throws when the sidecar could not make one.
+   */
+  resetIdentity(): Promise<void> {
+    return this.serially(async () => {
+      const error = await this.secrets.reset();
+      if (error) {
+        await this.error(error);
+        throw new Error(`${error.code}: ${error.message}`);
+      }
+      this.connectionKey = '';
+      await this.apply();
+    });
+  }
+
+  private serially(job: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `answer`: the sidecar's, when the caller asked it already. */
+  private async apply(answer?: SidecarSecret): Promise<void> {
     const { fed } = this.options;
     const chosen = (await fed.get('chosen')) ?? {};
     ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
     this.periods = await updatePeriods(fed, this.settings.enabled && this.settings.shareTasks, this.now());
     if (this.settings.enabled) {
-      try {
-        let secret = await fed.get('secret');
-        if (!secret) await fed.set('secret', (secret = newSecret()));
-        this.identity = await Identity.from(secret);
-        this.nodeId = await this.identity.nodePseudonym(this.now());
-      } catch (error) {
-        this.identity = undefined;
-        await this.error(classify(error));
-      }
+      this.lastFollow = this.now();
+      await this.useSecret(answer ?? (await this.secrets.ask()));
     }
     const key = JSON.stringify([
       this.settings.enabled,
@@ -130,12 +166,31 @@ export class FederationService {
     await this.scans.now();
   }
 
-  /** A new secret: new task keys and pseudonyms from now on; waiting tasks are anonymized again. */
-  async resetIdentity(): Promise<void> {
-    await this.options.fed.set('secret', newSecret());
-    await this.outbox.dropPending();
-    this.connectionKey = '';
-    await this.reload();
+  /** The identity of the secret in force; true when a new one was adopted (it then reconnects, as a reset does). */
+  private async useSecret(answer: SidecarSecret | undefined): Promise<boolean> {
+    try {
+      const { secret, adopted, error } = await this.secrets.settle(answer);
+      if (error) await this.error(error);
+      if (adopted) this.connectionKey = '';
+      this.identity = secret && (await Identity.from(secret));
+      if (this.identity) this.nodeId = await this.identity.nodePseudonym(this.now());
+      return adopted;
+    } catch (error) {
+      this.identity = undefined;
+      await this.error(classify(error));
+      return false;
+    }
+  }
+
+  /** The slow round's question to the sidecar: when its secret changed (a reset in another browser), adopt it. */
+  private async follow(): Promise<void> {
+    if (!this.settings.enabled) return;
+    try {
+      const answer = await this.secrets.ask();
+      if (await this.useSecret(answer)) await this.apply(answer);
+    } catch (error) {
+      await this.error(classify(error));
+    }
   }
 
   reconnectNow(): void {
@@ -181,6 +236,10 @@ export class FederationService {
     if (now - this.lastTick > SLEEP_GAP_MS) this.reconnectNow();
     this.lastTick = now;
     if (now - this.lastRound > this.roundMs) void this.scans.now();
+    if (this.secrets.paired && now - this.lastFollow > this.roundMs) {
+      this.lastFollow = now;
+      void this.serially(() => this.follow());
+    }
   }
 
   /** Newly finished tasks into the outbox, the pending count, and on the slow round the prune. */

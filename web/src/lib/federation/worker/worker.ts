@@ -8,6 +8,7 @@ import { openTruwatchDb } from '../../db/open.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { runWhenLeader } from '../../ingest/worker/leader.ts';
 import { FederationService } from './service.ts';
+import { SidecarIdentity } from './sidecar-identity.ts';
 import type { FederationSettings } from '../settings.ts';
 import { reporter, type Pairing } from './sidecar-report.ts';
 import type { FederationStatus } from '../status.ts';
@@ -19,7 +20,10 @@ const CHANNEL_NAME = 'truwatch-federation';
 
 export interface StartOptions {
   config: FederationConfig | undefined;
-  /** The paired sidecar, to report the state to (GET /api/federation/status answers with it). */
+  /**
+   * The paired sidecar: it keeps the node's secret, and the state is reported to it (GET
+   * /api/federation/status answers with it).
+   */
   pairing: Pairing | undefined;
 }
 
@@ -60,7 +64,8 @@ channel.addEventListener('message', (event: MessageEvent<Message>) => {
   if (m.type === 'status' && !service) publish({ ...m.status, leader: false });
   else if (m.type === 'hello' && service) channel.postMessage({ type: 'status', status: service.status() });
   else if (m.type === 'reload') void service?.reload();
-  else if (m.type === 'reset') void service?.resetIdentity();
+  // A reset that failed is told in the status every tab shows.
+  else if (m.type === 'reset') void service?.resetIdentity().catch(() => undefined);
   else if (m.type === 'reconnect') service?.reconnectNow();
 });
 
@@ -70,6 +75,7 @@ async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
     fed: await openFed(),
     main: await openMain(),
     config: options.config,
+    ...(options.pairing && { sidecar: new SidecarIdentity(options.pairing) }),
     onStatus: (status) => {
       publish(status);
       channel.postMessage({ type: 'status', status } satisfies Message);
@@ -108,6 +114,7 @@ const api = {
     if (service) await service.reload();
     else tell({ type: 'reload' });
   },
+  /** Rejects when this tab runs federation and the sidecar could not make a new secret. */
   async resetIdentity(): Promise<void> {
     if (service) await service.resetIdentity();
     else tell({ type: 'reset' });
