@@ -1,4 +1,4 @@
-// Federation's own IndexedDB database, apart from the monitor's: the install secret, the operator's choices,
+// Federation's own IndexedDB database, apart from the monitor's: the secret in force, the operator's choices,
 // the outbox of finished tasks, the log of what was sent, and what was received. Owned by the federation
 // worker; the monitor's database is only read.
 import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';

@@ -1,6 +1,7 @@
-// The install's identity: a random secret made with WebCrypto on first opt-in, kept in this browser's
-// IndexedDB and never sent. Everything that leaves and could repeat is an HMAC-SHA-256 under it, truncated
-// to 128 bits: a task's dedup key, and the heartbeat's pseudonym of the UTC day.
+// The identity federation anonymizes under: a 32-byte secret, the node's from the paired sidecar or, unpaired,
+// one made here with WebCrypto (secret-keeper.ts), kept in IndexedDB and never sent. Everything that leaves and
+// could repeat is an HMAC-SHA-256 under it, truncated to 128 bits: a task's dedup key, and the heartbeat's
+// pseudonym of the UTC day.
 
 export const SECRET_BYTES = 32;
 
@@ -18,7 +19,7 @@ export class Identity {
 
   static async from(secret: unknown): Promise<Identity> {
     if (!(secret instanceof Uint8Array) || secret.length !== SECRET_BYTES)
-      throw new IdentityError(`the install secret is not ${SECRET_BYTES} bytes`);
+      throw new IdentityError(`the stored secret is not ${SECRET_BYTES} bytes`);
     const key = await crypto.subtle.importKey(
       'raw',
       new Uint8Array(secret),
