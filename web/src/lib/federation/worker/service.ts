@@ -101,6 +101,8 @@ export class FederationService {
 
   async stop(): Promise<void> {
     clearInterval(this.clock);
+    // A follow the clock started may be about to connect.
+    await this.queue;
     await this.scans.stop();
     await this.connection?.stop();
     this.connection = undefined;
