@@ -73,7 +73,7 @@ const taskFields = {
  */
 export const TaskMessageSchema = v.strictObject({
   v: version,
-  /** HMAC-SHA-256(install secret, executionId), truncated: deduplicates re-sends, links to nothing. */
+  /** HMAC-SHA-256(the node's federation secret, executionId), truncated: deduplicates re-sends, links to nothing. */
   key: HmacSchema,
   ...taskFields,
   client: ClientVersionSchema,
@@ -83,7 +83,7 @@ export type TaskMessage = v.InferOutput<typeof TaskMessageSchema>;
 /** A monitor's sign of life, every 60 s while federation runs. */
 export const HeartbeatMessageSchema = v.strictObject({
   v: version,
-  /** HMAC-SHA-256(install secret, "node:" + UTC date), truncated: stable for one day, unlinkable across days. */
+  /** HMAC-SHA-256(the node's federation secret, "node:" + UTC date), truncated: stable for one day, unlinkable across days. */
   node: HmacSchema,
   /** The runner container's state. */
   status: v.picklist(NODE_STATUSES),
