@@ -5,6 +5,16 @@ import type { REGIONS } from '../../../../protocol/federation.ts';
 
 export type Region = (typeof REGIONS)[number];
 
+/** The operator's choice when turning federation on: whether the 7 days before are shared too. */
+export interface OptIn {
+  /** When it was made; 0 for the deployment's consent, which has no moment in this browser. */
+  atMs: number;
+  pastWeek: boolean;
+}
+
+/** ENABLE_FEDERATION=true is consent with the default choice: the last 7 days too. */
+export const DEPLOYMENT_OPT_IN: OptIn = { atMs: 0, pastWeek: true };
+
 export interface FederationSettings {
   enabled: boolean;
   shareTasks: boolean;
@@ -20,6 +30,8 @@ export interface FederationSettings {
   /** The continent shared in heartbeats; none by default. */
   region: Region | null;
   heartbeatSeconds: number;
+  /** The last opt-in made on the consent screen; null before any (or made before the choice existed). */
+  optIn: OptIn | null;
 }
 
 /** How federation came to be on: the operator's click, or ENABLE_FEDERATION=true at deployment. */
@@ -37,6 +49,7 @@ export const DEFAULTS: FederationSettings = {
   creds: '',
   region: null,
   heartbeatSeconds: 60,
+  optIn: null,
 };
 
 /** The settings in force: the operator's choices, then config.json, then the defaults. */
@@ -60,5 +73,6 @@ export function resolveSettings(
   put('heartbeatSeconds', config?.heartbeatSeconds);
   const settings = { ...DEFAULTS, ...fromConfig, ...chosen };
   const consent: Consent = !settings.enabled ? null : chosen.enabled === true ? 'operator' : 'deployment';
+  if (consent === 'deployment') settings.optIn ??= DEPLOYMENT_OPT_IN;
   return { settings, consent };
 }

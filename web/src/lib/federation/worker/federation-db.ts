@@ -53,6 +53,8 @@ export interface Meta {
   /** The operator's own choices (what config.json said is not stored). */
   chosen: Partial<FederationSettings>;
   periods: Period[];
+  /** The opt-in (its atMs) the periods took into account. */
+  optedIn: number;
   counters: Counters;
   stats: { receivedMs: number; message: StatsMessage };
   /** The hours (their starts, epoch ms) whose activity report was sent, the last 7 days of them. */

@@ -1,7 +1,11 @@
 // Sharing periods: the spans of time in which finished tasks are shared, [fromMs, toMs), open while toMs is
-// null. Only a task that finished inside one is ever published, so nothing from before the opt-in, or from a
-// time federation or task sharing was off, leaves, not even later.
-import { DAY_MS, type FederationDb, type Period } from './federation-db.ts';
+// null. Only a task that finished inside one is ever published. A period opens when sharing starts and closes
+// when it stops; the one an opt-in opens starts 7 days earlier when the operator chose "Share the last 7 days
+// too" (also the choice ENABLE_FEDERATION=true stands for), so the node's recent week is shared once. Any other
+// opening (task sharing turned on again while federation stays on) starts then: what was off stays unshared.
+import { inTransaction } from '../../db/idb.ts';
+import type { FederationSettings, OptIn } from '../settings.ts';
+import { KEEP_MS, type FederationDb, type Period } from './federation-db.ts';
 
 /** Bound on the stored periods, however often sharing is turned on and off. */
 const MAX_PERIODS = 100;
@@ -10,18 +14,49 @@ export function inPeriods(ms: number, periods: readonly Period[]): boolean {
   return periods.some((p) => ms >= p.fromMs && (p.toMs === null || ms < p.toMs));
 }
 
+/** The periods, and the opt-in (its atMs) they took into account: each opt-in reaches back once at most. */
+export interface Sharing {
+  periods: Period[];
+  optedIn: number | undefined;
+}
+
 /**
- * Opens a period at `nowMs` when sharing is on and none is open, closes the open one when sharing is off,
- * forgets periods that ended more than 7 days ago; stores the periods and returns them.
+ * The sharing after an update at `nowMs`: a period opens when `sharing` starts, the open one closes when it
+ * stops, periods that ended more than 7 days ago are forgotten. The first update that sees an opt-in is the
+ * opt-in's own: the period it opens reaches 7 days back if the operator chose so.
  */
-export async function updatePeriods(fed: FederationDb, sharing: boolean, nowMs: number): Promise<Period[]> {
-  let periods = ((await fed.get('periods')) ?? []).filter(
-    (p) => p.toMs === null || p.toMs > nowMs - 7 * DAY_MS,
-  );
+export function nextSharing(
+  prev: Sharing,
+  now: { sharing: boolean; optIn: OptIn | null },
+  nowMs: number,
+): Sharing {
+  const periods = prev.periods
+    .filter((p) => p.toMs === null || p.toMs > nowMs - KEEP_MS)
+    .map((p) => ({ ...p }));
   const open = periods.find((p) => p.toMs === null);
-  if (sharing && !open) periods.push({ fromMs: nowMs, toMs: null });
-  if (!sharing && open) open.toMs = nowMs;
-  periods = periods.slice(-MAX_PERIODS);
-  await fed.set('periods', periods);
+  const reachBack = now.optIn !== null && now.optIn.atMs !== prev.optedIn && now.optIn.pastWeek;
+  if (now.sharing && !open) periods.push({ fromMs: reachBack ? nowMs - KEEP_MS : nowMs, toMs: null });
+  if (!now.sharing && open) open.toMs = nowMs;
+  return { periods: periods.slice(-MAX_PERIODS), optedIn: now.optIn?.atMs ?? prev.optedIn };
+}
+
+/** Applies the settings in force to the stored task-sharing periods at `nowMs`; stores and returns them. */
+export async function updatePeriods(
+  fed: FederationDb,
+  settings: Pick<FederationSettings, 'enabled' | 'shareTasks' | 'optIn'>,
+  nowMs: number,
+): Promise<Period[]> {
+  const prev: Sharing = { periods: (await fed.get('periods')) ?? [], optedIn: await fed.get('optedIn') };
+  const sharing = settings.enabled && settings.shareTasks;
+  const { periods, optedIn } = nextSharing(prev, { sharing, optIn: settings.optIn }, nowMs);
+  await inTransaction(fed.db.transaction('meta', 'readwrite'), async (tx) => {
+    await tx.store.put({ key: 'periods', value: periods });
+    if (optedIn !== undefined) await tx.store.put({ key: 'optedIn', value: optedIn });
+  });
   return periods;
+}
+
+/** Whether federation was on before in this browser: turning it on again is a re-enable. */
+export async function wasOn(fed: FederationDb): Promise<boolean> {
+  return (await fed.get('optedIn')) !== undefined || ((await fed.get('periods')) ?? []).length > 0;
 }

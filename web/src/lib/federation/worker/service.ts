@@ -143,7 +143,7 @@ export class FederationService {
     const { fed } = this.options;
     const chosen = (await fed.get('chosen')) ?? {};
     ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
-    this.periods = await updatePeriods(fed, this.settings.enabled && this.settings.shareTasks, this.now());
+    this.periods = await updatePeriods(fed, this.settings, this.now());
     if (this.settings.enabled) {
       this.lastFollow = this.now();
       await this.useSecret(answer ?? (await this.secrets.ask()));
