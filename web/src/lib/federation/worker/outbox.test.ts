@@ -4,7 +4,7 @@ import type { TaskRecord } from '../../db/schema.ts';
 import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
-import { DAY_MS, FederationDb, type Period } from './federation-db.ts';
+import { DAY_MS, FederationDb, KEEP_MS, type Period } from './federation-db.ts';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const task = (id: string, finishedMs: number, chainId = '1'): TaskRecord => ({
@@ -52,6 +52,26 @@ describe('outbox', () => {
     await outbox.markSent(rows, 'truebit.v1.task', now);
     expect(await outbox.countPending()).toBe(1);
     expect((await fed.db.getAll('sent')).map((s) => s.json)).toEqual([rows[0]!.json]);
+  });
+
+  it('queues what a new period reaches back over, and never a task it sent already', async () => {
+    const { main, outbox, identity } = await setup();
+    await putAll(main, 'tasks', [task('while-off', now - 2 * DAY_MS), task('shared', now - DAY_MS / 2)]);
+    // On, off, on again from then on only: 'while-off' finished between the periods.
+    const before: Period[] = [
+      { fromMs: now - 3 * DAY_MS, toMs: now - 2.5 * DAY_MS },
+      { fromMs: now - DAY_MS, toMs: null },
+    ];
+    expect((await outbox.scan(identity, before, now)).queued).toBe(1);
+    await outbox.markSent(await outbox.pending(10), 'truebit.v1.task', now);
+    // Off, and on again with the last 7 days.
+    const after: Period[] = [
+      { fromMs: now - 3 * DAY_MS, toMs: now - 2.5 * DAY_MS },
+      { fromMs: now - DAY_MS, toMs: now - 1000 },
+      { fromMs: now - KEEP_MS, toMs: null },
+    ];
+    expect((await outbox.scan(identity, after, now)).queued).toBe(1);
+    expect((await outbox.pending(10)).map((r) => r.executionId)).toEqual(['while-off']);
   });
 
   it('anonymizes waiting tasks again under a new identity, and never queues again a task it sent', async () => {

@@ -1,7 +1,8 @@
-// The outbox: every task that finished while sharing was on (up to 7 days back) gets one row, anonymized
-// when found; pending rows are published when a connection is up and marked sent once the server has them.
-// Tasks that finished outside a sharing period are never considered, so nothing from before the opt-in leaves.
-// A new identity drops the pending rows, to be anonymized again under it; a sent row stays sent for good.
+// The outbox: every task that finished inside a sharing period (periods.ts; up to 7 days back) gets one row,
+// anonymized when found; pending rows are published when a connection is up and marked sent once the server has
+// them. Tasks that finished outside every period are not considered. A new identity drops the pending rows, to be
+// anonymized again under it; a sent row stays as long as its task could be considered, so a task is sent once,
+// also when a later opt-in reaches back over it.
 import { unwrap } from 'idb';
 import { finishedTaskIds, tasksById } from '../../db/finished-tasks.ts';
 import { between, inTransaction, request } from '../../db/idb.ts';
@@ -22,8 +23,11 @@ const CHUNK = 500;
 const AHEAD_MS = 86_400_000;
 
 export class Outbox {
-  /** Executions already decided (in the outbox, or finished outside every period): never looked at again. */
+  /** Executions in the outbox: not looked at again. */
   private known = new Set<string>();
+  /** Executions that finished outside every period, as the periods were then (`outsideOf`). */
+  private outside = new Set<string>();
+  private outsideOf = '';
   /** Counts dropPending() calls: a scan that saw it change stores nothing it anonymized under the old identity. */
   private epoch = 0;
 
@@ -34,6 +38,7 @@ export class Outbox {
 
   async load(): Promise<void> {
     this.known = new Set(await this.fed.db.getAllKeys('outbox'));
+    this.outside.clear();
   }
 
   /** Anonymizes the newly finished tasks; returns how many were queued and how many the guard refused. */
@@ -45,9 +50,14 @@ export class Outbox {
     const epoch = this.epoch;
     const starts = periods.map((p) => p.fromMs);
     if (!starts.length) return { queued: 0, refused: [] };
+    // New periods may take in what the old ones left out (an opt-in that reaches back).
+    if (JSON.stringify(periods) !== this.outsideOf) {
+      this.outside.clear();
+      this.outsideOf = JSON.stringify(periods);
+    }
     const from = Math.max(nowMs - KEEP_MS, Math.min(...starts));
     const ids = await finishedTaskIds(this.main, from, nowMs + AHEAD_MS);
-    const fresh = ids.filter((id) => !this.known.has(id));
+    const fresh = ids.filter((id) => !this.known.has(id) && !this.outside.has(id));
     let queued = 0;
     const refused: OutboxRecord[] = [];
     for (let i = 0; i < fresh.length; i += CHUNK) {
@@ -56,7 +66,7 @@ export class Outbox {
       for (const task of tasks) {
         if (!task || task.finishedMs === undefined) continue;
         if (!inPeriods(task.finishedMs, periods)) {
-          this.known.add(task.executionId);
+          this.outside.add(task.executionId);
           continue;
         }
         const result = await taskMessage(task, identity);
