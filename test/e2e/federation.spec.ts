@@ -61,21 +61,28 @@ const heartbeats = () => reader.messages(SUBJECTS.heartbeat);
 /** How many messages on the task subject arrived since `before`; polled past a read that fails for now. */
 const tasksSince = (before: number) => orError(async () => (await tasks()).length - before);
 
-test('opt in; each task finished since then arrives once, also across a nats-server restart; heartbeats', async ({
+/** Publishing may hold a task until its 5-minute window closes: what must arrive is waited for this long. */
+const ARRIVES_MS = 120_000;
+
+test('opt in with the last 7 days; each task finished in them or since arrives once, also across a nats-server restart; heartbeats', async ({
   page,
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const { log, sidecar } = await start(page);
   const before = (await tasks()).length;
   await page.getByRole('link', { name: 'Federation', exact: true }).click();
   // The opt-in sample comes from the operator's own last task, beside what never leaves.
   await expect(page.getByTestId('sample-task')).toContainText('"outcome"');
   await expect(page.getByTestId('never-sent')).toContainText('executionId');
+  await expect(page.getByRole('radio', { name: 'Share the last 7 days too' })).toBeChecked();
   await page.getByRole('button', { name: 'Enable federation' }).click();
   await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+  // The tasks the log held before the opt-in (finished in the last minutes) are shared, each once.
+  const earlier = log.truth.executions.length;
+  await expect.poll(tasksSince(before), { timeout: ARRIVES_MS }).toBe(earlier);
 
   const first = log.append(4, 501, Date.now() + 1000);
-  await expect.poll(tasksSince(before), { timeout: 60_000 }).toBe(first.executions);
+  await expect.poll(tasksSince(before), { timeout: ARRIVES_MS }).toBe(earlier + first.executions);
   await expect.poll(orError(async () => (await heartbeats()).length)).toBeGreaterThanOrEqual(2);
 
   await server.stop();
@@ -88,8 +95,8 @@ test('opt in; each task finished since then arrives once, also across a nats-ser
   await expect(page.getByTestId('fed-counters')).toContainText(`${second.executions} waiting`);
   await server.restart();
   await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible({ timeout: 60_000 });
-  const total = first.executions + second.executions;
-  await expect.poll(tasksSince(before), { timeout: 60_000 }).toBe(total);
+  const total = earlier + first.executions + second.executions;
+  await expect.poll(tasksSince(before), { timeout: ARRIVES_MS }).toBe(total);
   // Two more heartbeats later, still each task once, every message valid.
   const beats = (await heartbeats()).length;
   await expect.poll(orError(async () => (await heartbeats()).length)).toBeGreaterThanOrEqual(beats + 2);
@@ -122,6 +129,23 @@ test('opt in; each task finished since then arrives once, also across a nats-ser
   await expect(page.getByTestId('contribution-tasks')).toHaveText(String(total));
 });
 
+test('opt in from now on only: no task finished before the opt-in is sent', async ({ page }) => {
+  test.setTimeout(180_000);
+  const { log } = await start(page);
+  const before = (await tasks()).length;
+  await page.getByRole('link', { name: 'Federation', exact: true }).click();
+  await page.getByRole('radio', { name: 'From now on only' }).check();
+  await page.getByRole('button', { name: 'Enable federation' }).click();
+  await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+  const later = log.append(2, 504, Date.now() + 1000);
+  await expect.poll(tasksSince(before), { timeout: ARRIVES_MS }).toBe(later.executions);
+  // Older windows are never held longer than newer ones: two heartbeats later, still only the new tasks.
+  const beats = (await heartbeats()).length;
+  await expect.poll(orError(async () => (await heartbeats()).length)).toBeGreaterThanOrEqual(beats + 2);
+  expect(await tasksSince(before)()).toBe(later.executions);
+  await expect(page.getByTestId('fed-counters')).toContainText('0 waiting');
+});
+
 test('credentials that may not publish: FED_010 is shown, the tasks wait, nothing is sent', async ({
   page,
 }) => {
@@ -133,19 +157,22 @@ test('credentials that may not publish: FED_010 is shown, the tasks wait, nothin
   await expect(page.locator('[data-fed-state="ERROR"]')).toBeVisible();
   const more = log.append(2, 503, Date.now() + 1000);
   await expect(page.getByTestId('fed-counters')).toContainText(`0 sent`);
-  await expect(page.getByTestId('fed-counters')).toContainText(`${more.executions} waiting`, {
-    timeout: 60_000,
-  });
+  // The tasks of the last 7 days (the default) wait too.
+  const waiting = log.truth.executions.length + more.executions;
+  await expect(page.getByTestId('fed-counters')).toContainText(`${waiting} waiting`, { timeout: 60_000 });
   expect((await tasks()).length).toBe(before);
   await page.screenshot({ path: test.info().outputPath('federation-error.png'), fullPage: true });
 });
 
-test('ENABLE_FEDERATION=true connects with a banner, from one tab of two; turned off, the server has no connection from the app', async ({
+test('ENABLE_FEDERATION=true connects with a banner and shares the last 7 days, from one tab of two; turned off, the server has no connection from the app', async ({
   page,
 }) => {
-  await start(page, { ENABLE_FEDERATION: 'true' });
+  test.setTimeout(180_000);
+  const before = (await tasks()).length;
+  const { log } = await start(page, { ENABLE_FEDERATION: 'true' });
   await expect(page.getByTestId('federation-banner')).toBeVisible();
   await expect.poll(appConnections).toBe(1);
+  await expect.poll(tasksSince(before), { timeout: ARRIVES_MS }).toBe(log.truth.executions.length);
   // A second tab shows the same state, but exactly one tab runs federation (one connection).
   const second = await page.context().newPage();
   await second.goto(`${new URL(page.url()).origin}/federation`);
@@ -161,5 +188,7 @@ test('ENABLE_FEDERATION=true connects with a banner, from one tab of two; turned
   await waitForState(page, 'live');
   await page.goto(`${new URL(page.url()).origin}/federation`);
   await expect(page.getByRole('button', { name: 'Enable federation' })).toBeVisible();
+  // Turning it on again offers "from now on only" first: the time it was off is shared only if picked.
+  await expect(page.getByRole('radio', { name: 'From now on only' })).toBeChecked();
   expect(await appConnections()).toBe(0);
 });

@@ -7,6 +7,7 @@ import { nodeActivity } from '../../db/node-activity.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { heartbeatMessage, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
+import { wasOn } from './periods.ts';
 import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord } from './federation-db.ts';
 
 export const MAX_ROWS = 500;
@@ -69,6 +70,8 @@ export interface Sample {
   /** That task as it is stored here: what is never sent. */
   local: Record<string, string | number | boolean> | null;
   heartbeat: { json: string } | { reason: string };
+  /** Federation was on before in this browser: turning it on again offers "from now on only" first. */
+  wasOn: boolean;
 }
 
 /** A real sample: the operator's last finished task and node state, anonymized (before opt-in, under a throwaway secret). */
@@ -98,5 +101,10 @@ export async function sample(fed: FederationDb, main: TruwatchDb, nowMs: number)
       }).filter((e): e is [string, string | number] => e[1] !== undefined),
     );
   }
-  return { task, local, heartbeat: beat.ok ? { json: beat.json } : { reason: beat.reason } };
+  return {
+    task,
+    local,
+    heartbeat: beat.ok ? { json: beat.json } : { reason: beat.reason },
+    wasOn: await wasOn(fed),
+  };
 }
