@@ -52,9 +52,13 @@ export interface Meta {
   secret: Uint8Array;
   /** The operator's own choices (what config.json said is not stored). */
   chosen: Partial<FederationSettings>;
+  /** When finished tasks are shared. */
   periods: Period[];
   /** The opt-in (its atMs) the periods took into account. */
   optedIn: number;
+  /** When the node's presence (heartbeats, activity reports) is shared, and the opt-in they took into account. */
+  presencePeriods: Period[];
+  presenceOptedIn: number;
   counters: Counters;
   stats: { receivedMs: number; message: StatsMessage };
   /** The hours (their starts, epoch ms) whose activity report was sent, the last 7 days of them. */

@@ -6,9 +6,19 @@ import { inPeriods, nextSharing, updatePeriods, wasOn } from './periods.ts';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const fresh = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
-type Choice = Pick<FederationSettings, 'enabled' | 'shareTasks' | 'optIn'>;
-const on = (optIn: OptIn | null, shareTasks = true): Choice => ({ enabled: true, shareTasks, optIn });
-const off = (optIn: OptIn | null): Choice => ({ enabled: false, shareTasks: true, optIn });
+type Choice = Pick<FederationSettings, 'enabled' | 'shareTasks' | 'shareHeartbeat' | 'optIn'>;
+const on = (optIn: OptIn | null, shareTasks = true, shareHeartbeat = true): Choice => ({
+  enabled: true,
+  shareTasks,
+  shareHeartbeat,
+  optIn,
+});
+const off = (optIn: OptIn | null): Choice => ({
+  enabled: false,
+  shareTasks: true,
+  shareHeartbeat: true,
+  optIn,
+});
 const openFrom = (fromMs: number) => ({ fromMs, toMs: null });
 
 describe('sharing periods', () => {
@@ -109,5 +119,25 @@ describe('sharing periods', () => {
     expect(periods).toHaveLength(100);
     expect(periods.at(-1)).toEqual({ fromMs: now + 238, toMs: now + 239 });
     fed.close();
+  });
+
+  it('keeps the presence periods apart, following the heartbeat choice, each reaching back once per opt-in', async () => {
+    const fed = await fresh();
+    const optIn = { atMs: now, pastWeek: true };
+    // Tasks off, presence on: only presence is shared, from 7 days back.
+    expect(await updatePeriods(fed, on(optIn, false, true), now, 'tasks')).toEqual([]);
+    expect(await updatePeriods(fed, on(optIn, false, true), now, 'presence')).toEqual([
+      openFrom(now - KEEP_MS),
+    ]);
+    expect(await fed.get('presencePeriods')).toEqual([openFrom(now - KEEP_MS)]);
+    // Presence turned off and on again: from then on.
+    expect(await updatePeriods(fed, on(optIn, false, false), now + 1000, 'presence')).toEqual([
+      { fromMs: now - KEEP_MS, toMs: now + 1000 },
+    ]);
+    expect(await updatePeriods(fed, on(optIn, false, true), now + 2000, 'presence')).toEqual([
+      { fromMs: now - KEEP_MS, toMs: now + 1000 },
+      openFrom(now + 2000),
+    ]);
+    expect(await fed.get('periods')).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-// Sharing periods: the spans of time in which finished tasks are shared, [fromMs, toMs), open while toMs is
+// Sharing periods: the spans of time in which finished tasks (or the node's presence: heartbeats and activity
+// reports) are shared, [fromMs, toMs), open while toMs is
 // null. Only a task that finished inside one is ever published. A period opens when sharing starts and closes
 // when it stops; the one an opt-in opens starts 7 days earlier when the operator chose "Share the last 7 days
 // too" (also the choice ENABLE_FEDERATION=true stands for), so the node's recent week is shared once. Any other
@@ -40,18 +41,32 @@ export function nextSharing(
   return { periods: periods.slice(-MAX_PERIODS), optedIn: now.optIn?.atMs ?? prev.optedIn };
 }
 
-/** Applies the settings in force to the stored task-sharing periods at `nowMs`; stores and returns them. */
+/**
+ * What each kind of sharing follows: tasks the "Share finished tasks" choice, presence (heartbeats and activity
+ * reports) the heartbeat choice; each keeps its own periods and its own note of the opt-in it applied.
+ */
+const KINDS = {
+  tasks: { flag: 'shareTasks', periods: 'periods', optedIn: 'optedIn' },
+  presence: { flag: 'shareHeartbeat', periods: 'presencePeriods', optedIn: 'presenceOptedIn' },
+} as const;
+
+/** Applies the settings in force to the stored periods of `kind` at `nowMs`; stores and returns them. */
 export async function updatePeriods(
   fed: FederationDb,
-  settings: Pick<FederationSettings, 'enabled' | 'shareTasks' | 'optIn'>,
+  settings: Pick<FederationSettings, 'enabled' | 'shareTasks' | 'shareHeartbeat' | 'optIn'>,
   nowMs: number,
+  kind: keyof typeof KINDS = 'tasks',
 ): Promise<Period[]> {
-  const prev: Sharing = { periods: (await fed.get('periods')) ?? [], optedIn: await fed.get('optedIn') };
-  const sharing = settings.enabled && settings.shareTasks;
+  const keys = KINDS[kind];
+  const prev: Sharing = {
+    periods: (await fed.get(keys.periods)) ?? [],
+    optedIn: await fed.get(keys.optedIn),
+  };
+  const sharing = settings.enabled && settings[keys.flag];
   const { periods, optedIn } = nextSharing(prev, { sharing, optIn: settings.optIn }, nowMs);
   await inTransaction(fed.db.transaction('meta', 'readwrite'), async (tx) => {
-    await tx.store.put({ key: 'periods', value: periods });
-    if (optedIn !== undefined) await tx.store.put({ key: 'optedIn', value: optedIn });
+    await tx.store.put({ key: keys.periods, value: periods });
+    if (optedIn !== undefined) await tx.store.put({ key: keys.optedIn, value: optedIn });
   });
   return periods;
 }
