@@ -6,6 +6,7 @@ import { expect, test, type Page } from '@playwright/test';
 import * as v from 'valibot';
 import { HeartbeatMessageSchema, TaskMessageSchema } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
+import { FED_ERRORS } from '../../web/src/lib/federation/codes.ts';
 import { ingestReader, type IngestReader } from '../support/ingest-reader.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
 import type { SidecarProcess } from '../support/sidecar-process.ts';
@@ -162,4 +163,38 @@ test('ENABLE_FEDERATION=true connects with a banner, from one tab of two; turned
   await page.goto(`${new URL(page.url()).origin}/federation`);
   await expect(page.getByRole('button', { name: 'Enable federation' })).toBeVisible();
   expect(await appConnections()).toBe(0);
+});
+
+test('Enabled without a URL: FED_001 is shown and reported', async ({ page }) => {
+  log = await logDir(16);
+  sidecar = await startFileSidecar(log, '0', { ENABLE_FEDERATION: 'true' });
+  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+  await waitForState(page, 'live');
+  const banner = page.getByTestId('federation-banner');
+  await expect(banner).toContainText('no federation server URL is set, so nothing is sent');
+  await expect(banner.locator('[data-fed-error="FED_001"]')).toContainText(FED_ERRORS.FED_001.fix);
+
+  await page.getByRole('link', { name: 'Federation', exact: true }).click();
+  await expect(page.locator('[data-fed-state="ERROR"]')).toBeVisible();
+  const panel = page.getByRole('alert');
+  await expect(panel).toContainText('FED_001');
+  await expect(panel).toContainText('no federation server URL is set');
+  await expect(panel).toContainText(FED_ERRORS.FED_001.fix);
+  await expect(page.getByText('Federation is on')).toHaveCount(0);
+
+  const { url, apiKey } = sidecar;
+  await expect
+    .poll(async () => {
+      const response = await fetch(`${url}/api/federation/status`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      return response.json();
+    })
+    .toMatchObject({
+      enabled: true,
+      connected: false,
+      state: 'ERROR',
+      stats: { lastError: expect.stringMatching(/^FED_001: no federation server URL is set/) },
+    });
+  await page.screenshot({ path: test.info().outputPath('federation-no-url.png'), fullPage: true });
 });

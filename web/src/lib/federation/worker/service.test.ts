@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
 import { TaskMessageSchema, HeartbeatMessageSchema } from '../../../../../protocol/federation.ts';
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import * as v from 'valibot';
@@ -15,6 +16,7 @@ import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
 import { FederationService } from './service.ts';
 import type { FederationStatus } from '../status.ts';
 import { FederationDb } from './federation-db.ts';
+import { sidecarReport } from './sidecar-report.ts';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -49,6 +51,13 @@ async function setup(
   credentials: { user: string; pass: string } = DEV_USERS.monitor,
   receive = false,
   roundMs?: number,
+  config: FederationConfig = {
+    natsUrl: server.wsUrl,
+    user: credentials.user,
+    password: credentials.pass,
+    heartbeatSeconds: 1,
+    receive,
+  },
 ) {
   const main = await freshDb();
   const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
@@ -56,13 +65,7 @@ async function setup(
   const service = new FederationService({
     fed,
     main,
-    config: {
-      natsUrl: server.wsUrl,
-      user: credentials.user,
-      password: credentials.pass,
-      heartbeatSeconds: 1,
-      receive,
-    },
+    config,
     onStatus: (s) => (status = s),
     scanGapMs: 100,
     ...(roundMs !== undefined && { roundMs }),
@@ -148,6 +151,25 @@ describe('federation service', () => {
     await poll(() => expect(status()?.state).toBe('ERROR'));
     expect(status()?.counters.sent).toBe(0);
     expect(status()?.pending).toBe(1);
+    await service.stop();
+  });
+
+  it('enabled without a server URL: ERROR with FED_001, also in the report to the sidecar', async () => {
+    const { fed, service, status } = await setup(undefined, undefined, undefined, { enabled: true });
+    await service.start();
+    expect(status()?.state).toBe('ERROR');
+    expect(status()?.counters.lastError).toMatchObject({
+      code: 'FED_001',
+      message: 'no federation server URL is set',
+    });
+    await fed.set('chosen', { region: 'EU' });
+    await service.reload();
+    expect(sidecarReport(status()!)).toMatchObject({
+      enabled: true,
+      connected: false,
+      state: 'ERROR',
+      stats: { lastError: 'FED_001: no federation server URL is set' },
+    });
     await service.stop();
   });
 

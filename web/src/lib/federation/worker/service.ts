@@ -123,9 +123,10 @@ export class FederationService {
       await this.connection?.stop();
       this.connection = undefined;
       this.state = 'DISABLED';
-      if (this.settings.enabled && this.identity) this.connect();
-      else if (this.settings.enabled && !this.settings.natsUrl)
-        await this.error(fedError('FED_001', 'no federation server URL is set'));
+      if (this.settings.enabled && !this.settings.natsUrl) {
+        this.state = 'ERROR';
+        await this.error(fedError('FED_001', 'no federation server URL is set', this.now()));
+      } else if (this.settings.enabled && this.identity) this.connect();
     }
     await this.scans.now();
   }
@@ -156,7 +157,6 @@ export class FederationService {
   }
 
   private connect(): void {
-    if (!this.settings.natsUrl) return;
     this.connection = new Connection({
       settings: {
         url: this.settings.natsUrl,
