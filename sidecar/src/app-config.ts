@@ -52,6 +52,7 @@ const NAMES: Record<string, string> = {
   'federation.creds': 'FEDERATION_NATS_CREDS',
   'federation.taskRetentionDays': 'FEDERATION_TASK_RETENTION_DAYS',
   'federation.heartbeatSeconds': 'FEDERATION_HEARTBEAT_SECONDS',
+  'federation.taskHoldSeconds': 'FEDERATION_TASK_HOLD_SECONDS',
   'network.natsUrl': 'NETWORK_NATS_URL',
   'network.user': 'NETWORK_NATS_USER',
   'network.password': 'NETWORK_NATS_PASSWORD',
@@ -72,6 +73,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       receive: bool(env, 'FEDERATION_RECEIVE_ENABLED'),
       taskRetentionDays: int(env, 'FEDERATION_TASK_RETENTION_DAYS'),
       heartbeatSeconds: int(env, 'FEDERATION_HEARTBEAT_SECONDS'),
+      taskHoldSeconds: int(env, 'FEDERATION_TASK_HOLD_SECONDS'),
     }),
     network: defined({
       natsUrl: text(env, 'NETWORK_NATS_URL') ?? federationUrl,
