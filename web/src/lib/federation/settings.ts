@@ -22,6 +22,9 @@ export interface FederationSettings {
   heartbeatSeconds: number;
 }
 
+/** A heartbeat follows the last one after 1 to this many `heartbeatSeconds`, at random (worker/timing.ts). */
+export const HEARTBEAT_SPREAD = 1.4;
+
 /** How federation came to be on: the operator's click, or ENABLE_FEDERATION=true at deployment. */
 export type Consent = 'operator' | 'deployment' | null;
 
