@@ -41,6 +41,11 @@ export const FederationConfigSchema = v.object({
    * 60; shorter only for tests).
    */
   roundSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
+  /**
+   * For tests and demos only (`FEDERATION_TASK_HOLD_SECONDS`): a finished task may leave a random time up to this
+   * many seconds after it finished, instead of a random time up to 2 minutes after its 5-minute window closed.
+   */
+  taskHoldSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600))),
 });
 export type FederationConfig = v.InferOutput<typeof FederationConfigSchema>;
 

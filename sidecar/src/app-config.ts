@@ -53,6 +53,7 @@ const NAMES: Record<string, string> = {
   'federation.taskRetentionDays': 'FEDERATION_TASK_RETENTION_DAYS',
   'federation.heartbeatSeconds': 'FEDERATION_HEARTBEAT_SECONDS',
   'federation.roundSeconds': 'FEDERATION_ROUND_SECONDS',
+  'federation.taskHoldSeconds': 'FEDERATION_TASK_HOLD_SECONDS',
   'network.natsUrl': 'NETWORK_NATS_URL',
   'network.user': 'NETWORK_NATS_USER',
   'network.password': 'NETWORK_NATS_PASSWORD',
@@ -74,6 +75,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       taskRetentionDays: int(env, 'FEDERATION_TASK_RETENTION_DAYS'),
       heartbeatSeconds: int(env, 'FEDERATION_HEARTBEAT_SECONDS'),
       roundSeconds: int(env, 'FEDERATION_ROUND_SECONDS'),
+      taskHoldSeconds: int(env, 'FEDERATION_TASK_HOLD_SECONDS'),
     }),
     network: defined({
       natsUrl: text(env, 'NETWORK_NATS_URL') ?? federationUrl,

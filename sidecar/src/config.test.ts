@@ -64,6 +64,7 @@ describe('configuration', () => {
     [{ ALLOWED_HOSTS: 'monitor.lan:8090' }, /ALLOWED_HOSTS/],
     [{ SOURCE: 'replay', REPLAY_SPEED: '0' }, /REPLAY_SPEED/],
     [{ CONTAINER_NAME: 'a b' }, /CONTAINER_NAME/],
+    [{ FEDERATION_TASK_HOLD_SECONDS: '601' }, /FEDERATION_TASK_HOLD_SECONDS/],
   ])('refuses %o with a sentence naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -81,6 +82,7 @@ describe('configuration', () => {
       FEDERATION_TASK_RETENTION_DAYS: '14',
       FEDERATION_HEARTBEAT_SECONDS: '5',
       FEDERATION_ROUND_SECONDS: '2',
+      FEDERATION_TASK_HOLD_SECONDS: '3',
       NETWORK_NATS_USER: 'viewer',
     });
     expect(app).toEqual({
@@ -95,6 +97,7 @@ describe('configuration', () => {
         taskRetentionDays: 14,
         heartbeatSeconds: 5,
         roundSeconds: 2,
+        taskHoldSeconds: 3,
       },
       network: { natsUrl: 'wss://nats.example.org:443', user: 'viewer', password: 'public' },
     });

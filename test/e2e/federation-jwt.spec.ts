@@ -56,7 +56,7 @@ test.afterAll(async () => {
 test('publishes with the monitor .creds and reads the network with the public .creds over WSS', async ({
   page,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   auth = await generateAuth();
   server = await startJwtServer(auth, certificate);
   aggregator = await startAggregatorProcess({
@@ -71,6 +71,7 @@ test('publishes with the monitor .creds and reads the network with the public .c
     FEDERATION_NATS_CREDS: auth.creds.monitor,
     NETWORK_NATS_CREDS: auth.creds.public,
     FEDERATION_HEARTBEAT_SECONDS: '2',
+    FEDERATION_TASK_HOLD_SECONDS: '2',
   });
   await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
   await waitForState(page, 'live');
@@ -83,7 +84,8 @@ test('publishes with the monitor .creds and reads the network with the public .c
   const sent = log.truth.executions.length + log.append(4, 601, Date.now() + 1000).executions;
   const counted = () =>
     orError(async () => (await getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`)).tasks.last7d);
-  await expect.poll(counted(), { timeout: 90_000 }).toBe(sent);
+  // The new tasks finish over the next two minutes (their log times) and each leaves only after it finished.
+  await expect.poll(counted(), { timeout: 180_000 }).toBe(sent);
   await expect
     .poll(orError(async () => (await getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`)).activeNodes))
     .toBe(1);

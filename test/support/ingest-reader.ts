@@ -9,6 +9,8 @@ import { DEV_USERS, type NatsServer } from './nats-server.ts';
 export interface IngestReader {
   /** Every stored message on `subject`, oldest first, as text. */
   messages(subject: string): Promise<string[]>;
+  /** The same, each with when the server received it (epoch ms, the server's clock). */
+  arrivals(subject: string): Promise<{ text: string; atMs: number }[]>;
 }
 
 const STREAM = 'TEST_INGEST';
@@ -32,17 +34,19 @@ export async function ingestReader(server: NatsServer): Promise<IngestReader> {
     // no_ack, as the aggregator's ingest stream: an acknowledgement would answer a monitor's reply subject.
     jsm.streams.add({ name: STREAM, subjects: [...INGEST_SUBJECTS], max_msgs: 100_000, no_ack: true }),
   );
+  const arrivals = (subject: string) =>
+    withManager(server, async (jsm) => {
+      const { state } = await jsm.streams.info(STREAM);
+      const out: { text: string; atMs: number }[] = [];
+      if (state.messages === 0) return out;
+      for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+        const msg = await jsm.streams.getMessage(STREAM, { seq });
+        if (msg?.subject === subject) out.push({ text: msg.string(), atMs: msg.time.getTime() });
+      }
+      return out;
+    });
   return {
-    messages: (subject) =>
-      withManager(server, async (jsm) => {
-        const { state } = await jsm.streams.info(STREAM);
-        const out: string[] = [];
-        if (state.messages === 0) return out;
-        for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-          const msg = await jsm.streams.getMessage(STREAM, { seq });
-          if (msg?.subject === subject) out.push(msg.string());
-        }
-        return out;
-      }),
+    arrivals,
+    messages: async (subject) => (await arrivals(subject)).map((m) => m.text),
   };
 }

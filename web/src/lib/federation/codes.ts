@@ -3,8 +3,8 @@
 // thrown into a code and needs the NATS client for it, so a page shows the codes without loading the client.
 export const FED_ERRORS = {
   FED_001: {
-    title: 'Server unavailable',
-    fix: 'The federation server cannot be reached. Check the server URL and your network; truwatch keeps retrying and sends what waited once it is back.',
+    title: 'Server unavailable or not set',
+    fix: 'No federation server URL is set, or the server cannot be reached. Set the server URL (Federation settings, or FEDERATION_NATS_URL beside the sidecar) and check your network; with a URL set, truwatch keeps retrying and sends what waited once the server is back.',
   },
   FED_002: {
     title: 'Authentication failed',

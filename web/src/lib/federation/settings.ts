@@ -34,6 +34,9 @@ export interface FederationSettings {
   optIn: OptIn | null;
 }
 
+/** A heartbeat follows the last one after 1 to this many `heartbeatSeconds`, at random (worker/timing.ts). */
+export const HEARTBEAT_SPREAD = 1.4;
+
 /** How federation came to be on: the operator's click, or ENABLE_FEDERATION=true at deployment. */
 export type Consent = 'operator' | 'deployment' | null;
 

@@ -1,7 +1,7 @@
 // The NATS connection over WebSocket, kept up for as long as federation is enabled: one attempt after the
 // other, forever, with exponential backoff and jitter, and at once when asked (the page came back, the
-// network came back, the machine woke up). The client's own reconnect is off: this loop owns retries, so
-// every state it goes through is one the page shows.
+// network came back, the machine woke up) or when the work asks for a new connection (a new UTC day). The
+// client's own reconnect is off: this loop owns retries, so every state it goes through is one the page shows.
 import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
 import { natsAuth, type NatsCredentials } from '../../app/nats-auth.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
@@ -31,6 +31,7 @@ export class Connection {
   private readonly pause = new Wakeable();
   private nc: NatsConnection | undefined;
   private stopSignal = new AbortController();
+  private renewing = false;
   state: FederationState = 'DISABLED';
   lastError: FedError | null = null;
 
@@ -59,6 +60,12 @@ export class Connection {
     if (!nc) return;
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000));
     Promise.race([nc.flush(), timeout]).catch(() => void nc.close().catch(() => undefined));
+  }
+
+  /** Ends the current connection and opens a new one at once. */
+  renew(): void {
+    this.renewing = true;
+    void this.nc?.close().catch(() => undefined);
   }
 
   /** Ends the current connection with an error; the loop reconnects after its backoff. */
@@ -119,6 +126,12 @@ export class Connection {
         error = classify(e);
       }
       if (!this.running) break;
+      const renewed = this.renewing && error === null;
+      this.renewing = false;
+      if (renewed) {
+        this.set('CONNECTING', null);
+        continue;
+      }
       const persistent = error !== null && PERSISTENT.has(error.code);
       this.set(persistent ? 'ERROR' : 'RECONNECTING', error);
       await this.pause.sleep(backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random));

@@ -24,6 +24,10 @@ export interface OutboxRecord {
   json?: string;
   /** Why the guard refused it. */
   reason?: string;
+  /** When it may leave (timing.ts); rows queued before release times existed have none and are due at once. */
+  releaseMs?: number;
+  /** Why the server refused it the first time (it waits, and its refusal is in the sent log once). */
+  refusedBy?: string;
 }
 
 /** A message that left, exactly as sent. */
@@ -33,6 +37,8 @@ export interface SentRecord {
   subject: string;
   kind: 'task' | 'heartbeat' | 'activity';
   json: string;
+  /** Why the server refused it (a permission error): it reached the server but counted for nothing. */
+  refused?: string;
 }
 
 export interface FeedRecord {
@@ -60,6 +66,8 @@ export interface Meta {
   presencePeriods: Period[];
   presenceOptedIn: number;
   counters: Counters;
+  /** When the last heartbeat was published, by any tab: the next waits at least the interval after it. */
+  heartbeatAtMs: number;
   stats: { receivedMs: number; message: StatsMessage };
   /** The hours (their starts, epoch ms) whose activity report was sent, the last 7 days of them. */
   activitySent: number[];

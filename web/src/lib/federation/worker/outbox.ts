@@ -1,11 +1,11 @@
 // The outbox: every task that finished inside a sharing period (periods.ts; up to 7 days back) gets one row,
-// anonymized when found; pending rows are published when a connection is up and marked sent once the server has
-// them. Tasks that finished outside every period are not considered. A new identity drops the pending rows, to be
-// anonymized again under it; a sent row stays as long as its task could be considered, so a task is sent once,
-// also when a later opt-in reaches back over it.
+// anonymized when found, with the time it may leave (timing.ts); due rows are published when a connection is up
+// and marked sent once the server has them. Tasks that finished outside every period are not considered. A new
+// identity drops the pending rows, to be anonymized again under it; a sent row stays as long as its task could
+// be considered, so a task is sent once, also when a later opt-in reaches back over it.
 import { unwrap } from 'idb';
 import { finishedTaskIds, tasksById } from '../../db/finished-tasks.ts';
-import { between, inTransaction, request } from '../../db/idb.ts';
+import { between, inTransaction, request, values } from '../../db/idb.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { taskMessage } from './anonymize.ts';
 import type { Identity } from './identity.ts';
@@ -34,6 +34,8 @@ export class Outbox {
   constructor(
     private readonly fed: FederationDb,
     private readonly main: TruwatchDb,
+    /** When a task that finished at `finishedMs` may leave. */
+    private readonly release: (finishedMs: number) => number,
   ) {}
 
   async load(): Promise<void> {
@@ -74,7 +76,7 @@ export class Outbox {
         const base = { executionId: task.executionId, finishedMs: task.finishedMs };
         rows.push(
           result.ok
-            ? { ...base, state: 'pending', json: result.json }
+            ? { ...base, state: 'pending', json: result.json, releaseMs: this.release(task.finishedMs) }
             : { ...base, state: 'refused', reason: result.reason },
         );
       }
@@ -109,9 +111,18 @@ export class Outbox {
 
   private static pendingRange = () => between(['pending', -Infinity], ['pending', Infinity]);
 
-  /** The oldest pending rows. */
-  pending(limit: number): Promise<OutboxRecord[]> {
-    return this.fed.db.getAllFromIndex('outbox', '[state+finishedMs]', Outbox.pendingRange(), limit);
+  /** The oldest pending rows whose release time has come, at most `limit`. */
+  due(nowMs: number, limit: number): Promise<OutboxRecord[]> {
+    // A row is released after it finished, so only rows finished by now need a look.
+    const finished = between(['pending', -Infinity], ['pending', nowMs], false, false);
+    return values<OutboxRecord>(
+      unwrap(this.fed.db.transaction('outbox').store.index('[state+finishedMs]')),
+      finished,
+      {
+        keep: (row) => (row.releaseMs ?? 0) <= nowMs,
+        limit,
+      },
+    );
   }
 
   countPending(): Promise<number> {
@@ -128,6 +139,29 @@ export class Outbox {
         ...rows.map((r) => outbox.put({ ...r, state: 'sent' as const })),
         ...sent.map((s) => log.add(s)),
       ]);
+    });
+  }
+
+  /**
+   * Notes the server's refusal of pending rows, which keep waiting (new credentials may be allowed): the sent log
+   * shows each row's first refusal, so retrying the same rows adds nothing to it.
+   */
+  async markRefused(
+    rows: readonly OutboxRecord[],
+    subject: string,
+    reason: string,
+    atMs: number,
+  ): Promise<void> {
+    const first = rows.filter((r) => r.refusedBy === undefined);
+    await inTransaction(this.fed.db.transaction(['outbox', 'sent'], 'readwrite'), async (tx) => {
+      const outbox = tx.objectStore('outbox');
+      const log = tx.objectStore('sent');
+      await Promise.all(
+        first.flatMap((r) => [
+          outbox.put({ ...r, refusedBy: reason }),
+          log.add({ atMs, subject, kind: 'task', json: r.json ?? '', refused: reason }),
+        ]),
+      );
     });
   }
 

@@ -1,24 +1,28 @@
 // The federation service against a real nats-server (WebSocket, the users and permissions of nats/), with
-// the monitor's database and federation's own in fake-indexeddb.
+// the monitor's database and federation's own in fake-indexeddb. Randomness is fixed, and time is shifted
+// where a test needs a window's end or a UTC midnight to come soon.
 import 'fake-indexeddb/auto';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { TaskMessageSchema, HeartbeatMessageSchema } from '../../../../../protocol/federation.ts';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import { TaskMessageSchema, HeartbeatMessageSchema, WINDOW_MS } from '../../../../../protocol/federation.ts';
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import * as v from 'valibot';
 import { ingestReader, type IngestReader } from '../../../../../test/support/ingest-reader.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../../test/support/nats-server.ts';
 import { announceChange } from '../../db/changes.ts';
-import type { TaskRecord } from '../../db/schema.ts';
+import type { TaskRecord, TruwatchDb } from '../../db/schema.ts';
 import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
-import type { TruwatchDb } from '../../db/schema.ts';
 import { Identity } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import { FederationService } from './service.ts';
 import { SidecarIdentity } from './sidecar-identity.ts';
 import type { FederationStatus } from '../status.ts';
 import { FederationDb } from './federation-db.ts';
+import { sidecarReport } from './sidecar-report.ts';
+import { HOLD_MAX_MS, START_MS, nextMidnight, shuffle, uniform, type Random } from './timing.ts';
+import { sentLog } from './views.ts';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -49,46 +53,81 @@ function finished(finishedMs: number): TaskRecord {
   };
 }
 
-const freshFed = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
-
-async function setup(
-  credentials: { user: string; pass: string } = DEV_USERS.monitor,
-  receive = false,
-  roundMs?: number,
-) {
-  return serviceOn(await freshDb(), await freshFed(), { credentials, receive, roundMs });
+interface Setup {
+  credentials?: { user: string; pass: string };
+  receive?: boolean;
+  roundMs?: number;
+  /** Instead of the test server's, a heartbeat a second and tasks due as they finish. */
+  config?: FederationConfig;
+  /** Fixed by default: a connection's tasks start after 2.45 s, looks come every 2.4 s. */
+  random?: Random;
+  /** Added to the clock. */
+  shiftMs?: number;
+  /** The sidecar it is paired with. */
+  sidecar?: SidecarIdentity;
 }
 
-/** A service (one browser's federation) on these databases, paired with `sidecar` if given. */
-function serviceOn(
-  main: TruwatchDb,
-  fed: FederationDb,
-  options: {
-    credentials?: { user: string; pass: string };
-    receive?: boolean;
-    roundMs?: number | undefined;
-    sidecar?: SidecarIdentity;
-  } = {},
-) {
-  const { credentials = DEV_USERS.monitor, receive = false, roundMs, sidecar } = options;
+const freshFed = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+
+async function setup(options: Setup = {}) {
+  return serviceOn(await freshDb(), await freshFed(), options);
+}
+
+/** A service (one browser's federation) on these databases, paired with `options.sidecar` if given. */
+function serviceOn(main: TruwatchDb, fed: FederationDb, options: Setup = {}) {
+  const { credentials = DEV_USERS.monitor, receive = false, shiftMs = 0 } = options;
   let status: FederationStatus | undefined;
-  const service = new FederationService({
-    fed,
-    main,
-    config: {
-      natsUrl: server.wsUrl,
-      user: credentials.user,
-      password: credentials.pass,
-      heartbeatSeconds: 1,
-      receive,
-    },
-    onStatus: (s) => (status = s),
-    scanGapMs: 100,
-    ...(roundMs !== undefined && { roundMs }),
-    ...(sidecar && { sidecar }),
-    backoff: { initialMs: 100, maxMs: 500 },
-  });
-  return { main, fed, service, status: () => status };
+  const config = options.config ?? {
+    natsUrl: server.wsUrl,
+    user: credentials.user,
+    password: credentials.pass,
+    heartbeatSeconds: 1,
+    taskHoldSeconds: 0,
+    receive,
+  };
+  const now = () => Date.now() + shiftMs;
+  const make = () =>
+    new FederationService({
+      fed,
+      main,
+      config,
+      onStatus: (s) => (status = s),
+      scanGapMs: 100,
+      ...(options.roundMs !== undefined && { roundMs: options.roundMs }),
+      ...(options.sidecar && { sidecar: options.sidecar }),
+      backoff: { initialMs: 100, maxMs: 500 },
+      random: options.random ?? (() => 0.05),
+      now,
+    });
+  return { main, fed, service: make(), make, now, status: () => status };
+}
+
+/** The messages on `subject` that `keep` accepts, as the server received them, with when (shifted by `shiftMs`). */
+async function arrived(subject: string, keep: (text: string) => boolean, shiftMs = 0) {
+  return (await reader.arrivals(subject))
+    .filter((m) => keep(m.text))
+    .map((m) => ({ text: m.text, atMs: m.atMs + shiftMs }));
+}
+
+const nodeOf = (text: string): string => v.parse(HeartbeatMessageSchema, JSON.parse(text)).node;
+
+/** Connections the server closed since `afterCid`, for the monitor user, oldest first. */
+async function closedSince(afterCid: number) {
+  const connz = (await (
+    await fetch(`${server.monitorUrl}/connz?state=closed&auth=1&limit=10000`)
+  ).json()) as {
+    connections?: { cid: number; authorized_user?: string; in_msgs: number }[];
+  };
+  return (connz.connections ?? [])
+    .filter((c) => c.cid > afterCid && c.authorized_user === 'monitor')
+    .sort((a, b) => a.cid - b.cid);
+}
+
+async function lastCid(): Promise<number> {
+  const connz = (await (await fetch(`${server.monitorUrl}/connz?state=all&limit=10000`)).json()) as {
+    connections?: { cid: number }[];
+  };
+  return Math.max(0, ...(connz.connections ?? []).map((c) => c.cid));
 }
 
 /**
@@ -180,7 +219,7 @@ describe('federation service', () => {
   });
 
   it('still finds, on its slow round, a task no announced write brought', async () => {
-    const { main, fed, service } = await setup(DEV_USERS.monitor, false, 500);
+    const { main, fed, service } = await setup({ roundMs: 500 });
     await fed.set('chosen', { enabled: true, shareHeartbeat: false });
     await service.start();
     await putAll(main, 'tasks', [finished(Date.now())]);
@@ -188,21 +227,59 @@ describe('federation service', () => {
     await service.stop();
   });
 
-  it('shows FED_010 when the credentials may not publish, and keeps the tasks for later', async () => {
-    const { main, fed, service, status } = await setup(DEV_USERS.public);
+  it('shows FED_010 when the credentials may not publish, keeps the tasks for later, and logs them refused once', async () => {
+    const { main, fed, service, status } = await setup({ credentials: DEV_USERS.public });
     await fed.set('chosen', { enabled: true, shareHeartbeat: false });
     await service.start();
     await main.put('tasks', finished(Date.now()));
     announceChange();
     await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_010'));
     await poll(() => expect(status()?.state).toBe('ERROR'));
+    // Refused on three connections, in the sent log once, marked refused with the server's reason.
+    await poll(() => expect(status()?.counters.errors).toBeGreaterThanOrEqual(3));
+    const log = await sentLog(fed, '');
+    expect(log).toHaveLength(1);
+    expect(log[0]!.refused).toMatch(/Permissions Violation for Publish to "truebit.v1.task"/);
     expect(status()?.counters.sent).toBe(0);
     expect(status()?.pending).toBe(1);
     await service.stop();
   });
 
+  it('logs each refused heartbeat as refused, never sooner than the interval after the last', async () => {
+    const { fed, service, status } = await setup({ credentials: DEV_USERS.public });
+    await fed.set('chosen', { enabled: true, shareTasks: false });
+    await service.start();
+    await poll(async () => expect((await sentLog(fed, '')).length).toBeGreaterThanOrEqual(3));
+    await service.stop();
+    const log = (await sentLog(fed, '')).reverse();
+    expect(log.every((r) => r.kind === 'heartbeat' && r.refused?.includes('Permissions Violation'))).toBe(
+      true,
+    );
+    for (let i = 1; i < log.length; i++) expect(log[i]!.atMs - log[i - 1]!.atMs).toBeGreaterThanOrEqual(1000);
+    expect(status()?.counters.sent).toBe(0);
+  });
+
+  it('enabled without a server URL: ERROR with FED_001, also in the report to the sidecar', async () => {
+    const { fed, service, status } = await setup({ config: { enabled: true } });
+    await service.start();
+    expect(status()?.state).toBe('ERROR');
+    expect(status()?.counters.lastError).toMatchObject({
+      code: 'FED_001',
+      message: 'no federation server URL is set',
+    });
+    await fed.set('chosen', { region: 'EU' });
+    await service.reload();
+    expect(sidecarReport(status()!)).toMatchObject({
+      enabled: true,
+      connected: false,
+      state: 'ERROR',
+      stats: { lastError: 'FED_001: no federation server URL is set' },
+    });
+    await service.stop();
+  });
+
   it('shows FED_002 for a wrong password, and connects nowhere while disabled', async () => {
-    const wrong = await setup({ user: 'monitor', pass: 'wrong' });
+    const wrong = await setup({ credentials: { user: 'monitor', pass: 'wrong' } });
     await wrong.fed.set('chosen', { enabled: true });
     await wrong.service.start();
     await poll(() => expect(wrong.status()?.counters.lastError?.code).toBe('FED_002'));
@@ -220,7 +297,7 @@ describe('federation service', () => {
   });
 
   it('keeps the stats and feed it receives, and says FED_009 for another protocol version', async () => {
-    const { fed, service, status } = await setup(DEV_USERS.monitor, true);
+    const { fed, service, status } = await setup({ receive: true });
     await fed.set('chosen', { enabled: true, shareHeartbeat: false });
     await service.start();
     await poll(() => expect(status()?.state).toBe('CONNECTED'));
@@ -305,7 +382,7 @@ describe('federation service', () => {
     // A task found while the server could not be reached: it waits in the outbox under the browser's secret.
     const waiting = finished(Date.now());
     await main.put('tasks', waiting);
-    const outbox = new Outbox(fed, main);
+    const outbox = new Outbox(fed, main, (finishedMs) => finishedMs);
     await outbox.load();
     const local = await Identity.from(await fed.get('secret'));
     await outbox.scan(local, (await fed.get('periods'))!, Date.now());
@@ -386,5 +463,123 @@ describe('federation service', () => {
     });
     expect(browser.status()).toMatchObject({ state: 'CONNECTED', nodeId: pseudonym });
     await browser.service.stop();
+  });
+
+  it('never heartbeats sooner than the interval, also across a restart: every leader reads the last time', async () => {
+    const config = { natsUrl: server.wsUrl, user: 'monitor', password: DEV_USERS.monitor.pass };
+    const { fed, service, make, status } = await setup({ config: { ...config, heartbeatSeconds: 3 } });
+    const ours = () => arrived(SUBJECTS.heartbeat, (text) => nodeOf(text) === status()?.nodeId);
+    await fed.set('chosen', { enabled: true, shareTasks: false });
+    await service.start();
+    await poll(async () => expect(await ours()).toHaveLength(1));
+    await service.stop();
+    // A page load: a new service on the same database, which connects at once.
+    const next = make();
+    await next.start();
+    await poll(async () => expect(await ours()).toHaveLength(3), 20_000);
+    await next.stop();
+    const beats = await ours();
+    // Published 3000 ms apart or more by the clock; received, give or take a few ms of delivery.
+    for (let i = 1; i < beats.length; i++)
+      expect(beats[i]!.atMs - beats[i - 1]!.atMs).toBeGreaterThan(3000 - 50);
+    // The sent log lists what arrived, and only that.
+    expect((await sentLog(fed, '')).map((r) => r.json).reverse()).toEqual(beats.map((b) => b.text));
+  });
+
+  it('publishes a task only after its window closed and its random hold, in shuffled order', async () => {
+    const random = () => 0.01;
+    const windowEnd = Math.ceil((Date.now() + 10_000) / WINDOW_MS) * WINDOW_MS;
+    const shiftMs = windowEnd - 4000 - Date.now();
+    const config = { natsUrl: server.wsUrl, user: 'monitor', password: DEV_USERS.monitor.pass };
+    // The clock 4 s before a window's end: the tasks finish in a window about to close.
+    const { main, fed, service, now } = await setup({ config, random, shiftMs });
+    await fed.set('chosen', { enabled: true, shareHeartbeat: false });
+    await service.start();
+    const start = now();
+    await putAll(
+      main,
+      'tasks',
+      Array.from({ length: 5 }, (_, i) => finished(start + i)),
+    );
+    announceChange();
+    await poll(async () => expect(await fed.db.count('outbox')).toBe(5));
+    const rows = (await fed.db.getAll('outbox')).sort((a, b) => a.finishedMs - b.finishedMs);
+    const byFinish = rows.map((r) => r.json!);
+    const ours = () => arrived(SUBJECTS.task, (text) => byFinish.includes(text), shiftMs);
+    await poll(async () => expect(await ours()).toHaveLength(5));
+    await service.stop();
+    const tasks = await ours();
+    const hold = uniform(random, [0, HOLD_MAX_MS]);
+    expect(hold).toBe(1200);
+    for (const task of tasks) expect(task.atMs).toBeGreaterThanOrEqual(windowEnd + hold);
+    // One batch, in an order the finish times do not give.
+    const order = tasks.map((t) => t.text);
+    expect(order).not.toEqual(byFinish);
+    expect(order).toEqual(shuffle(byFinish, random));
+  });
+
+  it('sends a backlog a random while after the first heartbeat, not with it, all of it once', async () => {
+    const random = () => 0.1;
+    const config = { natsUrl: server.wsUrl, user: 'monitor', password: DEV_USERS.monitor.pass };
+    const { main, fed, service, status } = await setup({
+      config: { ...config, heartbeatSeconds: 60 },
+      random,
+    });
+    // Federation was on for the last three hours, but no tab was open: 120 tasks wait.
+    const t0 = Date.now();
+    await fed.set('periods', [{ fromMs: t0 - 3 * 3_600_000, toMs: null }]);
+    await fed.set('chosen', { enabled: true });
+    await putAll(
+      main,
+      'tasks',
+      Array.from({ length: 120 }, (_, i) => finished(t0 - 2 * 3_600_000 + i * 30_000)),
+    );
+    await service.start();
+    await poll(async () => expect(await fed.db.count('outbox')).toBe(120));
+    const byFinish = (await fed.db.getAll('outbox'))
+      .sort((a, b) => a.finishedMs - b.finishedMs)
+      .map((r) => r.json!);
+    const ours = () => arrived(SUBJECTS.task, (text) => byFinish.includes(text));
+    await poll(async () => expect(await ours()).toHaveLength(120));
+    await service.stop();
+    const [beat] = await arrived(SUBJECTS.heartbeat, (text) => nodeOf(text) === status()?.nodeId);
+    const tasks = await ours();
+    // The heartbeat goes when the connection opens, the backlog START_MS later (3.9 s here), give or take the
+    // heartbeat's own making (well under 500 ms).
+    expect(uniform(random, START_MS)).toBe(3900);
+    expect(tasks[0]!.atMs - beat!.atMs).toBeGreaterThan(3900 - 500);
+    expect(new Set(tasks.map((t) => t.text)).size).toBe(120);
+    expect(tasks.map((t) => t.text)).not.toEqual(byFinish);
+  });
+
+  it('replaces its connection after each UTC midnight: no connection carries two days', async () => {
+    const random = () => 0.01;
+    const midnight = nextMidnight(Date.now() + 10_000);
+    const config = {
+      natsUrl: server.wsUrl,
+      user: 'monitor',
+      password: DEV_USERS.monitor.pass,
+      heartbeatSeconds: 1,
+    };
+    // The clock 3 s before midnight: the connection is replaced at midnight + 5.55 s.
+    const { fed, service, status } = await setup({ config, random, shiftMs: midnight - 3000 - Date.now() });
+    const before = await lastCid();
+    await fed.set('chosen', { enabled: true, shareTasks: false });
+    await service.start();
+    const identity = await Identity.from(await fed.get('secret'));
+    const [yesterday, today] = [
+      await identity.nodePseudonym(midnight - 1),
+      await identity.nodePseudonym(midnight),
+    ];
+    const count = async (node: string) =>
+      (await arrived(SUBJECTS.heartbeat, (text) => nodeOf(text) === node)).length;
+    await poll(async () => expect(await count(today)).toBeGreaterThanOrEqual(2), 20_000);
+    expect(status()?.nodeId).toBe(today);
+    await service.stop();
+    await poll(async () => expect(await closedSince(before)).toHaveLength(2));
+    const [first, second] = await closedSince(before);
+    expect(await count(yesterday)).toBeGreaterThanOrEqual(2);
+    expect(first!.in_msgs).toBe(await count(yesterday));
+    expect(second!.in_msgs).toBe(await count(today));
   });
 });

@@ -1,8 +1,8 @@
 // Federation in the leading tab: the settings in force, the identity (paired, the node's secret from the
 // sidecar: secret-keeper.ts), the outbox scan (when the monitor announces a write: scan-schedule.ts), the
-// connection, and what runs while connected (the outbox published in paced batches, heartbeats, receiving).
-// Every change of state goes to `onStatus`.
-import type { NatsConnection } from '@nats-io/nats-core';
+// connection, and what runs while connected (due tasks published in shuffled, paced batches at random moments,
+// heartbeats, receiving, a new connection each UTC day: timing.ts). Every change of state goes to `onStatus`.
+import { PermissionViolationError, type NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
@@ -21,12 +21,24 @@ import { SecretKeeper } from './secret-keeper.ts';
 import type { SidecarIdentity, SidecarSecret } from './sidecar-identity.ts';
 import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
 import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
-import type { FederationDb, Period } from './federation-db.ts';
+import type { FederationDb, OutboxRecord, Period } from './federation-db.ts';
 import { Wakeable } from '../../app/wakeable.ts';
+import {
+  IDLE_MS,
+  PACE_MS,
+  RENEW_MS,
+  START_MS,
+  cryptoRandom,
+  heartbeatDelay,
+  nextMidnight,
+  releaseMs,
+  shuffle,
+  uniform,
+  type Random,
+} from './timing.ts';
 
+/** Tasks per publication; a backlog drains at about BATCH × 10 a second (PACE_MS). */
 const BATCH = 50;
-/** Pause between batches of a backlog: at most BATCH × 10 messages a second. */
-const PACE_MS = 100;
 /** The clock is read this often; a gap of SLEEP_GAP_MS between two readings means the machine slept. */
 const CLOCK_MS = 2000;
 const SLEEP_GAP_MS = 30_000;
@@ -54,6 +66,15 @@ export interface ServiceOptions {
   roundMs?: number;
   backoff?: ConnectionOptionsIn['backoff'];
   now?: () => number;
+  /** Uniform in [0, 1): cryptoRandom unless a test gives a seeded one. */
+  random?: Random;
+}
+
+/** A publication the server refused (a permission error): the connection ends with it. */
+class Refused extends Error {
+  constructor(readonly fed: FedError) {
+    super(fed.message);
+  }
 }
 
 export class FederationService {
@@ -73,21 +94,27 @@ export class FederationService {
   private lastFollow = 0;
   /** The reload, reset or follow under way: they run one at a time. */
   private queue: Promise<void> = Promise.resolve();
-  /** The pause between rounds, which new work cuts short. */
+  /** The pause between two looks while connected; the connection's end cuts it short. */
   private readonly pause = new Wakeable();
   private readonly outbox: Outbox;
   private readonly scans: ScanSchedule;
   private readonly secrets: SecretKeeper;
   private readonly roundMs: number;
   private readonly now: () => number;
+  private readonly random: Random;
 
   constructor(private readonly options: ServiceOptions) {
-    this.outbox = new Outbox(options.fed, options.main);
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? cryptoRandom;
+    const holdSeconds = options.config?.taskHoldSeconds;
+    const holdMs = holdSeconds === undefined ? undefined : holdSeconds * 1000;
+    this.outbox = new Outbox(options.fed, options.main, (finishedMs) =>
+      releaseMs(finishedMs, holdMs, this.random),
+    );
     this.scans = new ScanSchedule(() => this.scan(), { gapMs: options.scanGapMs ?? SCAN_GAP_MS });
     this.secrets = new SecretKeeper(options.fed, this.outbox, options.sidecar);
     const roundSeconds = options.config?.roundSeconds;
     this.roundMs = options.roundMs ?? (roundSeconds !== undefined ? roundSeconds * 1000 : ROUND_MS);
-    this.now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
@@ -161,9 +188,10 @@ export class FederationService {
       await this.connection?.stop();
       this.connection = undefined;
       this.state = 'DISABLED';
-      if (this.settings.enabled && this.identity) this.connect();
-      else if (this.settings.enabled && !this.settings.natsUrl)
-        await this.error(fedError('FED_001', 'no federation server URL is set'));
+      if (this.settings.enabled && !this.settings.natsUrl) {
+        this.state = 'ERROR';
+        await this.error(fedError('FED_001', 'no federation server URL is set', this.now()));
+      } else if (this.settings.enabled && this.identity) this.connect();
     }
     await this.scans.now();
   }
@@ -213,7 +241,6 @@ export class FederationService {
   }
 
   private connect(): void {
-    if (!this.settings.natsUrl) return;
     this.connection = new Connection({
       settings: {
         url: this.settings.natsUrl,
@@ -228,6 +255,7 @@ export class FederationService {
       },
       onConnected: (nc, signal) => this.whileConnected(nc, signal),
       ...(this.options.backoff && { backoff: this.options.backoff }),
+      random: this.random,
     });
     this.connection.start();
   }
@@ -249,12 +277,11 @@ export class FederationService {
     const now = this.now();
     try {
       if (this.identity && this.settings.enabled && this.settings.shareTasks) {
-        const { queued, refused } = await this.outbox.scan(this.identity, this.periods, now);
+        const { refused } = await this.outbox.scan(this.identity, this.periods, now);
         if (refused.length) {
           this.counters = { ...this.counters, refused: this.counters.refused + refused.length };
           await this.error(fedError('FED_003', `a task message was refused: ${refused.at(-1)!.reason}`));
         }
-        if (queued) this.pause.wake();
       }
       this.pending = await this.outbox.countPending();
       if (now - this.lastRound > this.roundMs) {
@@ -279,17 +306,20 @@ export class FederationService {
     this.options.onStatus(this.status());
   }
 
-  /** Publishes, flushes and checks the server refused none of it (a refusal arrives as an async error). */
+  /**
+   * Publishes and flushes; returns the server's refusal, if any. A refusal arrives as an async error before the
+   * flush's answer; the status loop records it within the same turn, so one more turn is enough to see it.
+   */
   private async publish(
     nc: NatsConnection,
-    denied: { error?: FedError },
+    refusals: Map<string, FedError>,
     subject: string,
     payloads: string[],
-  ) {
+  ): Promise<FedError | undefined> {
     for (const payload of payloads) nc.publish(subject, payload);
     await nc.flush();
     await new Promise((resolve) => setTimeout(resolve, 0));
-    if (denied.error) throw Object.assign(new Error(denied.error.message), { fed: denied.error });
+    return refusals.get(subject);
   }
 
   private async sent(n: number): Promise<void> {
@@ -298,51 +328,83 @@ export class FederationService {
     this.emit();
   }
 
+  /**
+   * Until `signal` aborts: due tasks in shuffled batches, the first a random time after the connection opened,
+   * then at random moments (a backlog paced); heartbeats; and at the UTC day's end, a new connection.
+   */
   private async whileConnected(nc: NatsConnection, signal: AbortSignal): Promise<void> {
-    const denied: { error?: FedError } = {};
+    const refusals = new Map<string, FedError>();
     void (async () => {
-      for await (const s of nc.status())
-        if (s.type === 'error') {
-          const error = classify(s.error);
-          if (error.code === 'FED_010') denied.error = error;
-          else void this.error(error);
-        }
+      for await (const s of nc.status()) {
+        if (s.type !== 'error') continue;
+        if (s.error instanceof PermissionViolationError && s.error.operation === 'publish')
+          refusals.set(s.error.subject, classify(s.error));
+        else void this.error(classify(s.error));
+      }
     })();
     if (this.settings.receive) receive(nc, this.options.fed, (e) => void this.error(e), this.now);
-    let nextHeartbeat = this.now();
+    const connectedMs = this.now();
+    // Nothing is published after the connection's UTC day ended, so no connection carries two pseudonyms.
+    const dayEnd = nextMidnight(connectedMs);
+    const renewAt = dayEnd + uniform(this.random, RENEW_MS);
+    const tasksFrom = connectedMs + uniform(this.random, START_MS);
+    const nextBeatAfter = (ms: number) =>
+      ms + heartbeatDelay(this.settings.heartbeatSeconds * 1000, this.random);
     try {
+      const lastBeat = Math.min((await this.options.fed.get('heartbeatAtMs')) ?? -Infinity, connectedMs);
+      let nextBeat = Math.max(connectedMs, nextBeatAfter(lastBeat));
       while (!signal.aborted) {
-        const rows = this.settings.shareTasks ? await this.outbox.pending(BATCH) : [];
-        if (rows.length) {
-          await this.publish(
-            nc,
-            denied,
-            SUBJECTS.task,
-            rows.map((r) => r.json ?? ''),
-          );
-          await this.outbox.markSent(rows, SUBJECTS.task, this.now());
-          this.pending = Math.max(0, this.pending - rows.length);
-          await this.sent(rows.length);
+        const now = this.now();
+        if (now >= renewAt) {
+          this.connection?.renew();
+          return;
         }
-        if (this.settings.shareHeartbeat && this.now() >= nextHeartbeat) {
-          await this.heartbeat(nc, denied);
-          nextHeartbeat = this.now() + this.settings.heartbeatSeconds * 1000;
+        let draining = false;
+        if (this.settings.shareTasks && now >= tasksFrom) {
+          const rows = await this.outbox.due(now, BATCH);
+          if (rows.length) await this.publishTasks(nc, refusals, shuffle(rows, this.random));
+          draining = rows.length === BATCH;
         }
-        const wait =
-          rows.length === BATCH ? PACE_MS : Math.max(0, Math.min(nextHeartbeat - this.now(), 5000));
-        await this.pause.sleep(wait, signal);
+        const beatAt = this.settings.shareHeartbeat && now < dayEnd ? nextBeat : Infinity;
+        if (now >= beatAt) {
+          await this.heartbeat(nc, refusals, now);
+          nextBeat = nextBeatAfter(now);
+        }
+        const wait = draining
+          ? uniform(this.random, PACE_MS)
+          : Math.min(uniform(this.random, IDLE_MS), beatAt - now, renewAt - now);
+        await this.pause.sleep(Math.max(0, wait), signal);
       }
     } catch (error) {
-      const fed = (error as { fed?: FedError }).fed ?? classify(error);
+      const fed = error instanceof Refused ? error.fed : classify(error);
       await this.error(fed);
       this.connection?.fail(fed);
     }
   }
 
-  private async heartbeat(nc: NatsConnection, denied: { error?: FedError }): Promise<void> {
+  private async publishTasks(
+    nc: NatsConnection,
+    refusals: Map<string, FedError>,
+    rows: OutboxRecord[],
+  ): Promise<void> {
+    const refusal = await this.publish(
+      nc,
+      refusals,
+      SUBJECTS.task,
+      rows.map((r) => r.json ?? ''),
+    );
+    if (refusal) {
+      await this.outbox.markRefused(rows, SUBJECTS.task, refusal.message, this.now());
+      throw new Refused(refusal);
+    }
+    await this.outbox.markSent(rows, SUBJECTS.task, this.now());
+    this.pending = Math.max(0, this.pending - rows.length);
+    await this.sent(rows.length);
+  }
+
+  private async heartbeat(nc: NatsConnection, refusals: Map<string, FedError>, now: number): Promise<void> {
     if (!this.identity) return;
     const { main, fed } = this.options;
-    const now = this.now();
     const region = this.settings.region ?? undefined;
     const activity = await nodeActivity(main, now);
     const result = await heartbeatMessage({ ...activity, region, nowMs: now }, this.identity);
@@ -351,13 +413,12 @@ export class FederationService {
       return this.error(fedError('FED_003', `a heartbeat was refused: ${result.reason}`));
     }
     this.nodeId = result.message.node;
-    await this.publish(nc, denied, SUBJECTS.heartbeat, [result.json]);
-    await fed.db.add('sent', {
-      atMs: now,
-      subject: SUBJECTS.heartbeat,
-      kind: 'heartbeat',
-      json: result.json,
-    });
+    // Noted before it leaves: whatever happens to it, the next one waits the interval.
+    await fed.set('heartbeatAtMs', now);
+    const refusal = await this.publish(nc, refusals, SUBJECTS.heartbeat, [result.json]);
+    const record = { atMs: now, subject: SUBJECTS.heartbeat, kind: 'heartbeat', json: result.json } as const;
+    await fed.db.add('sent', refusal ? { ...record, refused: refusal.message } : record);
+    if (refusal) throw new Refused(refusal);
     await this.sent(1);
   }
 }

@@ -12,7 +12,10 @@ import { DAY_MS, type FederationDb, type FeedRecord, type Meta, type SentRecord 
 
 export const MAX_ROWS = 500;
 
-/** The newest sent messages whose text holds `query` (case-insensitive), at most `limit`. */
+/**
+ * The newest messages that left whose text holds `query` (case-insensitive), at most `limit`: those the server
+ * took, and those it refused, marked `refused` with its reason.
+ */
 export function sentLog(fed: FederationDb, query: string, limit = 200): Promise<SentRecord[]> {
   const q = query.trim().toLowerCase();
   return values<SentRecord>(unwrap(fed.db.transaction('sent').store.index('atMs')), null, {
@@ -31,7 +34,7 @@ export interface Contribution {
   heartbeats: number;
 }
 
-/** What this monitor sent today (UTC). */
+/** What this monitor sent today (UTC) and the server took. */
 export async function contribution(fed: FederationDb, nowMs: number): Promise<Contribution> {
   const start = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const out: Contribution = {
@@ -42,6 +45,7 @@ export async function contribution(fed: FederationDb, nowMs: number): Promise<Co
     heartbeats: 0,
   };
   for (const r of await fed.db.getAllFromIndex('sent', 'atMs', IDBKeyRange.lowerBound(start))) {
+    if (r.refused !== undefined) continue;
     if (r.kind === 'heartbeat') {
       out.heartbeats++;
       continue;
