@@ -21,8 +21,12 @@ import type { Metrics } from './metrics.ts';
 import { LeaseSchema, decodeRollup } from './records.ts';
 import { emptyRollup, feedTasks, rollupKey, type Rollup } from './rollup.ts';
 
-/** How long after a window closes its feed is published (late tasks still count, but miss the feed). */
-export const FEED_DELAY_MS = 30_000;
+/**
+ * How long after a window closes its feed is published (late tasks still count, but miss the feed): monitors
+ * hold each task up to 2 minutes after its window closed (web/src/lib/federation/worker/timing.ts), plus the
+ * time to reach the server.
+ */
+export const FEED_DELAY_MS = 180_000;
 
 export interface Publisher {
   js: JetStreamClient;
