@@ -5,7 +5,7 @@ import { ActivityMessageSchema } from '../../../../../protocol/federation.ts';
 import { freshDb, putAll, sampleEntries } from '../../../../../test/support/monitor-db.ts';
 import { blockOf } from '../../db/blocks.ts';
 import { HOUR_MS } from '../../db/up-hours.ts';
-import { markActivitySent, pendingActivity } from './activity.ts';
+import { pendingActivity, recordActivity } from './activity.ts';
 import { DAY_MS, FederationDb, type Period } from './federation-db.ts';
 import { Identity, newSecret } from './identity.ts';
 
@@ -44,8 +44,19 @@ describe('activity reports', () => {
         region: 'EU',
       });
     }
-    await markActivitySent(fed, [hour(3)], now);
+    // Refused by the server: logged as refused, still to report; sent: logged, not reported again.
+    await recordActivity(fed, [reports[0]!], now, 'Permissions Violation');
+    expect((await pendingActivity(fed, main, input)).reports.map((r) => r.hourMs)).toEqual([
+      hour(3),
+      hour(1),
+    ]);
+    await recordActivity(fed, [reports[0]!], now);
     expect((await pendingActivity(fed, main, input)).reports.map((r) => r.hourMs)).toEqual([hour(1)]);
+    const log = await fed.db.getAll('sent');
+    expect(log.map((r) => [r.kind, r.refused])).toEqual([
+      ['activity', 'Permissions Violation'],
+      ['activity', undefined],
+    ]);
     // Nothing when presence was not shared then.
     const none = await pendingActivity(fed, main, { ...input, periods: [{ fromMs: now, toMs: null }] });
     expect(none.reports).toEqual([]);
@@ -53,8 +64,9 @@ describe('activity reports', () => {
 
   it('forgets reported hours older than 7 days', async () => {
     const { fed } = await setup([]);
-    await markActivitySent(fed, [hour(9 * 24), hour(2)], now - DAY_MS);
-    await markActivitySent(fed, [hour(1)], now);
+    const report = (hourMs: number) => ({ hourMs, json: '{}' });
+    await recordActivity(fed, [report(hour(9 * 24)), report(hour(2))], now - DAY_MS);
+    await recordActivity(fed, [report(hour(1))], now);
     expect(await fed.get('activitySent')).toEqual([hour(2), hour(1)]);
   });
 });

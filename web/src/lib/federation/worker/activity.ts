@@ -3,6 +3,8 @@
 // are remembered (at most 7 days of them), so a report is not sent again; one sent twice would change nothing
 // at the aggregator either (it sets the hour's bit).
 import type { ActivityMessage } from '../../../../../protocol/federation.ts';
+import { SUBJECTS } from '../../../../../protocol/subjects.ts';
+import { inTransaction } from '../../db/idb.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { HOUR_MS, upHours } from '../../db/up-hours.ts';
 import { activityMessage } from './anonymize.ts';
@@ -50,11 +52,34 @@ export async function pendingActivity(
   return { reports, refused };
 }
 
-/** Remembers `hours` as reported, forgetting those older than 7 days. */
-export async function markActivitySent(fed: FederationDb, hours: number[], nowMs: number): Promise<void> {
-  const keep = ((await fed.get('activitySent')) ?? []).filter((h) => h >= nowMs - KEEP_MS - HOUR_MS);
-  await fed.set(
-    'activitySent',
-    [...new Set([...keep, ...hours])].sort((a, b) => a - b),
-  );
+/**
+ * Logs `reports` in the sent log as they left at `atMs` (marked refused, with the server's reason, if it refused
+ * them) and, unless refused, remembers their hours as reported, forgetting those older than 7 days.
+ */
+export async function recordActivity(
+  fed: FederationDb,
+  reports: readonly ActivityReport[],
+  atMs: number,
+  refused?: string,
+): Promise<void> {
+  await inTransaction(fed.db.transaction(['sent', 'meta'], 'readwrite'), async (tx) => {
+    const log = tx.objectStore('sent');
+    await Promise.all(
+      reports.map((r) =>
+        log.add({
+          atMs,
+          subject: SUBJECTS.activity,
+          kind: 'activity',
+          json: r.json,
+          ...(refused !== undefined && { refused }),
+        }),
+      ),
+    );
+    if (refused !== undefined) return;
+    const meta = tx.objectStore('meta');
+    const before = ((await meta.get('activitySent'))?.value as number[] | undefined) ?? [];
+    const keep = before.filter((h) => h >= atMs - KEEP_MS - HOUR_MS);
+    const hours = [...new Set([...keep, ...reports.map((r) => r.hourMs)])].sort((x, y) => x - y);
+    await meta.put({ key: 'activitySent', value: hours });
+  });
 }

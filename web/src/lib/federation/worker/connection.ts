@@ -2,7 +2,12 @@
 // other, forever, with exponential backoff and jitter, and at once when asked (the page came back, the
 // network came back, the machine woke up) or when the work asks for a new connection (a new UTC day). The
 // client's own reconnect is off: this loop owns retries, so every state it goes through is one the page shows.
-import { wsconnect, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import {
+  PermissionViolationError,
+  wsconnect,
+  type ConnectionOptions,
+  type NatsConnection,
+} from '@nats-io/nats-core';
 import { natsAuth, type NatsCredentials } from '../../app/nats-auth.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
 import { PERSISTENT, type FedError } from '../codes.ts';
@@ -60,6 +65,40 @@ export class Connection {
     if (!nc) return;
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000));
     Promise.race([nc.flush(), timeout]).catch(() => void nc.close().catch(() => undefined));
+  }
+
+  /**
+   * Publishes `payloads` on a connection of their own, opened for them and closed after: what must not share a
+   * connection with the rest (a past UTC day's activity reports, under that day's pseudonym). Resolves with the
+   * server's refusal, if it refused them; rejects when the server cannot be reached.
+   */
+  async sendAlone(subject: string, payloads: readonly string[]): Promise<FedError | undefined> {
+    const { settings } = this.options;
+    const connect = this.options.connect ?? wsconnect;
+    const nc = await connect({
+      servers: settings.url,
+      ...natsAuth(settings),
+      name: 'truwatch',
+      reconnect: false,
+      timeout: this.options.timeoutMs ?? 10_000,
+      ignoreClusterUpdates: true,
+      noEcho: true,
+    });
+    let refusal: FedError | undefined;
+    void (async () => {
+      for await (const s of nc.status())
+        if (s.type === 'error' && s.error instanceof PermissionViolationError && s.error.subject === subject)
+          refusal ??= classify(s.error);
+    })();
+    try {
+      for (const payload of payloads) nc.publish(subject, payload);
+      await nc.flush();
+      // A refusal arrives before the flush's answer; one more turn lets the status loop record it.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return refusal;
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
   }
 
   /** Ends the current connection and opens a new one at once. */

@@ -6,20 +6,27 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
-import { TaskMessageSchema, HeartbeatMessageSchema, WINDOW_MS } from '../../../../../protocol/federation.ts';
+import {
+  ActivityMessageSchema,
+  HeartbeatMessageSchema,
+  TaskMessageSchema,
+  WINDOW_MS,
+} from '../../../../../protocol/federation.ts';
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import * as v from 'valibot';
 import { ingestReader, type IngestReader } from '../../../../../test/support/ingest-reader.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../../test/support/nats-server.ts';
 import { announceChange } from '../../db/changes.ts';
 import type { TaskRecord, TruwatchDb } from '../../db/schema.ts';
-import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
+import { freshDb, putAll, sampleEntries } from '../../../../../test/support/monitor-db.ts';
+import { blockOf } from '../../db/blocks.ts';
+import { HOUR_MS } from '../../db/up-hours.ts';
 import { Identity } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import { FederationService } from './service.ts';
 import { SidecarIdentity } from './sidecar-identity.ts';
 import type { FederationStatus } from '../status.ts';
-import { FederationDb } from './federation-db.ts';
+import { DAY_MS, FederationDb } from './federation-db.ts';
 import { sidecarReport } from './sidecar-report.ts';
 import { HOLD_MAX_MS, START_MS, nextMidnight, shuffle, uniform, type Random } from './timing.ts';
 import { sentLog } from './views.ts';
@@ -581,5 +588,56 @@ describe('federation service', () => {
     expect(await count(yesterday)).toBeGreaterThanOrEqual(2);
     expect(first!.in_msgs).toBe(await count(yesterday));
     expect(second!.in_msgs).toBe(await count(today));
+  });
+
+  it("reports the hours the node was up, each once: today's on the day's connection, an earlier day's on one of its own", async () => {
+    // The clock at 12:20 UTC on a day to come: three closed hours today, two yesterday.
+    const day = (Math.floor(Date.now() / DAY_MS) + 2) * DAY_MS;
+    const shiftMs = day + 12 * HOUR_MS + 20 * 60_000 - Date.now();
+    const hours = [
+      day - 4 * HOUR_MS,
+      day - 3 * HOUR_MS,
+      day + 9 * HOUR_MS,
+      day + 10 * HOUR_MS,
+      day + 11 * HOUR_MS,
+    ];
+    const { main, fed, service, make, now } = await setup({ shiftMs, roundMs: 500 });
+    const template = sampleEntries()[0]!;
+    await putAll(main, 'blocks', [
+      blockOf(
+        hours.map((h, i) => ({ ...template, id: `c-${String(i).padStart(4, '0')}`, tsMs: h + 60_000 })),
+      ),
+    ]);
+    await main.put('node', { key: 'node', runnerVersion: '2.4.0' });
+    await fed.set('chosen', { enabled: true, shareTasks: false, optIn: { atMs: now(), pastWeek: true } });
+    const before = await lastCid();
+    await service.start();
+    const identity = await Identity.from(await fed.get('secret'));
+    const ours = new Map(
+      await Promise.all(hours.map(async (h) => [await identity.nodePseudonym(h), h] as const)),
+    );
+    const reports = async () =>
+      (await reader.messages(SUBJECTS.activity))
+        .map((m) => v.parse(ActivityMessageSchema, JSON.parse(m)))
+        .filter((m) => ours.has(m.node));
+    await poll(async () => expect(await reports()).toHaveLength(hours.length));
+    // Each under the pseudonym of its hour's day, with the node's runner version.
+    for (const report of await reports()) {
+      expect(report.node).toBe(await identity.nodePseudonym(Date.parse(report.hour)));
+      expect(report.version).toBe('2.4');
+    }
+    expect((await reports()).map((r) => Date.parse(r.hour)).sort((a, b) => a - b)).toEqual(hours);
+    // Yesterday's two went on a connection of their own, closed since.
+    await poll(async () => expect((await closedSince(before)).map((c) => c.in_msgs)).toContain(2));
+    // A new leader (a restart) knows they were reported.
+    await service.stop();
+    const next = make();
+    const beats = (await reader.messages(SUBJECTS.heartbeat)).length;
+    await next.start();
+    await poll(async () =>
+      expect((await reader.messages(SUBJECTS.heartbeat)).length).toBeGreaterThan(beats + 1),
+    );
+    await next.stop();
+    expect(await reports()).toHaveLength(hours.length);
   });
 });

@@ -8,6 +8,7 @@ import type { FederationState } from '../../../../../protocol/federation-status.
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import { nodeActivity } from '../../db/node-activity.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
+import { pendingActivity, recordActivity, type ActivityReport } from './activity.ts';
 import { heartbeatMessage } from './anonymize.ts';
 import { Connection, type ConnectionOptionsIn } from './connection.ts';
 import { classify } from './errors.ts';
@@ -34,6 +35,7 @@ import {
   releaseMs,
   shuffle,
   uniform,
+  utcDay,
   type Random,
 } from './timing.ts';
 
@@ -84,6 +86,8 @@ export class FederationService {
   private nodeId: string | null = null;
   private counters: Counters = NO_COUNTERS;
   private periods: Period[] = [];
+  /** When the node's presence (heartbeats, activity reports) is shared. */
+  private presencePeriods: Period[] = [];
   private pending = 0;
   private connection: Connection | undefined;
   private connectionKey = '';
@@ -171,6 +175,7 @@ export class FederationService {
     const chosen = (await fed.get('chosen')) ?? {};
     ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
     this.periods = await updatePeriods(fed, this.settings, this.now());
+    this.presencePeriods = await updatePeriods(fed, this.settings, this.now(), 'presence');
     if (this.settings.enabled) {
       this.lastFollow = this.now();
       await this.useSecret(answer ?? (await this.secrets.ask()));
@@ -348,6 +353,7 @@ export class FederationService {
     const dayEnd = nextMidnight(connectedMs);
     const renewAt = dayEnd + uniform(this.random, RENEW_MS);
     const tasksFrom = connectedMs + uniform(this.random, START_MS);
+    let nextActivity = connectedMs + uniform(this.random, START_MS);
     const nextBeatAfter = (ms: number) =>
       ms + heartbeatDelay(this.settings.heartbeatSeconds * 1000, this.random);
     try {
@@ -370,9 +376,14 @@ export class FederationService {
           await this.heartbeat(nc, refusals, now);
           nextBeat = nextBeatAfter(now);
         }
+        const activityAt = this.settings.shareHeartbeat && now < dayEnd ? nextActivity : Infinity;
+        if (now >= activityAt) {
+          await this.reportActivity(nc, refusals, now);
+          nextActivity = now + uniform(this.random, [this.roundMs, Math.round(this.roundMs * 1.4)]);
+        }
         const wait = draining
           ? uniform(this.random, PACE_MS)
-          : Math.min(uniform(this.random, IDLE_MS), beatAt - now, renewAt - now);
+          : Math.min(uniform(this.random, IDLE_MS), beatAt - now, activityAt - now, renewAt - now);
         await this.pause.sleep(Math.max(0, wait), signal);
       }
     } catch (error) {
@@ -400,6 +411,41 @@ export class FederationService {
     await this.outbox.markSent(rows, SUBJECTS.task, this.now());
     this.pending = Math.max(0, this.pending - rows.length);
     await this.sent(rows.length);
+  }
+
+  /**
+   * The hours the node was up that are still to report (activity.ts), in random order: today's on the day's
+   * connection, each earlier UTC day's on a connection of its own, so no connection carries two days' pseudonyms.
+   */
+  private async reportActivity(
+    nc: NatsConnection,
+    refusals: Map<string, FedError>,
+    now: number,
+  ): Promise<void> {
+    if (!this.identity) return;
+    const { fed, main } = this.options;
+    const region = this.settings.region ?? undefined;
+    const input = { identity: this.identity, periods: this.presencePeriods, region, nowMs: now };
+    const { reports, refused } = await pendingActivity(fed, main, input);
+    if (refused.length) {
+      this.counters = { ...this.counters, refused: this.counters.refused + refused.length };
+      await this.error(fedError('FED_003', `an activity report was refused: ${refused.at(-1)!}`));
+    }
+    const days = new Map<number, ActivityReport[]>();
+    for (const report of shuffle(reports, this.random)) {
+      const day = utcDay(report.hourMs);
+      days.set(day, [...(days.get(day) ?? []), report]);
+    }
+    for (const [day, list] of days) {
+      const payloads = list.map((r) => r.json);
+      const refusal =
+        day === utcDay(now)
+          ? await this.publish(nc, refusals, SUBJECTS.activity, payloads)
+          : await this.connection?.sendAlone(SUBJECTS.activity, payloads);
+      await recordActivity(fed, list, this.now(), refusal?.message);
+      if (refusal) throw new Refused(refusal);
+      await this.sent(list.length);
+    }
   }
 
   private async heartbeat(nc: NatsConnection, refusals: Map<string, FedError>, now: number): Promise<void> {

@@ -32,6 +32,8 @@ export interface Contribution {
   completed: number;
   failed: number;
   heartbeats: number;
+  /** Activity reports: hours the node was up, of this day or earlier ones. */
+  hours: number;
 }
 
 /** What this monitor sent today (UTC) and the server took. */
@@ -43,11 +45,16 @@ export async function contribution(fed: FederationDb, nowMs: number): Promise<Co
     completed: 0,
     failed: 0,
     heartbeats: 0,
+    hours: 0,
   };
   for (const r of await fed.db.getAllFromIndex('sent', 'atMs', IDBKeyRange.lowerBound(start))) {
     if (r.refused !== undefined) continue;
     if (r.kind === 'heartbeat') {
       out.heartbeats++;
+      continue;
+    }
+    if (r.kind === 'activity') {
+      out.hours++;
       continue;
     }
     out.tasks++;
