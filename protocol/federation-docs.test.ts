@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
+  ActivityMessageSchema,
   FeedMessageSchema,
   HeartbeatMessageSchema,
   StatsMessageSchema,
@@ -13,6 +14,7 @@ const doc = readFileSync(new URL('../docs/FEDERATION.md', import.meta.url), 'utf
 const SCHEMAS = {
   task: TaskMessageSchema,
   heartbeat: HeartbeatMessageSchema,
+  activity: ActivityMessageSchema,
   stats: StatsMessageSchema,
   feed: FeedMessageSchema,
 } as const;

@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { HeartbeatMessageSchema, TaskMessageSchema } from '../../../../../protocol/federation.ts';
+import {
+  ActivityMessageSchema,
+  HeartbeatMessageSchema,
+  TaskMessageSchema,
+} from '../../../../../protocol/federation.ts';
 import type { NodeRecord, TaskRecord } from '../../db/schema.ts';
-import { chainOf, heartbeatMessage, nodeStatus, taskMessage } from './anonymize.ts';
+import { activityMessage, chainOf, heartbeatMessage, nodeStatus, taskMessage } from './anonymize.ts';
 import { Identity, newSecret } from './identity.ts';
 
 const hex = (n: number) =>
@@ -120,6 +124,37 @@ describe('anonymize (property)', () => {
         expect(result.ok).toBe(true);
         if (!result.ok) return;
         expect(v.is(HeartbeatMessageSchema, result.message)).toBe(true);
+        const text = result.json.toLowerCase();
+        for (const value of values(node))
+          if (value.length >= 5) expect(text).not.toContain(value.toLowerCase());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('builds activity reports from a node record full of identifiers without carrying any', async () => {
+    const identity = await Identity.from(newSecret());
+    const nodeArb = fc.record({
+      key: fc.constant('node' as const),
+      address: sensitive,
+      runnerVersion: fc.oneof(fc.constant('2.0.4'), sensitive),
+      lastEntryMs: time,
+    });
+    await fc.assert(
+      fc.asyncProperty(nodeArb, time, async (node, ms) => {
+        const hourMs = Math.floor(ms / 3_600_000) * 3_600_000;
+        const result = await activityMessage({ node, region: 'EU', hourMs }, identity);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(v.is(ActivityMessageSchema, result.message)).toBe(true);
+        expect(Object.keys(result.message).sort()).toEqual([
+          'client',
+          'hour',
+          'node',
+          'region',
+          'v',
+          'version',
+        ]);
         const text = result.json.toLowerCase();
         for (const value of values(node))
           if (value.length >= 5) expect(text).not.toContain(value.toLowerCase());
