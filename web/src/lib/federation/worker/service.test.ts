@@ -2,6 +2,9 @@
 // the monitor's database and federation's own in fake-indexeddb. Randomness is fixed, and time is shifted
 // where a test needs a window's end or a UTC midnight to come soon.
 import 'fake-indexeddb/auto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -15,7 +18,12 @@ import {
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import * as v from 'valibot';
 import { ingestReader, type IngestReader } from '../../../../../test/support/ingest-reader.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../../../../../test/support/nats-server.ts';
+import {
+  DEV_USERS,
+  NATS_CONF,
+  startNatsServer,
+  type NatsServer,
+} from '../../../../../test/support/nats-server.ts';
 import { announceChange } from '../../db/changes.ts';
 import type { TaskRecord, TruwatchDb } from '../../db/schema.ts';
 import { freshDb, putAll, sampleEntries } from '../../../../../test/support/monitor-db.ts';
@@ -639,5 +647,55 @@ describe('federation service', () => {
     );
     await next.stop();
     expect(await reports()).toHaveLength(hours.length);
+  });
+
+  it('goes on with tasks and heartbeats when the server refuses activity reports (one older than them)', async () => {
+    // The development server as it was before activity reports: the monitor may publish tasks and heartbeats only.
+    const dir = mkdtempSync(join(tmpdir(), 'truwatch-old-nats-'));
+    copyFileSync(NATS_CONF, join(dir, 'nats.conf'));
+    const users = readFileSync(new URL('../../../../../nats/users.conf', import.meta.url), 'utf8');
+    const older = users.replace(', "truebit.v1.activity"]', ']');
+    expect(older).not.toBe(users);
+    writeFileSync(join(dir, 'users.conf'), older);
+    const old = await startNatsServer({ config: join(dir, 'nats.conf') });
+    try {
+      const oldReader = await ingestReader(old);
+      const day = (Math.floor(Date.now() / DAY_MS) + 2) * DAY_MS;
+      const shiftMs = day + 12 * HOUR_MS + 20 * 60_000 - Date.now();
+      const config = {
+        natsUrl: old.wsUrl,
+        user: 'monitor',
+        password: DEV_USERS.monitor.pass,
+        heartbeatSeconds: 1,
+        taskHoldSeconds: 0,
+      };
+      const { main, fed, service, now, status } = await setup({ config, shiftMs, roundMs: 500 });
+      const template = sampleEntries()[0]!;
+      await putAll(main, 'blocks', [blockOf([{ ...template, id: 'c-0001', tsMs: day + 9 * HOUR_MS }])]);
+      await fed.set('chosen', { enabled: true, optIn: { atMs: now(), pastWeek: true } });
+      await service.start();
+      await poll(() =>
+        expect(status()?.counters.lastError?.message).toMatch(
+          /^activity reports refused: .*truebit\.v1\.activity/,
+        ),
+      );
+      // Tasks and heartbeats go on, on the same connection.
+      await main.put('tasks', finished(now()));
+      announceChange();
+      await poll(async () => expect(await oldReader.messages(SUBJECTS.task)).toHaveLength(1));
+      const beats = (await oldReader.messages(SUBJECTS.heartbeat)).length;
+      await poll(async () =>
+        expect((await oldReader.messages(SUBJECTS.heartbeat)).length).toBeGreaterThan(beats + 1),
+      );
+      expect(status()?.state).toBe('CONNECTED');
+      const log = (await fed.db.getAll('sent')).filter((r) => r.kind === 'activity');
+      expect(log.length).toBeGreaterThan(0);
+      expect(log.every((r) => r.refused !== undefined)).toBe(true);
+      expect(await oldReader.messages(SUBJECTS.activity)).toEqual([]);
+      await service.stop();
+    } finally {
+      await old.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

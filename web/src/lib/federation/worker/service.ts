@@ -377,10 +377,10 @@ export class FederationService {
           nextBeat = nextBeatAfter(now);
         }
         const activityAt = this.settings.shareHeartbeat && now < dayEnd ? nextActivity : Infinity;
-        if (now >= activityAt) {
-          await this.reportActivity(nc, refusals, now);
-          nextActivity = now + uniform(this.random, [this.roundMs, Math.round(this.roundMs * 1.4)]);
-        }
+        if (now >= activityAt)
+          nextActivity = (await this.reportActivity(nc, refusals, now))
+            ? now + uniform(this.random, [this.roundMs, Math.round(this.roundMs * 1.4)])
+            : Infinity;
         const wait = draining
           ? uniform(this.random, PACE_MS)
           : Math.min(uniform(this.random, IDLE_MS), beatAt - now, activityAt - now, renewAt - now);
@@ -416,13 +416,15 @@ export class FederationService {
   /**
    * The hours the node was up that are still to report (activity.ts), in random order: today's on the day's
    * connection, each earlier UTC day's on a connection of its own, so no connection carries two days' pseudonyms.
+   * False when the server refused them (one that does not take activity reports yet): tasks and heartbeats go on,
+   * and this connection sends no more reports.
    */
   private async reportActivity(
     nc: NatsConnection,
     refusals: Map<string, FedError>,
     now: number,
-  ): Promise<void> {
-    if (!this.identity) return;
+  ): Promise<boolean> {
+    if (!this.identity) return true;
     const { fed, main } = this.options;
     const region = this.settings.region ?? undefined;
     const input = { identity: this.identity, periods: this.presencePeriods, region, nowMs: now };
@@ -443,9 +445,13 @@ export class FederationService {
           ? await this.publish(nc, refusals, SUBJECTS.activity, payloads)
           : await this.connection?.sendAlone(SUBJECTS.activity, payloads);
       await recordActivity(fed, list, this.now(), refusal?.message);
-      if (refusal) throw new Refused(refusal);
+      if (refusal) {
+        await this.error({ ...refusal, message: `activity reports refused: ${refusal.message}` });
+        return false;
+      }
       await this.sent(list.length);
     }
+    return true;
   }
 
   private async heartbeat(nc: NatsConnection, refusals: Map<string, FedError>, now: number): Promise<void> {
