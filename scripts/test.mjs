@@ -69,8 +69,14 @@ for (const { file } of vitestRuns) {
     failed += result.numFailedTests;
     skipped += result.numPendingTests + result.numTodoTests;
     // A file that failed to load has no tests in the counts: count it as a failure.
-    for (const r of result.testResults)
-      if (r.status === 'failed' && r.assertionResults.length === 0) failed++;
+    for (const r of result.testResults) {
+      if (r.status === 'failed' && r.assertionResults.length === 0) {
+        failed++;
+        console.error(`test: ${r.name} failed to load: ${r.message ?? ''}`);
+      }
+      for (const t of r.assertionResults)
+        if (t.status === 'failed') console.error(`test failed: ${r.name} > ${t.fullName}`);
+    }
   } catch (error) {
     console.error(`test: no vitest report (${error.message})`);
     failed++;
