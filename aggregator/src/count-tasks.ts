@@ -28,7 +28,7 @@ export interface TaskStore {
   dedup: KV;
   rollups: KV;
   metrics: Metrics;
-  /** The highest stream sequence at or below which every message is acknowledged. */
+  /** A stream sequence at or below which every message was acknowledged a while ago (settled-floor.ts). */
   ackFloor(): number;
   /** A task key's feed priority (rollup.ts, feedPriority). */
   priority(key: string): number;

@@ -124,7 +124,7 @@ describe('exact counts across crashes and concurrent instances', () => {
           'an empty ingest stream',
           async () => (await jsm.streams.info(INGEST_STREAM)).state.messages,
           (n) => n === 0,
-          120_000,
+          240_000,
         );
         console.log(
           JSON.stringify({
@@ -147,5 +147,5 @@ describe('exact counts across crashes and concurrent instances', () => {
     } finally {
       await child.stop();
     }
-  }, 400_000);
+  }, 600_000);
 });

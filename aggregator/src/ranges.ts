@@ -3,7 +3,7 @@
 export type Runs = [number, number][];
 
 /**
- * The most runs kept. Runs are pruned below the consumer's ack floor, so they stay few unless a message
+ * The most runs kept. Runs are pruned below the consumer's settled ack floor (settled-floor.ts), so they stay few unless a message
  * stays unacknowledged for long (the floor then stalls while later batches add runs); beyond this the
  * oldest runs are dropped, so that a rollup stays under the bucket's value size, and only a message of
  * those runs redelivered after a crash could then be counted twice.

@@ -71,7 +71,7 @@ export function sidecarImageTests(context: DeployContext): void {
         expect(logs).toContain('listening on http://0.0.0.0:8090');
         expect(logs).toMatch(/^ {2}http:\/\/127\.0\.0\.1:8090\/#token=[\w-]{20,}$/m);
         expect(await context.engine.podman(['exec', 'deploy-defaults', 'ls', '/data'])).toBe(
-          'api-key\ntask-data-password\n',
+          'api-key\nfederation-secret\ntask-data-password\n',
         );
       } finally {
         await context.engine.rm('deploy-defaults');
