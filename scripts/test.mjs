@@ -68,11 +68,14 @@ for (const { file } of vitestRuns) {
     passed += result.numPassedTests;
     failed += result.numFailedTests;
     skipped += result.numPendingTests + result.numTodoTests;
-    // A file that failed to load has no tests in the counts: count it as a failure.
+    // A file that failed to load, or whose hook (beforeAll, afterAll…) failed while its tests passed, is not in
+    // the failed tests: count it as a failure of its own.
     for (const r of result.testResults) {
-      if (r.status === 'failed' && r.assertionResults.length === 0) {
+      const testFailed = r.assertionResults.some((t) => t.status === 'failed');
+      if (r.status === 'failed' && !testFailed) {
         failed++;
-        console.error(`test: ${r.name} failed to load: ${r.message ?? ''}`);
+        const what = r.assertionResults.length === 0 ? 'failed to load' : 'failed outside its tests (a hook)';
+        console.error(`test: ${r.name} ${what}: ${r.message ?? ''}`);
       }
       for (const t of r.assertionResults)
         if (t.status === 'failed') console.error(`test failed: ${r.name} > ${t.fullName}`);
@@ -80,6 +83,13 @@ for (const { file } of vitestRuns) {
   } catch (error) {
     console.error(`test: no vitest report (${error.message})`);
     failed++;
+  }
+}
+// vitest failing with every test and file passed (an unhandled error between tests) is a failure too.
+for (const run of vitestRuns) {
+  if (run.status !== 0 && failed === 0) {
+    failed++;
+    console.error(`test: vitest exited with status ${run.status} though no test failed: see its output above`);
   }
 }
 // The end-to-end tests (Playwright, Debian's Chromium), unless only some unit tests were asked for.

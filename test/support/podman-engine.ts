@@ -13,7 +13,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX, checkInstalled, ping, unmountUnder } from './podman-host.ts';
+import { BUSYBOX, checkInstalled, endProcessesUsing, ping, unmountUnder } from './podman-host.ts';
 import { stopProcess } from './stop-process.ts';
 
 export { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
@@ -199,6 +199,7 @@ class PodmanEngine implements Engine {
     const service = this.service;
     this.service = undefined;
     if (service) await stopProcess(service, 'SIGTERM');
+    await endProcessesUsing(this.dir);
     await unmountUnder(this.dir);
     if (this.owned) await rm(this.dir, { recursive: true, force: true });
   }

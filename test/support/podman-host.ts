@@ -1,7 +1,7 @@
 // Host-side helpers of the podman test engine: what must be installed, processes, sockets, mounts.
 import { execFile } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import http from 'node:http';
 import { delimiter, join } from 'node:path';
 
@@ -62,4 +62,40 @@ export async function unmountUnder(dir: string): Promise<void> {
   for (const point of mounts) {
     await new Promise<void>((resolve) => execFile('umount', ['-l', point], () => resolve()));
   }
+}
+
+/**
+ * Ends the processes podman left working in `dir` (conmon and its cleanup commands outlive `podman rm` by a
+ * moment, and write into the storage while it is being removed): SIGTERM, then SIGKILL after 5 s; resolves once
+ * none is left.
+ */
+export async function endProcessesUsing(dir: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (let signal: NodeJS.Signals = 'SIGTERM'; ;) {
+    const pids = await processesUsing(dir);
+    if (pids.length === 0) return;
+    if (Date.now() > deadline) signal = 'SIGKILL';
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Processes other than this one whose command line names `dir` or whose working directory is inside it. */
+async function processesUsing(dir: string): Promise<number[]> {
+  const inside = (path: string) => path === dir || path.startsWith(`${dir}/`);
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    if (cmdline.split('\0').some((arg) => arg.includes(dir)) || inside(cwd)) found.push(pid);
+  }
+  return found;
 }

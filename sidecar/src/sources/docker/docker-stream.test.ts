@@ -1,6 +1,9 @@
 // The Docker source's hold on a log stream, against a real Docker Engine API (podman), each test through a
 // recording proxy of its own: it reads only as fast as the consumer pulls (backpressure), and it closes the
 // stream when the consumer stops, without waiting for the abort.
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_RETRY } from '../../../../test/support/docker-source.ts';
 import { startRecordingProxy } from '../../../../test/support/podman-engine.ts';
@@ -18,13 +21,17 @@ describe('DockerSource: one log stream', () => {
     const engine = podman.engine();
     const name = 'rn-big';
     const total = 300_000;
-    const id = await engine.run(name, `seq 1 ${total}; sleep 60 & wait $!`);
+    // The container says it has written everything in a file of the host's: a file's existence cannot be
+    // half-written, unlike the last line of the log (podman's log reader fails on a line still being written).
+    const marks = await mkdtemp(join(tmpdir(), 'truwatch-marks-'));
+    const id = await engine.run(name, `seq 1 ${total}; touch /marks/written; sleep 60 & wait $!`, {
+      args: ['-v', `${marks}:/marks`],
+    });
     // The whole log is written before the source reads it: unbounded reading would take all of it at once.
-    // A read may fail: podman's own log reader fails on a line the container is still writing.
     await poll(
-      'the last line in the log',
-      () => engine.podman(['logs', '--tail', '1', name]),
-      (last) => last.trim() === String(total),
+      'the container to write its log',
+      () => access(join(marks, 'written')).then(() => true),
+      Boolean,
     );
     const own = await startRecordingProxy(engine.socketPath);
     const controller = new AbortController();
@@ -66,6 +73,7 @@ describe('DockerSource: one log stream', () => {
     expect(Math.max(...sizes)).toBe(500);
     expectIncreasingCursors(lines, id);
     await engine.rm(name);
+    await rm(marks, { recursive: true, force: true });
   }, 120_000);
 
   it('closes the log stream when the consumer stops at the first status of a run, without aborting', async () => {
