@@ -23,7 +23,7 @@ log() { printf '[ci-image %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
 # The host firewall and ip_forward must not change: podman build's default network (and any compose network)
 # is a netavark bridge, which adds iptables-nft tables and sets net.ipv4.ip_forward=1.
-fw_state() { { nft list ruleset 2>/dev/null || true; sysctl -n net.ipv4.ip_forward 2>/dev/null || true; } | sha256sum; }
+fw_state() { { nft -s list ruleset 2>/dev/null || true; sysctl -n net.ipv4.ip_forward 2>/dev/null || true; } | sha256sum; }
 FW0=$(fw_state)
 fw_check() { [ "$(fw_state)" = "$FW0" ] || { log "ERROR: host firewall/ip_forward changed (a bridge network was used)"; exit 3; }; }
 

@@ -36,11 +36,11 @@ export function ciImage(args: string[], env: Record<string, string> = {}): Promi
   });
 }
 
-/** The host's firewall rules and ip_forward: a bridge network would change them. */
+/** The host's firewall rules without their counters (which move with every packet), and ip_forward: a bridge network would change them. */
 export function firewallState(): string {
   const nft = (() => {
     try {
-      return execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });
+      return execFileSync('nft', ['-s', 'list', 'ruleset'], { encoding: 'utf8' });
     } catch {
       return 'nft unavailable';
     }
