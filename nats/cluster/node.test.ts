@@ -4,10 +4,11 @@
 // the browser and the aggregator use.
 import { rmSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startAggregator } from '../../aggregator/src/aggregator.ts';
 import { testConfig } from '../../test/support/federation-traffic.ts';
-import { startNatsCluster, type NatsCluster, type Running } from '../../test/support/nats-cluster.ts';
+import { startNatsCluster, type NatsCluster } from '../../test/support/nats-cluster.ts';
+import { useNatsCluster } from '../../test/support/nats-cluster-fixture.ts';
 import { TEST_AGGREGATOR } from '../../test/support/nats-prod-checks.ts';
 import { peerSession } from '../../test/support/nats-peer-tls.ts';
 import { wss } from '../../test/support/nats-wss.ts';
@@ -15,17 +16,11 @@ import { checkReplyInjection } from '../../test/support/reply-injection.ts';
 import { makeCertificate, type TestCertificate } from '../../test/support/test-certificate.ts';
 
 describe('the production cluster (nats/cluster)', () => {
+  const fixture = useNatsCluster();
   let certificate: TestCertificate;
-  let running: Running<NatsCluster>;
   let cluster: NatsCluster;
-  beforeAll(async () => {
-    certificate = makeCertificate();
-    running = await startNatsCluster({ certificate });
-    cluster = running.value;
-  }, 60_000);
-  afterAll(async () => {
-    await running?.close();
-    if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
+  beforeAll(() => {
+    ({ certificate, value: cluster } = fixture);
   });
 
   it('speaks TLS to clients and browsers, and refuses those that do not trust its CA with a clear error', async () => {

@@ -4,51 +4,33 @@
 // B count exactly, with the ingest stream's leader killed mid-stream and restarted; the public on cluster A
 // gets the stats and the latest snapshot across the gateway.
 import { rmSync } from 'node:fs';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { StatsMessage } from '../../protocol/federation.ts';
 import { latestSubject } from '../../protocol/subjects.ts';
-import { startAggregator } from '../../aggregator/src/aggregator.ts';
-import { natsConnection, type AggregatorConfig } from '../../aggregator/src/config.ts';
+import type { AggregatorConfig } from '../../aggregator/src/config.ts';
 import { INGEST_STREAM } from '../../aggregator/src/setup.ts';
-import {
-  SUBJECTS,
-  prepareStreams,
-  publishAll,
-  task,
-  testConfig,
-  waitCounted,
-} from '../../test/support/federation-traffic.ts';
-import { startNatsSuperCluster, type NatsCluster, type Running } from '../../test/support/nats-cluster.ts';
-import { generateAuth, type GeneratedAuth } from '../../test/support/nats-jwt.ts';
+import { SUBJECTS, testConfig } from '../../test/support/federation-traffic.ts';
+import type { NatsCluster } from '../../test/support/nats-cluster.ts';
+import { useNatsSuperCluster } from '../../test/support/nats-cluster-fixture.ts';
 import { peerSession } from '../../test/support/nats-peer-tls.ts';
 import { wssCreds } from '../../test/support/nats-wss.ts';
-import { poll } from '../../test/support/poll.ts';
-import { makeCertificate, type TestCertificate } from '../../test/support/test-certificate.ts';
+import { countAcrossNodeLoss } from '../../test/support/node-loss.ts';
+import { makeCertificate } from '../../test/support/test-certificate.ts';
 
 const json = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
 
 describe('the super-cluster (nats/supercluster) with decentralized auth', () => {
-  let certificate: TestCertificate;
-  let auth: GeneratedAuth;
-  let running: Running<[NatsCluster, NatsCluster]>;
+  const superCluster = useNatsSuperCluster();
   let a: NatsCluster;
   let b: NatsCluster;
-  beforeAll(async () => {
-    certificate = makeCertificate();
-    auth = await generateAuth();
-    running = await startNatsSuperCluster({ certificate, auth });
-    [a, b] = running.value;
-  }, 90_000);
-  afterAll(async () => {
-    await running?.close();
-    auth?.remove();
-    if (certificate) rmSync(certificate.dir, { recursive: true, force: true });
+  beforeAll(() => {
+    [a, b] = superCluster.value;
   });
 
   it('joins the clusters by gateways over mutual TLS, and refuses a gateway whose certificate another CA signed', async () => {
+    const { certificate } = superCluster;
     const impostor = makeCertificate();
     try {
       for (const [cluster, other] of [
@@ -79,6 +61,7 @@ describe('the super-cluster (nats/supercluster) with decentralized auth', () => 
   });
 
   it('counts exactly what a monitor on cluster A sends to the aggregator on cluster B, with the ingest leader killed mid-stream', async () => {
+    const { certificate, auth } = superCluster;
     // One writer: see "Limits" in aggregator/README.md (nats-server 2.9 clustered compare-and-set).
     const config: AggregatorConfig = testConfig(b.urls, {
       natsPassword: '',
@@ -88,52 +71,25 @@ describe('the super-cluster (nats/supercluster) with decentralized auth', () => 
       batchSize: 100,
       workers: 1,
     });
-    await prepareStreams(config);
-    const admin = await connect({ ...natsConnection(config), inboxPrefix: '_INBOX_aggregator' });
-    const jsm = await jetstreamManager(admin);
-    const ingest = () => jsm.streams.info(INGEST_STREAM);
-    expect((await ingest()).cluster?.name).toBe(b.name);
-
     const monitor = await wssCreds(a.wssUrl(0), certificate.pem, auth.read('monitor'));
     const viewer = await wssCreds(a.wssUrl(1), certificate.pem, auth.read('public'), '_INBOX_public');
-    const first = Array.from({ length: 5000 }, (_, i) => task(i));
-    await publishAll(monitor, SUBJECTS.task, [...first, ...first.slice(0, 500)]);
-    await poll(
-      'the 5500 messages in the ingest stream on cluster B',
-      async () => (await ingest()).state.messages,
-      (n) => n === 5500,
-    );
-
-    const aggregator = await startAggregator(config, () => undefined);
     try {
-      await poll(
-        '1000 tasks accepted',
-        async () => aggregator.metrics.accepted.task,
-        (n) => n >= 1000,
-      );
-      const leader = await killIngestLeader(b, jsm);
-      expect((await waitCounted(aggregator.httpUrl, 5000)).tasks.last7d).toBe(5000);
-
-      await leader.restart();
-      await poll(
-        'two current replicas',
-        async () => (await ingest()).cluster?.replicas?.filter((r) => r.current).length,
-        (n) => n === 2,
-        120_000,
-      );
-      const second = Array.from({ length: 2000 }, (_, i) => task(10_000 + i));
-      await publishAll(monitor, SUBJECTS.task, second);
-      const stats = await waitCounted(aggregator.httpUrl, 7000);
-      expect(stats.tasks.last7d).toBe(7000);
-      expect(stats.outcomes.failed).toBe([...first, ...second].filter((t) => t.outcome === 'failed').length);
-
-      // The public on cluster A: the stats stream and the latest snapshot come across the gateway.
-      expect((await nextStats(viewer)).tasks.last7d).toBe(7000);
-      const latest = await viewer.request(latestSubject(SUBJECTS.stats), '', { timeout: 5000 });
-      expect((latest.json() as StatsMessage).tasks.last7d).toBe(7000);
+      await countAcrossNodeLoss({
+        config,
+        monitor,
+        before: 5000,
+        after: 2000,
+        kill: (jsm) => killIngestLeader(b, jsm),
+        then: async (jsm, total) => {
+          expect((await jsm.streams.info(INGEST_STREAM)).cluster?.name).toBe(b.name);
+          // The public on cluster A: the stats stream and the latest snapshot come across the gateway.
+          expect((await nextStats(viewer)).tasks.last7d).toBe(total);
+          const latest = await viewer.request(latestSubject(SUBJECTS.stats), '', { timeout: 5000 });
+          expect((latest.json() as StatsMessage).tasks.last7d).toBe(total);
+        },
+      });
     } finally {
-      await aggregator.stop();
-      await Promise.allSettled([monitor.close(), viewer.close(), admin.close()]);
+      await Promise.allSettled([monitor.close(), viewer.close()]);
     }
   }, 400_000);
 });
