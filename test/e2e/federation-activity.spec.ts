@@ -7,34 +7,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { hourOf, type Hour, type StatsMessage } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
-import { startAggregatorProcess, type AggregatorProcess } from '../support/aggregator-process.ts';
-import { logDir, orError, startFileSidecar, waitForState, type LogDir } from '../support/e2e-monitor.ts';
+import { enableFederation, FederationStack, startDevAggregator } from '../support/e2e-federation.ts';
+import { openPaired, orError, waitForState } from '../support/e2e-monitor.ts';
 import { getJson, monitorConnection, publishAll } from '../support/federation-traffic.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
-import type { SidecarProcess } from '../support/sidecar-process.ts';
+import { startNatsServer } from '../support/nats-server.ts';
 
 const HOUR_MS = 3_600_000;
 
-let server: NatsServer | undefined;
-let aggregator: AggregatorProcess | undefined;
-let log: LogDir | undefined;
-let sidecar: SidecarProcess | undefined;
-
-test.afterAll(async () => {
-  await sidecar?.stop();
-  await aggregator?.stop();
-  await server?.close();
-  log?.cleanup();
-});
-
-const startAggregator = (nats: NatsServer) =>
-  startAggregatorProcess({
-    NATS_URL: nats.url,
-    NATS_USER: DEV_USERS.aggregator.user,
-    NATS_PASSWORD: DEV_USERS.aggregator.pass,
-    STATS_INTERVAL_MS: '500',
-    HEARTBEAT_MIN_INTERVAL_MS: '1000',
-  });
+const stack = new FederationStack();
+test.afterAll(() => stack.stop());
 
 /** Finished tasks per hour (completed + failed) and the hours with an entry, as the app stored them. */
 function storedHours(page: Page): Promise<{ tasks: Record<string, number>; up: string[] }> {
@@ -68,23 +49,14 @@ test('a node is up in the hours its log shows, reported when a tab opens again; 
   context,
 }) => {
   test.setTimeout(300_000);
-  server = await startNatsServer();
-  aggregator = await startAggregator(server);
-  log = await logDir(16);
-  sidecar = await startFileSidecar(log, '0', {
-    FEDERATION_NATS_URL: server.wsUrl,
-    FEDERATION_HEARTBEAT_SECONDS: '2',
-    FEDERATION_ROUND_SECONDS: '2',
-    FEDERATION_TASK_HOLD_SECONDS: '0',
-  });
-  const stats = () => getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`);
+  const server = (stack.server = await startNatsServer());
+  stack.aggregator = await startDevAggregator(server);
+  const { log, sidecar } = await stack.startMonitor(server.wsUrl, { FEDERATION_TASK_HOLD_SECONDS: '0' });
+  const stats = () => getJson<StatsMessage>(`${stack.aggregator!.httpUrl}/api/stats`);
 
   let page = await context.newPage();
-  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  await waitForState(page, 'live');
-  await page.getByRole('link', { name: 'Federation', exact: true }).click();
-  await page.getByRole('button', { name: 'Enable federation' }).click();
-  await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+  await openPaired(page, sidecar);
+  await enableFederation(page);
   const first = log.truth.executions.length;
   await expect
     .poll(
@@ -148,8 +120,8 @@ test('a node is up in the hours its log shows, reported when a tab opens again; 
         sent.filter((m) => m.subject === subject).map((m) => m.json),
       );
   await monitor.close();
-  await aggregator.stop();
-  aggregator = await startAggregator(server);
+  await stack.aggregator.stop();
+  stack.aggregator = await startDevAggregator(server);
   await expect
     .poll(
       orError(async () => (await stats()).tasks.last7d),

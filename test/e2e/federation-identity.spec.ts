@@ -7,31 +7,18 @@
 import { createHmac } from 'node:crypto';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import { startAggregatorProcess, type AggregatorProcess } from '../support/aggregator-process.ts';
-import {
-  logDir,
-  orError,
-  startFileSidecar,
-  storedCounts,
-  waitForState,
-  type LogDir,
-} from '../support/e2e-monitor.ts';
+import { enableFederation, FederationStack, startDevAggregator } from '../support/e2e-federation.ts';
+import { openPaired, orError, type LogDir } from '../support/e2e-monitor.ts';
 import { getJson, metricValue } from '../support/federation-traffic.ts';
-import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
+import { startNatsServer } from '../support/nats-server.ts';
 import type { SidecarProcess } from '../support/sidecar-process.ts';
 
-let server: NatsServer | undefined;
-let aggregator: AggregatorProcess | undefined;
-let log: LogDir | undefined;
-let sidecar: SidecarProcess | undefined;
+const stack = new FederationStack();
 const contexts: BrowserContext[] = [];
 
 test.afterAll(async () => {
   for (const context of contexts) await context.close();
-  await sidecar?.stop();
-  await aggregator?.stop();
-  await server?.close();
-  log?.cleanup();
+  await stack.stop();
 });
 
 /** A new browser profile paired with the sidecar, with federation enabled and connected. */
@@ -39,13 +26,9 @@ async function federatingBrowser(browser: Browser, sidecar: SidecarProcess, log:
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  await waitForState(page, 'live');
-  await expect.poll(async () => (await storedCounts(page)).tasks).toBe(log.truth.executions.length);
-  await page.getByRole('link', { name: 'Federation', exact: true }).click();
+  await openPaired(page, sidecar, log);
   // The default: the log's earlier tasks (the last 7 days) are shared too.
-  await page.getByRole('button', { name: 'Enable federation' }).click();
-  await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+  await enableFederation(page);
   return page;
 }
 
@@ -71,22 +54,9 @@ test("two browsers of one node count each task once and one node; a reset in one
   browser,
 }) => {
   test.setTimeout(300_000);
-  server = await startNatsServer();
-  aggregator = await startAggregatorProcess({
-    NATS_URL: server.url,
-    NATS_USER: DEV_USERS.aggregator.user,
-    NATS_PASSWORD: DEV_USERS.aggregator.pass,
-    STATS_INTERVAL_MS: '500',
-    HEARTBEAT_MIN_INTERVAL_MS: '1000',
-  });
-  log = await logDir(16);
-  sidecar = await startFileSidecar(log, '0', {
-    FEDERATION_NATS_URL: server.wsUrl,
-    FEDERATION_HEARTBEAT_SECONDS: '2',
-    FEDERATION_ROUND_SECONDS: '2',
-    // Tasks leave within 2 s of finishing instead of up to 2 minutes after their 5-minute window.
-    FEDERATION_TASK_HOLD_SECONDS: '2',
-  });
+  const server = (stack.server = await startNatsServer());
+  const aggregator = (stack.aggregator = await startDevAggregator(server));
+  const { log, sidecar } = await stack.startMonitor(server.wsUrl);
   const pages = [
     await federatingBrowser(browser, sidecar, log),
     await federatingBrowser(browser, sidecar, log),
@@ -94,8 +64,8 @@ test("two browsers of one node count each task once and one node; a reset in one
   const first = await nodePseudonym(sidecar);
   for (const page of pages) await expect.poll(() => shownPseudonym(page)).toBe(first);
 
-  const stats = () => getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`);
-  const duplicates = () => metricValue(aggregator!.httpUrl, 'truwatch_duplicates_total');
+  const stats = () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`);
+  const duplicates = () => metricValue(aggregator.httpUrl, 'truwatch_duplicates_total');
   // Tasks that finished in the last minutes (due at once): with the log's earlier ones, all shared.
   const sent = log.truth.executions.length + log.append(4, 701).executions;
   // Both browsers sent every task (the second copy of each is a duplicate), and each counts once.

@@ -8,20 +8,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../../playwright.config.ts';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import { startAggregatorProcess, type AggregatorProcess } from '../support/aggregator-process.ts';
-import {
-  logDir,
-  orError,
-  startFileSidecar,
-  storedCounts,
-  waitForState,
-  type LogDir,
-} from '../support/e2e-monitor.ts';
+import { startAggregatorProcess } from '../support/aggregator-process.ts';
+import { enableFederation, FederationStack, QUICK_STATS } from '../support/e2e-federation.ts';
+import { openPaired, orError } from '../support/e2e-monitor.ts';
 import { getJson } from '../support/federation-traffic.ts';
-import { generateAuth, startJwtServer, type GeneratedAuth } from '../support/nats-jwt.ts';
+import { generateAuth, startJwtServer } from '../support/nats-jwt.ts';
 import { stat } from '../support/network-page.ts';
-import type { NatsServer } from '../support/nats-server.ts';
-import type { SidecarProcess } from '../support/sidecar-process.ts';
 import { makeCertificate } from '../support/test-certificate.ts';
 
 const certificate = makeCertificate();
@@ -38,55 +30,38 @@ test.use({
   },
 });
 
-let auth: GeneratedAuth | undefined;
-let server: NatsServer | undefined;
-let aggregator: AggregatorProcess | undefined;
-let log: LogDir | undefined;
-let sidecar: SidecarProcess | undefined;
-
-test.afterAll(async () => {
-  await sidecar?.stop();
-  await aggregator?.stop();
-  await server?.close();
-  log?.cleanup();
-  auth?.remove();
-  rmSync(certificate.dir, { recursive: true, force: true });
-});
+const stack = new FederationStack();
+stack.onStop(() => rmSync(certificate.dir, { recursive: true, force: true }));
+test.afterAll(() => stack.stop());
 
 test('publishes with the monitor .creds and reads the network with the public .creds over WSS', async ({
   page,
 }) => {
   test.setTimeout(360_000);
-  auth = await generateAuth();
-  server = await startJwtServer(auth, certificate);
-  aggregator = await startAggregatorProcess({
+  const auth = await generateAuth();
+  stack.onStop(() => auth.remove());
+  const server = (stack.server = await startJwtServer(auth, certificate));
+  const aggregator = (stack.aggregator = await startAggregatorProcess({
     NATS_URL: server.url,
     NATS_CREDS: auth.creds.aggregator,
-    STATS_INTERVAL_MS: '500',
-    HEARTBEAT_MIN_INTERVAL_MS: '1000',
-  });
-  log = await logDir(16);
-  sidecar = await startFileSidecar(log, '0', {
-    FEDERATION_NATS_URL: server.wsUrl.replace('ws://127.0.0.1', 'wss://localhost'),
-    FEDERATION_NATS_CREDS: auth.creds.monitor,
-    NETWORK_NATS_CREDS: auth.creds.public,
-    FEDERATION_HEARTBEAT_SECONDS: '2',
-    FEDERATION_TASK_HOLD_SECONDS: '2',
-  });
-  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  await waitForState(page, 'live');
-  await expect.poll(async () => (await storedCounts(page)).tasks).toBe(log.truth.executions.length);
-
-  await page.getByRole('link', { name: 'Federation', exact: true }).click();
-  await page.getByRole('button', { name: 'Enable federation' }).click();
-  await expect(page.locator('[data-fed-state="CONNECTED"]')).toBeVisible();
+    ...QUICK_STATS,
+  }));
+  const { log, sidecar } = await stack.startMonitor(
+    server.wsUrl.replace('ws://127.0.0.1', 'wss://localhost'),
+    {
+      FEDERATION_NATS_CREDS: auth.creds.monitor,
+      NETWORK_NATS_CREDS: auth.creds.public,
+    },
+  );
+  await openPaired(page, sidecar, log);
+  await enableFederation(page);
   // Counted: the tasks the log held before the opt-in (the last 7 days are shared by default) and the new ones.
   const sent = log.truth.executions.length + log.append(4, 601).executions;
   const counted = () =>
-    orError(async () => (await getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`)).tasks.last7d);
+    orError(async () => (await getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`)).tasks.last7d);
   await expect.poll(counted(), { timeout: 180_000 }).toBe(sent);
   await expect
-    .poll(orError(async () => (await getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`)).activeNodes))
+    .poll(orError(async () => (await getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`)).activeNodes))
     .toBe(1);
 
   // The server knows each browser connection by its user's key, in its account.

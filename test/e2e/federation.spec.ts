@@ -9,45 +9,23 @@ import { SUBJECTS } from '../../protocol/subjects.ts';
 import { FED_ERRORS } from '../../web/src/lib/federation/codes.ts';
 import { ingestReader, type IngestReader } from '../support/ingest-reader.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
-import type { SidecarProcess } from '../support/sidecar-process.ts';
-import {
-  logDir,
-  orError,
-  startFileSidecar,
-  storedCounts,
-  waitForState,
-  type LogDir,
-} from '../support/e2e-monitor.ts';
+import { FederationStack } from '../support/e2e-federation.ts';
+import { openPaired, orError, storedCounts, waitForState } from '../support/e2e-monitor.ts';
 
 let server: NatsServer;
 let reader: IngestReader;
-let log: LogDir | undefined;
-let sidecar: SidecarProcess | undefined;
+const stack = new FederationStack();
 
 test.beforeAll(async () => {
-  server = await startNatsServer();
+  server = stack.server = await startNatsServer();
   reader = await ingestReader(server);
 });
-test.afterAll(async () => server?.close());
-test.afterEach(async () => {
-  await sidecar?.stop();
-  log?.cleanup();
-  sidecar = undefined;
-  log = undefined;
-});
+test.afterAll(() => stack.stop());
+test.afterEach(() => stack.stopMonitor());
 
 async function start(page: Page, env: Record<string, string> = {}) {
-  log = await logDir(16);
-  sidecar = await startFileSidecar(log, '0', {
-    FEDERATION_NATS_URL: server.wsUrl,
-    FEDERATION_HEARTBEAT_SECONDS: '2',
-    // Tasks leave within 2 s of finishing instead of after their 5-minute window closed.
-    FEDERATION_TASK_HOLD_SECONDS: '2',
-    ...env,
-  });
-  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
-  await waitForState(page, 'live');
-  await expect.poll(async () => (await storedCounts(page)).tasks).toBe(log.truth.executions.length);
+  const { log, sidecar } = await stack.startMonitor(server.wsUrl, env);
+  await openPaired(page, sidecar, log);
   return { log, sidecar };
 }
 
@@ -199,8 +177,7 @@ test('ENABLE_FEDERATION=true connects with a banner and shares the last 7 days, 
 });
 
 test('Enabled without a URL: FED_001 is shown and reported', async ({ page }) => {
-  log = await logDir(16);
-  sidecar = await startFileSidecar(log, '0', { ENABLE_FEDERATION: 'true' });
+  const { sidecar } = await stack.startMonitor(undefined, { ENABLE_FEDERATION: 'true' });
   await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
   await waitForState(page, 'live');
   const banner = page.getByTestId('federation-banner');

@@ -13,7 +13,8 @@ import {
 import { DURATION, MEMORY, STEPS } from '../../protocol/buckets.ts';
 import { latestSubject, SUBJECTS } from '../../protocol/subjects.ts';
 import { heartbeat, hmac, publishAll, task } from '../support/federation-traffic.ts';
-import { startAggregatorProcess, type AggregatorProcess } from '../support/aggregator-process.ts';
+import type { AggregatorProcess } from '../support/aggregator-process.ts';
+import { startDevAggregator } from '../support/e2e-federation.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
 import { orError } from '../support/e2e-monitor.ts';
 import { expectNumbers, watchErrors } from '../support/network-page.ts';
@@ -45,16 +46,6 @@ function tasks(first: number, count: number, now: number): TaskMessage[] {
 
 const node = (i: number, overrides: Partial<HeartbeatMessage>) =>
   heartbeat(i, { node: hmac(`live node ${i}`), ...overrides });
-
-async function aggregator(nats: NatsServer): Promise<AggregatorProcess> {
-  return startAggregatorProcess({
-    NATS_URL: nats.url,
-    NATS_USER: DEV_USERS.aggregator.user,
-    NATS_PASSWORD: DEV_USERS.aggregator.pass,
-    STATS_INTERVAL_MS: '500',
-    HEARTBEAT_MIN_INTERVAL_MS: '1000',
-  });
-}
 
 /**
  * The numbers of the snapshot kept for new readers, as the page reads it (the latest-snapshot service, as
@@ -94,7 +85,7 @@ test.describe('the network page with the real aggregator', () => {
   test('shows exactly the counts of the published messages, stored and then live', async ({ page }) => {
     test.setTimeout(300_000);
     nats = await startNatsServer();
-    running = await aggregator(nats);
+    running = await startDevAggregator(nats);
     const monitor = await connect({ servers: nats.url, ...DEV_USERS.monitor });
     const reader = await connect({ servers: nats.url, ...DEV_USERS.public, inboxPrefix: '_INBOX_public' });
     connections = [monitor, reader];
@@ -159,7 +150,7 @@ test.describe('the network page with the real aggregator', () => {
     expect(second.versions).toEqual({ '2.4': 7, other: 5 });
     expect(second.tasks.last7d).toBe(85);
 
-    running = await aggregator(nats);
+    running = await startDevAggregator(nats);
     await expectNumbers(page, truth(sent, beats), 120_000);
     await expectCharts(page, second.tasks.last7d, second.activeNodes);
     await expect(page.locator('[data-stale]')).toHaveCount(0);

@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { writeGeneratedLog, type GeneratedTruth } from '../../sidecar/src/demo/write-log.ts';
 import { startSidecarProcess, type SidecarProcess } from './sidecar-process.ts';
 import { generatedLog } from '../../sidecar/src/demo/log-text.ts';
@@ -145,4 +145,11 @@ export function orError<T>(read: () => Promise<T>): () => Promise<T | string> {
 /** Waits until the connection badge says `state`. */
 export async function waitForState(page: Page, state: string, timeout = 60_000): Promise<void> {
   await page.locator(`[data-state="${state}"]`).waitFor({ timeout });
+}
+
+/** Opens the app of `sidecar`, paired by its link, and waits until it is live and (given `log`) holds its tasks. */
+export async function openPaired(page: Page, sidecar: SidecarProcess, log?: LogDir): Promise<void> {
+  await page.goto(`${sidecar.url}/#token=${sidecar.apiKey}`);
+  await waitForState(page, 'live');
+  if (log) await expect.poll(async () => (await storedCounts(page)).tasks).toBe(log.truth.executions.length);
 }

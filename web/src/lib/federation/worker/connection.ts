@@ -73,17 +73,7 @@ export class Connection {
    * server's refusal, if it refused them; rejects when the server cannot be reached.
    */
   async sendAlone(subject: string, payloads: readonly string[]): Promise<FedError | undefined> {
-    const { settings } = this.options;
-    const connect = this.options.connect ?? wsconnect;
-    const nc = await connect({
-      servers: settings.url,
-      ...natsAuth(settings),
-      name: 'truwatch',
-      reconnect: false,
-      timeout: this.options.timeoutMs ?? 10_000,
-      ignoreClusterUpdates: true,
-      noEcho: true,
-    });
+    const nc = await this.open();
     let refusal: FedError | undefined;
     void (async () => {
       for await (const s of nc.status())
@@ -113,6 +103,22 @@ export class Connection {
     void this.nc?.close().catch(() => undefined);
   }
 
+  /** A connection to the federation server, never reconnecting by itself (the loop decides when). */
+  private open(more: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
+    const { settings } = this.options;
+    const connect = this.options.connect ?? wsconnect;
+    return connect({
+      servers: settings.url,
+      ...natsAuth(settings),
+      name: 'truwatch',
+      reconnect: false,
+      timeout: this.options.timeoutMs ?? 10_000,
+      ignoreClusterUpdates: true,
+      noEcho: true,
+      ...more,
+    });
+  }
+
   private set(state: FederationState, error: FedError | null): void {
     this.state = state;
     this.lastError = error;
@@ -120,8 +126,6 @@ export class Connection {
   }
 
   private async run(): Promise<void> {
-    const { settings } = this.options;
-    const connect = this.options.connect ?? wsconnect;
     const initialMs = this.options.backoff?.initialMs ?? 1000;
     const maxMs = this.options.backoff?.maxMs ?? 60_000;
     let attempt = 0;
@@ -129,17 +133,7 @@ export class Connection {
     while (this.running) {
       let error: FedError | null;
       try {
-        const nc = await connect({
-          servers: settings.url,
-          ...natsAuth(settings),
-          name: 'truwatch',
-          reconnect: false,
-          timeout: this.options.timeoutMs ?? 10_000,
-          pingInterval: 30_000,
-          maxPingOut: 2,
-          ignoreClusterUpdates: true,
-          noEcho: true,
-        });
+        const nc = await this.open({ pingInterval: 30_000, maxPingOut: 2 });
         if (!this.running) {
           await nc.close();
           break;
