@@ -1,7 +1,7 @@
 // Starts the real aggregator as a child process (as `npm run aggregator` runs it) for tests that kill it
 // and for benchmarks that measure it, and reads its HTTP URL from what it prints.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { processUsage, waitReady, type ProcessUsage } from './child-process.ts';
+import type { ChildProcess } from 'node:child_process';
+import { processUsage, spawnServer, waitReady, type ProcessUsage } from './child-process.ts';
 import { stopProcess } from './stop-process.ts';
 
 export interface AggregatorProcess {
@@ -16,7 +16,7 @@ export interface AggregatorProcess {
 const MAIN = new URL('../../aggregator/src/main.ts', import.meta.url).pathname;
 
 export async function startAggregatorProcess(env: Record<string, string>): Promise<AggregatorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = spawnServer(process.execPath, ['--import', 'tsx', MAIN], {
     env: { ...process.env, HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,10 +1,18 @@
-// Helpers for the servers that tests and benchmarks start as child processes (sidecar, aggregator): wait
-// for the line that says it is ready, keep the end of its output for failure messages, read its memory
+// Helpers for the servers that tests and benchmarks start as child processes (sidecar, aggregator, nats-server):
+// start one tied to this process, wait for the line that says it is ready, keep the end of its output for failure messages, read its memory
 // and CPU from /proc.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const KEPT_OUTPUT = 50_000;
+
+/**
+ * Spawns a server that is killed when the process that started it dies (setpriv --pdeathsig, which then execs
+ * it: the child's PID is the server's): a test run killed hard leaves no server behind holding ports and files.
+ */
+export function spawnServer(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  return spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], options);
+}
 
 export interface ReadyChild {
   /** The first match of the ready pattern. */

@@ -1,7 +1,8 @@
 // Starts Debian's nats-server with one of the project's configs (nats/nats.conf by default) on free
 // ports with a temporary JetStream store, for tests and benchmarks. One PID is
 // the server; stop() ends it; restart() starts it again on the same ports and store.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnServer } from './child-process.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ export async function startNatsServer(
   let child: ChildProcess;
 
   const start = async () => {
-    child = spawn('nats-server', ['-c', config], {
+    child = spawnServer('nats-server', ['-c', config], {
       env: {
         ...process.env,
         NATS_PORT: String(port),

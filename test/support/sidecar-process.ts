@@ -1,7 +1,7 @@
 // Starts the real sidecar as a child process (its bundle, run as npm start runs it) for benchmarks and
 // end-to-end tests, and reads its URL from what it prints.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { processUsage, waitReady } from './child-process.ts';
+import type { ChildProcess } from 'node:child_process';
+import { processUsage, spawnServer, waitReady } from './child-process.ts';
 import { buildSidecar, SIDECAR_NODE_FLAGS } from '../../scripts/build-sidecar.ts';
 import { stopProcess } from './stop-process.ts';
 
@@ -23,7 +23,7 @@ export async function startSidecarProcess(
   const root = new URL('../..', import.meta.url).pathname;
   const apiKey = env.API_KEY ?? TEST_API_KEY;
   const bundle = await buildSidecar();
-  const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, bundle], {
+  const child = spawnServer(process.execPath, [...SIDECAR_NODE_FLAGS, bundle], {
     cwd: options.cwd ?? root,
     env: { ...process.env, PORT: '0', API_KEY: apiKey, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
