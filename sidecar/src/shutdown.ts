@@ -2,7 +2,8 @@
 // exit 0. Closing takes milliseconds; if it has not finished by the deadline, something is stuck (a read the
 // kernel never returns, as on a hung network mount) and the process ends anyway. process.exit cannot end it
 // then: Node waits at exit for libuv's worker threads, and a stuck read holds one. So the signal is raised
-// again with its default action, which ends the process at once (exit status 128 + the signal's number).
+// again with its default action, which ends the process at once (exit status 128 + the signal's number), or
+// as PID 1 (a container's first process, which that does not end) by process.abort a second later.
 // A second signal ends it the same way, at once.
 
 /** How long closing may take before the process ends without waiting for it, in ms. */
@@ -41,6 +42,7 @@ export function stopOnSignals(
 function endNow(signal: NodeJS.Signals): void {
   for (const s of SIGNALS) process.removeAllListeners(s);
   process.kill(process.pid, signal);
-  // Should the signal not end it (ignored since our start by whoever started us), SIGKILL cannot be ignored.
-  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);
+  // Still here a second later: the signal was ignored. A container's first process (PID 1, as in our image)
+  // gets no signal it has no handler for, SIGKILL included, from inside its container; a fault still ends it.
+  setTimeout(() => (process.pid === 1 ? process.abort() : process.kill(process.pid, 'SIGKILL')), 1000);
 }
