@@ -30,7 +30,7 @@ export function describeError(error: unknown): string {
 }
 
 /** What a file that is not a regular file is, for a status. */
-export function kindOf(st: Stats): string {
+function kindOf(st: Stats): string {
   if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isDirectory()) return 'a directory';
@@ -99,7 +99,8 @@ export async function* readLog(
 
 /**
  * Streams a .log.gz from `skip` bytes into its uncompressed text (the cursor's position), and ends its last line.
- * A corrupt or truncated file yields an error status and keeps the whole lines before the damage.
+ * A corrupt or truncated file yields an error status and keeps the whole lines before the damage; one that is not
+ * a regular file (or cannot be opened) yields an error status and is skipped.
  */
 export async function* readGz(
   out: FileOutput,
@@ -111,7 +112,7 @@ export async function* readGz(
   const name = basename(path);
   const opened = await openLog(path);
   if (!('fh' in opened)) {
-    const why = 'error' in opened ? opened.error : describeError({ code: 'ENOENT' });
+    const why = 'error' in opened ? opened.error : 'it disappeared';
     yield out.status('error', `Cannot read ${name}: ${why}; skipped it`);
     return;
   }
