@@ -1,6 +1,7 @@
 // The sidecar's command line: `npm start` (the configured source) and `npm run demo` (the replay).
 import { ConfigError, loadConfig } from './config.ts';
 import { startSidecar, VERSION } from './server.ts';
+import { stopOnSignals } from './shutdown.ts';
 
 const args = process.argv.slice(2);
 const demo = args.includes('--demo');
@@ -51,11 +52,4 @@ if (sidecar.apiKeyCreated || showPairing) {
   );
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    void sidecar.close().then(() => process.exit(0));
-  });
-}
+stopOnSignals(() => sidecar.close());

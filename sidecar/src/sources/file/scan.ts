@@ -1,6 +1,8 @@
 // The file source's view of a log directory: which `*.log` / `*.log.gz` files it holds, grouped by day and put
 // in reading order, and where a day's `.log` goes at rotation (its `.log.gz`).
-import { readdir, stat } from 'node:fs/promises';
+// Links are not followed: a `*.log` that is a symbolic link, a FIFO, a directory or a device is listed as what it
+// is (lstat), so that opening it (read.ts) refuses it and the status says so.
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The date of a file whose name carries none. */
@@ -94,8 +96,7 @@ export async function scanLogDir(dir: string): Promise<LogDay[] | 'missing'> {
     const path = join(dir, name);
     let info: LogFileInfo;
     try {
-      const st = await stat(path);
-      if (!st.isFile()) continue;
+      const st = await lstat(path);
       info = { path, name, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
     } catch {
       continue; // gone since readdir (rotation), or unreadable metadata: the next scan tells
@@ -112,24 +113,24 @@ export async function scanLogDir(dir: string): Promise<LogDay[] | 'missing'> {
   return [...days.values()].sort(compareDays);
 }
 
-/** The `.log.gz` a day's `.log` becomes at rotation, if it exists now. */
+/** The `.log.gz` a day's `.log` becomes at rotation, if it exists now as a regular file. */
 export async function findGz(dir: string, stem: string): Promise<string | undefined> {
   const path = join(dir, `${stem}.log.gz`);
   try {
-    return (await stat(path)).isFile() ? path : undefined;
+    return (await lstat(path)).isFile() ? path : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The day's `.log.gz` and a signature of its identity and size, if it exists now. */
+/** The day's `.log.gz` and a signature of its identity and size, if it exists now as a regular file. */
 export async function gzSignature(
   dir: string,
   stem: string,
 ): Promise<{ path: string; sig: string } | undefined> {
   const path = join(dir, `${stem}.log.gz`);
   try {
-    const st = await stat(path);
+    const st = await lstat(path);
     return st.isFile() ? { path, sig: `${st.ino}:${st.size}:${st.mtimeMs}` } : undefined;
   } catch {
     return undefined;

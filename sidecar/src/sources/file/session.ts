@@ -3,7 +3,7 @@
 // consumer that stops pulling stops the reading, and at most one chunk of lines waits beyond one batch.
 // The session owns which files are read and which one is followed; what goes out (lines, progress, the last
 // cursor) is its FileOutput's (output.ts), which the readers (read.ts) tell what they read.
-import { type FileHandle, stat } from 'node:fs/promises';
+import { type FileHandle, lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SourceState } from '../../../../protocol/node-events.ts';
 import { LineCursor, parseFileCursor, type FileCursor } from './cursor.ts';
@@ -184,7 +184,7 @@ export class FileSession {
     const cur = this.current;
     if (cur?.ino === undefined) return false;
     try {
-      return (await stat(cur.path)).ino !== cur.ino;
+      return (await lstat(cur.path)).ino !== cur.ino;
     } catch {
       return false; // renamed or removed: what we hold open is still readable
     }
@@ -220,16 +220,15 @@ export class FileSession {
       if ('error' in opened) {
         if (opened.error !== cur.openError) {
           cur.openError = opened.error;
-          yield this.out.status('error', `Cannot read ${basename(cur.path)}: ${opened.error}; trying again`, {
-            retryInMs: this.pollMs,
-          });
+          yield this.openErrorStatus(cur);
         }
         return false;
       }
       cur.fh = opened.fh;
       cur.ino = opened.ino;
-      if (cur.openError !== undefined && this.out.live) yield this.liveStatus();
+      const failedBefore = cur.openError !== undefined;
       cur.openError = undefined;
+      if (failedBefore && this.out.live) yield this.liveStatus();
     }
     const size = (await cur.fh.stat()).size;
     if (size < cur.cursor.position) {
@@ -281,8 +280,15 @@ export class FileSession {
     else if (failure) yield this.out.status('error', `${failure}; skipped it`);
   }
 
+  private openErrorStatus(cur: Current): SourceEvent {
+    const detail = `Cannot read ${basename(cur.path)}: ${cur.openError}; trying again`;
+    return this.out.status('error', detail, { retryInMs: this.pollMs });
+  }
+
   private liveStatus(): SourceEvent {
     const cur = this.current;
+    // Not live while the file to follow cannot be opened (a FIFO in its place, no permission).
+    if (cur?.openError !== undefined) return this.openErrorStatus(cur);
     const detail = !cur
       ? `Waiting for the next log file in ${this.dir}`
       : cur.fh
