@@ -1,5 +1,7 @@
 // The sidecar's command line: `npm start` (the configured source) and `npm run demo` (the replay).
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { pairingLink, runningSidecar } from './pairing.ts';
+import { loadOrCreateSecret } from './secrets.ts';
 import { startSidecar, VERSION } from './server.ts';
 import { stopOnSignals } from './shutdown.ts';
 
@@ -7,14 +9,15 @@ const args = process.argv.slice(2);
 const demo = args.includes('--demo');
 const showPairing = demo || args.includes('--pairing-link');
 
-let config;
-try {
-  config = loadConfig(process.env, { demo });
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`truwatch: configuration error: ${error.message}`);
-  process.exit(2);
-}
+const config: Config = (() => {
+  try {
+    return loadConfig(process.env, { demo });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`truwatch: configuration error: ${error.message}`);
+    process.exit(2);
+  }
+})();
 
 const where =
   config.source.kind === 'docker'
@@ -31,7 +34,8 @@ const sidecar = await startSidecar(config, {
     if (line !== lastState) console.log(`truwatch: source ${line}`);
     lastState = line;
   },
-}).catch((error: NodeJS.ErrnoException) => {
+}).catch(async (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE' && showPairing && !demo) await printLinkOfRunning();
   console.error(
     error.code === 'EADDRINUSE'
       ? `truwatch: port ${config.port} on ${config.host} is in use: set PORT to another port`
@@ -42,14 +46,33 @@ const sidecar = await startSidecar(config, {
 
 console.log(`truwatch: listening on ${sidecar.url}`);
 if (sidecar.apiKeyCreated || showPairing) {
-  // Listening on every address (in a container): a browser on this machine opens it by the loopback one.
-  const local = sidecar.url.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, 'http://127.0.0.1');
   console.log(`truwatch: open this pairing link in your browser (it holds the API token):`);
-  console.log(`  ${local}/#token=${sidecar.apiKey}`);
+  console.log(`  ${pairingLink(sidecar.url, sidecar.apiKey)}`);
 } else {
   console.log(
-    `truwatch: the API token is in ${config.dataDir}/api-key (npm start -- --pairing-link shows the link)`,
+    config.apiKey
+      ? 'truwatch: the API token is the API_KEY you set (npm start -- --pairing-link shows the link)'
+      : `truwatch: the API token is in ${config.dataDir}/api-key (npm start -- --pairing-link shows the link)`,
   );
+}
+
+/** `--pairing-link` while the sidecar already runs on this port: print its link and exit, start nothing. */
+async function printLinkOfRunning(): Promise<void> {
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  const apiKey = config.apiKey ?? loadOrCreateSecret(config.dataDir, 'api-key').value;
+  const running = await runningSidecar(url, apiKey);
+  if (running === 'ours') {
+    console.log(`truwatch: the sidecar already runs on ${url}; open this pairing link in your browser:`);
+    console.log(`  ${pairingLink(url, apiKey)}`);
+    process.exit(0);
+  }
+  if (running === 'other-token') {
+    console.error(
+      `truwatch: a sidecar runs on ${url} with another API token than ${config.apiKey ? 'API_KEY' : `${config.dataDir}/api-key`}: run this command with its settings (DATA_DIR or API_KEY)`,
+    );
+    process.exit(1);
+  }
 }
 
 stopOnSignals(() => sidecar.close());

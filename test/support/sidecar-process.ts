@@ -1,6 +1,6 @@
 // Starts the real sidecar as a child process (its bundle, run as npm start runs it) for benchmarks and
 // end-to-end tests, and reads its URL from what it prints.
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { processUsage, spawnServer, waitReady } from './child-process.ts';
 import { buildSidecar, SIDECAR_NODE_FLAGS } from '../../scripts/build-sidecar.ts';
 import { stopProcess } from './stop-process.ts';
@@ -41,4 +41,25 @@ export async function startSidecarProcess(
     peakRssMb: () => processUsage(child.pid!).peakRssMb,
     stop: (signal = 'SIGTERM') => stopProcess(child, signal),
   };
+}
+
+/** Runs the sidecar's command line (its bundle) with `args` and `env` to its end: its exit code and output. */
+export async function runSidecarCommand(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bundle = await buildSidecar();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...SIDECAR_NODE_FLAGS, bundle, ...args],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? Number(error.code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+  });
 }
