@@ -1,7 +1,9 @@
 // npm run federation:dev: the whole federation on one machine, for development. Starts Debian's
 // nats-server with nats/nats.conf (ports and store from the environment, with the defaults below) and one
-// aggregator against it; Ctrl-C stops both. Point the PWA at the WebSocket URL it prints.
+// aggregator against it; Ctrl-C stops both. Point the PWA at the WebSocket URL it prints. A port in use is
+// said before anything starts, and a failure to start leaves nothing running.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startAggregator } from '../aggregator/src/aggregator.ts';
 import { readConfig } from '../aggregator/src/config.ts';
@@ -15,11 +17,39 @@ const env = {
   NATS_STORE_DIR: resolve(process.env.NATS_STORE_DIR ?? '.nats-store'),
   NATS_AGGREGATOR_PASSWORD: process.env.NATS_AGGREGATOR_PASSWORD ?? DEV_USERS.aggregator.pass,
 };
+const config = readConfig({
+  ...process.env,
+  NATS_URL: `nats://127.0.0.1:${env.NATS_PORT}`,
+  NATS_PASSWORD: env.NATS_AGGREGATOR_PASSWORD,
+});
+const busy: string[] = [];
+for (const [name, port, host] of [
+  ['NATS_PORT', env.NATS_PORT, '0.0.0.0'],
+  ['NATS_HTTP_PORT', env.NATS_HTTP_PORT, '0.0.0.0'],
+  ['NATS_WS_PORT', env.NATS_WS_PORT, '0.0.0.0'],
+  ['HTTP_PORT (the aggregator)', String(config.httpPort), config.httpHost],
+] as const)
+  if (await inUse(Number(port), host)) busy.push(`${port} (${name})`);
+if (busy.length) {
+  console.error(
+    `federation:dev: port ${busy.join(', ')} is in use: is federation:dev or a nats-server already running? Stop it, or set the variable to a free port`,
+  );
+  process.exit(1);
+}
+
 const server = spawn('nats-server', ['-c', NATS_CONF], { env: { ...process.env, ...env }, stdio: 'inherit' });
 server.once('exit', (code) => {
-  console.error(`nats-server exited with ${code}`);
+  console.error(`federation:dev: nats-server exited with ${code}`);
   process.exit(1);
 });
+
+/** Stops nats-server and exits 1 with `message`: nothing is left running. */
+function fail(message: string): never {
+  console.error(`federation:dev: ${message}`);
+  server.removeAllListeners('exit');
+  server.kill('SIGTERM');
+  process.exit(1);
+}
 
 const healthz = `http://127.0.0.1:${env.NATS_HTTP_PORT}/healthz`;
 for (let i = 0; ; i++) {
@@ -28,16 +58,12 @@ for (let i = 0; ; i++) {
     () => false,
   );
   if (ok) break;
-  if (i > 300) throw new Error(`nats-server not healthy at ${healthz}`);
+  if (i > 300) fail(`nats-server not healthy at ${healthz}`);
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-const aggregator = await startAggregator(
-  readConfig({
-    ...process.env,
-    NATS_URL: `nats://127.0.0.1:${env.NATS_PORT}`,
-    NATS_PASSWORD: env.NATS_AGGREGATOR_PASSWORD,
-  }),
+const aggregator = await startAggregator(config).catch((error: unknown) =>
+  fail(`the aggregator did not start: ${error instanceof Error ? error.message : String(error)}`),
 );
 console.log(`federation:dev ready
   NATS (TCP)        nats://127.0.0.1:${env.NATS_PORT}
@@ -54,3 +80,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     server.once('exit', () => process.exit(0));
     void aggregator.stop().then(() => server.kill('SIGTERM'));
   });
+
+/** Whether something listens on `port` of `host` already (binding it fails). */
+function inUse(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+}
