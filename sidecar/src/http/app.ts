@@ -18,7 +18,7 @@ import { mountStatic } from './static.ts';
 /** Concurrent /api/events streams at most: each reads the source on its own. */
 export const MAX_EVENT_STREAMS = 16;
 /** Streams reading history at once at most (the others wait their turn): bounds the memory of full slots. */
-export const MAX_BACKFILLS = 4;
+export const MAX_BACKFILLS = 1;
 /** A stream whose client takes nothing for this long is dropped (its slot and buffers freed). */
 export const STREAM_STALL_MS = 15_000;
 /** Wrong task-data passwords answered 403 a minute, from one address and from all together; past it, 429. */

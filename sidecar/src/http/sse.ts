@@ -55,23 +55,28 @@ export async function streamEvents(
     signal: AbortSignal;
     after?: string;
     quietMs?: number;
-    /** Where the stream waits its turn to read history. */
+    /** Where the stream waits for its turns to read history. */
     backfills?: BackfillQueue;
   },
 ): Promise<void> {
   await writer.write(`: truwatch events\nretry: ${RETRY_MS}\n\n`);
   const keepalive = setInterval(() => void writer.write(': keep-alive\n\n'), KEEPALIVE_MS);
-  const done = options.backfills ? await options.backfills.start(options.signal) : () => {};
+  const backfill = options.backfills && (await options.backfills.begin(options.signal));
   try {
-    if (!done) return;
+    if (options.backfills && !backfill) return;
     for await (const event of pipeline(options)) {
-      if (pastBackfill(event)) done();
-      if (event.type === 'status') await writer.write(statusEvent(event.status));
-      else if (!event.live) await writer.write(batchEvents(event.entries));
-      else await writer.write(event.entries.map(entryEvent).join(''));
+      if (pastBackfill(event)) backfill?.end();
+      else if (backfill && !(await backfill.next())) return;
+      const text =
+        event.type === 'status'
+          ? statusEvent(event.status)
+          : event.live
+            ? event.entries.map(entryEvent).join('')
+            : batchEvents(event.entries);
+      await (backfill ? backfill.waitFor(writer.write(text)) : writer.write(text));
     }
   } finally {
-    done?.();
+    backfill?.end();
     clearInterval(keepalive);
   }
 }
