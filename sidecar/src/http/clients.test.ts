@@ -33,7 +33,10 @@ function config(dataDir: string, source: Config['source'] = { kind: 'replay', sp
   };
 }
 
-/** Sends GET /api/events with the token and never reads a byte of the answer. */
+/**
+ * Sends GET /api/events with the token and never reads a byte of the answer; resolves when the answer has
+ * begun (it holds a slot then). Node takes bytes from the kernel only until its own small buffer is full.
+ */
 function stalledClient(sidecar: Sidecar): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: sidecar.port }, () => {
@@ -41,9 +44,7 @@ function stalledClient(sidecar: Sidecar): Promise<Socket> {
         `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${sidecar.port}\r\n` +
           `Authorization: Bearer ${sidecar.apiKey}\r\n\r\n`,
       );
-      // No 'data' listener: Node stops taking bytes from the kernel once its own small buffer is full.
-      socket.pause();
-      resolve(socket);
+      socket.once('readable', () => resolve(socket));
     });
     socket.on('error', () => {}); // the sidecar resets it when it drops the stream
     socket.once('error', reject);
@@ -108,7 +109,6 @@ describe('clients that try to starve or lock out the sidecar', () => {
     const stalled = await Promise.all(
       Array.from({ length: MAX_EVENT_STREAMS }, () => stalledClient(sidecar)),
     );
-    await poll('every slot taken', streams, (s) => s.open === MAX_EVENT_STREAMS, 30_000);
 
     const controller = new AbortController();
     const events = await openEvents(sidecar.url, sidecar.apiKey, { signal: controller.signal });
