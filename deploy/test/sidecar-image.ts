@@ -98,11 +98,13 @@ export function sidecarImageTests(context: DeployContext): void {
       context.figures.sidecarStartMs = Date.now() - started;
       context.checkFirewall();
 
-      const health = JSON.parse((await request({ url: `${url}/api/health` })).body) as Record<
-        string,
-        unknown
-      >;
-      expect(health).toMatchObject({ status: 'ok', source: { kind: 'docker' } });
+      const health = JSON.parse((await request({ url: `${url}/api/health` })).body) as unknown;
+      expect(health).toEqual({ status: 'ok' });
+      const status = JSON.parse(
+        (await request({ url: `${url}/api/status` }, { headers: { authorization: `Bearer ${API_KEY}` } }))
+          .body,
+      ) as unknown;
+      expect(status).toMatchObject({ source: { kind: 'docker' } });
       await expectSampleRead(url, API_KEY);
       expect((await request({ url: `${url}/api/status` })).status).toBe(401);
 

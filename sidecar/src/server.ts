@@ -27,7 +27,12 @@ export interface Sidecar {
 
 export async function startSidecar(
   config: Config,
-  options: { source?: LogSource; onStatus?: (s: Status) => void; quietMs?: number } = {},
+  options: {
+    source?: LogSource;
+    onStatus?: (s: Status) => void;
+    quietMs?: number;
+    streamStallMs?: number;
+  } = {},
 ): Promise<Sidecar> {
   const source = options.source ?? (await createSource(config.source));
   const apiKey = config.apiKey
@@ -52,6 +57,7 @@ export async function startSidecar(
     federationSecret,
     ...(config.app && { appConfig: config.app }),
     ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
+    ...(options.streamStallMs !== undefined && { streamStallMs: options.streamStallMs }),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));

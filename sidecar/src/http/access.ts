@@ -3,7 +3,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { secretsEqual } from '../secrets.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { GuessLimiter } from './rate-limit.ts';
 
 const ALLOWED_HEADERS = 'Authorization, Last-Event-ID, Content-Type, X-Task-Data-Password';
 
@@ -48,12 +48,20 @@ export function bearerToken(c: Context): string | undefined {
   return m?.[1];
 }
 
+/** Wrong tokens answered 401 a minute, from one address and from all together; past either, 429. */
+export const WRONG_TOKENS_PER_ADDRESS = 10;
+export const WRONG_TOKENS_IN_TOTAL = 100;
+
 /**
- * Requires `Authorization: Bearer <token>`. A right token always passes. Wrong tokens count against the
- * client's address: ten a minute earn a 429 (for wrong tokens, so a page that only sends requests without a
- * token cannot lock the real client out).
+ * Requires `Authorization: Bearer <token>`. A right token always passes, however many wrong ones came before
+ * it from anywhere. Wrong tokens count against the client's address and against everyone's total: past
+ * either limit they are answered 429 (for wrong tokens only, so a page that sends requests without a token
+ * cannot lock the real client out).
  */
-export function requireToken(token: string, limiter = new FailureLimiter()): MiddlewareHandler {
+export function requireToken(
+  token: string,
+  limiter = new GuessLimiter(WRONG_TOKENS_PER_ADDRESS, WRONG_TOKENS_IN_TOTAL),
+): MiddlewareHandler {
   return async (c, next) => {
     const given = bearerToken(c);
     if (given !== undefined && secretsEqual(given, token)) return next();

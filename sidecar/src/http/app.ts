@@ -1,4 +1,5 @@
 // The sidecar's HTTP API (README, "API") and the PWA's static files.
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { FederationSecret } from '../federation-secret.ts';
@@ -8,12 +9,21 @@ import type { LogSource } from '../sources/source.ts';
 import type { AppConfig } from '../../../protocol/app-config.ts';
 import { clientAddress, cors, requireHost, requireToken } from './access.ts';
 import { mountConfig, mountFederationIdentity, mountFederationStatus } from './federation.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { GuessLimiter } from './rate-limit.ts';
 import { streamEvents } from './sse.ts';
+import { StreamSlots } from './streams.ts';
+import { BackfillQueue } from './backfills.ts';
 import { mountStatic } from './static.ts';
 
 /** Concurrent /api/events streams at most: each reads the source on its own. */
 export const MAX_EVENT_STREAMS = 16;
+/** Streams reading history at once at most (the others wait their turn): bounds the memory of full slots. */
+export const MAX_BACKFILLS = 1;
+/** A stream whose client takes nothing for this long is dropped (its slot and buffers freed). */
+export const STREAM_STALL_MS = 15_000;
+/** Wrong task-data passwords answered 403 a minute, from one address and from all together; past it, 429. */
+export const WRONG_PASSWORDS_PER_ADDRESS = 5;
+export const WRONG_PASSWORDS_IN_TOTAL = 50;
 const CURSOR = /^[\x21-\x7e]{1,200}$/;
 
 export interface AppOptions {
@@ -34,13 +44,16 @@ export interface AppOptions {
   appConfig?: AppConfig;
   /** The node's federation secret, handed to paired browsers. */
   federationSecret: FederationSecret;
+  /** How long a stream may make no progress before it is dropped (STREAM_STALL_MS). */
+  streamStallMs?: number;
 }
 
 export function createApp(options: AppOptions): Hono {
   const { source, monitor } = options;
   const app = new Hono();
-  let streams = 0;
-  const passwordFailures = new FailureLimiter(5);
+  const streams = new StreamSlots(MAX_EVENT_STREAMS, options.streamStallMs ?? STREAM_STALL_MS);
+  const backfills = new BackfillQueue(MAX_BACKFILLS);
+  const passwordFailures = new GuessLimiter(WRONG_PASSWORDS_PER_ADDRESS, WRONG_PASSWORDS_IN_TOTAL);
 
   app.use('*', async (c, next) => {
     await next();
@@ -50,60 +63,66 @@ export function createApp(options: AppOptions): Hono {
   app.use('*', requireHost(options.listenHost, options.allowedHosts));
   app.use('/api/*', cors(options.allowedOrigins));
 
-  app.get('/api/health', (c) => {
-    const s = monitor.state;
-    return c.json({
-      status: s.state === 'error' ? 'error' : 'ok',
-      version: options.version,
-      uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
-      source: { kind: source.kind, description: source.description, state: s.state, detail: s.detail },
-      container: s.container,
-    });
-  });
+  // Up or down, without a token: nothing about the host (paths, container names, versions) before the token.
+  app.get('/api/health', (c) => c.json({ status: monitor.state.state === 'error' ? 'error' : 'ok' }));
 
   mountConfig(app, options.appConfig ?? {});
   app.use('/api/*', requireToken(options.apiKey));
   mountFederationStatus(app, options.appConfig ?? {});
   mountFederationIdentity(app, options.federationSecret);
 
-  app.get('/api/status', (c) => c.json(monitor.snapshot()));
+  app.get('/api/status', (c) =>
+    c.json({
+      version: options.version,
+      uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+      ...monitor.snapshot(),
+      streams: {
+        open: streams.size,
+        max: streams.max,
+        dropped: { ...streams.dropped },
+        backfills: { ...backfills.size, max: backfills.max },
+      },
+    }),
+  );
 
   app.get('/api/events', (c) => {
     const after = c.req.header('last-event-id') || c.req.query('after') || undefined;
     if (after !== undefined && !CURSOR.test(after)) return c.json({ error: 'invalid cursor' }, 400);
-    if (streams >= MAX_EVENT_STREAMS) {
-      c.header('Retry-After', '5');
-      return c.json({ error: `too many event streams (${MAX_EVENT_STREAMS})` }, 503);
-    }
-    streams++;
     c.header('Content-Type', 'text/event-stream; charset=utf-8');
     c.header('Cache-Control', 'no-cache, no-transform');
     c.header('X-Accel-Buffering', 'no');
+    const connection = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
     return stream(c, async (s) => {
-      const controller = new AbortController();
-      s.onAbort(() => controller.abort());
+      // Taken here, where the response exists: a full house evicts a stream now, never answers 503.
+      const slot = streams.take(
+        (text) => s.write(text),
+        () => connection?.destroy(),
+      );
+      s.onAbort(() => slot.release());
       try {
-        await streamEvents(
-          { write: (text) => s.write(text) },
-          {
-            source,
-            signal: controller.signal,
-            ...(after !== undefined && { after }),
-            ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
-          },
-        );
+        await streamEvents(slot, {
+          source,
+          signal: slot.signal,
+          backfills,
+          ...(after !== undefined && { after }),
+          ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
+        });
       } finally {
-        controller.abort();
-        streams--;
+        slot.release();
       }
     });
   });
 
   app.get('/api/tasks/:executionId/io', (c) => {
-    const client = clientAddress(c);
-    if (passwordFailures.blockedFor(client) > 0) return c.json({ error: 'too many failed attempts' }, 429);
     const given = c.req.header('x-task-data-password');
+    // The right password always passes: wrong guesses, from this address or any, never lock it out.
     if (given === undefined || !secretsEqual(given, options.taskDataPassword)) {
+      const client = clientAddress(c);
+      const wait = passwordFailures.blockedFor(client);
+      if (wait > 0) {
+        c.header('Retry-After', String(Math.ceil(wait / 1000)));
+        return c.json({ error: 'too many failed attempts, try again later' }, 429);
+      }
       passwordFailures.fail(client);
       return c.json(
         { error: 'the task-data password is missing or wrong (header X-Task-Data-Password)' },

@@ -64,13 +64,17 @@ describe('the sidecar on a real Docker Engine API', () => {
     expect(first.map(meaning)).toEqual(sampleEntries.map(meaning));
     expect(first.every((e) => e.id.startsWith('d.'))).toBe(true);
 
-    // The sidecar's own follower (behind /api/health) reads the log on its own: it may be a moment behind,
+    // The sidecar's own follower (behind /api/status) reads the log on its own: it may be a moment behind,
     // more than expect.poll's default second on a loaded machine (it asks the Docker API a few times first).
-    const health = async () => (await (await fetch(`${sidecar.url}/api/health`)).json()) as Json;
+    const status = async () =>
+      (await (
+        await fetch(`${sidecar.url}/api/status`, { headers: { authorization: `Bearer ${sidecar.apiKey}` } })
+      ).json()) as Json;
     await expect
-      .poll(async () => (await health()).source, { timeout: 30_000 })
+      .poll(async () => (await status()).source, { timeout: 30_000 })
       .toMatchObject({ kind: 'docker', state: 'live' });
-    expect((await health()).container).toMatchObject({ name: CONTAINER, state: 'running' });
+    expect((await status()).container).toMatchObject({ name: CONTAINER, state: 'running' });
+    expect(await (await fetch(`${sidecar.url}/api/health`)).json()).toEqual({ status: 'ok' });
 
     await engine.restart(CONTAINER);
     const second = await nextEntries(events, sampleEntries.length);
@@ -83,10 +87,6 @@ describe('the sidecar on a real Docker Engine API', () => {
     const ids = [...first, ...second].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
 
-    const status = async () =>
-      (await (
-        await fetch(`${sidecar.url}/api/status`, { headers: { authorization: `Bearer ${sidecar.apiKey}` } })
-      ).json()) as Json;
     // Once the follower read both runs: the counts of the three executions, the version of the last line. It
     // follows the restart on its own, as far behind the stream as it was above.
     await expect

@@ -40,3 +40,31 @@ export class FailureLimiter {
     return this.failures.size;
   }
 }
+
+const EVERYONE = '*';
+
+/**
+ * Wrong guesses of one secret, limited per client address and in total: clients rotating addresses (all of
+ * 127.0.0.0/8 reaches a sidecar on loopback, and the per-address map forgets its oldest entries when full)
+ * cannot add up to more than the total limit. Callers check the right answer before asking, so a wrong guess,
+ * from anyone, never keeps the right answer out.
+ */
+export class GuessLimiter {
+  private readonly perClient: FailureLimiter;
+  private readonly total: FailureLimiter;
+
+  constructor(perClient: number, total: number, windowMs = 60_000, now: () => number = Date.now) {
+    this.perClient = new FailureLimiter(perClient, windowMs, 1000, now);
+    this.total = new FailureLimiter(total, windowMs, 1, now);
+  }
+
+  /** Milliseconds until this client's next wrong guess may be answered as such, or 0 now. */
+  blockedFor(client: string): number {
+    return Math.max(this.perClient.blockedFor(client), this.total.blockedFor(EVERYONE));
+  }
+
+  fail(client: string): void {
+    this.perClient.fail(client);
+    this.total.fail(EVERYONE);
+  }
+}

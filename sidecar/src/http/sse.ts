@@ -3,6 +3,8 @@ import type { Entry, Status } from '../../../protocol/node-events.ts';
 import { SSE_EVENTS } from '../../../protocol/node-events.ts';
 import { pipeline } from '../pipeline.ts';
 import type { LogSource } from '../sources/source.ts';
+import type { PipelineEvent } from '../pipeline.ts';
+import type { BackfillQueue } from './backfills.ts';
 
 /** Entries per `batch` event at most (the contract's BatchSchema allows 1000). */
 export const MAX_BATCH_ENTRIES = 500;
@@ -38,20 +40,43 @@ export interface EventWriter {
   write(text: string): Promise<unknown>;
 }
 
+/** The history is read: a status past reading it, or entries that are live. */
+function pastBackfill(event: PipelineEvent): boolean {
+  if (event.type === 'status')
+    return event.status.state !== 'connecting' && event.status.state !== 'backfill';
+  return event.live;
+}
+
 /** Streams one client's events until the signal aborts or the source ends. */
 export async function streamEvents(
   writer: EventWriter,
-  options: { source: LogSource; signal: AbortSignal; after?: string; quietMs?: number },
+  options: {
+    source: LogSource;
+    signal: AbortSignal;
+    after?: string;
+    quietMs?: number;
+    /** Where the stream waits for its turns to read history. */
+    backfills?: BackfillQueue;
+  },
 ): Promise<void> {
   await writer.write(`: truwatch events\nretry: ${RETRY_MS}\n\n`);
   const keepalive = setInterval(() => void writer.write(': keep-alive\n\n'), KEEPALIVE_MS);
+  const backfill = options.backfills && (await options.backfills.begin(options.signal));
   try {
+    if (options.backfills && !backfill) return;
     for await (const event of pipeline(options)) {
-      if (event.type === 'status') await writer.write(statusEvent(event.status));
-      else if (!event.live) await writer.write(batchEvents(event.entries));
-      else await writer.write(event.entries.map(entryEvent).join(''));
+      if (pastBackfill(event)) backfill?.end();
+      else if (backfill && !(await backfill.next())) return;
+      const text =
+        event.type === 'status'
+          ? statusEvent(event.status)
+          : event.live
+            ? event.entries.map(entryEvent).join('')
+            : batchEvents(event.entries);
+      await (backfill ? backfill.waitFor(writer.write(text)) : writer.write(text));
     }
   } finally {
+    backfill?.end();
     clearInterval(keepalive);
   }
 }
