@@ -5,7 +5,7 @@ export class UnauthorizedError extends Error {
   override name = 'UnauthorizedError';
 }
 
-/** Any other answer than an event stream: 429 (rate-limited), 503 (too many streams), 5xx, … */
+/** Any other answer than an event stream: 429 (rate-limited), 5xx, … */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
