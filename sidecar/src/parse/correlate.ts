@@ -15,7 +15,7 @@ export const MAX_EXECUTIONS = 2000;
 /** Unfinished executions that can receive a line without an id (a node runs a handful at once). */
 export const MAX_ACTIVE = 256;
 
-interface Execution {
+export interface Execution {
   id: string;
   seenAtMs: number;
   path?: string;
@@ -189,6 +189,50 @@ export class Correlator {
     }
   }
 
+  /** A copy of the state, to carry on later from here exactly as if everything before had been read again. */
+  snapshot(): CorrelatorState {
+    // The lists hold the map's objects; an index per object keeps them the same objects after a restore.
+    const index = new Map<Execution, number>();
+    const executions: Execution[] = [];
+    const indexOf = (e: Execution): number => {
+      let i = index.get(e);
+      if (i === undefined) {
+        i = executions.length;
+        index.set(e, i);
+        executions.push({ ...e });
+      }
+      return i;
+    };
+    return {
+      map: [...this.executions.values()].map(indexOf),
+      active: this.active.map(indexOf),
+      unpublished: this.unpublished.map(indexOf),
+      executions,
+      startSeq: this.startSeq,
+      activitySeq: this.activitySeq,
+      lastExecutionId: this.lastExecutionId ?? null,
+      lastTs: this.lastTs,
+      oldestSeenAtMs: Number.isFinite(this.oldestSeenAtMs) ? this.oldestSeenAtMs : null,
+      lastMs: this.lastMs,
+    };
+  }
+
+  /** A correlator in the state `snapshot()` gave. */
+  static restore(state: CorrelatorState): Correlator {
+    const c = new Correlator();
+    const objects = state.executions.map((e) => ({ ...e }));
+    for (const i of state.map) c.executions.set(objects[i]!.id, objects[i]!);
+    for (const i of state.active) c.active.push(objects[i]!);
+    for (const i of state.unpublished) c.unpublished.push(objects[i]!);
+    c.startSeq = state.startSeq;
+    c.activitySeq = state.activitySeq;
+    c.lastExecutionId = state.lastExecutionId ?? undefined;
+    c.lastTs = state.lastTs;
+    c.oldestSeenAtMs = state.oldestSeenAtMs ?? Infinity;
+    c.lastMs = state.lastMs;
+    return c;
+  }
+
   private drop(id: string): void {
     const execution = this.executions.get(id);
     this.executions.delete(id);
@@ -196,6 +240,22 @@ export class Correlator {
     if (!execution.finished) remove(this.active, execution);
     remove(this.unpublished, execution);
   }
+}
+
+/** The correlator's whole state as plain JSON: executions in order of first sight, lists as indexes into them. */
+export interface CorrelatorState {
+  executions: Execution[];
+  /** Indexes into `executions`: the map's keys in order, then the active and the unpublished lists. */
+  map: number[];
+  active: number[];
+  unpublished: number[];
+  startSeq: number;
+  activitySeq: number;
+  lastExecutionId: string | null;
+  lastTs: string;
+  /** Null for none (Infinity is not JSON). */
+  oldestSeenAtMs: number | null;
+  lastMs: number;
 }
 
 /** Removes one item from a small array in place. */
