@@ -29,7 +29,7 @@ export async function startSidecar(
   config: Config,
   options: { source?: LogSource; onStatus?: (s: Status) => void; quietMs?: number } = {},
 ): Promise<Sidecar> {
-  const source = options.source ?? (await createSource(config.source));
+  const source = options.source ?? (await createSource(config.source, config.dataDir));
   const apiKey = config.apiKey
     ? { value: config.apiKey, created: false }
     : loadOrCreateSecret(config.dataDir, 'api-key');

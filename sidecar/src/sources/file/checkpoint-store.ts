@@ -1,0 +1,160 @@
+// Checkpoints of the file source on disk (DATA_DIR/checkpoints/file/): at a line of a day's current .log, the
+// state of the reader that had read everything before it, with what identifies the file there. A resume starts
+// at the last valid one before its cursor instead of reading the day again. One file per checkpoint, named by
+// the cursor of its line (so names sort in log order), written whole (temporary file, then rename); a few kept
+// per day and a bounded number in all. A file that cannot be read, is damaged or has another version is ignored.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatFileCursor, parseFileCursor } from './cursor.ts';
+
+export const CHECKPOINT_VERSION = 1;
+/** Checkpoints kept per day: the newest DENSE as they are, older ones thinned to stay spread over the day. */
+export const PER_DAY = 12;
+const DENSE = 4;
+/** Checkpoints kept in all: the oldest days go first. */
+export const MAX_CHECKPOINTS = 36;
+const SUFFIX = '.ckpt';
+
+/** Where in which file a checkpoint was taken. */
+export interface CheckpointPlace {
+  date: string;
+  gen: number;
+  /** Byte offset of the line the reader takes up at. */
+  offset: number;
+  /** The file's inode. */
+  ino: number;
+  /** A hash of the file's bytes around the offset (checkpoint-window.ts): the same file with the same text before it. */
+  window: string;
+}
+
+export interface Checkpoint extends CheckpointPlace {
+  version: number;
+  state: unknown;
+}
+
+export class CheckpointStore {
+  constructor(readonly dir: string) {}
+
+  /** Writes a checkpoint (replacing one at the same line), then drops the ones beyond the bounds. */
+  save(place: CheckpointPlace, state: unknown): void {
+    const body = JSON.stringify({ version: CHECKPOINT_VERSION, ...place, state } satisfies Checkpoint);
+    // First line: the hash of the rest, so a damaged file is told from a good one.
+    const text = `${sha256(body)}\n${body}`;
+    const name = nameOf(place);
+    const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, join(this.dir, name));
+      this.prune();
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      warnOnce(`cannot write checkpoints in ${this.dir}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Whether a checkpoint of this place is there (its identity too). */
+  has(place: CheckpointPlace): boolean {
+    const cp = this.load(nameOf(place));
+    return cp !== undefined && cp.ino === place.ino && cp.window === place.window;
+  }
+
+  /** The checkpoints of a day's generation at or before `offset`, the latest first, read lazily. */
+  *before(date: string, gen: number, offset: number): Generator<Checkpoint> {
+    const names = this.names()
+      .filter((n) => {
+        const c = parseFileCursor(n.slice(0, -SUFFIX.length));
+        return c !== undefined && c.date === date && c.gen === gen && c.offset <= offset;
+      })
+      .reverse();
+    for (const name of names) {
+      const cp = this.load(name);
+      if (cp) yield cp;
+    }
+  }
+
+  /** The checkpoint in file `name`, or undefined when it is missing, damaged, or of another version. */
+  private load(name: string): Checkpoint | undefined {
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, name), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const nl = text.indexOf('\n');
+    const body = text.slice(nl + 1);
+    if (nl !== 64 || text.slice(0, nl) !== sha256(body)) return undefined;
+    try {
+      const cp = JSON.parse(body) as Checkpoint;
+      if (cp.version !== CHECKPOINT_VERSION || nameOf(cp) !== name || cp.state === undefined)
+        return undefined;
+      return cp;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Checkpoint file names in log order. */
+  private names(): string[] {
+    try {
+      return readdirSync(this.dir)
+        .filter((n) => n.endsWith(SUFFIX) && !n.startsWith('.'))
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  private prune(): void {
+    for (const name of readdirSync(this.dir))
+      if (name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`))
+        rmSync(join(this.dir, name), { force: true });
+    const names = this.names();
+    const byDay = new Map<string, string[]>();
+    for (const name of names) {
+      const date = name.slice(2, 12);
+      byDay.set(date, [...(byDay.get(date) ?? []), name]);
+    }
+    const gone = new Set<string>();
+    for (const day of byDay.values()) for (const name of thin(day)) gone.add(name);
+    const kept = names.filter((n) => !gone.has(n));
+    for (const name of kept.slice(0, Math.max(0, kept.length - MAX_CHECKPOINTS))) gone.add(name);
+    for (const name of gone) rmSync(join(this.dir, name), { force: true });
+  }
+}
+
+/** The names to drop from one day's (in log order) so that PER_DAY remain, spread over the day. */
+function thin(day: string[]): string[] {
+  const left = [...day];
+  const gone: string[] = [];
+  const at = (name: string) => parseFileCursor(name.slice(0, -SUFFIX.length))!;
+  const position = (name: string) => at(name).gen * 2 ** 40 + at(name).offset;
+  while (left.length > PER_DAY) {
+    // The older checkpoint (not the first, not among the newest DENSE) whose neighbours are closest goes.
+    let best = 1;
+    for (let i = 2; i < left.length - DENSE; i++)
+      if (
+        position(left[i + 1]!) - position(left[i - 1]!) <
+        position(left[best + 1]!) - position(left[best - 1]!)
+      )
+        best = i;
+    gone.push(...left.splice(best, 1));
+  }
+  return gone;
+}
+
+function nameOf(place: Pick<CheckpointPlace, 'date' | 'gen' | 'offset'>): string {
+  return `${formatFileCursor(place.date, place.gen, place.offset)}${SUFFIX}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message) || warned.size > 100) return;
+  warned.add(message);
+  console.error(`truwatch: ${message}`);
+}
