@@ -134,10 +134,16 @@ export class EntryParser {
     if (entry.truncated) c.truncated++;
   }
 
-  /** The state after the lines pushed so far, or undefined when it cannot be carried on exactly (framer.ts). */
+  /**
+   * The state after the lines pushed so far, or undefined when it cannot be carried on exactly (framer.ts) or
+   * would hold task data: the entry still open is not redacted yet, and task data is never written anywhere.
+   */
   snapshot(): ParserState | undefined {
     const framer = this.framer.snapshot();
     if (!framer) return undefined;
+    const open = framer.open;
+    if (open && (mayNeedRedaction(open.message) || open.continuation.some(mayNeedRedaction)))
+      return undefined;
     return {
       framer,
       correlator: this.correlator.snapshot(),

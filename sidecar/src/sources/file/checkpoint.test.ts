@@ -190,6 +190,32 @@ describe('FileSource: resuming from checkpoints', () => {
     }
   }, 180_000);
 
+  it('never writes task data: no checkpoint where the entry still open holds some', async () => {
+    const header = `${DAY} 10:00:00 info: @truebit/worker-runner-node:2.0.0`;
+    const lines: string[] = [];
+    for (let n = 0; n < 6000; n++) {
+      // Transcripts spread over lines, their input not redacted until the entry is complete.
+      lines.push(`${header} Message received from task_created: {`, `  "executionId": "e${n}",`);
+      lines.push(`  "input": "SECRET-${n}-${'x'.repeat(400)}"`, '}');
+      if (n % 3 === 0) lines.push(`${header} Using slot ${n % 4}/4`);
+    }
+    logs.write(NAME, `${lines.join('\n')}\n`);
+    const data = join(logs.path, '..', `${logs.path.split('/').at(-1)}-data`);
+    try {
+      const full = await readUntilLive(fileSource(data), { checkpoints: true });
+      const dir = join(data, 'file');
+      const saved = readdirSync(dir);
+      expect(saved.length).toBeGreaterThan(1);
+      for (const name of saved) expect(readFileSync(join(dir, name), 'utf8')).not.toContain('SECRET');
+      const cursor = full.entries[Math.floor(full.entries.length * 0.7)]!.id;
+      const resumed = await readUntilLive(fileSource(data), { after: cursor });
+      expect(resumed.restored).toBe(true);
+      expect(after(resumed.entries, cursor)).toEqual(after(full.entries, cursor));
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('keeps a bounded number of checkpoints, spread over each day and the newest days first', () => {
     const store = new CheckpointStore(join(scratch, 'bounded'));
     const days = ['2025-11-20', '2025-11-21', '2025-11-22', '2025-11-23', '2025-11-24'];

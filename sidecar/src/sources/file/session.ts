@@ -185,14 +185,23 @@ export class FileSession {
     if (!store || !cur.fh || cur.day.date === NO_DATE) return;
     const position = cur.cursor.position;
     if (position - cur.markedAt < (now ? 1 : CHECKPOINT_BYTES)) return;
-    cur.markedAt = position;
     yield* this.out.flushAll();
     const offset = cur.cursor.position - cur.cursor.pendingBytes;
     const window = await windowHash(cur.fh, offset).catch(() => undefined);
     if (window === undefined) return;
     const place = { date: cur.day.date, gen: cur.cursor.gen, offset, ino: cur.ino!, window };
-    if (store.has(place)) return;
-    yield { type: 'checkpoint', save: (state: unknown) => store.save(place, state) };
+    if (store.has(place)) {
+      cur.markedAt = position;
+      return;
+    }
+    // The reader may decline (its state is not one to keep here): then it is offered again after the next chunk.
+    yield {
+      type: 'checkpoint',
+      save: (state: unknown) => {
+        store.save(place, state);
+        cur.markedAt = position;
+      },
+    };
   }
 
   private async *follow(): Events {
