@@ -25,8 +25,10 @@ interface Current {
   openError?: string;
   /** The day's .log.gz as it was when we took the file (stat signature): a changed one is a rotated copy. */
   gzSeen?: string;
-  /** Where the last checkpoint was offered in this file. */
+  /** Where the last checkpoint was saved in this file. */
   markedAt: number;
+  /** The file's size when first read: checkpoints well before it are spread wider (what a resume needs least). */
+  sizeAtStart?: number;
 }
 
 /** Checkpoints: where a resume may start (`store`), and whether this reader is offered new ones (`offer`). */
@@ -35,8 +37,13 @@ export interface SessionCheckpoints {
   offer: boolean;
 }
 
-/** Bytes of the current file read between two checkpoints offered: a resume reads at most about this much. */
+/**
+ * Bytes of the current file read between two checkpoints: a resume near the end reads at most about this much.
+ * Further back than DENSE_BYTES from where the file ended when the source started on it, they are an eighth of
+ * its size apart (most of them would be thinned out of the store anyway: checkpoint-store.ts).
+ */
 export const CHECKPOINT_BYTES = 1024 * 1024;
+const DENSE_BYTES = 4 * CHECKPOINT_BYTES;
 
 /** Where a resume starts instead of the correlation window: a checkpoint found valid, in the file opened. */
 interface ResumePoint {
@@ -184,7 +191,9 @@ export class FileSession {
     const store = this.checkpoints?.offer ? this.checkpoints.store : undefined;
     if (!store || !cur.fh || cur.day.date === NO_DATE) return;
     const position = cur.cursor.position;
-    if (position - cur.markedAt < (now ? 1 : CHECKPOINT_BYTES)) return;
+    const size = cur.sizeAtStart ?? 0;
+    const every = position < size - DENSE_BYTES ? Math.max(CHECKPOINT_BYTES, size / 8) : CHECKPOINT_BYTES;
+    if (position - cur.markedAt < (now ? 1 : every)) return;
     yield* this.out.flushAll();
     const offset = cur.cursor.position - cur.cursor.pendingBytes;
     const window = await windowHash(cur.fh, offset).catch(() => undefined);
@@ -331,6 +340,7 @@ export class FileSession {
       cur.openError = undefined;
     }
     const size = (await cur.fh.stat()).size;
+    cur.sizeAtStart ??= size;
     if (size < cur.cursor.position) {
       // Truncated in place (copytruncate). If the day's .log.gz just appeared, it is the copy: read the rest of
       // the old text from it; otherwise what was held before is all there will be of that line.
@@ -339,6 +349,7 @@ export class FileSession {
       else this.out.endFile(cur.cursor);
       cur.cursor.restart(cur.cursor.gen + 1);
       cur.markedAt = 0;
+      cur.sizeAtStart = undefined;
       const detail = `${basename(cur.path)} was truncated: reading it again from its start`;
       yield this.out.status(this.out.live ? 'live' : 'backfill', detail);
     }
