@@ -38,7 +38,8 @@ export type ReadEvent =
 export interface ReadOptions {
   /**
    * Resume after this cursor. The source may deliver lines at or before it (it re-reads a window before it so
-   * that correlation is rebuilt the same way): the pipeline drops entries whose id is not after it.
+   * that correlation is rebuilt the same way, or starts at a checkpoint before it with a `restore` event): the
+   * pipeline drops entries whose id is before it.
    */
   after?: string;
   signal: AbortSignal;
