@@ -190,6 +190,30 @@ describe('FileSource: resuming from checkpoints', () => {
     }
   }, 180_000);
 
+  it('resumes in an older day (rotated, gzipped) by reading it again, exactly', async () => {
+    logs.write(NAME, text);
+    const data = join(logs.path, '..', `${logs.path.split('/').at(-1)}-data`);
+    try {
+      await readUntilLive(fileSource(data), { checkpoints: true });
+      expect(readdirSync(join(data, 'file')).length).toBeGreaterThan(2);
+      // Midnight: the day is gzipped and a new day's file begins.
+      rmSync(logs.file(NAME));
+      logs.writeGz(`${NAME}.gz`, text.toString());
+      logs.write(
+        'worker-2025-11-25.log',
+        '2025-11-25 00:00:01 info: @truebit/worker-runner-node:2.0.0 Using slot 1/4\n',
+      );
+      const full = await readUntilLive(fileSource(data), {});
+      const cursor = full.entries[Math.floor(full.entries.length * 0.8)]!.id;
+      expect(cursor.slice(2, 12)).toBe(DAY);
+      const resumed = await readUntilLive(fileSource(data), { after: cursor });
+      expect(resumed.restored).toBe(false);
+      expect(after(resumed.entries, cursor)).toEqual(after(full.entries, cursor));
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('never writes task data: no checkpoint where the entry still open holds some', async () => {
     const header = `${DAY} 10:00:00 info: @truebit/worker-runner-node:2.0.0`;
     const lines: string[] = [];
