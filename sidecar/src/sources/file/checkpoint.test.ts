@@ -190,6 +190,49 @@ describe('FileSource: resuming from checkpoints', () => {
     }
   }, 180_000);
 
+  it('keeps checkpoints while following the file live, and a resume near its end starts at a recent one', async () => {
+    // The day grows while the follower is live, in pieces cut at line ends, with quiet times between them.
+    const cut = (at: number) => text.indexOf('\n', at) + 1;
+    const pieces = [0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1].map((share) =>
+      cut(Math.floor(text.length * share)),
+    );
+    pieces[pieces.length - 1] = text.length;
+    logs.write(NAME, text.subarray(0, pieces[1]));
+    const data = join(logs.path, '..', `${logs.path.split('/').at(-1)}-data`);
+    const controller = new AbortController();
+    let seen = '';
+    const follower = (async () => {
+      for await (const event of pipeline({
+        source: fileSource(data),
+        signal: controller.signal,
+        checkpoints: true,
+      }))
+        if (event.type === 'entries') seen = event.entries.at(-1)!.id;
+    })();
+    try {
+      for (let i = 1; i < pieces.length - 1; i++) {
+        await new Promise((r) => setTimeout(r, 150));
+        logs.append(NAME, text.subarray(pieces[i], pieces[i + 1]).toString());
+      }
+      const lastLine = `f.${DAY}.000.${String(text.lastIndexOf('\n', text.length - 2) + 1).padStart(15, '0')}`;
+      const deadline = Date.now() + 60_000;
+      while (seen < lastLine && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const offsets = readdirSync(join(data, 'file')).map((n) => Number(n.slice(-20, -5)));
+      // Taken after the first piece, i.e. while live.
+      expect(offsets.filter((o) => o > pieces[1]!).length).toBeGreaterThan(3);
+      const full = await readUntilLive(fileSource(data), {});
+      const cursor = full.entries[Math.floor(full.entries.length * 0.97)]!.id;
+      const resumed = await readUntilLive(fileSource(data), { after: cursor });
+      expect(resumed.restored).toBe(true);
+      expect(text.length - resumed.from).toBeLessThan(3 * CHECKPOINT_BYTES);
+      expect(after(resumed.entries, cursor)).toEqual(after(full.entries, cursor));
+    } finally {
+      controller.abort();
+      await follower;
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('resumes in an older day (rotated, gzipped) by reading it again, exactly', async () => {
     logs.write(NAME, text);
     const data = join(logs.path, '..', `${logs.path.split('/').at(-1)}-data`);
