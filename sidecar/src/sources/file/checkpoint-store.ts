@@ -1,19 +1,18 @@
 // Checkpoints of the file source on disk (DATA_DIR/checkpoints/file/): at a line of a day's current .log, the
 // state of the reader that had read everything before it, with what identifies the file there. A resume starts
 // at the last valid one before its cursor instead of reading the day again. One file per checkpoint, named by
-// the cursor of its line (so names sort in log order), written whole (temporary file, then rename); a few kept
-// per day and a bounded number in all. A file that cannot be read, is damaged or has another version is ignored.
+// the cursor of its line (so names sort in log order), written whole (temporary file, then rename); a few kept,
+// of the newest day only (a resume starts at one only in the current file). A file that cannot be read, is
+// damaged or has another version is ignored.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatFileCursor, parseFileCursor } from './cursor.ts';
 
 export const CHECKPOINT_VERSION = 1;
-/** Checkpoints kept per day: the newest DENSE as they are, older ones thinned to stay spread over the day. */
-export const PER_DAY = 12;
+/** Checkpoints kept: the newest DENSE as they are, older ones thinned to stay spread over the day. */
+export const MAX_CHECKPOINTS = 12;
 const DENSE = 4;
-/** Checkpoints kept in all: the oldest days go first. */
-export const MAX_CHECKPOINTS = 36;
 const SUFFIX = '.ckpt';
 
 /** Where in which file a checkpoint was taken. */
@@ -111,26 +110,20 @@ export class CheckpointStore {
       if (name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`))
         rmSync(join(this.dir, name), { force: true });
     const names = this.names();
-    const byDay = new Map<string, string[]>();
-    for (const name of names) {
-      const date = name.slice(2, 12);
-      byDay.set(date, [...(byDay.get(date) ?? []), name]);
-    }
-    const gone = new Set<string>();
-    for (const day of byDay.values()) for (const name of thin(day)) gone.add(name);
-    const kept = names.filter((n) => !gone.has(n));
-    for (const name of kept.slice(0, Math.max(0, kept.length - MAX_CHECKPOINTS))) gone.add(name);
+    const newest = names.at(-1)?.slice(2, 12);
+    const day = names.filter((n) => n.slice(2, 12) === newest);
+    const gone = [...names.filter((n) => n.slice(2, 12) !== newest), ...thin(day)];
     for (const name of gone) rmSync(join(this.dir, name), { force: true });
   }
 }
 
-/** The names to drop from one day's (in log order) so that PER_DAY remain, spread over the day. */
+/** The names to drop from one day's (in log order) so that MAX_CHECKPOINTS remain, spread over the day. */
 function thin(day: string[]): string[] {
   const left = [...day];
   const gone: string[] = [];
   const at = (name: string) => parseFileCursor(name.slice(0, -SUFFIX.length))!;
   const position = (name: string) => at(name).gen * 2 ** 40 + at(name).offset;
-  while (left.length > PER_DAY) {
+  while (left.length > MAX_CHECKPOINTS) {
     // The older checkpoint (not the first, not among the newest DENSE) whose neighbours are closest goes.
     let best = 1;
     for (let i = 2; i < left.length - DENSE; i++)
