@@ -127,11 +127,12 @@ export class FileSession {
     const point = await this.resumePoint(lastDay);
     if (point) {
       // The reader takes up the state saved at the checkpoint, and only the rest of the current file is read.
-      yield { type: 'restore', state: point.state };
-      yield this.out.startBackfill(lastDay.log!.size - point.offset);
       this.done.add(lastDay.stem);
       this.last = lastDay;
-      yield* this.startCurrent(lastDay, this.resume!.gen, point);
+      await this.takeCurrent(lastDay, this.resume!.gen, point); // holds the file open: run() closes it
+      yield { type: 'restore', state: point.state };
+      yield this.out.startBackfill(lastDay.log!.size - point.offset);
+      yield* this.pollCurrent();
       this.out.fileDone();
       yield* this.endBackfill();
       return;
@@ -290,7 +291,13 @@ export class FileSession {
     }
   }
 
-  private async *startCurrent(day: LogDay, gen: number, from?: ResumePoint): Events {
+  private async *startCurrent(day: LogDay, gen: number): Events {
+    await this.takeCurrent(day, gen);
+    yield* this.pollCurrent();
+  }
+
+  /** Makes `day`'s .log the file followed, from its start or from a resume point (with the file opened then). */
+  private async takeCurrent(day: LogDay, gen: number, from?: ResumePoint): Promise<void> {
     const gzSeen = (await gzSignature(this.dir, day.stem))?.sig;
     const offset = from?.offset ?? 0;
     this.current = {
@@ -301,7 +308,6 @@ export class FileSession {
       markedAt: offset,
     };
     if (from) Object.assign(this.current, { fh: from.opened.fh, ino: from.opened.ino });
-    yield* this.pollCurrent();
   }
 
   /** The current day's .log.gz when it appeared or changed since we took the file: a copy made at rotation. */
