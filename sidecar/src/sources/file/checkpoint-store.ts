@@ -5,11 +5,21 @@
 // of the newest day only (a resume starts at one only in the current file). A file that cannot be read, is
 // damaged or has another version is ignored.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { formatFileCursor, parseFileCursor } from './cursor.ts';
 
-export const CHECKPOINT_VERSION = 1;
+/** The format of a checkpoint file and of the reader's state in it (ParserState): a change of either changes it. */
+export const CHECKPOINT_VERSION = 2;
 /** Checkpoints kept: the newest DENSE as they are, older ones thinned to stay spread over the day. */
 export const MAX_CHECKPOINTS = 12;
 const DENSE = 4;
@@ -37,14 +47,22 @@ export class CheckpointStore {
 
   /** Writes a checkpoint (replacing one at the same line), then drops the ones beyond the bounds. */
   save(place: CheckpointPlace, state: unknown): void {
-    const body = JSON.stringify({ version: CHECKPOINT_VERSION, ...place, state } satisfies Checkpoint);
-    // First line: the hash of the rest, so a damaged file is told from a good one.
-    const text = `${sha256(body)}\n${body}`;
+    // One copy of the body in memory (it is written while the sidecar reads on): the JSON, as bytes.
+    const body = Buffer.from(
+      JSON.stringify({ version: CHECKPOINT_VERSION, ...place, state } satisfies Checkpoint),
+    );
     const name = nameOf(place);
     const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, text, { mode: 0o600 });
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        // First line: the hash of the rest, so a damaged file is told from a good one.
+        writeSync(fd, `${createHash('sha256').update(body).digest('hex')}\n`);
+        for (let done = 0; done < body.length;) done += writeSync(fd, body, done);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, join(this.dir, name));
       this.prune();
     } catch (error) {
