@@ -9,6 +9,7 @@ const benches = [
   'bench/first-load.ts',
   'bench/live-latency.ts',
   'bench/backfill.ts',
+  'bench/resume.ts',
   'bench/aggregator-throughput.ts',
   'bench/aggregator-nodes.ts',
 ];

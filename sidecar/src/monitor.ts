@@ -1,6 +1,7 @@
 // The sidecar's own follower of the source: reads the whole log once and then follows it, to answer
 // /api/status and /api/health (node state, slots, counts) and to keep recent task data for /api/tasks/:id/io.
-// Clients of /api/events read the source on their own, from their own cursors.
+// Clients of /api/events read the source on their own, from their own cursors. It reads everything, so it is
+// the one that keeps checkpoints of what it read (where a source offers them) for those clients to resume from.
 import type { Entry, Status } from '../../protocol/node-events.ts';
 import { IoStore } from './parse/io-store.ts';
 import { EntryParser } from './parse/parser.ts';
@@ -92,6 +93,7 @@ export class NodeMonitor {
       source: this.source,
       signal: this.controller.signal,
       parser: this.parser,
+      checkpoints: true,
     })) {
       if (event.type === 'status') {
         this.status = event.status;

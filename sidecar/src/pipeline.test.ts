@@ -10,6 +10,9 @@ const line = (n: number, text = `${H} Using slot ${n % 4}/4`): SourceLine => ({
   text,
 });
 
+/** What a source says once it has read its history and follows the log. */
+const LIVE: SourceEvent = { type: 'status', status: { source: 'file', state: 'live' } };
+
 /** A source that plays a script of events, then waits (as a live source does) until aborted. */
 function scripted(events: (SourceEvent | number)[]): LogSource {
   return {
@@ -48,7 +51,7 @@ describe('pipeline', () => {
 
   it('drops entries before the resume cursor, and sends the one at it again', async () => {
     const lines = [1, 2, 3, 4, 5].map((n) => line(n));
-    const entries = await take(scripted([{ type: 'lines', lines, live: false }]), 3, 'f.0003');
+    const entries = await take(scripted([{ type: 'lines', lines, live: false }, LIVE]), 3, 'f.0003');
     expect(entries.map((e) => e.id)).toEqual(['f.0003', 'f.0004', 'f.0005']);
   });
 
@@ -56,7 +59,7 @@ describe('pipeline', () => {
     const head = line(1, `${H} Command execution stdout:`);
     const rest = { ...line(2, '{"wasi":{"exitCode":0}}') };
     const entries = await take(
-      scripted([{ type: 'lines', lines: [head, rest, line(3)], live: false }]),
+      scripted([{ type: 'lines', lines: [head, rest, line(3)], live: false }, LIVE]),
       2,
       'f.0001',
     );
@@ -72,9 +75,37 @@ describe('pipeline', () => {
       40,
       { type: 'status', status: { source: 'file', state: 'error', detail: 'read error', retryInMs: 0 } },
       { type: 'lines', lines: [received, started, metrics, line(4)], live: false },
+      LIVE,
     ]);
     const entries = await take(source, 4);
     expect(entries.map((e) => e.id)).toEqual(['f.0001', 'f.0002', 'f.0003', 'f.0004']);
     expect(entries[2]).toMatchObject({ kind: 'task.metrics', executionId: 'A', outcome: 'completed' });
+  });
+
+  it('does not flush an entry early while the source reads history, however slowly the next line comes', async () => {
+    // A loaded machine: the continuation of a metrics entry comes long after its first line, during the backfill.
+    const metrics = line(1, `${H} Command execution stdout:`);
+    const source = scripted([
+      {
+        type: 'lines',
+        lines: [line(0, `${H} Starting task execution {"executionId":"A"}`), metrics],
+        live: false,
+      },
+      120,
+      { type: 'lines', lines: [{ ...line(2, '{"wasi":{"exitCode":1}}') }, line(3)], live: false },
+      LIVE,
+    ]);
+    const entries = await take(source, 3);
+    // Sent once, complete, and correlated once (an early flush sent it twice, the first time without its outcome).
+    expect(entries.map((e) => e.id)).toEqual(['f.0000', 'f.0001', 'f.0003']);
+    expect(entries[1]).toMatchObject({ kind: 'task.metrics', executionId: 'A', outcome: 'failed' });
+  });
+
+  it('once the source is live, sends the last entry of the history after the quiet time', async () => {
+    const entries = await take(
+      scripted([{ type: 'lines', lines: [line(1), line(2)], live: false }, LIVE]),
+      2,
+    );
+    expect(entries.map((e) => e.id)).toEqual(['f.0001', 'f.0002']);
   });
 });

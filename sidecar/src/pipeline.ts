@@ -3,8 +3,8 @@
 import type { Entry, Status } from '../../protocol/node-events.ts';
 import type { IoStore } from './parse/io-store.ts';
 import { fitStatus } from './parse/fit.ts';
-import { EntryParser } from './parse/parser.ts';
-import type { LogSource, SourceEvent } from './sources/source.ts';
+import { EntryParser, type ParserState } from './parse/parser.ts';
+import type { LogSource, ReadEvent } from './sources/source.ts';
 
 /**
  * How long an entry may wait for continuation lines while the source is quiet. The runner writes an entry's
@@ -23,6 +23,8 @@ export interface PipelineOptions {
   quietMs?: number;
   io?: IoStore;
   parser?: EntryParser;
+  /** Save the parser's state where the source offers checkpoints (only a reader that reads everything). */
+  checkpoints?: boolean;
 }
 
 const QUIET = Symbol('quiet');
@@ -51,15 +53,23 @@ export async function* pipeline(options: PipelineOptions): AsyncGenerator<Pipeli
     if (kept.length) last = kept.at(-1);
     return kept;
   };
-  const iterator = source.read(after === undefined ? { signal } : { after, signal })[Symbol.asyncIterator]();
+  const read = {
+    signal,
+    ...(after !== undefined && { after }),
+    ...(options.checkpoints && { checkpoints: true }),
+  };
+  const iterator = source.read(read)[Symbol.asyncIterator]();
   let live = false;
   let lastLine: string | undefined;
-  let next: Promise<IteratorResult<SourceEvent>> | undefined;
+  let next: Promise<IteratorResult<ReadEvent>> | undefined;
   try {
     while (!signal.aborted) {
       next ??= iterator.next();
-      // An entry may still get continuation lines: wait for them only while the source keeps talking.
-      const result = parser.hasOpenEntry ? await raceQuiet(next, quietMs) : await next;
+      // An entry may still get continuation lines: when following live, wait for them only while the source keeps
+      // talking. While reading history, the next line comes when the machine gets to it: never flush early (an
+      // entry flushed and then continued is sent twice, and correlated twice).
+      const result: IteratorResult<ReadEvent> | typeof QUIET =
+        live && parser.hasOpenEntry ? await raceQuiet(next, quietMs) : await next;
       if (result === QUIET) {
         const flushed = keep(parser.flush());
         if (flushed.length) yield { type: 'entries', entries: flushed, live };
@@ -67,9 +77,21 @@ export async function* pipeline(options: PipelineOptions): AsyncGenerator<Pipeli
       }
       next = undefined;
       if (result.done) break;
-      const event = result.value;
+      const event: ReadEvent = result.value;
       if (event.type === 'status') {
+        if (event.status.state === 'live') live = true;
         yield { type: 'status', status: fitStatus(event.status) };
+        continue;
+      }
+      if (event.type === 'checkpoint') {
+        const state = parser.snapshot();
+        if (state) event.save(state);
+        continue;
+      }
+      if (event.type === 'restore') {
+        // The source starts at a checkpoint: what follows continues from there, not a reading over again.
+        parser.restore(event.state as ParserState);
+        lastLine = undefined;
         continue;
       }
       // A source that went back (it reads over again after an error) re-reads history: the parser's state is

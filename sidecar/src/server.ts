@@ -34,7 +34,7 @@ export async function startSidecar(
     streamStallMs?: number;
   } = {},
 ): Promise<Sidecar> {
-  const source = options.source ?? (await createSource(config.source));
+  const source = options.source ?? (await createSource(config.source, config.dataDir));
   const apiKey = config.apiKey
     ? { value: config.apiKey, created: false }
     : loadOrCreateSecret(config.dataDir, 'api-key');

@@ -5,7 +5,7 @@ import { afterEach, expect } from 'vitest';
 import type { Status } from '../../protocol/node-events.ts';
 import { formatFileCursor } from '../../sidecar/src/sources/file/cursor.ts';
 import { FileSource } from '../../sidecar/src/sources/file/file.ts';
-import type { SourceEvent, SourceLine } from '../../sidecar/src/sources/source.ts';
+import type { ReadEvent, SourceLine } from '../../sidecar/src/sources/source.ts';
 import type { RunnerLogDir } from './runner-log-dir.ts';
 
 /** How often the tests' sources poll their directory, in ms. */
@@ -19,7 +19,7 @@ export interface ReaderOptions {
 }
 
 export interface FileReader {
-  readonly events: SourceEvent[];
+  readonly events: ReadEvent[];
   readonly lines: (SourceLine & { live: boolean })[];
   readonly statuses: Status[];
   /** Waits until `ok()` holds; fails with `what` and the lines read after `ms`. */
@@ -46,7 +46,7 @@ export function useFileReaders(logs: RunnerLogDir): (options?: ReaderOptions) =>
 
 function readFileSource(dir: string, options: ReaderOptions): FileReader {
   const ac = new AbortController();
-  const events: SourceEvent[] = [];
+  const events: ReadEvent[] = [];
   const lines: (SourceLine & { live: boolean })[] = [];
   const statuses: Status[] = [];
   const source = new FileSource({ dir, pollMs: options.pollMs ?? POLL_MS });
@@ -54,7 +54,7 @@ function readFileSource(dir: string, options: ReaderOptions): FileReader {
     for await (const event of source.read({ after: options.after, signal: ac.signal })) {
       events.push(event);
       if (event.type === 'lines') for (const line of event.lines) lines.push({ ...line, live: event.live });
-      else statuses.push(event.status);
+      else if (event.type === 'status') statuses.push(event.status);
     }
   })();
   const texts = () => lines.map((l) => l.text);

@@ -22,7 +22,7 @@ export class Collector {
           this.lines.push(...event.lines);
           this.batches.push({ live: event.live, size: event.lines.length });
           this.timeline.push(`lines:${event.live}`);
-        } else {
+        } else if (event.type === 'status') {
           this.statuses.push(event.status);
           this.timeline.push(`status:${event.status.state}`);
         }

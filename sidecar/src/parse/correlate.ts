@@ -189,6 +189,50 @@ export class Correlator {
     }
   }
 
+  /** A copy of the state, to carry on later from here exactly as if everything before had been read again. */
+  snapshot(): CorrelatorState {
+    // The lists hold the map's objects; an index per object keeps them the same objects after a restore.
+    const index = new Map<Execution, number>();
+    const executions: ExecutionRow[] = [];
+    const indexOf = (e: Execution): number => {
+      let i = index.get(e);
+      if (i === undefined) {
+        i = executions.length;
+        index.set(e, i);
+        executions.push(toRow(e));
+      }
+      return i;
+    };
+    return {
+      map: [...this.executions.values()].map(indexOf),
+      active: this.active.map(indexOf),
+      unpublished: this.unpublished.map(indexOf),
+      executions,
+      startSeq: this.startSeq,
+      activitySeq: this.activitySeq,
+      lastExecutionId: this.lastExecutionId ?? null,
+      lastTs: this.lastTs,
+      oldestSeenAtMs: Number.isFinite(this.oldestSeenAtMs) ? this.oldestSeenAtMs : null,
+      lastMs: this.lastMs,
+    };
+  }
+
+  /** A correlator in the state `snapshot()` gave. */
+  static restore(state: CorrelatorState): Correlator {
+    const c = new Correlator();
+    const objects = state.executions.map(fromRow);
+    for (const i of state.map) c.executions.set(objects[i]!.id, objects[i]!);
+    for (const i of state.active) c.active.push(objects[i]!);
+    for (const i of state.unpublished) c.unpublished.push(objects[i]!);
+    c.startSeq = state.startSeq;
+    c.activitySeq = state.activitySeq;
+    c.lastExecutionId = state.lastExecutionId ?? undefined;
+    c.lastTs = state.lastTs;
+    c.oldestSeenAtMs = state.oldestSeenAtMs ?? Infinity;
+    c.lastMs = state.lastMs;
+    return c;
+  }
+
   private drop(id: string): void {
     const execution = this.executions.get(id);
     this.executions.delete(id);
@@ -196,6 +240,65 @@ export class Correlator {
     if (!execution.finished) remove(this.active, execution);
     remove(this.unpublished, execution);
   }
+}
+
+/** An execution as a row (a day's 2 000 of them as objects would be twice the JSON). */
+type ExecutionRow = [
+  id: string,
+  seenAtMs: number,
+  path: string | null,
+  started: 0 | 1,
+  startSeq: number,
+  activitySeq: number,
+  hasMetrics: 0 | 1,
+  finished: 0 | 1,
+  outcome: Outcome | null,
+  finishedBy: string | null,
+];
+
+const toRow = (e: Execution): ExecutionRow => [
+  e.id,
+  e.seenAtMs,
+  e.path ?? null,
+  e.started ? 1 : 0,
+  e.startSeq,
+  e.activitySeq,
+  e.hasMetrics ? 1 : 0,
+  e.finished ? 1 : 0,
+  e.outcome ?? null,
+  e.finishedBy ?? null,
+];
+
+function fromRow(r: ExecutionRow): Execution {
+  const e: Execution = {
+    id: r[0],
+    seenAtMs: r[1],
+    started: r[3] === 1,
+    startSeq: r[4],
+    activitySeq: r[5],
+    hasMetrics: r[6] === 1,
+    finished: r[7] === 1,
+  };
+  if (r[2] !== null) e.path = r[2];
+  if (r[8] !== null) e.outcome = r[8];
+  if (r[9] !== null) e.finishedBy = r[9];
+  return e;
+}
+
+/** The correlator's whole state as plain JSON: executions in order of first sight, lists as indexes into them. */
+export interface CorrelatorState {
+  executions: ExecutionRow[];
+  /** Indexes into `executions`: the map's keys in order, then the active and the unpublished lists. */
+  map: number[];
+  active: number[];
+  unpublished: number[];
+  startSeq: number;
+  activitySeq: number;
+  lastExecutionId: string | null;
+  lastTs: string;
+  /** Null for none (Infinity is not JSON). */
+  oldestSeenAtMs: number | null;
+  lastMs: number;
 }
 
 /** Removes one item from a small array in place. */

@@ -24,6 +24,12 @@ export interface FramedEntry {
   reopened: boolean;
 }
 
+/** The framer's state between two lines, as plain JSON. */
+export interface FramerState {
+  open: FramedEntry | null;
+  lastTs: string;
+}
+
 export class Framer {
   private open: FramedEntry | undefined;
   /** The last entry emitted by a quiet-time flush: a late continuation line reopens it. */
@@ -103,5 +109,20 @@ export class Framer {
     entry.continuation.push(text);
     entry.continuationChars += text.length + 1;
     if (truncated) entry.truncated = true;
+  }
+
+  /**
+   * A copy of the state, or undefined while an entry emitted by a quiet-time flush may still be reopened (it was
+   * delivered and correlated already: a copy could not carry on as one reading without the flush would).
+   */
+  snapshot(): FramerState | undefined {
+    if (this.flushed) return undefined;
+    return { open: this.open ? structuredClone(this.open) : null, lastTs: this.lastTs };
+  }
+
+  restore(state: FramerState): void {
+    this.open = state.open ? structuredClone(state.open) : undefined;
+    this.flushed = undefined;
+    this.lastTs = state.lastTs;
   }
 }

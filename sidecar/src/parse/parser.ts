@@ -1,8 +1,8 @@
 // Runner log lines in, typed entries out: framing, the vocabulary, redaction of task data, correlation.
 import type { Entry } from '../../../protocol/node-events.ts';
 import type { SourceLine } from '../sources/source.ts';
-import { Correlator } from './correlate.ts';
-import { Framer, type FramedEntry } from './framer.ts';
+import { Correlator, type CorrelatorState } from './correlate.ts';
+import { Framer, type FramedEntry, type FramerState } from './framer.ts';
 import type { IoStore } from './io-store.ts';
 import { mayNeedRedaction, redactText, type RedactedValue } from './redact.ts';
 import { fitContract } from './fit.ts';
@@ -18,6 +18,13 @@ export interface ParserCounters {
   truncated: number;
   jsonErrors: number;
   byKind: Record<string, number>;
+}
+
+/** What the parser keeps between two lines, as plain JSON: reading on from it is reading on from there. */
+export interface ParserState {
+  framer: FramerState;
+  correlator: CorrelatorState;
+  counters: ParserCounters;
 }
 
 export class EntryParser {
@@ -125,5 +132,30 @@ export class EntryParser {
     c.byKind[entry.kind] = (c.byKind[entry.kind] ?? 0) + 1;
     if (entry.kind === 'raw') c.raw++;
     if (entry.truncated) c.truncated++;
+  }
+
+  /**
+   * The state after the lines pushed so far, or undefined when it cannot be carried on exactly (framer.ts) or
+   * would hold task data: the entry still open is not redacted yet, and task data is never written anywhere.
+   */
+  snapshot(): ParserState | undefined {
+    const framer = this.framer.snapshot();
+    if (!framer) return undefined;
+    const open = framer.open;
+    if (open && (mayNeedRedaction(open.message) || open.continuation.some(mayNeedRedaction)))
+      return undefined;
+    return {
+      framer,
+      correlator: this.correlator.snapshot(),
+      counters: { ...this.counters, byKind: { ...this.counters.byKind } },
+    };
+  }
+
+  /** Carries on from a snapshot: the next line pushed is the one after those it was taken after. */
+  restore(state: ParserState): void {
+    this.framer = new Framer();
+    this.framer.restore(state.framer);
+    this.correlator = Correlator.restore(state.correlator);
+    Object.assign(this.counters, state.counters, { byKind: { ...state.counters.byKind } });
   }
 }

@@ -1,8 +1,10 @@
 // The configured source. Each is loaded only when chosen (dockerode is not needed for a replay).
+import { join } from 'node:path';
 import type { SourceConfig } from '../config.ts';
 import type { LogSource } from './source.ts';
 
-export async function createSource(config: SourceConfig): Promise<LogSource> {
+/** `dataDir`: where a source may keep what it needs to resume quickly (the file source's checkpoints). */
+export async function createSource(config: SourceConfig, dataDir?: string): Promise<LogSource> {
   switch (config.kind) {
     case 'docker': {
       const { DockerSource } = await import('./docker/docker.ts');
@@ -10,7 +12,13 @@ export async function createSource(config: SourceConfig): Promise<LogSource> {
     }
     case 'file': {
       const { FileSource } = await import('./file/file.ts');
-      return new FileSource({ dir: config.dir });
+      const { CheckpointStore } = await import('./file/checkpoint-store.ts');
+      return new FileSource({
+        dir: config.dir,
+        ...(dataDir !== undefined && {
+          checkpoints: new CheckpointStore(join(dataDir, 'checkpoints', 'file')),
+        }),
+      });
     }
     case 'replay': {
       const { ReplaySource } = await import('./replay.ts');

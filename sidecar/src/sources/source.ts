@@ -21,13 +21,30 @@ export type SourceEvent =
   /** `live` is false while the source reads history (backfill), true once it follows new text. */
   { type: 'lines'; lines: SourceLine[]; live: boolean } | { type: 'status'; status: Status };
 
+/** What a source's read yields: its lines and statuses, and where it keeps checkpoints, those. */
+export type ReadEvent =
+  | SourceEvent
+  /**
+   * Only to a reader that asked for checkpoints: every line before the next one was handed out, and the source
+   * can start there again. `save` keeps the reader's state there (plain JSON; it is serialized at once).
+   */
+  | { type: 'checkpoint'; save(state: unknown): void }
+  /**
+   * The source starts from a checkpoint instead of reading the window before the resume cursor again: the
+   * reader takes up the state saved there before the lines that follow.
+   */
+  | { type: 'restore'; state: unknown };
+
 export interface ReadOptions {
   /**
    * Resume after this cursor. The source may deliver lines at or before it (it re-reads a window before it so
-   * that correlation is rebuilt the same way): the pipeline drops entries whose id is not after it.
+   * that correlation is rebuilt the same way, or starts at a checkpoint before it with a `restore` event): the
+   * pipeline drops entries whose id is before it.
    */
   after?: string;
   signal: AbortSignal;
+  /** Offer `checkpoint` events (the one reader that reads everything, the sidecar's own follower, asks). */
+  checkpoints?: boolean;
 }
 
 export interface LogSource {
@@ -38,7 +55,7 @@ export interface LogSource {
    * Reads history, then follows, until the signal aborts. Pull-based: a consumer that stops pulling stops the
    * reading (backpressure), so a source never buffers more than a bounded batch ahead.
    */
-  read(options: ReadOptions): AsyncIterable<SourceEvent>;
+  read(options: ReadOptions): AsyncIterable<ReadEvent>;
 }
 
 /** How far back before a resume cursor a source starts reading again, so correlation state is rebuilt. */

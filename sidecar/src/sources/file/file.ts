@@ -5,14 +5,19 @@
 // the same ones. History is read first (backfill, gz days then .log days, in date order), then the current `.log`
 // is followed by polling (an fs.watch on the directory only wakes the poll early) through daily rotation and
 // in-place truncation. Lines carry no `ts`: the files have no timestamps of their own besides the runner's.
+// With a checkpoint store, a resume in the current file starts at the last valid checkpoint before its cursor
+// (the reader's state saved there comes first, as a `restore` event) instead of reading the day before again.
+import type { CheckpointStore } from './checkpoint-store.ts';
 import { FileSession } from './session.ts';
 import { Waker } from './wait.ts';
-import type { LogSource, ReadOptions, SourceEvent } from '../source.ts';
+import type { LogSource, ReadEvent, ReadOptions } from '../source.ts';
 
 export interface FileSourceOptions {
   dir: string;
   /** How often to look for appended bytes and new files, in ms. */
   pollMs?: number;
+  /** Checkpoints to resume from, and to keep for the reader that asks for them (checkpoint-store.ts). */
+  checkpoints?: CheckpointStore;
 }
 
 /** After an unexpected failure, the source starts again (resuming after its last line) this much later. */
@@ -23,17 +28,26 @@ export class FileSource implements LogSource {
   readonly description: string;
   private readonly dir: string;
   private readonly pollMs: number;
+  private readonly checkpoints: CheckpointStore | undefined;
 
   constructor(options: FileSourceOptions) {
     this.dir = options.dir;
     this.pollMs = Math.max(1, options.pollMs ?? 250);
     this.description = `log files in ${options.dir}`;
+    this.checkpoints = options.checkpoints;
   }
 
-  async *read({ after, signal }: ReadOptions): AsyncGenerator<SourceEvent> {
+  async *read({ after, signal, checkpoints }: ReadOptions): AsyncGenerator<ReadEvent> {
     let resume = after;
+    const store = this.checkpoints;
     while (!signal.aborted) {
-      const session = new FileSession(this.dir, this.pollMs, resume, signal);
+      const session = new FileSession(
+        this.dir,
+        this.pollMs,
+        resume,
+        signal,
+        store && { store, offer: checkpoints === true },
+      );
       try {
         yield* session.run();
         return;

@@ -5,11 +5,11 @@
 // what goes out.
 import type { SourceState, Status } from '../../../../protocol/node-events.ts';
 import type { LineCursor } from './cursor.ts';
-import { batchFull, batchSize, type SourceEvent, type SourceLine } from '../source.ts';
+import { batchFull, batchSize, type ReadEvent, type SourceEvent, type SourceLine } from '../source.ts';
 
 const PROGRESS_MS = 250;
 
-export type Events<R = void> = AsyncGenerator<SourceEvent, R>;
+export type Events<R = void> = AsyncGenerator<ReadEvent, R>;
 
 export class FileOutput {
   /** Lines read and not handed out yet: at most a batch plus the lines of one chunk. */

@@ -6,9 +6,11 @@
 import { type FileHandle, lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SourceState } from '../../../../protocol/node-events.ts';
+import type { CheckpointStore } from './checkpoint-store.ts';
+import { windowHash } from './checkpoint-window.ts';
 import { LineCursor, parseFileCursor, type FileCursor } from './cursor.ts';
 import { FileOutput, type Events } from './output.ts';
-import { CHUNK_BYTES, describeError, openLog, readGz, readLog, readToEnd } from './read.ts';
+import { CHUNK_BYTES, describeError, openLog, readGz, readLog, readToEnd, type Opened } from './read.ts';
 import { compareDays, dayBefore, findGz, gzSignature, NO_DATE, scanLogDir, type LogDay } from './scan.ts';
 import { Waker } from './wait.ts';
 import type { SourceEvent } from '../source.ts';
@@ -23,6 +25,31 @@ interface Current {
   openError?: string;
   /** The day's .log.gz as it was when we took the file (stat signature): a changed one is a rotated copy. */
   gzSeen?: string;
+  /** Where the last checkpoint was saved in this file. */
+  markedAt: number;
+  /** The file's size when first read: checkpoints well before it are spread wider (what a resume needs least). */
+  sizeAtStart?: number;
+}
+
+/** Checkpoints: where a resume may start (`store`), and whether this reader is offered new ones (`offer`). */
+export interface SessionCheckpoints {
+  store: CheckpointStore;
+  offer: boolean;
+}
+
+/**
+ * Bytes of the current file read between two checkpoints: a resume near the end reads at most about this much.
+ * Further back than DENSE_BYTES from where the file ended when the source started on it, they are an eighth of
+ * its size apart (most of them would be thinned out of the store anyway: checkpoint-store.ts).
+ */
+export const CHECKPOINT_BYTES = 1024 * 1024;
+const DENSE_BYTES = 4 * CHECKPOINT_BYTES;
+
+/** Where a resume starts instead of the correlation window: a checkpoint found valid, in the file opened. */
+interface ResumePoint {
+  offset: number;
+  state: unknown;
+  opened: Extract<Opened, { fh: FileHandle }>;
 }
 
 export class FileSession {
@@ -44,6 +71,7 @@ export class FileSession {
     private readonly pollMs: number,
     after: string | undefined,
     private readonly signal: AbortSignal,
+    private readonly checkpoints?: SessionCheckpoints,
   ) {
     this.resume = parseFileCursor(after);
     this.out = new FileOutput(after);
@@ -96,6 +124,19 @@ export class FileSession {
 
   private async *backfill(days: LogDay[]): Events {
     const lastDay = days[days.length - 1]!;
+    const point = await this.resumePoint(lastDay);
+    if (point) {
+      // The reader takes up the state saved at the checkpoint, and only the rest of the current file is read.
+      this.done.add(lastDay.stem);
+      this.last = lastDay;
+      await this.takeCurrent(lastDay, this.resume!.gen, point); // holds the file open: run() closes it
+      yield { type: 'restore', state: point.state };
+      yield this.out.startBackfill(lastDay.log!.size - point.offset);
+      yield* this.pollCurrent();
+      this.out.fileDone();
+      yield* this.endBackfill();
+      return;
+    }
     // Resuming: skip days more than one day before the cursor's (the correlation window), never the current one.
     const from = this.resume && this.resume.date !== NO_DATE ? dayBefore(this.resume.date) : undefined;
     const plan = days.filter((d) => d === lastDay || from === undefined || d.date >= from);
@@ -109,8 +150,68 @@ export class FileSession {
       else yield* this.readFinished(day);
       this.out.fileDone();
     }
+    yield* this.endBackfill();
+  }
+
+  private async *endBackfill(): Events {
     yield* this.out.endBackfill();
+    if (this.current) yield* this.offerCheckpoint(this.current, true);
     yield this.liveStatus();
+  }
+
+  /**
+   * The latest valid checkpoint at or before the resume cursor, when the cursor is in the current file: the same
+   * file (inode), not cut shorter than the cursor, the same generation, the same text before the checkpoint.
+   */
+  private async resumePoint(lastDay: LogDay): Promise<ResumePoint | undefined> {
+    const r = this.resume;
+    const store = this.checkpoints?.store;
+    if (!store || !r || r.date === NO_DATE || r.date !== lastDay.date || !lastDay.log) return undefined;
+    if (lastDay.log.size < r.offset) return undefined; // truncated since: a new generation
+    const opened = await openLog(lastDay.log.path);
+    if (!('fh' in opened)) return undefined;
+    try {
+      for (const cp of store.before(r.date, r.gen, r.offset)) {
+        if (this.signal.aborted) break;
+        if (cp.ino !== opened.ino) continue;
+        if ((await windowHash(opened.fh, cp.offset)) === cp.window)
+          return { offset: cp.offset, state: cp.state, opened };
+      }
+    } catch {
+      // Unreadable now: read the window again as without a checkpoint.
+    }
+    await opened.fh.close().catch(() => undefined);
+    return undefined;
+  }
+
+  /**
+   * Offers a checkpoint at the next line of the current file to a reader that asked, every CHECKPOINT_BYTES and
+   * when going live (`now`). Every line before it is handed out first.
+   */
+  private async *offerCheckpoint(cur: Current, now = false): Events {
+    const store = this.checkpoints?.offer ? this.checkpoints.store : undefined;
+    if (!store || !cur.fh || cur.day.date === NO_DATE) return;
+    const position = cur.cursor.position;
+    const size = cur.sizeAtStart ?? 0;
+    const every = position < size - DENSE_BYTES ? Math.max(CHECKPOINT_BYTES, size / 8) : CHECKPOINT_BYTES;
+    if (position - cur.markedAt < (now ? 1 : every)) return;
+    yield* this.out.flushAll();
+    const offset = cur.cursor.position - cur.cursor.pendingBytes;
+    const window = await windowHash(cur.fh, offset).catch(() => undefined);
+    if (window === undefined) return;
+    const place = { date: cur.day.date, gen: cur.cursor.gen, offset, ino: cur.ino!, window };
+    if (store.has(place)) {
+      cur.markedAt = position;
+      return;
+    }
+    // The reader may decline (its state is not one to keep here): then it is offered again after the next chunk.
+    yield {
+      type: 'checkpoint',
+      save: (state: unknown) => {
+        store.save(place, state);
+        cur.markedAt = position;
+      },
+    };
   }
 
   private async *follow(): Events {
@@ -191,9 +292,22 @@ export class FileSession {
   }
 
   private async *startCurrent(day: LogDay, gen: number): Events {
-    const gzSeen = (await gzSignature(this.dir, day.stem))?.sig;
-    this.current = { day, path: day.log!.path, cursor: new LineCursor(day.date, gen), gzSeen };
+    await this.takeCurrent(day, gen);
     yield* this.pollCurrent();
+  }
+
+  /** Makes `day`'s .log the file followed, from its start or from a resume point (with the file opened then). */
+  private async takeCurrent(day: LogDay, gen: number, from?: ResumePoint): Promise<void> {
+    const gzSeen = (await gzSignature(this.dir, day.stem))?.sig;
+    const offset = from?.offset ?? 0;
+    this.current = {
+      day,
+      path: day.log!.path,
+      cursor: new LineCursor(day.date, gen, offset),
+      gzSeen,
+      markedAt: offset,
+    };
+    if (from) Object.assign(this.current, { fh: from.opened.fh, ino: from.opened.ino });
   }
 
   /** The current day's .log.gz when it appeared or changed since we took the file: a copy made at rotation. */
@@ -231,6 +345,7 @@ export class FileSession {
       if (failedBefore && this.out.live) yield this.liveStatus();
     }
     const size = (await cur.fh.stat()).size;
+    cur.sizeAtStart ??= size;
     if (size < cur.cursor.position) {
       // Truncated in place (copytruncate). If the day's .log.gz just appeared, it is the copy: read the rest of
       // the old text from it; otherwise what was held before is all there will be of that line.
@@ -238,11 +353,16 @@ export class FileSession {
       if (gz) yield* readGz(this.out, gz, cur.cursor, cur.cursor.position, this.signal);
       else this.out.endFile(cur.cursor);
       cur.cursor.restart(cur.cursor.gen + 1);
+      cur.markedAt = 0;
+      cur.sizeAtStart = undefined;
       const detail = `${basename(cur.path)} was truncated: reading it again from its start`;
       yield this.out.status(this.out.live ? 'live' : 'backfill', detail);
     }
     const before = cur.cursor.position;
-    yield* readLog(this.out, cur.fh, cur.cursor, this.buf, this.signal);
+    for await (const event of readLog(this.out, cur.fh, cur.cursor, this.buf, this.signal)) {
+      yield event;
+      yield* this.offerCheckpoint(cur);
+    }
     return cur.cursor.position !== before;
   }
 
