@@ -12,6 +12,7 @@
 // 4. state is bounded: executions older than a day (by log time) are dropped, and at most MAX_EXECUTIONS kept.
 // The state is a pure function of the entries read, so reading the same log again gives the same result.
 import type { Entry, Outcome } from '../../../protocol/node-events.ts';
+import { isoMs } from './iso-time.ts';
 
 export const EXECUTION_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_EXECUTIONS = 2000;
@@ -63,7 +64,7 @@ export class Correlator {
    */
   apply(entry: Entry, again = false, unreadableJson = false): void {
     if (entry.ts !== this.lastTs) {
-      const ms = Date.parse(entry.ts);
+      const ms = isoMs(entry.ts);
       this.lastTs = entry.ts;
       if (!Number.isNaN(ms)) {
         this.lastMs = ms;

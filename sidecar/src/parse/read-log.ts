@@ -12,6 +12,29 @@ export function offsetCursor(offset: number): string {
   return 'o.' + ZEROS.slice(digits.length) + digits;
 }
 const ZEROS = '000000000000000';
+const BATCH_BYTES = 64 * 1024;
+
+/**
+ * A line read from a file or stream. Its cursor is formatted when asked for: only for the lines that open an
+ * entry, about half of them.
+ */
+class FileLine implements SourceLine {
+  readonly stream = 'stdout';
+  readonly truncated: boolean | undefined;
+
+  constructor(
+    private readonly offset: number,
+    readonly text: string,
+    truncated: boolean,
+    private readonly cursorOf: (offset: number) => string,
+  ) {
+    this.truncated = truncated || undefined;
+  }
+
+  get cursor(): string {
+    return this.cursorOf(this.offset);
+  }
+}
 
 export async function parseStream(
   input: Readable,
@@ -23,15 +46,17 @@ export async function parseStream(
   let offset = 0;
   const lines: SourceLine[] = [];
   const take = (text: string, truncated: boolean, bytes: number) => {
-    const line: SourceLine = { cursor: cursorOf(offset), stream: 'stdout', text };
-    if (truncated) line.truncated = true;
-    lines.push(line);
+    lines.push(new FileLine(offset, text, truncated, cursorOf));
     offset += bytes;
   };
-  for await (const chunk of input) {
-    for (const l of splitter.push(chunk as Buffer)) take(l.text, l.truncated, l.bytes);
-    if (lines.length) onEntries(parser.push(lines));
-    lines.length = 0;
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    // Parsed a slice at a time: few lines and entries are alive at once, so a young-generation collection has
+    // little to copy (the whole file's collections took half the time they took with 1 MB at a time).
+    for (let at = 0; at < chunk.length; at += BATCH_BYTES) {
+      for (const l of splitter.push(chunk.subarray(at, at + BATCH_BYTES))) take(l.text, l.truncated, l.bytes);
+      if (lines.length) onEntries(parser.push(lines));
+      lines.length = 0;
+    }
   }
   const last = splitter.end();
   if (last) take(last.text, last.truncated, last.bytes);
