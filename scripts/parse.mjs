@@ -2,7 +2,7 @@
 // npm run parse -- <log file | -> [--summary]: the parser's command (sidecar/src/parse-cli.ts) run from a bundle
 // with plain node, no TypeScript loader at start. The bundle (dist/parse-cli.mjs, our code only) is built again
 // with esbuild when it is missing or older than any file it was built from (listed beside it).
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,6 +22,8 @@ function stale() {
 export async function buildParseCli() {
   if (!stale()) return PARSE_BUNDLE;
   const { build } = await import('esbuild');
+  // Built beside it and renamed over it: a command started meanwhile never loads half a file.
+  const partial = `${PARSE_BUNDLE}.${process.pid}.partial`;
   const { metafile } = await build({
     entryPoints: [ENTRY],
     bundle: true,
@@ -29,12 +31,13 @@ export async function buildParseCli() {
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    outfile: PARSE_BUNDLE,
+    outfile: partial,
     metafile: true,
     logLevel: 'warning',
   });
   const inputs = Object.keys(metafile.inputs).map((path) => resolve(ROOT, path));
   writeFileSync(INPUTS, JSON.stringify(inputs));
+  renameSync(partial, PARSE_BUNDLE);
   return PARSE_BUNDLE;
 }
 
