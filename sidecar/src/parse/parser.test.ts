@@ -155,6 +155,14 @@ describe('the sample log', () => {
     });
   });
 
+  it('a first continuation line over the entry bound is dropped: no text, flagged truncated', () => {
+    const [entry, ...rest] = parseText(
+      `2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 hello\n${'x'.repeat(300 * 1024)}`,
+    );
+    expect(rest).toHaveLength(0);
+    expect(entry).toMatchObject({ message: 'hello', text: undefined, truncated: true });
+  });
+
   it('keeps continuation lines of a stack trace', () => {
     expect(byLine('Failed to publish message').text).toBe(
       'Error: connect ECONNREFUSED 10.0.0.5:4222\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)',

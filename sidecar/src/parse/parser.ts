@@ -67,7 +67,7 @@ export class EntryParser {
 
   private build(framed: FramedEntry): Entry {
     let message = framed.message;
-    let text = framed.continuation.length ? framed.continuation.join('\n') : undefined;
+    let text = framed.continuation?.join('\n');
     let taken: RedactedValue[] | undefined;
     if (mayNeedRedaction(message) || (text !== undefined && mayNeedRedaction(text))) {
       const redacted = redactText(text === undefined ? message : `${message}\n${text}`);
