@@ -19,12 +19,13 @@ const SPLITTER = [
   'console.log(text.split(/\\r?\\n/).length);',
 ].join('\n');
 
-/** Runs node with `args`; returns its stdout and wall time in seconds. */
-function run(args: string[]): { stdout: string; seconds: number } {
+/** Runs node (or `command`) with `args`; returns its stdout and wall time in seconds. */
+function run(args: string[], command = process.execPath): { stdout: string; seconds: number } {
   const t0 = performance.now();
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const seconds = (performance.now() - t0) / 1000;
-  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
   return { stdout: child.stdout, seconds };
 }
 
@@ -44,9 +45,12 @@ try {
 
   const cli: number[] = [];
   const splitter: number[] = [];
+  const npm: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     splitter.push(run(['-e', SPLITTER, path]).seconds);
     cli.push(run([PARSE, path, '--summary']).seconds);
+    // The same through npm, as a person types it: npm's own start comes on top.
+    npm.push(run(['run', '-s', 'parse', '--', path, '--summary'], 'npm').seconds);
   }
   // The best of each: the run least disturbed by whatever else the machine does.
   const cliSeconds = Math.min(...cli);
@@ -63,9 +67,13 @@ try {
     splitterSeconds: round3(splitterSeconds),
     splitterMbPerSecond: Number((mb / splitterSeconds).toFixed(1)),
     ratio: round3(ratio),
+    npmRunSeconds: round3(Math.min(...npm)),
+    npmRunMbPerSecond: Number((mb / Math.min(...npm)).toFixed(1)),
+    npmRunRatio: round3(splitterSeconds / Math.min(...npm)),
     ratioOfMedians: round3(median(splitter) / median(cli)),
     cliRunsSeconds: cli.map(round3),
     splitterRunsSeconds: splitter.map(round3),
+    npmRunRunsSeconds: npm.map(round3),
     executionsExpected: truth.executions.length,
     executionsParsed: summary.tasks.length,
     outcomesWrong: wrong,
