@@ -28,7 +28,11 @@ describe('isoMs', () => {
   });
 
   it('gives the time of day by its digits across a year boundary', () => {
-    for (let ms = Date.parse('2025-12-31T23:00:00.000Z'); ms < Date.parse('2026-01-01T01:00:00.000Z'); ms += 997) {
+    for (
+      let ms = Date.parse('2025-12-31T23:00:00.000Z');
+      ms < Date.parse('2026-01-01T01:00:00.000Z');
+      ms += 997
+    ) {
       const ts = new Date(ms).toISOString();
       expect(isoMs(ts), ts).toBe(ms);
     }

@@ -4,6 +4,7 @@ import type { Entry, Outcome, TaskKind } from '../../../protocol/node-events.ts'
 
 export interface TaskSummary {
   executionId: string;
+  /** Absent while the log does not state how the execution ended (e.g. its metrics JSON was cut). */
   status?: Outcome;
   exitCode?: number;
   elapsedMs?: number;
@@ -56,6 +57,10 @@ export class Summarizer {
   }
 
   result(): LogSummary {
-    return { tasks: [...this.tasks.values()], invoices: this.invoices, kinds: Object.fromEntries(this.kinds) };
+    return {
+      tasks: [...this.tasks.values()],
+      invoices: this.invoices,
+      kinds: Object.fromEntries(this.kinds),
+    };
   }
 }
