@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 
 const benches = [
   'bench/parse.ts',
+  'bench/parse-cli.ts',
   'bench/sidecar-rss.ts',
   'bench/first-load.ts',
   'bench/live-latency.ts',

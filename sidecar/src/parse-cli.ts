@@ -1,6 +1,6 @@
 // npm run parse -- <log file | -> [--summary]
 // Parses runner-node log text (any decorations, LF or CRLF): NDJSON of entries on stdout, or with --summary
-// one JSON object { tasks, invoices, kinds }.
+// one JSON object { tasks, invoices, kinds }. `npm run parse` runs it from a bundle (scripts/parse.mjs).
 import { parseFile, parseStream } from './parse/read-log.ts';
 import { Summarizer } from './parse/summary.ts';
 import type { Entry } from '../../protocol/node-events.ts';

@@ -5,10 +5,14 @@
 //    the most recently received one without metrics; a start without an id to the most recently received one
 //    not started yet; a download to the execution of that task path; a publish to the latest finished one;
 // 3. metrics with an exit code finish their execution (0 → completed, else failed); a completion line finishes
-//    one that is not finished yet; the finishing entry carries `outcome`;
+//    one that is not finished yet; the finishing entry carries `outcome`. The runner writes its completion
+//    line for failed executions too, so after metrics whose JSON could not be read (cut, capped) it says
+//    nothing of the outcome: such an execution stays open until a line states it (readable metrics with an
+//    exit code, a failure line) or ages out, and no entry invents an outcome for it;
 // 4. state is bounded: executions older than a day (by log time) are dropped, and at most MAX_EXECUTIONS kept.
 // The state is a pure function of the entries read, so reading the same log again gives the same result.
 import type { Entry, Outcome } from '../../../protocol/node-events.ts';
+import { isoMs } from './iso-time.ts';
 
 export const EXECUTION_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_EXECUTIONS = 2000;
@@ -25,6 +29,8 @@ interface Execution {
   /** Order of the latest start or metrics line, for "the execution whose outcome is being published". */
   activitySeq: number;
   hasMetrics: boolean;
+  /** Its latest metrics announced JSON that could not be read: the exit code, if any, is lost. */
+  metricsUnreadable: boolean;
   finished: boolean;
   /** The outcome and the id of the entry that decided it (that entry may be sent again, longer). */
   outcome?: Outcome;
@@ -52,10 +58,13 @@ export class Correlator {
   private oldestSeenAtMs = Infinity;
   private lastMs = 0;
 
-  /** Attributes `entry`; `again` says it is the last entry once more, with more continuation lines. */
-  apply(entry: Entry, again = false): void {
+  /**
+   * Attributes `entry`; `again` says it is the last entry once more, with more continuation lines;
+   * `unreadableJson` that it announced JSON that could not be parsed.
+   */
+  apply(entry: Entry, again = false, unreadableJson = false): void {
     if (entry.ts !== this.lastTs) {
-      const ms = Date.parse(entry.ts);
+      const ms = isoMs(entry.ts);
       this.lastTs = entry.ts;
       if (!Number.isNaN(ms)) {
         this.lastMs = ms;
@@ -67,7 +76,7 @@ export class Correlator {
     const execution = this.attribute(entry, nowMs);
     if (execution) {
       entry.executionId = execution.id;
-      this.finish(entry, execution);
+      this.finish(entry, execution, unreadableJson);
     }
     this.lastExecutionId = entry.executionId;
   }
@@ -120,7 +129,7 @@ export class Correlator {
     }
   }
 
-  private finish(entry: Entry, execution: Execution): void {
+  private finish(entry: Entry, execution: Execution, unreadableJson: boolean): void {
     if (execution.finished) {
       if (execution.finishedBy === entry.id) entry.outcome = execution.outcome;
       return;
@@ -129,10 +138,12 @@ export class Correlator {
     if (entry.kind === 'task.metrics') {
       execution.hasMetrics = true;
       execution.activitySeq = ++this.activitySeq;
+      execution.metricsUnreadable = unreadableJson;
       const exitCode = entry.metrics?.exitCode;
       if (exitCode !== undefined) outcome = exitCode === 0 ? 'completed' : 'failed';
-    } else if (entry.kind === 'task.completed') outcome = 'completed';
-    else if (entry.kind === 'task.failed') outcome = 'failed';
+    } else if (entry.kind === 'task.completed') {
+      if (!execution.metricsUnreadable) outcome = 'completed';
+    } else if (entry.kind === 'task.failed') outcome = 'failed';
     if (outcome) {
       execution.finished = true;
       execution.outcome = outcome;
@@ -152,6 +163,7 @@ export class Correlator {
         startSeq: 0,
         activitySeq: 0,
         hasMetrics: false,
+        metricsUnreadable: false,
         finished: false,
       };
       this.executions.set(id, execution);

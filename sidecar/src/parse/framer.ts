@@ -17,7 +17,8 @@ export interface FramedEntry {
   header?: Header;
   /** The first line, decorations removed (the header's message when there is a header). */
   message: string;
-  continuation: string[];
+  /** Undefined until the first continuation line: most entries have none. */
+  continuation: string[] | undefined;
   continuationChars: number;
   truncated: boolean;
   /** True when this entry was emitted before and is emitted again with more continuation lines. */
@@ -50,7 +51,7 @@ export class Framer {
         ts,
         stream: line.stream,
         message: header ? messageOf(text, header) : text,
-        continuation: [],
+        continuation: undefined,
         continuationChars: 0,
         truncated: line.truncated === true,
         reopened: false,
@@ -70,7 +71,7 @@ export class Framer {
       ts,
       stream: line.stream,
       message: text,
-      continuation: [],
+      continuation: undefined,
       continuationChars: 0,
       truncated: line.truncated === true,
       reopened: false,
@@ -100,13 +101,13 @@ export class Framer {
 
   private continueWith(entry: FramedEntry, text: string, truncated: boolean): void {
     if (
-      entry.continuation.length >= MAX_CONTINUATION_LINES ||
+      (entry.continuation?.length ?? 0) >= MAX_CONTINUATION_LINES ||
       entry.continuationChars + text.length > MAX_CONTINUATION_CHARS
     ) {
       entry.truncated = true;
       return;
     }
-    entry.continuation.push(text);
+    (entry.continuation ??= []).push(text);
     entry.continuationChars += text.length + 1;
     if (truncated) entry.truncated = true;
   }

@@ -7,7 +7,7 @@ import type { TruthExecution, TruthInvoice } from '../demo/generator.ts';
 import { parseStream } from './read-log.ts';
 import { Summarizer } from './summary.ts';
 
-async function parseGenerated(tasks: number, decorate: boolean) {
+async function parseGenerated(tasks: number, decorate: boolean, edit = (text: string) => text) {
   const chunks: string[] = [];
   const executions: TruthExecution[] = [];
   const invoices: TruthInvoice[] = [];
@@ -17,7 +17,7 @@ async function parseGenerated(tasks: number, decorate: boolean) {
     invoices.push(...chunk.truth.invoices);
   }
   const entries: Entry[] = [];
-  const parser = await parseStream(Readable.from([Buffer.from(chunks.join(''))]), (batch) =>
+  const parser = await parseStream(Readable.from([Buffer.from(edit(chunks.join('')))]), (batch) =>
     entries.push(...batch),
   );
   const summary = new Summarizer();
@@ -75,5 +75,58 @@ describe.each([false, true])('a generated log of 800 tasks (decorated: %s)', (de
     const finishing = entries.filter((e) => e.outcome).map((e) => e.executionId);
     expect(new Set(finishing).size).toBe(finishing.length);
     expect(finishing).toHaveLength(executions.length);
+  });
+});
+
+/** Cuts the JSON of every `Command execution stdout` entry in the middle (as a capped or cut entry would be). */
+function cutMetrics(text: string): { text: string; cut: number } {
+  const out: string[] = [];
+  let cut = 0;
+  let kept: number | undefined; // continuation lines of the metrics entry being cut still to keep
+  for (const line of text.split('\n')) {
+    if (/^\d{4}-\d\d-\d\d /.test(line)) kept = undefined;
+    else if (kept !== undefined) {
+      if (kept-- > 0) out.push(line);
+      continue;
+    }
+    const at = line.indexOf('Command execution stdout:');
+    if (at === -1) {
+      out.push(line);
+      continue;
+    }
+    cut++;
+    const json = line.indexOf('{', at);
+    if (json === -1) {
+      out.push(line);
+      kept = 3;
+    } else out.push(line.slice(0, json + Math.floor((line.length - json) / 2)));
+  }
+  return { text: out.join('\n'), cut };
+}
+
+describe('a generated log whose metrics JSON is cut', () => {
+  it('no outcome is invented: failed executions do not count as completed', async () => {
+    let cut = 0;
+    const { summary, executions, counters } = await parseGenerated(800, false, (text) => {
+      const edited = cutMetrics(text);
+      cut = edited.cut;
+      return edited.text;
+    });
+    const failed = executions.filter((e) => e.outcome === 'failed');
+    expect(failed.length).toBeGreaterThan(20);
+    expect(counters.jsonErrors).toBe(cut);
+    const parsed = new Map(summary.tasks.map((t) => [t.executionId, t]));
+    expect(parsed.size).toBe(executions.length);
+    // The runner writes `Execution … completed` for failed executions too: with their exit code cut off, the
+    // log does not say how they ended.
+    for (const truth of failed)
+      expect(parsed.get(truth.executionId)!.status, truth.executionId).toBeUndefined();
+    // Every outcome given is the true one; executions without metrics are finished by their completion line.
+    const unknown = summary.tasks.filter((t) => t.status === undefined);
+    expect(unknown).toHaveLength(cut);
+    for (const truth of executions) {
+      const status = parsed.get(truth.executionId)!.status;
+      if (status !== undefined) expect(status, truth.executionId).toBe(truth.outcome);
+    }
   });
 });

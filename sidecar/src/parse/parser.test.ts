@@ -155,6 +155,14 @@ describe('the sample log', () => {
     });
   });
 
+  it('a first continuation line over the entry bound is dropped: no text, flagged truncated', () => {
+    const [entry, ...rest] = parseText(
+      `2025-11-24 10:00:00 info: @truebit/worker-runner-node:2.0.0 hello\n${'x'.repeat(300 * 1024)}`,
+    );
+    expect(rest).toHaveLength(0);
+    expect(entry).toMatchObject({ message: 'hello', text: undefined, truncated: true });
+  });
+
   it('keeps continuation lines of a stack trace', () => {
     expect(byLine('Failed to publish message').text).toBe(
       'Error: connect ECONNREFUSED 10.0.0.5:4222\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)',
@@ -260,6 +268,36 @@ describe('correlation with overlapping executions', () => {
     ]);
   });
 
+  it('metrics whose JSON is cut: the completion line does not make the execution completed', () => {
+    const entries = parseText(
+      [
+        received('01', 'A', 'pa'),
+        received('02', 'B', 'pb'),
+        `${h('03')} Starting task execution {"executionId":"A"}`,
+        `${h('04')} Command execution stdout:`,
+        '{',
+        '  "elapsed": "5000000",',
+        `${h('05')} Execution A completed`,
+        `${h('06')} Starting task execution {"executionId":"B"}`,
+        `${h('07')} Command execution stdout: {"elapsed":"5000000","wasi":{"exit`,
+        `${h('08')} Execution B completed`,
+        `${h('09')} Execution B failed`,
+      ].join('\n'),
+    );
+    expect(entries.map((e) => [e.kind, e.executionId ?? null, e.outcome ?? null])).toEqual([
+      ['task.received', 'A', null],
+      ['task.received', 'B', null],
+      ['task.started', 'A', null],
+      ['task.metrics', 'A', null],
+      ['task.completed', 'A', null],
+      ['task.started', 'B', null],
+      ['task.metrics', 'B', null],
+      ['task.completed', 'B', null],
+      // A later line that states the outcome decides it.
+      ['task.failed', 'B', 'failed'],
+    ]);
+  });
+
   it('executions open for more than a day are dropped', () => {
     const entries = parseText(
       [
@@ -301,6 +339,26 @@ describe('framing live', () => {
       metrics: { exitCode: 0 },
     });
     expect(parser.counters.entries).toBe(2);
+  });
+
+  it('metrics emitted early with half their JSON take their exit code when they come again whole', () => {
+    const parser = new EntryParser();
+    const head = '2025-11-24 10:00:00 debug: @truebit/worker-runner-node:2.0.0';
+    parser.push(
+      linesOf(
+        `${head} Starting task execution {"executionId":"A"}\n${head} Command execution stdout:\n{\n  "wasi": {`,
+      ),
+    );
+    expect(parser.flush()[0]).toMatchObject({ kind: 'task.metrics', executionId: 'A', outcome: undefined });
+    const late = [
+      ...parser.push(linesOf('    "exitCode": 0\n  }\n}').map((l) => ({ ...l, cursor: `u${l.cursor}` }))),
+      ...parser.push(linesOf(`${head} Execution A completed`).map((l) => ({ ...l, cursor: `v${l.cursor}` }))),
+      ...parser.flush(),
+    ];
+    expect(late.map((e) => [e.kind, e.outcome ?? null])).toEqual([
+      ['task.metrics', 'completed'],
+      ['task.completed', null],
+    ]);
   });
 
   it('an entry that finished its execution keeps its outcome when it comes again with more lines', () => {

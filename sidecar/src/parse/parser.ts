@@ -74,7 +74,7 @@ export class EntryParser {
 
   private build(framed: FramedEntry): Entry {
     let message = framed.message;
-    let text = framed.continuation.length ? framed.continuation.join('\n') : undefined;
+    let text = framed.continuation?.join('\n');
     let taken: RedactedValue[] | undefined;
     if (mayNeedRedaction(message) || (text !== undefined && mayNeedRedaction(text))) {
       const redacted = redactText(text === undefined ? message : `${message}\n${text}`);
@@ -108,9 +108,11 @@ export class EntryParser {
       slots: undefined,
       io: undefined,
     };
+    let unreadableJson = false;
     if (header) {
       if (header.component === RUNNER_COMPONENT) {
-        if (!classify(entry, message, text)) this.counters.jsonErrors++;
+        unreadableJson = !classify(entry, message, text);
+        if (unreadableJson) this.counters.jsonErrors++;
         if (entry.kind === 'message' && !entry.topic && !entry.slots) this.counters.unrecognised++;
       } else entry.kind = 'message';
     }
@@ -119,7 +121,7 @@ export class EntryParser {
       for (const t of taken) entry.io[t.role] = t.redacted;
     }
     fitContract(entry);
-    this.correlator.apply(entry, framed.reopened);
+    this.correlator.apply(entry, framed.reopened, unreadableJson);
     if (taken && entry.executionId && this.io)
       for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
     if (!framed.reopened) this.count(entry);

@@ -1,6 +1,5 @@
 // Reads a log file (or stdin) of runner-node text with any decorations through the parser, streaming.
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
 import type { Entry } from '../../../protocol/node-events.ts';
 import { LineSplitter } from '../sources/lines.ts';
 import type { SourceLine } from '../sources/source.ts';
@@ -12,9 +11,34 @@ export function offsetCursor(offset: number): string {
   return 'o.' + ZEROS.slice(digits.length) + digits;
 }
 const ZEROS = '000000000000000';
+const BATCH_BYTES = 64 * 1024;
+const READ_BYTES = 1024 * 1024;
 
+/**
+ * A line read from a file or stream. Its cursor is formatted when asked for: only for the lines that open an
+ * entry, about half of them.
+ */
+class FileLine implements SourceLine {
+  readonly stream = 'stdout';
+  readonly truncated: boolean | undefined;
+
+  constructor(
+    private readonly offset: number,
+    readonly text: string,
+    truncated: boolean,
+    private readonly cursorOf: (offset: number) => string,
+  ) {
+    this.truncated = truncated || undefined;
+  }
+
+  get cursor(): string {
+    return this.cursorOf(this.offset);
+  }
+}
+
+/** Parses a byte stream (a Readable such as stdin, or any iterable of Buffers, each handled before the next). */
 export async function parseStream(
-  input: Readable,
+  input: AsyncIterable<Buffer>,
   onEntries: (entries: Entry[]) => void,
   cursorOf: (offset: number) => string = offsetCursor,
 ): Promise<EntryParser> {
@@ -23,15 +47,17 @@ export async function parseStream(
   let offset = 0;
   const lines: SourceLine[] = [];
   const take = (text: string, truncated: boolean, bytes: number) => {
-    const line: SourceLine = { cursor: cursorOf(offset), stream: 'stdout', text };
-    if (truncated) line.truncated = true;
-    lines.push(line);
+    lines.push(new FileLine(offset, text, truncated, cursorOf));
     offset += bytes;
   };
   for await (const chunk of input) {
-    for (const l of splitter.push(chunk as Buffer)) take(l.text, l.truncated, l.bytes);
-    if (lines.length) onEntries(parser.push(lines));
-    lines.length = 0;
+    // Parsed a slice at a time: few lines and entries are alive at once, so a young-generation collection has
+    // little to copy (the whole file's collections took half the time they took with 1 MB at a time).
+    for (let at = 0; at < chunk.length; at += BATCH_BYTES) {
+      for (const l of splitter.push(chunk.subarray(at, at + BATCH_BYTES))) take(l.text, l.truncated, l.bytes);
+      if (lines.length) onEntries(parser.push(lines));
+      lines.length = 0;
+    }
   }
   const last = splitter.end();
   if (last) take(last.text, last.truncated, last.bytes);
@@ -45,5 +71,23 @@ export function parseFile(
   onEntries: (entries: Entry[]) => void,
   cursorOf?: (offset: number) => string,
 ): Promise<EntryParser> {
-  return parseStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), onEntries, cursorOf);
+  return parseStream(readChunks(path), onEntries, cursorOf);
+}
+
+/**
+ * The file's bytes, 1 MiB at a time, all read into one buffer: the line splitter copies what it keeps across
+ * chunks. (A read stream's new buffer per chunk cost more than all its reads over a 78 MB log.)
+ */
+async function* readChunks(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, READ_BYTES, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }

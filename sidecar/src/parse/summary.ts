@@ -4,6 +4,7 @@ import type { Entry, Outcome, TaskKind } from '../../../protocol/node-events.ts'
 
 export interface TaskSummary {
   executionId: string;
+  /** Absent while the log does not state how the execution ended (e.g. its metrics JSON was cut). */
   status?: Outcome;
   exitCode?: number;
   elapsedMs?: number;
@@ -25,10 +26,10 @@ export interface LogSummary {
 export class Summarizer {
   private readonly tasks = new Map<string, TaskSummary>();
   private readonly invoices: LogSummary['invoices'] = [];
-  private readonly kinds: Record<string, number> = {};
+  private readonly kinds = new Map<string, number>();
 
   add(entry: Entry): void {
-    this.kinds[entry.kind] = (this.kinds[entry.kind] ?? 0) + 1;
+    this.kinds.set(entry.kind, (this.kinds.get(entry.kind) ?? 0) + 1);
     if (entry.kind === 'invoice' && entry.invoice) {
       const { invoiceId, executionId, steps } = entry.invoice;
       this.invoices.push({ invoiceId, executionId, steps });
@@ -56,6 +57,10 @@ export class Summarizer {
   }
 
   result(): LogSummary {
-    return { tasks: [...this.tasks.values()], invoices: this.invoices, kinds: this.kinds };
+    return {
+      tasks: [...this.tasks.values()],
+      invoices: this.invoices,
+      kinds: Object.fromEntries(this.kinds),
+    };
   }
 }
