@@ -163,7 +163,7 @@ export class Correlator {
         startSeq: 0,
         activitySeq: 0,
         hasMetrics: false,
-        metricsUnreadable: false,
+        metricsUnreadable: r[10] === 1,
         finished: false,
       };
       this.executions.set(id, execution);
@@ -266,6 +266,7 @@ type ExecutionRow = [
   finished: 0 | 1,
   outcome: Outcome | null,
   finishedBy: string | null,
+  metricsUnreadable: 0 | 1,
 ];
 
 const toRow = (e: Execution): ExecutionRow => [
@@ -279,6 +280,7 @@ const toRow = (e: Execution): ExecutionRow => [
   e.finished ? 1 : 0,
   e.outcome ?? null,
   e.finishedBy ?? null,
+  e.metricsUnreadable ? 1 : 0,
 ];
 
 function fromRow(r: ExecutionRow): Execution {
@@ -290,6 +292,7 @@ function fromRow(r: ExecutionRow): Execution {
     activitySeq: r[5],
     hasMetrics: r[6] === 1,
     finished: r[7] === 1,
+    metricsUnreadable: r[10] === 1,
   };
   if (r[2] !== null) e.path = r[2];
   if (r[8] !== null) e.outcome = r[8];

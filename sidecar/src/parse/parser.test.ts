@@ -298,6 +298,32 @@ describe('correlation with overlapping executions', () => {
     ]);
   });
 
+  it('a snapshot after unreadable metrics carries them: the completion line after a restore decides nothing', () => {
+    const before = new EntryParser();
+    before.push(
+      linesOf(
+        [
+          received('01', 'A', 'pa'),
+          `${h('02')} Starting task execution {"executionId":"A"}`,
+          `${h('03')} Command execution stdout: {"elapsed":"5000000","wasi":{"exit`,
+          `${h('04')} Starting task execution {"executionId":"Z"}`,
+        ].join('\n'),
+      ),
+    );
+    const state = before.snapshot();
+    expect(state).toBeDefined();
+    const after = new EntryParser();
+    after.restore(JSON.parse(JSON.stringify(state)) as typeof state & object);
+    const rest = [
+      ...after.push(linesOf(`${h('05')} Execution A completed\n${h('06')} Execution A failed`)),
+      ...after.flush(),
+    ];
+    expect(rest.filter((e) => e.executionId === 'A').map((e) => [e.kind, e.outcome ?? null])).toEqual([
+      ['task.completed', null],
+      ['task.failed', 'failed'],
+    ]);
+  });
+
   it('executions open for more than a day are dropped', () => {
     const entries = parseText(
       [

@@ -144,7 +144,7 @@ export class EntryParser {
     const framer = this.framer.snapshot();
     if (!framer) return undefined;
     const open = framer.open;
-    if (open && (mayNeedRedaction(open.message) || open.continuation.some(mayNeedRedaction)))
+    if (open && (mayNeedRedaction(open.message) || open.continuation?.some(mayNeedRedaction)))
       return undefined;
     return {
       framer,

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { formatFileCursor, parseFileCursor } from './cursor.ts';
 
 /** The format of a checkpoint file and of the reader's state in it (ParserState): a change of either changes it. */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 /** Checkpoints kept: the newest DENSE as they are, older ones thinned to stay spread over the day. */
 export const MAX_CHECKPOINTS = 12;
 const DENSE = 4;
