@@ -163,7 +163,7 @@ export class Correlator {
         startSeq: 0,
         activitySeq: 0,
         hasMetrics: false,
-        metricsUnreadable: r[10] === 1,
+        metricsUnreadable: false,
         finished: false,
       };
       this.executions.set(id, execution);
