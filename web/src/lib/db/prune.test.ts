@@ -94,7 +94,9 @@ describe('clearAll', () => {
     expect(before).toEqual({ cursor: gen.entries.at(-1)!.id, epoch: 0 });
     await clearAll(db);
     const late = gen.entries.slice(-3);
-    await expect(applyEntries(db, late, late.at(-1)!.id, before.epoch)).rejects.toBeInstanceOf(StaleStreamError);
+    await expect(applyEntries(db, late, late.at(-1)!.id, before.epoch)).rejects.toBeInstanceOf(
+      StaleStreamError,
+    );
     expect(await dump(db)).toMatchObject({ entries: [], tasks: [], invoices: [] });
     expect(await readResumePoint(db)).toEqual({ cursor: undefined, epoch: 1 });
     // A stream begun after the clear writes.

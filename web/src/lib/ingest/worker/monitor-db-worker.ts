@@ -17,10 +17,7 @@ const LOCK_NAME = 'truwatch-ingest';
 const CHANNEL_NAME = 'truwatch-ingest-state';
 
 type Message =
-  | { type: 'state'; state: IngestState }
-  | { type: 'hello' }
-  | { type: 'reconnect' }
-  | { type: 'cleared' };
+  { type: 'state'; state: IngestState } | { type: 'hello' } | { type: 'reconnect' } | { type: 'cleared' };
 
 interface Session {
   controller: AbortController;
