@@ -6,8 +6,9 @@ import { createStore, inTransaction, request } from '../../db/idb.ts';
 import type { FeedTask, StatsMessage } from '../../../../../protocol/federation.ts';
 import type { FederationSettings } from '../settings.ts';
 import type { Counters } from '../status.ts';
+import { FEDERATION_DB } from '../db-name.ts';
 
-export const FEDERATION_DB = 'truwatch-federation';
+export { FEDERATION_DB };
 export const DAY_MS = 86_400_000;
 /** How far back a finished task may still be published, and how long the sent log is kept. */
 export const KEEP_MS = 7 * DAY_MS;
