@@ -63,11 +63,11 @@ test.describe('Settings, clearing and importing', () => {
       await expect.poll(() => databases(page)).toContain(FEDERATION_DB);
 
       const question = await clearAllData(page);
+      expect(await databases(page)).not.toContain(FEDERATION_DB);
       expect(question).toMatch(/sent log/);
       expect(question).toMatch(/received network feed/);
       expect(question).toMatch(/log entry, task, invoice/);
       await page.screenshot({ path: test.info().outputPath('settings-cleared.png'), fullPage: true });
-      expect(await databases(page)).not.toContain(FEDERATION_DB);
       // Without a reload: the same counts as before clearing, every task with its outcome.
       await expect.poll(() => storedCounts(page), { timeout: 60_000 }).toEqual(before);
       expect(await databases(page)).not.toContain(FEDERATION_DB);
