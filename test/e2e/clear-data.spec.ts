@@ -4,9 +4,12 @@
 // by itself; a backup import goes on when the operator moves to another page, and that page says how it ended.
 import { expect, test, type Page } from '@playwright/test';
 import { parseFile } from '../../sidecar/src/parse/read-log.ts';
+import { enableFederation, FederationStack } from '../support/e2e-federation.ts';
+import { DEV_USERS, startNatsServer, type NatsServer } from '../support/nats-server.ts';
 import {
   logDir,
   openPaired,
+  orError,
   startFileSidecar,
   storedCounts,
   type LogDir,
@@ -122,5 +125,43 @@ test.describe('Settings, clearing and importing', () => {
     } finally {
       await sidecar.stop();
     }
+  });
+});
+
+test.describe('Settings, clearing with federation on', () => {
+  let server: NatsServer | undefined;
+  const stack = new FederationStack();
+  test.beforeAll(async () => {
+    server = stack.server = await startNatsServer();
+  });
+  test.afterAll(() => stack.stop());
+
+  /** Connections the server has from the app (not the aggregator), by /connz. */
+  async function appConnections(): Promise<number> {
+    const connz = (await (await fetch(`${server!.monitorUrl}/connz?auth=1`)).json()) as {
+      connections?: { authorized_user?: string }[];
+    };
+    return (connz.connections ?? []).filter((c) => c.authorized_user !== DEV_USERS.aggregator.user).length;
+  }
+
+  test('clearing stops federation at once: its connection closes and its database stays gone', async ({
+    page,
+  }) => {
+    const { log, sidecar } = await stack.startMonitor(server!.wsUrl);
+    await openPaired(page, sidecar, log);
+    await enableFederation(page);
+    await expect.poll(orError(appConnections)).toBe(1);
+    await clearAllData(page);
+    await expect.poll(orError(appConnections)).toBe(0);
+    await expect.poll(() => databases(page)).not.toContain(FEDERATION_DB);
+    // The monitor's history comes back; federation does not start again by itself.
+    await expect.poll(async () => (await storedCounts(page)).tasks).toBe(log.truth.executions.length);
+    expect(await appConnections()).toBe(0);
+    expect(await databases(page)).not.toContain(FEDERATION_DB);
+    // Its page says it is off (opening it makes an empty database again, as on a first visit).
+    await page.getByRole('link', { name: 'Federation', exact: true }).click();
+    await expect(page.getByText(/Federation is off/)).toBeVisible();
+    await page.screenshot({ path: test.info().outputPath('federation-after-clear.png') });
+    expect(await appConnections()).toBe(0);
   });
 });

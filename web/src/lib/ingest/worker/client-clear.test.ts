@@ -39,16 +39,16 @@ describe('IngestClient after the history was cleared', () => {
     const c = clients.make({ db, fetch: s.fetch });
     c.start();
     await waitFor(() => s.opened.length === 1, 'the first connection');
-    s.opened[0].send(history(1, 3));
+    s.opened[0]!.send(history(1, 3));
     await waitFor(() => c.state.counters.entries === 3, 'the history');
     await clearAll(db);
     // Nobody told the client: its next write finds the history cleared.
-    s.opened[0].send(sse('entry', entry(4), entry(4).id));
+    s.opened[0]!.send(sse('entry', entry(4), entry(4).id));
     await waitFor(() => s.opened.length === 2, 'a new connection');
     expect(s.opened.map((o) => o.cursor)).toEqual([undefined, undefined]);
     expect(await allEntries(db)).toEqual([]);
     expect((await db.get('meta', CURSOR_KEY))?.value).toBeUndefined();
-    s.opened[1].send(history(1, 4));
+    s.opened[1]!.send(history(1, 4));
     await waitFor(() => c.state.counters.entries === 7, 'the whole history again');
     expect((await allEntries(db)).map((e) => e.id)).toEqual([1, 2, 3, 4].map((n) => entry(n).id));
     expect((await db.get('meta', CURSOR_KEY))?.value).toBe(entry(4).id);
@@ -60,14 +60,14 @@ describe('IngestClient after the history was cleared', () => {
     const c = clients.make({ db, fetch: s.fetch });
     c.start();
     await waitFor(() => s.opened.length === 1, 'the first connection');
-    s.opened[0].send(history(1, 3));
+    s.opened[0]!.send(history(1, 3));
     await waitFor(() => c.state.counters.entries === 3, 'the history');
     c.reconnectNow();
     expect(s.opened).toHaveLength(1); // reconnectNow() keeps a connection that has data
     await clearAll(db);
     c.restartNow();
     await waitFor(() => s.opened.length === 2, 'a new connection');
-    expect(s.opened[1].cursor).toBeUndefined();
+    expect(s.opened[1]!.cursor).toBeUndefined();
     expect(c.state.counters.reconnects).toBe(1);
   });
 });
