@@ -126,6 +126,41 @@ test.describe('Settings, clearing and importing', () => {
       await sidecar.stop();
     }
   });
+  test('a backup import cut by a reload says, on the next load, that it did not finish and stored nothing', async ({
+    page,
+  }) => {
+    log = await logDir(1500);
+    const sidecar = await startFileSidecar(log);
+    try {
+      await openPaired(page, sidecar, log);
+      await expect.poll(async () => (await storedCounts(page)).entries).toBe(await entriesIn(log.file));
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export a full backup' }).click(),
+      ]);
+      const file = await download.path();
+      await sidecar.stop();
+      await clearAllData(page);
+      // Leaving while it runs asks first (when the browser asks at all); the operator leaves anyway.
+      const asked: string[] = [];
+      page.on('dialog', (dialog) => {
+        asked.push(dialog.type());
+        void dialog.accept();
+      });
+      await page.getByLabel('Import a backup').setInputFiles(file);
+      await expect(page.locator('[data-import]')).toHaveAttribute('data-import', /reading|writing/);
+      await page.reload();
+      const status = page.locator('[data-import]');
+      await expect(status).toHaveAttribute('data-import', 'interrupted');
+      await expect(status).toContainText('did not finish');
+      await page.screenshot({ path: test.info().outputPath('import-interrupted.png') });
+      expect(asked.every((type) => type === 'beforeunload')).toBe(true);
+      expect(await storedCounts(page)).toMatchObject({ entries: 0, tasks: 0, invoices: 0 });
+    } finally {
+      await sidecar.stop();
+    }
+  });
 });
 
 test.describe('Settings, clearing with federation on', () => {
