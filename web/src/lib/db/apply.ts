@@ -26,6 +26,29 @@ import {
 
 export const CURSOR_KEY = 'cursor';
 export const NODE_KEY = 'node';
+/**
+ * The history's generation: clearAll() moves it on. A stream reads it with its cursor and writes only while it is
+ * the same, so a stream that began before a clear cannot write its position (or its entries) into the emptied
+ * database: it would resume after that position and the history before it would never come back.
+ */
+export const EPOCH_KEY = 'epoch';
+
+/** The database was cleared after the stream began: its entries and cursor belong to the old history. */
+export class StaleStreamError extends Error {
+  override name = 'StaleStreamError';
+  constructor() {
+    super('the stored history was cleared: the stream starts again from the beginning');
+  }
+}
+
+/** The stream's cursor and the history's generation, read together (a clear between two reads would mix them). */
+export async function readResumePoint(db: TruwatchDb): Promise<{ cursor: unknown; epoch: number }> {
+  const meta = db.transaction('meta').store;
+  const [cursor, epoch] = await Promise.all([meta.get(CURSOR_KEY), meta.get(EPOCH_KEY)]);
+  return { cursor: cursor?.value, epoch: epochOf(epoch?.value) };
+}
+
+export const epochOf = (value: unknown): number => (typeof value === 'number' ? value : 0);
 
 export interface ApplyResult {
   /** Entries stored: new ones, and re-sent ones that replaced a stored version with less text. */
@@ -47,7 +70,13 @@ const textLength = (e: Entry): number => e.text?.length ?? 0;
  * gives the same records. An entry re-sent under the same id with at least as much `text` replaces the stored
  * one, and the executions it touches are derived again from their stored entries.
  */
-export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: string): Promise<ApplyResult> {
+export async function applyEntries(
+  db: TruwatchDb,
+  entries: Entry[],
+  cursor?: string,
+  /** The generation the stream began in (readResumePoint): a different one stored refuses the batch. */
+  epoch?: number,
+): Promise<ApplyResult> {
   const batch = new Map<string, StoredEntry>();
   let invalid = 0;
   for (const e of entries) {
@@ -61,6 +90,8 @@ export async function applyEntries(db: TruwatchDb, entries: Entry[], cursor?: st
   }
   const incoming = [...batch.values()];
   return inTransaction(writing(db, ALL_STORES), async (tx) => {
+    if (epoch !== undefined && epochOf((await tx.objectStore('meta').get(EPOCH_KEY))?.value) !== epoch)
+      throw new StaleStreamError();
     const { written, replaced, unchanged } = await putEntries(
       tx,
       incoming,

@@ -9,7 +9,7 @@ import {
   StatusSchema,
   TaskKindSchema,
 } from '../../../../protocol/node-events.ts';
-import { invoicesOfExecutions } from './apply.ts';
+import { EPOCH_KEY, invoicesOfExecutions } from './apply.ts';
 import { allEntries, putEntries } from './blocks.ts';
 import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
 import { getMany, inTransaction, writing } from './idb.ts';
@@ -34,10 +34,12 @@ export const SECRET_META_KEYS: readonly string[] = [
   'installSecret',
   'taskDataPassword',
 ];
+/** Meta keys of this database's own bookkeeping: never exported nor imported either. */
+const LOCAL_META_KEYS: readonly string[] = [EPOCH_KEY];
 const SECRET_PATTERN = /token|secret|password|passphrase|credential/i;
 
 export function isSecretMetaKey(key: string): boolean {
-  return SECRET_META_KEYS.includes(key) || SECRET_PATTERN.test(key);
+  return SECRET_META_KEYS.includes(key) || LOCAL_META_KEYS.includes(key) || SECRET_PATTERN.test(key);
 }
 
 const time = v.pipe(v.number(), v.finite());

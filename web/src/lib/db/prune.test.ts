@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyEntries, applyStatus } from './apply.ts';
+import { applyEntries, applyStatus, EPOCH_KEY, readResumePoint, StaleStreamError } from './apply.ts';
 import { clearAll, pruneEntries } from './prune.ts';
 import { dashboardStats } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
@@ -79,9 +79,28 @@ describe('clearAll', () => {
       tasks: [],
       invoices: [],
       node: [],
-      meta: [{ key: 'retentionDays', value: 30 }],
+      meta: [
+        { key: EPOCH_KEY, value: 1 },
+        { key: 'retentionDays', value: 30 },
+      ],
     });
     await clearAll(db, { keepSettings: false });
-    expect((await dump(db)).meta).toEqual([]);
+    expect((await dump(db)).meta).toEqual([{ key: EPOCH_KEY, value: 2 }]);
+  });
+
+  it('refuses the writes of a stream that began before the clear, so it cannot store its old position', async () => {
+    await filled();
+    const before = await readResumePoint(db);
+    expect(before).toEqual({ cursor: gen.entries.at(-1)!.id, epoch: 0 });
+    await clearAll(db);
+    const late = gen.entries.slice(-3);
+    await expect(applyEntries(db, late, late.at(-1)!.id, before.epoch)).rejects.toBeInstanceOf(
+      StaleStreamError,
+    );
+    expect(await dump(db)).toMatchObject({ entries: [], tasks: [], invoices: [] });
+    expect(await readResumePoint(db)).toEqual({ cursor: undefined, epoch: 1 });
+    // A stream begun after the clear writes.
+    await applyEntries(db, late, late.at(-1)!.id, 1);
+    expect((await dump(db)).entries).toHaveLength(3);
   });
 });

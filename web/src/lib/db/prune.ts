@@ -1,7 +1,7 @@
 // Retention and reset: pruning old entries in bounded batches (tasks and invoices are kept unless asked), and
 // clearing the history.
 import { unwrap } from 'idb';
-import { CURSOR_KEY } from './apply.ts';
+import { CURSOR_KEY, EPOCH_KEY, epochOf } from './apply.ts';
 import { BLOCK_ENTRIES, blockOf, timeKeys } from './blocks.ts';
 import { inTransaction, primaryKeys, writing } from './idb.ts';
 import { ALL_STORES, type TruwatchDb } from './schema.ts';
@@ -93,14 +93,18 @@ export async function pruneEntries(
 
 /**
  * Deletes the history: entries, tasks, invoices, node state and the stream cursor (so the next connection
- * backfills from the start). Settings in `meta` stay unless `keepSettings` is false.
+ * backfills from the start), and moves the history's generation on, so a stream still open from before refuses
+ * to write (apply.ts, EPOCH_KEY). Settings in `meta` stay unless `keepSettings` is false.
  */
 export async function clearAll(db: TruwatchDb, options: { keepSettings?: boolean } = {}): Promise<void> {
   await inTransaction(writing(db, ALL_STORES), async (tx) => {
+    const meta = tx.objectStore('meta');
+    const epoch = epochOf((await meta.get(EPOCH_KEY))?.value) + 1;
     await Promise.all(
       (['blocks', 'tasks', 'invoices', 'node'] as const).map((name) => tx.objectStore(name).clear()),
     );
-    if (options.keepSettings === false) await tx.objectStore('meta').clear();
-    else await tx.objectStore('meta').delete(CURSOR_KEY);
+    if (options.keepSettings === false) await meta.clear();
+    else await meta.delete(CURSOR_KEY);
+    await meta.put({ key: EPOCH_KEY, value: epoch });
   });
 }

@@ -30,4 +30,21 @@ describe('federation database', () => {
     expect((await fed.db.getAll('sent')).map((s) => s.json)).toEqual(['new']);
     expect(await fed.db.count('feed')).toBe(1);
   });
+
+  it('closes itself when the database is deleted or upgraded elsewhere, and says which', async () => {
+    const name = `fed-${Math.random().toString(36).slice(2)}`;
+    const closes: boolean[] = [];
+    await FederationDb.open(name, (deleted) => closes.push(deleted));
+    const upgrade = indexedDB.open(name, 99);
+    await new Promise((resolve) => (upgrade.onsuccess = resolve));
+    upgrade.result.close();
+    await FederationDb.open(`${name}-2`, (deleted) => closes.push(deleted));
+    // Not blocked: the connection closed itself when asked.
+    await new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(`${name}-2`);
+      request.onsuccess = resolve;
+      request.onblocked = () => reject(new Error('blocked'));
+    });
+    expect(closes).toEqual([false, true]);
+  });
 });

@@ -6,8 +6,9 @@ import { createStore, inTransaction, request } from '../../db/idb.ts';
 import type { FeedTask, StatsMessage } from '../../../../../protocol/federation.ts';
 import type { FederationSettings } from '../settings.ts';
 import type { Counters } from '../status.ts';
+import { FEDERATION_DB } from '../db-name.ts';
 
-export const FEDERATION_DB = 'truwatch-federation';
+export { FEDERATION_DB };
 export const DAY_MS = 86_400_000;
 /** How far back a finished task may still be published, and how long the sent log is kept. */
 export const KEEP_MS = 7 * DAY_MS;
@@ -101,18 +102,21 @@ export interface FederationSchema extends DBSchema {
 export class FederationDb {
   private constructor(readonly db: IDBPDatabase<FederationSchema>) {}
 
-  /** Opens (or creates) federation's database. `onClose`: it closed by itself (another tab upgrades or deletes it). */
-  static async open(name = FEDERATION_DB, onClose?: () => void): Promise<FederationDb> {
+  /**
+   * Opens (or creates) federation's database. `onClose`: it closed by itself (another tab upgrades or deletes it;
+   * `deleted` says which).
+   */
+  static async open(name = FEDERATION_DB, onClose?: (deleted: boolean) => void): Promise<FederationDb> {
     const db: IDBPDatabase<FederationSchema> = await openDB<FederationSchema>(name, FEDERATION_VERSION, {
       upgrade(db, oldVersion) {
         if (oldVersion < FEDERATION_VERSION)
           for (const [store, spec] of Object.entries(FEDERATION_STORES)) createStore(unwrap(db), store, spec);
       },
-      blocking() {
+      blocking(_current, next) {
         db.close();
-        onClose?.();
+        onClose?.(next === null);
       },
-      terminated: () => onClose?.(),
+      terminated: () => onClose?.(false),
     });
     return new FederationDb(db);
   }

@@ -36,9 +36,14 @@ type Message =
 
 let fedDb: Promise<FederationDb> | undefined;
 let mainDb: Promise<TruwatchDb> | undefined;
+/** Ends the leading tab's federation: its database was deleted ("Clear all data", in any tab). */
+let onDeleted: (() => void) | undefined;
 /** The databases, opened on first use and again after they closed (another tab upgraded or deleted them). */
 const openFed = (): Promise<FederationDb> =>
-  (fedDb ??= FederationDb.open(undefined, () => (fedDb = undefined)).catch((error: unknown) => {
+  (fedDb ??= FederationDb.open(undefined, (deleted) => {
+    fedDb = undefined;
+    if (deleted) onDeleted?.();
+  }).catch((error: unknown) => {
     fedDb = undefined;
     throw error;
   }));
@@ -83,11 +88,23 @@ async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
     },
   });
   service = current;
+  const deleted = new Promise<void>((resolve) => (onDeleted = resolve));
+  const aborted = new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   await current.start();
-  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  const why = await Promise.race([aborted.then(() => 'stop'), deleted.then(() => 'deleted')]);
+  onDeleted = undefined;
   report.stop();
   await current.stop();
   service = undefined;
+  if (why === 'stop') return;
+  // Deleted: federation is off in every tab until a page starts it again (a reload). This tab keeps the lock, so
+  // no other tab's federation starts and makes the database anew; every tab is told it is off.
+  const off: FederationStatus = { ...current.status(), enabled: false, state: 'DISABLED', pending: 0 };
+  publish(off);
+  channel.postMessage({ type: 'status', status: off } satisfies Message);
+  await aborted;
 }
 
 function tell(message: Message): void {

@@ -1,7 +1,7 @@
 // The ingest loop: GET /api/events from the stored cursor, each event checked and written to the monitor database
 // before the next chunk is read (backpressure: a slow database slows the sidecar down, it does not fill memory),
 // and after anything — sidecar restarted, network gone, laptop asleep — back to the stored cursor with backoff.
-import { applyEntries, applyStatus, CURSOR_KEY } from '../../db/apply.ts';
+import { applyEntries, applyStatus, readResumePoint, StaleStreamError } from '../../db/apply.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import type { Entry, Status } from '../../../../../protocol/node-events.ts';
 import { decodeEvent } from './decode.ts';
@@ -64,6 +64,8 @@ export class IngestClient {
   private healthy = false;
   private queue: WriteQueue | undefined;
   private lastDataAt = 0;
+  /** The history's generation this connection began in (db/apply.ts, EPOCH_KEY). */
+  private epoch: number | undefined;
   private meter: CatchUpMeter | undefined;
 
   constructor(private readonly options: IngestOptions) {
@@ -122,6 +124,12 @@ export class IngestClient {
     if (!this.pause.wake()) this.restart('new token');
   }
 
+  /** The stored history was cleared: start again from the stored cursor (none now) at once, busy or not. */
+  restartNow(): void {
+    if (this.stopped) return;
+    if (!this.pause.wake()) this.restart('the stored history was cleared');
+  }
+
   private restart(why: string): void {
     this.immediate = true;
     this.connection?.abort(new Error(why));
@@ -154,7 +162,8 @@ export class IngestClient {
         failures = 0;
         continue;
       }
-      if (this.immediate) {
+      // A write refused because the history was cleared under it: begin again now, from the beginning.
+      if (this.immediate || error instanceof StaleStreamError) {
         this.immediate = false;
         continue;
       }
@@ -188,11 +197,13 @@ export class IngestClient {
     try {
       const db = (this.db = await this.open());
       arm();
+      const { cursor, epoch } = await readResumePoint(db);
+      this.epoch = epoch;
       const body = await openEventStream({
         fetch: this.fetch,
         baseUrl: this.options.baseUrl,
         token: this.token,
-        cursor: (await db.get('meta', CURSOR_KEY))?.value,
+        cursor,
         signal: controller.signal,
       });
       const reader = body.getReader();
@@ -264,7 +275,7 @@ export class IngestClient {
   }
 
   private async store(entries: Entry[], cursor: string | undefined, live: boolean): Promise<void> {
-    const result = await this.write.applyEntries(this.db!, entries, cursor);
+    const result = await this.write.applyEntries(this.db!, entries, cursor, this.epoch);
     // The database refuses entries whose time is not a time: bad input too.
     this.counters.entries += entries.length - result.invalid;
     this.counters.invalid += result.invalid;

@@ -16,7 +16,8 @@ import { runWhenLeader } from './leader.ts';
 const LOCK_NAME = 'truwatch-ingest';
 const CHANNEL_NAME = 'truwatch-ingest-state';
 
-type Message = { type: 'state'; state: IngestState } | { type: 'hello' } | { type: 'reconnect' };
+type Message =
+  { type: 'state'; state: IngestState } | { type: 'hello' } | { type: 'reconnect' } | { type: 'cleared' };
 
 interface Session {
   controller: AbortController;
@@ -69,7 +70,14 @@ channel?.addEventListener('message', (event: MessageEvent<Message>) => {
   if (message.type === 'state' && !client) publish({ ...message.state, leader: false });
   else if (message.type === 'hello' && client) channel.postMessage({ type: 'state', state: client.state });
   else if (message.type === 'reconnect') client?.reconnectNow();
+  else if (message.type === 'cleared') client?.restartNow();
 });
+
+/** The history was cleared (in this tab or another): the ingesting tab starts its stream again from the start. */
+function cleared(): void {
+  if (session?.client) session.client.restartNow();
+  else channel?.postMessage({ type: 'cleared' } satisfies Message);
+}
 
 async function lead(config: IngestConfig, current: Session, signal: AbortSignal): Promise<void> {
   const client = new IngestClient({
@@ -129,4 +137,15 @@ const api: IngestApi = {
   },
 };
 
-Comlink.expose({ ...api, ...monitorDbApi(openDb, announceChange) } satisfies MonitorDbWorkerApi);
+const dbApi = monitorDbApi(openDb, announceChange);
+Comlink.expose({
+  ...api,
+  ...dbApi,
+  async clearAll(options) {
+    try {
+      await dbApi.clearAll(options);
+    } finally {
+      cleared();
+    }
+  },
+} satisfies MonitorDbWorkerApi);
