@@ -89,7 +89,9 @@ for (const { file } of vitestRuns) {
 for (const run of vitestRuns) {
   if (run.status !== 0 && failed === 0) {
     failed++;
-    console.error(`test: vitest exited with status ${run.status} though no test failed: see its output above`);
+    console.error(
+      `test: vitest exited with status ${run.status} though no test failed: see its output above`,
+    );
   }
 }
 // The end-to-end tests (Playwright, Debian's Chromium), unless only some unit tests were asked for.
