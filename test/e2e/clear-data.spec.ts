@@ -15,6 +15,7 @@ import {
   type LogDir,
   type StoredCounts,
 } from '../support/e2e-monitor.ts';
+import type { SidecarProcess } from '../support/sidecar-process.ts';
 
 const FEDERATION_DB = 'truwatch-federation';
 
@@ -27,6 +28,34 @@ async function entriesIn(file: string): Promise<number> {
 /** The names of this origin's IndexedDB databases. */
 const databases = (page: Page): Promise<string[]> =>
   page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+
+/**
+ * Opens the paired app once it holds the whole log, exports a full backup from Settings, stops the sidecar (what
+ * comes back after a clear can then only come from the backup) and clears all data. Returns the backup file and
+ * the counts it holds.
+ */
+async function backupThenClear(
+  page: Page,
+  sidecar: SidecarProcess,
+  log: LogDir,
+): Promise<{ file: string; before: StoredCounts }> {
+  await openPaired(page, sidecar, log);
+  await expect.poll(async () => (await storedCounts(page)).entries).toBe(await entriesIn(log.file));
+  const before = await storedCounts(page);
+  // Logs' code is loaded while the sidecar (which serves it) runs.
+  await page.getByRole('link', { name: 'Logs', exact: true }).click();
+  await expect(page).toHaveTitle('Logs · truwatch');
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export a full backup' }).click(),
+  ]);
+  const file = await download.path();
+  await sidecar.stop();
+  await clearAllData(page);
+  expect((await storedCounts(page)).entries).toBe(0);
+  return { file, before };
+}
 
 /** Clears all data from Settings, accepting the confirmation; returns the question the operator was asked. */
 async function clearAllData(page: Page): Promise<string> {
@@ -97,22 +126,7 @@ test.describe('Settings, clearing and importing', () => {
     log = await logDir(400);
     const sidecar = await startFileSidecar(log);
     try {
-      await openPaired(page, sidecar, log);
-      await expect.poll(async () => (await storedCounts(page)).entries).toBe(await entriesIn(log.file));
-      const before = await storedCounts(page);
-      // Logs' code is loaded while the sidecar (which serves it) runs.
-      await page.getByRole('link', { name: 'Logs', exact: true }).click();
-      await expect(page).toHaveTitle('Logs · truwatch');
-      await page.getByRole('link', { name: 'Settings', exact: true }).click();
-      const [download] = await Promise.all([
-        page.waitForEvent('download'),
-        page.getByRole('button', { name: 'Export a full backup' }).click(),
-      ]);
-      const file = await download.path();
-      // The sidecar is gone: what comes back after the clear can only come from the backup.
-      await sidecar.stop();
-      await clearAllData(page);
-      expect((await storedCounts(page)).entries).toBe(0);
+      const { file, before } = await backupThenClear(page, sidecar, log);
 
       await page.getByLabel('Import a backup').setInputFiles(file);
       await page.getByRole('link', { name: 'Logs', exact: true }).click();
@@ -132,16 +146,7 @@ test.describe('Settings, clearing and importing', () => {
     log = await logDir(1500);
     const sidecar = await startFileSidecar(log);
     try {
-      await openPaired(page, sidecar, log);
-      await expect.poll(async () => (await storedCounts(page)).entries).toBe(await entriesIn(log.file));
-      await page.getByRole('link', { name: 'Settings', exact: true }).click();
-      const [download] = await Promise.all([
-        page.waitForEvent('download'),
-        page.getByRole('button', { name: 'Export a full backup' }).click(),
-      ]);
-      const file = await download.path();
-      await sidecar.stop();
-      await clearAllData(page);
+      const { file } = await backupThenClear(page, sidecar, log);
       // Leaving while it runs asks first (when the browser asks at all); the operator leaves anyway.
       const asked: string[] = [];
       page.on('dialog', (dialog) => {

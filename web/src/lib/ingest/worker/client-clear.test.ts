@@ -32,15 +32,21 @@ const history = (from: number, to: number) => {
   return sse('batch', { entries }, entries.at(-1)!.id);
 };
 
+/** A client on a fresh database that received a history of three entries on its first connection. */
+async function withHistoryOfThree() {
+  const db = await freshDb();
+  const s = streams();
+  const c = clients.make({ db, fetch: s.fetch });
+  c.start();
+  await waitFor(() => s.opened.length === 1, 'the first connection');
+  s.opened[0]!.send(history(1, 3));
+  await waitFor(() => c.state.counters.entries === 3, 'the history');
+  return { db, s, c };
+}
+
 describe('IngestClient after the history was cleared', () => {
   it('a live entry of the old stream is refused and the stream starts again from the beginning', async () => {
-    const db = await freshDb();
-    const s = streams();
-    const c = clients.make({ db, fetch: s.fetch });
-    c.start();
-    await waitFor(() => s.opened.length === 1, 'the first connection');
-    s.opened[0]!.send(history(1, 3));
-    await waitFor(() => c.state.counters.entries === 3, 'the history');
+    const { db, s, c } = await withHistoryOfThree();
     await clearAll(db);
     // Nobody told the client: its next write finds the history cleared.
     s.opened[0]!.send(sse('entry', entry(4), entry(4).id));
@@ -55,13 +61,7 @@ describe('IngestClient after the history was cleared', () => {
   });
 
   it('restartNow() replaces a quiet, healthy connection at once, without its cursor', async () => {
-    const db = await freshDb();
-    const s = streams();
-    const c = clients.make({ db, fetch: s.fetch });
-    c.start();
-    await waitFor(() => s.opened.length === 1, 'the first connection');
-    s.opened[0]!.send(history(1, 3));
-    await waitFor(() => c.state.counters.entries === 3, 'the history');
+    const { db, s, c } = await withHistoryOfThree();
     c.reconnectNow();
     expect(s.opened).toHaveLength(1); // reconnectNow() keeps a connection that has data
     await clearAll(db);
