@@ -2,7 +2,7 @@
 // block index gives each block's time span and size, its facets how many entries of a kind and level it holds.
 // Blocks are read newest first, and an entry is passed on once no unread block can hold one before it; while the
 // page's offset is not reached, a block whose matching entries the index already counts is skipped unread.
-import { ENTRY_KINDS, type EntryKind } from '../../../../protocol/node-events.ts';
+import { ENTRY_KINDS, type EntryKind, type Outcome } from '../../../../protocol/node-events.ts';
 import { entriesOfExecutions, timeKeys } from './blocks.ts';
 import { getMany, indexOf, keyPairs, MAX_KEY } from './idb.ts';
 import type { StoredEntry, TruwatchDb } from './schema.ts';
@@ -10,6 +10,11 @@ import type { StoredEntry, TruwatchDb } from './schema.ts';
 export interface EntryFilter {
   levels?: string[];
   kinds?: EntryKind[];
+  /**
+   * Only the entries that finished a task with this outcome. The runner rarely writes a failure line of its own
+   * (`task.failed`): a failure is mostly a `task.metrics` entry with a non-zero exit code, which carries it.
+   */
+  outcome?: Outcome;
   /** Case-insensitive, in the message and the continuation text. */
   text?: string;
   /** A range of the entry time: from inclusive, to exclusive. */
@@ -36,6 +41,10 @@ function matcher(f: EntryFilter): Predicate | undefined {
   if (f.kinds?.length) {
     const kinds = new Set<string>(f.kinds);
     tests.push((e) => kinds.has(e.kind));
+  }
+  if (f.outcome !== undefined) {
+    const outcome = f.outcome;
+    tests.push((e) => e.outcome === outcome);
   }
   if (f.levels?.length) {
     const levels = new Set(f.levels);
@@ -84,7 +93,8 @@ async function candidates(db: TruwatchDb, f: EntryFilter): Promise<BlockKey[]> {
     timeKeys(db, IDBKeyRange.lowerBound([lo]), { reverse: true }),
     facetCounts(db, f),
   ]);
-  const exact = !f.text;
+  // The facets count kinds and levels, not outcomes: with text or an outcome, matching blocks are read.
+  const exact = !f.text && f.outcome === undefined;
   const out: BlockKey[] = [];
   for (const key of keys) {
     const [toMs, fromMs, first, count] = key;

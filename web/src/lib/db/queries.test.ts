@@ -251,6 +251,8 @@ describe('listEntries', () => {
     { text: 'EXECUTION', levels: ['info'] },
     { text: 'Semaphore', toMs: DAY_START },
     { executionId: gen.executions[5]!.executionId, kinds: ['task.metrics', 'task.completed'] },
+    { outcome: 'failed' },
+    { outcome: 'completed', levels: ['info'], fromMs: DAY_START },
   ];
   const reference = (f: EntryFilter) =>
     stored
@@ -258,6 +260,7 @@ describe('listEntries', () => {
         (e) =>
           (!f.levels || f.levels.includes(e.level)) &&
           (!f.kinds || f.kinds.includes(e.kind)) &&
+          (!f.outcome || e.outcome === f.outcome) &&
           (!f.executionId || e.executionId === f.executionId) &&
           e.tsMs >= (f.fromMs ?? -Infinity) &&
           e.tsMs < (f.toMs ?? Infinity) &&
@@ -278,5 +281,16 @@ describe('listEntries', () => {
       const rows = await listEntries(db, filter, Math.max(0, offset), limit);
       expect(rows.map((e) => e.id)).toEqual(expected.slice(Math.max(0, offset), Math.max(0, offset) + limit));
     }
+  });
+
+  it('finds one entry per failed task by outcome, where the task.failed kind finds none', async () => {
+    // The generated runner writes no failure line: its failures are metrics entries with a non-zero exit code.
+    const failed = gen.executions.filter((t) => t.outcome === 'failed');
+    expect(failed.length).toBeGreaterThan(10);
+    expect(await countEntries(db, { kinds: ['task.failed'] })).toBe(0);
+    const rows = await listEntries(db, { outcome: 'failed' }, 0, 10_000);
+    expect(rows).toHaveLength(failed.length);
+    expect(new Set(rows.map((e) => e.executionId))).toEqual(new Set(failed.map((t) => t.executionId)));
+    expect(await countEntries(db, { outcome: 'failed' })).toBe(failed.length);
   });
 });
