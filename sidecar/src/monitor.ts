@@ -8,6 +8,9 @@ import { EntryParser } from './parse/parser.ts';
 import { pipeline } from './pipeline.ts';
 import type { LogSource } from './sources/source.ts';
 
+/** Open executions remembered for the counts: far more than the runner's slots ever hold at once. */
+const MAX_OPEN = 10_000;
+
 export interface NodeSnapshot {
   source: { kind: string; description: string; state: Status['state']; detail?: string };
   container?: Status['container'];
@@ -16,6 +19,7 @@ export interface NodeSnapshot {
   slots: { active?: number; total?: number; at?: string };
   counts: {
     entries: number;
+    /** Tasks received since `since`, and how many of those completed and failed (never more than received). */
     tasks: { received: number; completed: number; failed: number };
     invoices: number;
     byKind: Record<string, number>;
@@ -36,6 +40,12 @@ export class NodeMonitor {
   private runner: NodeSnapshot['runner'] = {};
   private slots: NodeSnapshot['slots'] = {};
   private tasks = { received: 0, completed: 0, failed: 0 };
+  /**
+   * Executions received and not finished yet. An outcome counts only for one of these: a log (or the demo's
+   * history window) that begins during a task holds its outcome without its receipt, and counting that outcome
+   * made completed + failed exceed received.
+   */
+  private readonly open = new Set<string>();
   private since: string | undefined;
   private lastId: string | undefined;
   private done: Promise<void> | undefined;
@@ -115,9 +125,21 @@ export class NodeMonitor {
     if (entry.slots?.active !== undefined) {
       this.slots = { active: entry.slots.active, total: entry.slots.total, at: entry.ts };
     }
-    if (again) return;
-    if (entry.kind === 'task.received') this.tasks.received++;
+    const id = entry.executionId;
+    if (entry.kind === 'task.received' && !again) {
+      this.tasks.received++;
+      if (id) this.remember(id);
+    }
+    // Counted once per execution, also when the outcome comes with a later version of the same entry.
+    if (!entry.outcome || !id || !this.open.delete(id)) return;
     if (entry.outcome === 'completed') this.tasks.completed++;
-    if (entry.outcome === 'failed') this.tasks.failed++;
+    else this.tasks.failed++;
+  }
+
+  private remember(id: string): void {
+    this.open.delete(id);
+    this.open.add(id);
+    // The oldest open ones go first: tasks never finished (the correlator drops them after a day anyway).
+    if (this.open.size > MAX_OPEN) this.open.delete(this.open.values().next().value!);
   }
 }
