@@ -59,7 +59,12 @@ describe('dashboardStats', () => {
     expect(stats.durationMs.median).toBeCloseTo(median, 6);
     expect(stats.durationMs.p95).toBeGreaterThan(median);
     expect(stats.durationMs.p95).toBeLessThanOrEqual(durations.at(-1)!);
-    expect(stats.stepsToday).toBe(today.reduce((a, t) => a + (t.steps ?? 0), 0));
+    // The steps billed, not those of every task finished today (failed ones run steps but are not billed).
+    const billed = gen.entries.filter((e) => e.kind === 'invoice' && onDay(ms(e.ts)));
+    expect(stats.stepsBilledToday).toBe(billed.reduce((a, e) => a + (e.invoice?.steps ?? 0), 0));
+    expect(stats.stepsBilledToday).toBeLessThan(today.reduce((a, t) => a + (t.steps ?? 0), 0));
+    const [invoicePageDay] = await invoiceTotalsPerDay(db, DAY_START, DAY_START + DAY_MS);
+    expect(invoicePageDay!.steps).toBe(stats.stepsBilledToday);
     expect(stats.invoicesToday).toBe(
       gen.entries.filter((e) => e.kind === 'invoice' && onDay(ms(e.ts))).length,
     );

@@ -33,8 +33,8 @@ export interface DashboardStats {
   /** Of tasks finished today that reported an elapsed time. */
   durationMs: { median?: number; p95?: number };
   invoicesToday: number;
-  /** Steps of the tasks finished today (their metrics). */
-  stepsToday: number;
+  /** Steps today's invoices bill: the figure the Invoices page shows for the day (its "Steps billed"). */
+  stepsBilledToday: number;
   node?: NodeRecord;
   slots?: NodeRecord['slots'];
   /** The 10 tasks first seen last, newest first. */
@@ -45,10 +45,10 @@ export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<Das
   const dayStartMs = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const day = utcDay(dayStartMs);
   const end = dayStartMs + DAY_MS;
-  const [received, finished, invoicesToday, node, recentTasks] = await Promise.all([
+  const [received, finished, invoices, node, recentTasks] = await Promise.all([
     db.countFromIndex('tasks', 'firstSeenMs', between(dayStartMs, end)),
     db.getAllFromIndex('tasks', 'finishedMs', between(dayStartMs, end)),
-    db.countFromIndex('invoices', 'day', day),
+    db.getAllFromIndex('invoices', 'day', day),
     db.get('node', 'node'),
     values<TaskRecord>(unwrap(db.transaction('tasks').store.index('firstSeenMs')), null, {
       reverse: true,
@@ -57,13 +57,11 @@ export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<Das
   ]);
   let completed = 0;
   let failed = 0;
-  let stepsToday = 0;
   const durations: number[] = [];
   for (const t of finished) {
     if (t.status === 'completed') completed++;
     else if (t.status === 'failed') failed++;
     if (t.elapsedMs !== undefined) durations.push(t.elapsedMs);
-    stepsToday += t.steps ?? 0;
   }
   durations.sort((a, b) => a - b);
   const done = completed + failed;
@@ -72,8 +70,9 @@ export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<Das
     dayStartMs,
     tasksToday: { received, completed, failed, successRate: done ? completed / done : null },
     durationMs: { median: percentile(durations, 0.5), p95: percentile(durations, 0.95) },
-    invoicesToday,
-    stepsToday,
+    invoicesToday: invoices.length,
+    // Not the steps of the tasks finished today: those include failed tasks, which are not billed.
+    stepsBilledToday: invoices.reduce((sum, inv) => sum + (inv.steps ?? 0), 0),
     node,
     slots: node?.slots,
     recentTasks,
