@@ -18,6 +18,14 @@ export function formatDuration(ms: number | undefined): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/**
+ * A task's duration: the runner's own `elapsed`, or "unknown" when it reported none. The log's timestamps are
+ * whole seconds, too coarse to stand in for it (a 40 ms call would read 0 s or 1 s).
+ */
+export function formatElapsed(ms: number | undefined): string {
+  return ms === undefined ? 'unknown' : formatDuration(ms);
+}
+
 export function formatBytes(n: number | undefined): string {
   if (n === undefined) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -57,6 +57,10 @@ describe('dashboardStats', () => {
     const median =
       durations.length % 2 ? durations[Math.floor(mid)]! : (durations[mid - 1]! + durations[mid]!) / 2;
     expect(stats.durationMs.median).toBeCloseTo(median, 6);
+    // Tasks without the runner's elapsed time are counted as unknown, not left out unsaid.
+    expect(stats.durationMs.measured).toBe(durations.length);
+    expect(stats.durationMs.unknown).toBe(today.length - durations.length);
+    expect(stats.durationMs.unknown).toBeGreaterThan(0);
     expect(stats.durationMs.p95).toBeGreaterThan(median);
     expect(stats.durationMs.p95).toBeLessThanOrEqual(durations.at(-1)!);
     // The steps billed, not those of every task finished today (failed ones run steps but are not billed).
@@ -78,7 +82,7 @@ describe('dashboardStats', () => {
   it('is empty for a day without tasks', async () => {
     const stats = await dashboardStats(db, NOW + 7 * DAY_MS);
     expect(stats.tasksToday).toEqual({ received: 0, completed: 0, failed: 0, successRate: null });
-    expect(stats.durationMs).toEqual({ median: undefined, p95: undefined });
+    expect(stats.durationMs).toEqual({ median: undefined, p95: undefined, measured: 0, unknown: 0 });
   });
 });
 

@@ -30,8 +30,11 @@ export interface DashboardStats {
   dayStartMs: number;
   /** received: tasks first seen today; completed/failed: tasks finished today; successRate: of those, or null. */
   tasksToday: { received: number; completed: number; failed: number; successRate: number | null };
-  /** Of tasks finished today that reported an elapsed time. */
-  durationMs: { median?: number; p95?: number };
+  /**
+   * Of tasks finished today that reported an elapsed time (the runner's measurement). `unknown` counts those
+   * finished today without one: their duration is unknown, not taken from the log's whole-second timestamps.
+   */
+  durationMs: { median?: number; p95?: number; measured: number; unknown: number };
   invoicesToday: number;
   /** Steps today's invoices bill: the figure the Invoices page shows for the day (its "Steps billed"). */
   stepsBilledToday: number;
@@ -69,7 +72,12 @@ export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<Das
     day,
     dayStartMs,
     tasksToday: { received, completed, failed, successRate: done ? completed / done : null },
-    durationMs: { median: percentile(durations, 0.5), p95: percentile(durations, 0.95) },
+    durationMs: {
+      median: percentile(durations, 0.5),
+      p95: percentile(durations, 0.95),
+      measured: durations.length,
+      unknown: finished.length - durations.length,
+    },
     invoicesToday: invoices.length,
     // Not the steps of the tasks finished today: those include failed tasks, which are not billed.
     stepsBilledToday: invoices.reduce((sum, inv) => sum + (inv.steps ?? 0), 0),
