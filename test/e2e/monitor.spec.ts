@@ -59,6 +59,17 @@ test.describe('the monitor', () => {
         String(log.truth.invoices.length),
       );
       await page.screenshot({ path: test.info().outputPath('dashboard.png'), fullPage: true });
+      // One figure per fact: the card's steps are the Invoices page's steps billed for the day, and the Logs
+      // filter of failures finds the entry that failed each failed task.
+      const billed = page.locator('[data-stat="Invoices today"] + .detail');
+      await expect(billed).toHaveText(/^[\d.]+ \S* ?steps billed$/);
+      const steps = (await billed.innerText()).replace(' steps billed', '');
+      await page.getByRole('link', { name: 'Invoices', exact: true }).click();
+      await expect(page.locator('tbody tr').first().locator('td').nth(2)).toHaveText(steps);
+      await page.getByRole('link', { name: 'Logs', exact: true }).click();
+      await page.getByTestId('outcome-filter').selectOption('failed');
+      await expect(page.getByTestId('entry-count')).toHaveText(`${outcomes('failed')} entries`);
+      await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
       await page.setViewportSize({ width: 390, height: 844 }); // a phone, in the dark theme
       await page.emulateMedia({ colorScheme: 'dark' });
       await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(11, 18, 21)');
