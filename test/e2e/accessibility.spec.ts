@@ -7,8 +7,8 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 import { hourlySeries } from '../../web/src/lib/network/derive.ts';
-import { logDir, openPaired, type LogDir } from '../support/e2e-monitor.ts';
-import { startFileSidecar } from '../support/e2e-monitor.ts';
+import { enableFederation, FederationStack, startDevAggregator } from '../support/e2e-federation.ts';
+import { logDir, openPaired, startFileSidecar, type LogDir } from '../support/e2e-monitor.ts';
 import { startNatsServer, type NatsServer } from '../support/nats-server.ts';
 import { fakeAggregator, sampleFeed, sampleStats } from '../support/network-messages.ts';
 import type { SidecarProcess } from '../support/sidecar-process.ts';
@@ -350,5 +350,26 @@ test.describe('usable by everyone: the network page', () => {
     } finally {
       await aggregator.close();
     }
+  });
+});
+
+test.describe('usable by everyone: federation when it is on', () => {
+  const stack = new FederationStack();
+  test.afterEach(() => stack.stop());
+
+  test('axe finds nothing serious on Federation and Sent with messages, on a desktop and a phone', async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    const server = (stack.server = await startNatsServer());
+    stack.aggregator = await startDevAggregator(server);
+    const { log, sidecar } = await stack.startMonitor(server.wsUrl);
+    await openPaired(page, sidecar, log);
+    await enableFederation(page);
+    await expect(page.getByTestId('received')).toContainText('active nodes');
+    await checkEverywhere(page, '/federation (on)', () => page.locator('[data-fed-state="CONNECTED"]'));
+    await page.getByRole('link', { name: 'See every message sent' }).click();
+    await expect(page.locator('tbody tr[data-kind="task"]')).toHaveCount(log.truth.executions.length);
+    await checkEverywhere(page, '/federation/sent (messages)', () => page.getByTestId('sent-count'));
   });
 });
