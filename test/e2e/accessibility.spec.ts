@@ -11,6 +11,7 @@ import { enableFederation, FederationStack, startDevAggregator } from '../suppor
 import { logDir, openPaired, startFileSidecar, type LogDir } from '../support/e2e-monitor.ts';
 import { startNatsServer, type NatsServer } from '../support/nats-server.ts';
 import { fakeAggregator, sampleFeed, sampleStats } from '../support/network-messages.ts';
+import { watchErrors } from '../support/network-page.ts';
 import type { SidecarProcess } from '../support/sidecar-process.ts';
 import { staticSite, type StaticSite } from '../support/static-site.ts';
 
@@ -333,6 +334,8 @@ test.describe('usable by everyone: the network page', () => {
       await aggregator.publish('stats', stats);
       await aggregator.publish('feed', sampleFeed(Date.now(), 30));
       site = await staticSite({ network: { natsUrl: nats.wsUrl, user: 'public', password: 'public' } });
+      // Nothing axe does may trip the Content-Security-Policy (nor anything else throw in the page).
+      const errors = watchErrors(page);
       await page.goto(`${site.url}/network`);
       await expect(page.locator('[data-network-state="live"]')).toBeVisible();
       await expect(page.locator('[data-feed] tbody tr')).toHaveCount(30);
@@ -347,6 +350,7 @@ test.describe('usable by everyone: the network page', () => {
       expect((await table.locator('tbody tr td:nth-child(2)').allInnerTexts()).map(Number)).toEqual(
         series.finished,
       );
+      expect(errors).toEqual([]);
     } finally {
       await aggregator.close();
     }
