@@ -51,7 +51,30 @@ export interface FedError {
   /** What happened, for people (never holds a message's content). */
   message: string;
   atMs: number;
+  /** The subject the server refused a publication on (FED_010). */
+  subject?: string;
 }
+
+/**
+ * What ends the cause of each error, so its box goes: a connection that opened, a message the server took (on
+ * the refused subject, for FED_010), the node's secret confirmed, a scan of the databases that went through, a
+ * valid message received. A change of settings ends every one. FED_003 and FED_009 are about one message, so the
+ * next good one ends them.
+ */
+export type Recovery = 'connected' | 'sent' | 'secret' | 'scanned' | 'received';
+
+export const ENDED_BY: Record<FedCode, readonly Recovery[]> = {
+  FED_001: ['connected'],
+  FED_002: ['connected'],
+  FED_003: ['sent', 'received'],
+  FED_004: ['connected', 'sent'],
+  FED_005: ['secret'],
+  FED_006: ['scanned', 'sent'],
+  FED_007: ['connected', 'sent'],
+  FED_008: ['connected'],
+  FED_009: ['received'],
+  FED_010: ['sent'],
+};
 
 /** Errors that retrying with the same settings will not fix: the state shows ERROR rather than RECONNECTING. */
 export const PERSISTENT: ReadonlySet<FedCode> = new Set([
@@ -62,6 +85,6 @@ export const PERSISTENT: ReadonlySet<FedCode> = new Set([
   'FED_010',
 ]);
 
-export function fedError(code: FedCode, message: string, atMs = Date.now()): FedError {
-  return { code, message: message.slice(0, 300), atMs };
+export function fedError(code: FedCode, message: string, atMs = Date.now(), subject?: string): FedError {
+  return { code, message: message.slice(0, 300), atMs, ...(subject !== undefined && { subject }) };
 }

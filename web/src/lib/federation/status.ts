@@ -13,17 +13,29 @@ export interface FederationStatus {
   counters: Counters;
   /** Finished tasks waiting for a connection. */
   pending: number;
+  /** When the connection is tried next, while it waits to retry (RECONNECTING, ERROR). */
+  retryAtMs: number | null;
   settings: FederationSettings;
   /** False in a tab that shows the state of federation running in another tab. */
   leader: boolean;
+}
+
+/**
+ * The error whose cause is still there, once however often it recurs: `count` times since `sinceMs`, the last
+ * at `atMs` with its `message`. It goes when its cause ends (codes.ts, ENDED_BY).
+ */
+export interface CurrentError extends FedError {
+  count: number;
+  sinceMs: number;
 }
 
 /** What was sent, refused and failed, kept across restarts in federation's database. */
 export interface Counters {
   sent: number;
   refused: number;
+  /** Every error counted, also those whose cause has ended. */
   errors: number;
-  lastError: FedError | null;
+  lastError: CurrentError | null;
 }
 
 export const NO_COUNTERS: Counters = { sent: 0, refused: 0, errors: 0, lastError: null };

@@ -3,6 +3,7 @@
 // forever with a capped, jittered backoff.
 import {
   AuthorizationError,
+  ConnectionError,
   NoRespondersError,
   PermissionViolationError,
   TimeoutError,
@@ -19,13 +20,21 @@ import { natsAuth } from '../app/nats-auth.ts';
 /** nats/users.conf lets the public user receive replies only under this prefix (its own account's inboxes). */
 export const PUBLIC_INBOX_PREFIX = '_INBOX_public';
 
+/**
+ * Why the last attempt failed, as far as a browser can tell (it does not say why a WebSocket failed):
+ * `unreachable`, it failed at once (nothing listening, refused, or not a NATS WebSocket); `timeout`, nothing
+ * answered in time; `auth`, the server refused the credentials; `permission`, it refused a subscription or a
+ * read; `closed`, the server closed a connection that was up.
+ */
+export type Problem = 'unreachable' | 'timeout' | 'auth' | 'permission' | 'closed';
+
 export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'live' }
   /** The connection dropped; retrying. */
-  | { kind: 'reconnecting'; message: string; retryAtMs: number }
+  | { kind: 'reconnecting'; problem: Problem; retryAtMs: number }
   /** Never got through (unreachable, refused credentials, permissions); retrying. */
-  | { kind: 'error'; message: string; retryAtMs: number };
+  | { kind: 'error'; problem: Problem; retryAtMs: number };
 
 export interface NetworkListener {
   state(state: ConnectionState): void;
@@ -38,20 +47,23 @@ export interface ConnectOptions {
   /** The backoff's cap. */
   maxBackoffMs?: number;
   requestTimeoutMs?: number;
+  /** How long a connection attempt waits for the server's answer. */
+  connectTimeoutMs?: number;
   random?: () => number;
 }
 
-/** What went wrong, in words an operator of the page can act on. */
-export function describeError(error: unknown, url: string): string {
-  if (error instanceof AuthorizationError)
-    return `The network server at ${url} refused the page's credentials.`;
-  if (error instanceof PermissionViolationError) {
-    return `The network server at ${url} does not allow this page to read the statistics.`;
-  }
-  return `Cannot reach the network server at ${url}.`;
+/** What went wrong, from what the client threw (the page says it in words: explain.ts). */
+export function problemOf(error: unknown): Problem {
+  if (error instanceof AuthorizationError) return 'auth';
+  if (error instanceof PermissionViolationError) return 'permission';
+  if (error instanceof TimeoutError) return 'timeout';
+  if (error instanceof ConnectionError && /refused/i.test(error.message)) return 'unreachable';
+  return error === undefined || error instanceof ConnectionError ? 'closed' : 'unreachable';
 }
 
 const SUBJECT_OF: Record<MessageKind, string> = { stats: SUBJECTS.stats, feed: SUBJECTS.feed };
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export function openNetwork(
   server: NetworkServer,
@@ -90,7 +102,7 @@ export function openNetwork(
       reconnect: false,
       pingInterval: 20_000,
       maxPingOut: 2,
-      timeout: 10_000,
+      timeout: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
     nc = conn;
     if (closed) return void (await conn.close());
@@ -116,7 +128,7 @@ export function openNetwork(
       fail(error);
     }
     const ended = await conn.closed();
-    return closed ? undefined : (failure ?? ended ?? new Error('the connection closed'));
+    return closed ? undefined : (failure ?? ended);
   };
 
   void (async () => {
@@ -133,10 +145,10 @@ export function openNetwork(
       if (closed) break;
       if (gotThrough) attempt = 0;
       const wait = backoffDelay(attempt++, 1000, maxBackoff, options.random);
-      const refused = failure instanceof AuthorizationError || failure instanceof PermissionViolationError;
+      const problem = problemOf(failure);
       listener.state({
-        kind: everLive && !refused ? 'reconnecting' : 'error',
-        message: describeError(failure, server.natsUrl),
+        kind: everLive && problem !== 'auth' && problem !== 'permission' ? 'reconnecting' : 'error',
+        problem,
         retryAtMs: Date.now() + wait,
       });
       await pause.sleep(wait);

@@ -2,6 +2,8 @@
 // other, forever, with exponential backoff and jitter, and at once when asked (the page came back, the
 // network came back, the machine woke up) or when the work asks for a new connection (a new UTC day). The
 // client's own reconnect is off: this loop owns retries, so every state it goes through is one the page shows.
+// A connection that opened and then ended with an error retrying will not fix (the server refused a publication)
+// does not start the backoff again: the next attempts wait longer and longer, as when the server is away.
 import {
   PermissionViolationError,
   wsconnect,
@@ -21,7 +23,8 @@ export interface ConnectionSettings extends NatsCredentials {
 
 export interface ConnectionOptionsIn {
   settings: ConnectionSettings;
-  onState(state: FederationState, error: FedError | null): void;
+  /** `retryAtMs`: when the next attempt is made, while waiting for it. */
+  onState(state: FederationState, error: FedError | null, retryAtMs: number | null): void;
   /** Runs while a connection is up; the connection closes when `signal` aborts. */
   onConnected(nc: NatsConnection, signal: AbortSignal): Promise<void> | void;
   backoff?: { initialMs?: number; maxMs?: number };
@@ -119,10 +122,10 @@ export class Connection {
     });
   }
 
-  private set(state: FederationState, error: FedError | null): void {
+  private set(state: FederationState, error: FedError | null, retryAtMs: number | null = null): void {
     this.state = state;
     this.lastError = error;
-    this.options.onState(state, error);
+    this.options.onState(state, error, retryAtMs);
   }
 
   private async run(): Promise<void> {
@@ -132,6 +135,7 @@ export class Connection {
     this.set('CONNECTING', null);
     while (this.running) {
       let error: FedError | null;
+      let opened = false;
       try {
         const nc = await this.open({ pingInterval: 30_000, maxPingOut: 2 });
         if (!this.running) {
@@ -139,7 +143,7 @@ export class Connection {
           break;
         }
         this.nc = nc;
-        attempt = 0;
+        opened = true;
         this.lastError = null;
         this.set('CONNECTED', null);
         const session = new AbortController();
@@ -166,8 +170,10 @@ export class Connection {
         continue;
       }
       const persistent = error !== null && PERSISTENT.has(error.code);
-      this.set(persistent ? 'ERROR' : 'RECONNECTING', error);
-      await this.pause.sleep(backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random));
+      if (opened && !persistent) attempt = 0;
+      const delay = backoffDelay(attempt++, initialMs, maxMs, this.options.random ?? Math.random);
+      this.set(persistent ? 'ERROR' : 'RECONNECTING', error, Date.now() + delay);
+      await this.pause.sleep(delay);
     }
   }
 }

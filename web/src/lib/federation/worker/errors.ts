@@ -14,7 +14,8 @@ function text(error: unknown): string {
 /** The code of an error thrown by a connection attempt, a publish or the federation database. */
 export function classify(error: unknown): FedError {
   const message = text(error);
-  if (error instanceof PermissionViolationError) return fedError('FED_010', message);
+  if (error instanceof PermissionViolationError)
+    return fedError('FED_010', message, Date.now(), error.subject);
   if (error instanceof AuthorizationError || /authoriz|authenticat|parse credentials|seed/i.test(message))
     return fedError('FED_002', message);
   if (error instanceof TimeoutError || /timeout|timed out/i.test(message))

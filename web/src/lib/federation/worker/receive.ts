@@ -24,17 +24,25 @@ function rejection(data: Uint8Array, detail: string): FedError {
   return fedError('FED_003', `received message refused: ${detail}`);
 }
 
+export interface ReceiveEvents {
+  /** A message refused (it is not kept). */
+  error(error: FedError): void;
+  /** A valid message, kept. */
+  valid(): void;
+}
+
 export function receive(
   nc: NatsConnection,
   fed: FederationDb,
-  onError: (error: FedError) => void,
   now: () => number,
+  on: ReceiveEvents,
 ): Subscription[] {
   const stats = nc.subscribe(SUBJECTS.stats, {
     callback: (err, msg) => {
       if (err) return;
       const parsed = parseMessage(StatsMessageSchema, msg.data, MAX_PUBLISHED_BYTES);
-      if (!parsed.ok) return onError(rejection(msg.data, parsed.detail));
+      if (!parsed.ok) return on.error(rejection(msg.data, parsed.detail));
+      on.valid();
       void fed.set('stats', { receivedMs: now(), message: parsed.message }).catch(() => undefined);
     },
   });
@@ -42,7 +50,8 @@ export function receive(
     callback: (err, msg) => {
       if (err) return;
       const parsed = parseMessage(FeedMessageSchema, msg.data, MAX_PUBLISHED_BYTES);
-      if (!parsed.ok) return onError(rejection(msg.data, parsed.detail));
+      if (!parsed.ok) return on.error(rejection(msg.data, parsed.detail));
+      on.valid();
       const { window, tasks } = parsed.message;
       const receivedMs = now();
       void inTransaction(fed.db.transaction('feed', 'readwrite'), (tx) =>

@@ -16,6 +16,8 @@ export interface Settled {
   adopted: boolean;
   /** What to tell the operator, once. */
   error?: FedError;
+  /** True when the secret in force is the one it should be (the sidecar's answer, or the browser's own unpaired). */
+  confirmed?: true;
 }
 
 export class SecretKeeper {
@@ -42,15 +44,16 @@ export class SecretKeeper {
     const stored = await this.fed.get('secret');
     if (answer?.ok) {
       this.told = undefined;
-      if (stored && sameSecret(stored, answer.secret)) return { secret: stored, adopted: false };
+      if (stored && sameSecret(stored, answer.secret))
+        return { secret: stored, adopted: false, confirmed: true };
       await this.adopt(answer.secret);
-      return { secret: answer.secret, adopted: true };
+      return { secret: answer.secret, adopted: true, confirmed: true };
     }
     if (!answer || answer.reason === 'absent') {
-      if (stored) return { secret: stored, adopted: false };
+      if (stored) return { secret: stored, adopted: false, confirmed: true };
       const secret = newSecret();
       await this.adopt(secret);
-      return { secret, adopted: true };
+      return { secret, adopted: true, confirmed: true };
     }
     const error = this.trouble(answer, stored !== undefined);
     return { secret: stored, adopted: false, ...(error && { error }) };

@@ -80,6 +80,8 @@ interface Setup {
   shiftMs?: number;
   /** The sidecar it is paired with. */
   sidecar?: SidecarIdentity;
+  /** The connection's backoff: 100 ms doubling up to 500 ms unless given. */
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 const freshFed = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
@@ -92,6 +94,7 @@ async function setup(options: Setup = {}) {
 function serviceOn(main: TruwatchDb, fed: FederationDb, options: Setup = {}) {
   const { credentials = DEV_USERS.monitor, receive = false, shiftMs = 0 } = options;
   let status: FederationStatus | undefined;
+  const history: FederationStatus[] = [];
   const config = options.config ?? {
     natsUrl: server.wsUrl,
     user: credentials.user,
@@ -106,15 +109,18 @@ function serviceOn(main: TruwatchDb, fed: FederationDb, options: Setup = {}) {
       fed,
       main,
       config,
-      onStatus: (s) => (status = s),
+      onStatus: (s) => {
+        status = s;
+        history.push(s);
+      },
       scanGapMs: 100,
       ...(options.roundMs !== undefined && { roundMs: options.roundMs }),
       ...(options.sidecar && { sidecar: options.sidecar }),
-      backoff: { initialMs: 100, maxMs: 500 },
+      backoff: options.backoff ?? { initialMs: 100, maxMs: 500 },
       random: options.random ?? (() => 0.05),
       now,
     });
-  return { main, fed, service: make(), make, now, status: () => status };
+  return { main, fed, service: make(), make, now, status: () => status, history };
 }
 
 /** The messages on `subject` that `keep` accepts, as the server received them, with when (shifted by `shiftMs`). */
@@ -136,6 +142,14 @@ async function closedSince(afterCid: number) {
   return (connz.connections ?? [])
     .filter((c) => c.cid > afterCid && c.authorized_user === 'monitor')
     .sort((a, b) => a.cid - b.cid);
+}
+
+/** Connections, open or closed, the server had from `user` since `afterCid`. */
+async function connectionsOf(user: string, afterCid: number) {
+  const connz = (await (await fetch(`${server.monitorUrl}/connz?state=all&auth=1&limit=10000`)).json()) as {
+    connections?: { cid: number; authorized_user?: string }[];
+  };
+  return (connz.connections ?? []).filter((c) => c.cid > afterCid && c.authorized_user === user);
 }
 
 async function lastCid(): Promise<number> {
@@ -257,6 +271,90 @@ describe('federation service', () => {
     expect(log[0]!.refused).toMatch(/Permissions Violation for Publish to "truebit.v1.task"/);
     expect(status()?.counters.sent).toBe(0);
     expect(status()?.pending).toBe(1);
+    await service.stop();
+  });
+
+  it(
+    'with a user that may not publish: one FED_010 per refused attempt, one box with its count, the retries backing off, gone with new credentials',
+    { timeout: 120_000 },
+    async () => {
+      const before = await lastCid();
+      // The backoff of the app: 1 s doubling, here 525 ms · 2^k (the fixed random halves it, plus 2.5 %).
+      const { main, fed, service, status, history } = await setup({
+        credentials: DEV_USERS.public,
+        backoff: { initialMs: 1000, maxMs: 60_000 },
+      });
+      await fed.set('chosen', { enabled: true, shareTasks: false });
+      await service.start();
+      await poll(() => expect(status()?.counters.errors).toBeGreaterThanOrEqual(4), 60_000);
+      // Each refusal is one error (the server saw one connection for each), all one box: the same cause.
+      const refused = status()!.counters;
+      const attempts = (await connectionsOf('public', before)).length;
+      expect(refused.errors).toBeGreaterThanOrEqual(attempts - 1);
+      expect(refused.errors).toBeLessThanOrEqual(attempts);
+      expect(refused.lastError).toMatchObject({ code: 'FED_010', count: refused.errors });
+      expect(new Set(history.map((s) => s.counters.lastError?.sinceMs).filter(Boolean)).size).toBe(1);
+      // The wait before each next attempt, as the worker set it when the refusal came: it doubles. Lower bounds
+      // only (a busy machine adds to them); without the backoff each is about 525 ms.
+      const waits = new Map<number, number>();
+      for (const s of history)
+        if (s.state === 'ERROR' && s.retryAtMs !== null && s.counters.lastError)
+          waits.set(s.counters.lastError.count, s.retryAtMs - s.counters.lastError.atMs);
+      for (const k of [1, 2, 3]) expect(waits.get(k)).toBeGreaterThanOrEqual(525 * 2 ** (k - 1) - 1);
+
+      // The monitor's credentials: the box goes with the settings, and the tasks leave.
+      await fed.set('chosen', {
+        ...(await fed.get('chosen')),
+        user: 'monitor',
+        password: DEV_USERS.monitor.pass,
+        shareTasks: true,
+      });
+      await service.reload();
+      const { errors } = status()!.counters;
+      expect(status()?.counters.lastError).toBeNull();
+      await main.put('tasks', finished(Date.now()));
+      announceChange();
+      await poll(() => expect(status()?.counters.sent).toBeGreaterThanOrEqual(1));
+      expect(status()?.counters).toMatchObject({ lastError: null, errors });
+      await service.stop();
+    },
+  );
+
+  it(
+    'the FED_001 box goes when the server is back, and its count stays in the errors',
+    { timeout: 120_000 },
+    async () => {
+      const { fed, service, status } = await setup();
+      await fed.set('chosen', { enabled: true, shareTasks: false });
+      await service.start();
+      await poll(() => expect(status()?.state).toBe('CONNECTED'));
+      await server.stop();
+      try {
+        await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_001'));
+        await poll(() => expect(status()?.counters.lastError?.count).toBeGreaterThanOrEqual(2));
+        expect(status()?.state).toBe('RECONNECTING');
+        expect(status()?.retryAtMs).toEqual(expect.any(Number));
+      } finally {
+        await server.restart();
+      }
+      await poll(() => expect(status()?.state).toBe('CONNECTED'), 60_000);
+      expect(status()?.counters.lastError).toBeNull();
+      expect(status()?.retryAtMs).toBeNull();
+      expect(status()?.counters.errors).toBeGreaterThanOrEqual(2);
+      await service.stop();
+    },
+  );
+
+  it('the FED_002 box goes when the settings are fixed, before the next attempt', async () => {
+    const { fed, service, status } = await setup({ credentials: { user: 'monitor', pass: 'wrong' } });
+    await fed.set('chosen', { enabled: true, shareTasks: false });
+    await service.start();
+    await poll(() => expect(status()?.counters.lastError?.code).toBe('FED_002'));
+    await fed.set('chosen', { ...(await fed.get('chosen')), password: DEV_USERS.monitor.pass });
+    await service.reload();
+    expect(status()?.counters.lastError).toBeNull();
+    await poll(() => expect(status()?.state).toBe('CONNECTED'));
+    expect(status()?.counters.lastError).toBeNull();
     await service.stop();
   });
 

@@ -12,7 +12,7 @@ import { pendingActivity, recordActivity, type ActivityReport } from './activity
 import { heartbeatMessage } from './anonymize.ts';
 import { Connection, type ConnectionOptionsIn } from './connection.ts';
 import { classify } from './errors.ts';
-import { fedError, type FedError } from '../codes.ts';
+import { ENDED_BY, fedError, type FedError, type Recovery } from '../codes.ts';
 import { Identity } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import { updatePeriods } from './periods.ts';
@@ -21,7 +21,7 @@ import { ScanSchedule } from './scan-schedule.ts';
 import { SecretKeeper } from './secret-keeper.ts';
 import type { SidecarIdentity, SidecarSecret } from './sidecar-identity.ts';
 import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
-import { NO_COUNTERS, type Counters, type FederationStatus } from '../status.ts';
+import { NO_COUNTERS, type Counters, type CurrentError, type FederationStatus } from '../status.ts';
 import type { FederationDb, OutboxRecord, Period } from './federation-db.ts';
 import { Wakeable } from '../../app/wakeable.ts';
 import {
@@ -92,6 +92,7 @@ export class FederationService {
   private connection: Connection | undefined;
   private connectionKey = '';
   private state: FederationState = 'DISABLED';
+  private retryAtMs: number | null = null;
   private clock: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
   private lastRound = 0;
@@ -123,7 +124,13 @@ export class FederationService {
 
   async start(): Promise<void> {
     await this.outbox.load();
-    this.counters = (await this.options.fed.get('counters')) ?? NO_COUNTERS;
+    const stored = (await this.options.fed.get('counters')) ?? NO_COUNTERS;
+    // Kept before errors had a count: each is one occurrence.
+    const last = stored.lastError as (FedError & Partial<CurrentError>) | null;
+    this.counters = {
+      ...stored,
+      lastError: last && { ...last, count: last.count ?? 1, sinceMs: last.sinceMs ?? last.atMs },
+    };
     this.scans.start();
     await this.reload();
     this.lastTick = this.now();
@@ -174,12 +181,6 @@ export class FederationService {
     const { fed } = this.options;
     const chosen = (await fed.get('chosen')) ?? {};
     ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
-    this.periods = await updatePeriods(fed, this.settings, this.now());
-    this.presencePeriods = await updatePeriods(fed, this.settings, this.now(), 'presence');
-    if (this.settings.enabled) {
-      this.lastFollow = this.now();
-      await this.useSecret(answer ?? (await this.secrets.ask()));
-    }
     const key = JSON.stringify([
       this.settings.enabled,
       this.settings.natsUrl,
@@ -188,11 +189,20 @@ export class FederationService {
       this.settings.creds,
       this.settings.receive,
     ]);
+    // New settings (or federation turned off) end every error's cause; what is still wrong is found again.
+    if ((key !== this.connectionKey || !this.settings.enabled) && this.counters.lastError) await this.clear();
+    this.periods = await updatePeriods(fed, this.settings, this.now());
+    this.presencePeriods = await updatePeriods(fed, this.settings, this.now(), 'presence');
+    if (this.settings.enabled) {
+      this.lastFollow = this.now();
+      await this.useSecret(answer ?? (await this.secrets.ask()));
+    }
     if (key !== this.connectionKey || !this.settings.enabled) {
       this.connectionKey = key;
       await this.connection?.stop();
       this.connection = undefined;
       this.state = 'DISABLED';
+      this.retryAtMs = null;
       if (this.settings.enabled && !this.settings.natsUrl) {
         this.state = 'ERROR';
         await this.error(fedError('FED_001', 'no federation server URL is set', this.now()));
@@ -204,8 +214,9 @@ export class FederationService {
   /** The identity of the secret in force; true when a new one was adopted (it then reconnects, as a reset does). */
   private async useSecret(answer: SidecarSecret | undefined): Promise<boolean> {
     try {
-      const { secret, adopted, error } = await this.secrets.settle(answer);
+      const { secret, adopted, error, confirmed } = await this.secrets.settle(answer);
       if (error) await this.error(error);
+      else if (confirmed) await this.clear('secret');
       if (adopted) this.connectionKey = '';
       this.identity = secret && (await Identity.from(secret));
       if (this.identity) this.nodeId = await this.identity.nodePseudonym(this.now());
@@ -240,6 +251,7 @@ export class FederationService {
       nodeId: this.settings.enabled ? this.nodeId : null,
       counters: this.counters,
       pending: this.pending,
+      retryAtMs: this.retryAtMs,
       settings: this.settings,
       leader,
     };
@@ -253,9 +265,11 @@ export class FederationService {
         password: this.settings.password,
         creds: this.settings.creds,
       },
-      onState: (state, error) => {
+      onState: (state, error, retryAtMs) => {
         this.state = state;
+        this.retryAtMs = retryAtMs;
         if (error) void this.error(error);
+        else if (state === 'CONNECTED') void this.clear('connected').then(() => this.emit());
         else this.emit();
       },
       onConnected: (nc, signal) => this.whileConnected(nc, signal),
@@ -295,16 +309,43 @@ export class FederationService {
         // Forget what the prune dropped and what fell out of the 7 days: the outbox's memory stays bounded.
         await this.outbox.load();
       }
+      await this.clear('scanned');
     } catch (error) {
       await this.error(classify(error));
     }
     this.emit();
   }
 
+  /**
+   * Counts an error and makes it the current one: the same code again adds to the current one's count (one box
+   * however often it recurs), another code replaces it.
+   */
   private async error(error: FedError): Promise<void> {
-    this.counters = { ...this.counters, errors: this.counters.errors + 1, lastError: error };
+    const last = this.counters.lastError;
+    const current: CurrentError =
+      last?.code === error.code
+        ? { ...error, count: last.count + 1, sinceMs: last.sinceMs }
+        : { ...error, count: 1, sinceMs: error.atMs };
+    this.counters = { ...this.counters, errors: this.counters.errors + 1, lastError: current };
     await this.options.fed.set('counters', this.counters).catch(() => undefined);
     this.emit();
+  }
+
+  /**
+   * The current error goes when `recovery` ends its cause (codes.ts, ENDED_BY; a refused publication when one on
+   * its `subject` went through), or whatever it is without a recovery (new settings). Its count stays in `errors`.
+   * The caller emits the status.
+   */
+  private async clear(recovery?: Recovery, subject?: string): Promise<void> {
+    const last = this.counters.lastError;
+    const ends =
+      last !== null &&
+      (recovery === undefined ||
+        (ENDED_BY[last.code].includes(recovery) &&
+          (recovery !== 'sent' || last.subject === undefined || last.subject === subject)));
+    if (!ends) return;
+    this.counters = { ...this.counters, lastError: null };
+    await this.options.fed.set('counters', this.counters).catch(() => undefined);
   }
 
   private emit(): void {
@@ -327,8 +368,9 @@ export class FederationService {
     return refusals.get(subject);
   }
 
-  private async sent(n: number): Promise<void> {
+  private async sent(n: number, subject: string): Promise<void> {
     this.counters = { ...this.counters, sent: this.counters.sent + n };
+    await this.clear('sent', subject);
     await this.options.fed.set('counters', this.counters);
     this.emit();
   }
@@ -347,7 +389,13 @@ export class FederationService {
         else void this.error(classify(s.error));
       }
     })();
-    if (this.settings.receive) receive(nc, this.options.fed, (e) => void this.error(e), this.now);
+    if (this.settings.receive)
+      receive(nc, this.options.fed, this.now, {
+        error: (e) => void this.error(e),
+        valid: () => {
+          if (this.counters.lastError) void this.clear('received').then(() => this.emit());
+        },
+      });
     const connectedMs = this.now();
     // Nothing is published after the connection's UTC day ended, so no connection carries two pseudonyms.
     const dayEnd = nextMidnight(connectedMs);
@@ -387,9 +435,8 @@ export class FederationService {
         await this.pause.sleep(Math.max(0, wait), signal);
       }
     } catch (error) {
-      const fed = error instanceof Refused ? error.fed : classify(error);
-      await this.error(fed);
-      this.connection?.fail(fed);
+      // Counted once, when the connection reports how it ended.
+      this.connection?.fail(error instanceof Refused ? error.fed : classify(error));
     }
   }
 
@@ -410,7 +457,7 @@ export class FederationService {
     }
     await this.outbox.markSent(rows, SUBJECTS.task, this.now());
     this.pending = Math.max(0, this.pending - rows.length);
-    await this.sent(rows.length);
+    await this.sent(rows.length, SUBJECTS.task);
   }
 
   /**
@@ -449,7 +496,7 @@ export class FederationService {
         await this.error({ ...refusal, message: `activity reports refused: ${refusal.message}` });
         return false;
       }
-      await this.sent(list.length);
+      await this.sent(list.length, SUBJECTS.activity);
     }
     return true;
   }
@@ -471,6 +518,6 @@ export class FederationService {
     const record = { atMs: now, subject: SUBJECTS.heartbeat, kind: 'heartbeat', json: result.json } as const;
     await fed.db.add('sent', refusal ? { ...record, refused: refusal.message } : record);
     if (refusal) throw new Refused(refusal);
-    await this.sent(1);
+    await this.sent(1, SUBJECTS.heartbeat);
   }
 }

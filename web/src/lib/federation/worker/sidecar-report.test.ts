@@ -11,8 +11,14 @@ const status: FederationStatus = {
   consent: 'operator',
   state: 'RECONNECTING',
   nodeId: 'd6be1860851b63fbb66d1dc281b69ee5',
-  counters: { sent: 12, refused: 1, errors: 3, lastError: fedError('FED_001', 'x'.repeat(1000)) },
+  counters: {
+    sent: 12,
+    refused: 1,
+    errors: 3,
+    lastError: { ...fedError('FED_001', 'x'.repeat(1000)), count: 3, sinceMs: 0 },
+  },
   pending: 4,
+  retryAtMs: null,
   settings: { ...DEFAULTS, enabled: true },
   leader: true,
 };

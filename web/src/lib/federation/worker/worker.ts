@@ -101,7 +101,13 @@ async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
   if (why === 'stop') return;
   // Deleted: federation is off in every tab until a page starts it again (a reload). This tab keeps the lock, so
   // no other tab's federation starts and makes the database anew; every tab is told it is off.
-  const off: FederationStatus = { ...current.status(), enabled: false, state: 'DISABLED', pending: 0 };
+  const off: FederationStatus = {
+    ...current.status(),
+    enabled: false,
+    state: 'DISABLED',
+    pending: 0,
+    retryAtMs: null,
+  };
   publish(off);
   channel.postMessage({ type: 'status', status: off } satisfies Message);
   await aborted;
