@@ -48,6 +48,10 @@ export interface AppOptions {
   streamStallMs?: number;
 }
 
+const NO_WEBSOCKET =
+  'there is no WebSocket server: the live stream is Server-Sent Events at GET /api/events (with the API token; ' +
+  'resumable with Last-Event-ID); the README lists the API';
+
 export function createApp(options: AppOptions): Hono {
   const { source, monitor } = options;
   const app = new Hono();
@@ -138,6 +142,8 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.all('/api/*', (c) => c.json({ error: 'not found' }, 404));
+  // The original monitor streamed over a WebSocket at /ws: a client written for it gets a reason, not the app's HTML.
+  app.all('/ws', (c) => c.json({ error: NO_WEBSOCKET }, 404));
   mountStatic(app, options.staticDir);
   return app;
 }
