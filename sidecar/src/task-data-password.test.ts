@@ -15,7 +15,7 @@ const shown = (output: string) => /task-data password, which shows.*:\n {2}(\S+)
 describe('the task-data password', () => {
   it('is printed at the first start only, and is the one that opens task data', async () => {
     const first = await startSidecarProcess(env);
-    let password = '';
+    let password: string | undefined;
     try {
       const output = await poll(
         'the password',
@@ -40,7 +40,7 @@ describe('the task-data password', () => {
         async () => second.output(),
         (o) => o.includes('source live'),
       );
-      expect(output).not.toContain(password);
+      expect(output).not.toContain(password!);
     } finally {
       await second.stop();
     }
