@@ -3,6 +3,7 @@
 import type { AppConfig } from '../../protocol/app-config.ts';
 import { appConfigFromEnv } from './app-config.ts';
 import { ConfigError } from './config-error.ts';
+import { readSeedVariables } from './seed-variables.ts';
 
 export { ConfigError };
 
@@ -78,7 +79,8 @@ function secret(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
+  const env = readSeedVariables(given);
   const config: Config = {
     source: sourceConfig(env, options.demo === true),
     host: env.HOST ?? '127.0.0.1',
@@ -100,6 +102,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo
       throw new ConfigError(`ALLOWED_HOSTS: "${host}" is not a host name like monitor.lan (no port)`);
   }
   for (const origin of config.allowedOrigins) {
+    if (origin === '*')
+      throw new ConfigError(
+        'ALLOWED_ORIGINS=* would let every web page you visit read your node through your browser: name the origins that may, like https://tru.watch',
+      );
     if (!/^https?:\/\/[^/\s]+$/.test(origin))
       throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://tru.watch`);
   }
