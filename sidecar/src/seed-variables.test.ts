@@ -16,11 +16,11 @@ const refusal = (env: Record<string, string>) => {
 describe("the original monitor's variables", () => {
   it('reads FEDERATION_SEED_URL as FEDERATION_NATS_URL, and refuses the two set apart', () => {
     const config = loadConfig({ FEDERATION_SEED_URL: 'wss://nats.tru.watch' });
-    expect(config.app?.federation.natsUrl).toBe('wss://nats.tru.watch');
-    expect(config.app?.network.natsUrl).toBe('wss://nats.tru.watch');
+    expect(config.app?.federation?.natsUrl).toBe('wss://nats.tru.watch');
+    expect(config.app?.network?.natsUrl).toBe('wss://nats.tru.watch');
     expect(
       loadConfig({ FEDERATION_SEED_URL: 'wss://a.example', FEDERATION_NATS_URL: 'wss://a.example' }).app
-        ?.federation.natsUrl,
+        ?.federation?.natsUrl,
     ).toBe('wss://a.example');
     expect(
       refusal({ FEDERATION_SEED_URL: 'wss://a.example', FEDERATION_NATS_URL: 'wss://b.example' }),
@@ -39,7 +39,7 @@ describe("the original monitor's variables", () => {
   });
 
   it('reads FEDERATION_BROADCAST_INTERVAL_MS as the heartbeat interval in seconds', () => {
-    expect(loadConfig({ FEDERATION_BROADCAST_INTERVAL_MS: '30000' }).app?.federation.heartbeatSeconds).toBe(
+    expect(loadConfig({ FEDERATION_BROADCAST_INTERVAL_MS: '30000' }).app?.federation?.heartbeatSeconds).toBe(
       30,
     );
     expect(refusal({ FEDERATION_BROADCAST_INTERVAL_MS: '1500' })).toMatch(/whole seconds/);
