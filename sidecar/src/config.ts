@@ -4,6 +4,7 @@ import type { AppConfig } from '../../protocol/app-config.ts';
 import { appConfigFromEnv } from './app-config.ts';
 import { ConfigError } from './config-error.ts';
 import { readSeedVariables } from './seed-variables.ts';
+import { DEFAULT_THRESHOLDS, type HealthThresholds } from './health/judge.ts';
 
 export { ConfigError };
 
@@ -29,6 +30,8 @@ export interface Config {
   allowedHosts: string[];
   /** Where the built PWA is. */
   staticDir: string;
+  /** When the node counts as stale, idle or failing (HEALTH_*). */
+  health?: HealthThresholds;
   /** What /config.json tells the PWA (federation defaults, the network page's server). */
   app?: AppConfig;
 }
@@ -79,6 +82,28 @@ function secret(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+/** A whole number of minutes (or percent) from `min` to `max`, or the default. */
+function bounded(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name}=${value} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function healthThresholds(env: NodeJS.ProcessEnv): HealthThresholds {
+  const stale = bounded(env, 'HEALTH_STALE_MINUTES', 1, 10_080);
+  const idle = bounded(env, 'HEALTH_IDLE_MINUTES', 1, 10_080);
+  const failures = bounded(env, 'HEALTH_FAILURE_PERCENT', 1, 100);
+  return {
+    ...DEFAULT_THRESHOLDS,
+    ...(stale !== undefined && { staleMs: stale * 60_000 }),
+    ...(idle !== undefined && { idleMs: idle * 60_000 }),
+    ...(failures !== undefined && { failureShare: failures / 100 }),
+  };
+}
+
 export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
   const env = readSeedVariables(given);
   const config: Config = {
@@ -96,6 +121,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { de
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     app: appConfigFromEnv(env),
+    health: healthThresholds(env),
   };
   for (const host of config.allowedHosts) {
     if (!/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/.test(host))

@@ -3,6 +3,9 @@
 // Clients of /api/events read the source on their own, from their own cursors. It reads everything, so it is
 // the one that keeps checkpoints of what it read (where a source offers them) for those clients to resume from.
 import type { Entry, Status } from '../../protocol/node-events.ts';
+import type { NodeHealth } from '../../protocol/node-health.ts';
+import { DEFAULT_THRESHOLDS, type HealthThresholds } from './health/judge.ts';
+import { HealthTracker } from './health/tracker.ts';
 import { IoStore } from './parse/io-store.ts';
 import { EntryParser } from './parse/parser.ts';
 import { pipeline } from './pipeline.ts';
@@ -30,6 +33,7 @@ export interface NodeSnapshot {
   };
   /** The first entry's time: counts are over the log from then on. */
   since?: string;
+  health: NodeHealth;
 }
 
 export class NodeMonitor {
@@ -50,11 +54,16 @@ export class NodeMonitor {
   private lastId: string | undefined;
   private done: Promise<void> | undefined;
 
+  private readonly health: HealthTracker;
+
   constructor(
     private readonly source: LogSource,
     private readonly onStatus: (status: Status) => void = () => {},
+    thresholds: HealthThresholds = DEFAULT_THRESHOLDS,
+    now: () => number = Date.now,
   ) {
     this.status = { source: source.kind, state: 'connecting' };
+    this.health = new HealthTracker(this.status, thresholds, now);
   }
 
   start(): void {
@@ -90,6 +99,7 @@ export class NodeMonitor {
         truncated: c.truncated,
         jsonErrors: c.jsonErrors,
       },
+      health: this.health.health(),
     };
     if (s.detail) snapshot.source.detail = s.detail;
     if (s.container) snapshot.container = s.container;
@@ -107,6 +117,7 @@ export class NodeMonitor {
     })) {
       if (event.type === 'status') {
         this.status = event.status;
+        this.health.observeStatus(event.status);
         this.onStatus(event.status);
       } else for (const entry of event.entries) this.observe(entry);
     }
@@ -116,6 +127,7 @@ export class NodeMonitor {
     // The same entry again with more lines (or the resume boundary): update, but count it once.
     const again = entry.id === this.lastId;
     this.lastId = entry.id;
+    if (!again) this.health.observeEntry(entry);
     this.since ??= entry.ts;
     this.runner.lastEntryAt = entry.ts;
     if (entry.component === 'worker-runner-node') {
@@ -132,6 +144,7 @@ export class NodeMonitor {
     }
     // Counted once per execution, also when the outcome comes with a later version of the same entry.
     if (!entry.outcome || !id || !this.open.delete(id)) return;
+    this.health.observeOutcome(entry);
     if (entry.outcome === 'completed') this.tasks.completed++;
     else this.tasks.failed++;
   }

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { FederationSecret } from './federation-secret.ts';
 import { createApp } from './http/app.ts';
+import { DEFAULT_THRESHOLDS } from './health/judge.ts';
 import { NodeMonitor } from './monitor.ts';
 import { loadOrCreateSecret, type StoredSecret } from './secrets.ts';
 import { createSource } from './sources/create.ts';
@@ -52,7 +53,7 @@ export async function startSidecar(
   const federationSecret = FederationSecret.open(
     config.federationSecretFile ?? join(config.dataDir, 'federation-secret'),
   );
-  const monitor = new NodeMonitor(source, options.onStatus);
+  const monitor = new NodeMonitor(source, options.onStatus, config.health ?? DEFAULT_THRESHOLDS);
   const app = createApp({
     source,
     monitor,
