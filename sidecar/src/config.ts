@@ -19,6 +19,8 @@ export interface Config {
   port: number;
   /** Bearer token for /api/*; generated and kept in dataDir when not given. */
   apiKey?: string;
+  /** A bearer token that opens /metrics only (the API token opens it too). */
+  metricsToken?: string;
   /** Password for task input/output; generated and kept in dataDir when not given. */
   taskDataPassword?: string;
   dataDir: string;
@@ -137,6 +139,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { de
   }
   const apiKey = secret('API_KEY', env.API_KEY);
   if (apiKey) config.apiKey = apiKey;
+  const metricsToken = secret('METRICS_TOKEN', env.METRICS_TOKEN);
+  if (metricsToken) config.metricsToken = metricsToken;
   const password = secret('TASK_DATA_PASSWORD', env.TASK_DATA_PASSWORD);
   if (password) config.taskDataPassword = password;
   const secretFile = env.FEDERATION_SECRET_FILE?.trim();

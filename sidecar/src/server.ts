@@ -67,6 +67,7 @@ export async function startSidecar(
     startedAt: Date.now(),
     federationSecret,
     ...(config.app && { appConfig: config.app }),
+    ...(config.metricsToken && { metricsToken: config.metricsToken }),
     ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
     ...(options.streamStallMs !== undefined && { streamStallMs: options.streamStallMs }),
   });
