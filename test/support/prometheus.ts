@@ -53,7 +53,7 @@ export async function startPrometheus(
     );
   } catch (error) {
     await close();
-    throw new Error(`${String(error)}\n${output}`);
+    throw new Error(`${String(error)}\n${output}`, { cause: error });
   }
   return {
     url,
