@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
 import { jetstream } from '@nats-io/jetstream';
 import type { KvEntry } from '@nats-io/kv';
-import { connect } from '@nats-io/transport-node';
 import type { StatsMessage } from '../../protocol/federation.ts';
-import { explainConnectError, natsConnection, type AggregatorConfig } from './config.ts';
+import type { AggregatorConfig } from './config.ts';
+import { connectWhenUp } from './connect.ts';
 import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
 import { removeLeftovers } from './leftovers.ts';
@@ -48,14 +48,7 @@ export async function startAggregator(
   config: AggregatorConfig,
   log: (line: string) => void = (line) => console.error(line),
 ): Promise<Aggregator> {
-  const nc = await connect({
-    ...natsConnection(config),
-    inboxPrefix: '_INBOX_aggregator',
-    name: 'truwatch-aggregator',
-    maxReconnectAttempts: -1,
-  }).catch((error: unknown) => {
-    throw explainConnectError(error, config);
-  });
+  const nc = await connectWhenUp(config, log);
   const store = await setUp(nc, config);
   const metrics = new Metrics();
   const nodeMirror = new Mirror(store.nodes, decodeNode, config.maxNodes, heardTwice, () =>

@@ -1,6 +1,7 @@
 // The aggregator's settings, from the environment. Every limit that bounds memory or storage is here.
 import { readFileSync } from 'node:fs';
 import { credsAuthenticator, type ConnectionOptions } from '@nats-io/nats-core';
+import { StartError } from './start-error.ts';
 
 export interface AggregatorConfig {
   /** NATS servers, comma-separated (`nats://127.0.0.1:4222`). */
@@ -41,7 +42,8 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, not "${raw}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new StartError(`${name} must be a number ≥ 0, not "${raw}"`);
   return value;
 }
 
@@ -50,7 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
   const natsCreds = env.NATS_CREDS || undefined;
   const natsCa = env.NATS_CA || undefined;
   if (!natsPassword && !natsCreds)
-    throw new Error('NATS_PASSWORD is required (the aggregator user of nats/users.conf), or NATS_CREDS');
+    throw new StartError('NATS_PASSWORD is required (the aggregator user of nats/users.conf), or NATS_CREDS');
   return {
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     natsUser: env.NATS_USER ?? 'aggregator',
@@ -90,19 +92,4 @@ export function natsConnection(
       : { user: config.natsUser, pass: config.natsPassword }),
     ...(config.natsCa ? { tls: { caFile: config.natsCa } } : {}),
   };
-}
-
-/** An error of connecting, with what to do when the cause is a server certificate not trusted. */
-export function explainConnectError(error: unknown, config: AggregatorConfig): Error {
-  const text = String(error instanceof Error && error.cause ? error.cause : error);
-  if (!/certificate|self.signed|issuer/i.test(text)) return error instanceof Error ? error : new Error(text);
-  const hint = config.natsCa
-    ? `the CA in NATS_CA (${config.natsCa}) did not sign it`
-    : "set NATS_CA to the CA file that signed the servers' certificates";
-  return new Error(
-    `cannot connect to ${config.natsUrl}: the server's TLS certificate is not trusted (${text}); ${hint}`,
-    {
-      cause: error,
-    },
-  );
 }

@@ -10,6 +10,7 @@ import { MAX_INGEST_BYTES, MAX_PUBLISHED_BYTES } from '../../protocol/federation
 import { INGEST_SUBJECTS, LATEST_STREAM, SUBJECTS } from '../../protocol/subjects.ts';
 import type { AggregatorConfig } from './config.ts';
 import { isWrongLastSequence } from './kv-errors.ts';
+import { StartError } from './start-error.ts';
 
 export const INGEST_STREAM = 'TRUEBIT_INGEST';
 export const CONSUMER = 'aggregator';
@@ -61,7 +62,14 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
 }
 
 export async function setUp(nc: NatsConnection, config: AggregatorConfig): Promise<Store> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc).catch((error: unknown) => {
+    // The class is not exported by @nats-io/jetstream's main entry: known by its name.
+    if (!(error instanceof Error && error.name === 'JetStreamNotEnabled')) throw error;
+    throw new StartError(
+      `NATS at ${config.natsUrl} has no JetStream for the aggregator's account: the server's config needs a \`jetstream {}\` block (and \`jetstream: enabled\` on the aggregator's account where there are accounts); nats/nats.conf and nats/README.md show one`,
+      { cause: error },
+    );
+  });
   const replicas = config.replicas;
   await ensureStream(jsm, {
     name: INGEST_STREAM,

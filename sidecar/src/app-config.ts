@@ -26,6 +26,16 @@ function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** A NATS URL for browsers: a `nats://` or `tls://` one is refused with why. */
+function wsUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = text(env, name);
+  if (value && /^(nats|tls):\/\//.test(value))
+    throw new ConfigError(
+      `${name}=${value}: browsers reach NATS only over WebSocket: give the server's WebSocket endpoint, wss://host:port (its websocket block; ws:// only for a server on this machine)`,
+    );
+  return value;
+}
+
 /** The text of the file a variable names (a .creds file); a file that cannot be read stops the start. */
 function fileText(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const path = text(env, name);
@@ -61,7 +71,7 @@ const NAMES: Record<string, string> = {
 };
 
 export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
-  const federationUrl = text(env, 'FEDERATION_NATS_URL');
+  const federationUrl = wsUrl(env, 'FEDERATION_NATS_URL');
   const config = {
     federation: defined({
       enabled: bool(env, 'ENABLE_FEDERATION'),
@@ -78,7 +88,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       taskHoldSeconds: int(env, 'FEDERATION_TASK_HOLD_SECONDS'),
     }),
     network: defined({
-      natsUrl: text(env, 'NETWORK_NATS_URL') ?? federationUrl,
+      natsUrl: wsUrl(env, 'NETWORK_NATS_URL') ?? federationUrl,
       user: text(env, 'NETWORK_NATS_USER') ?? 'public',
       password: text(env, 'NETWORK_NATS_PASSWORD') ?? 'public',
       creds: fileText(env, 'NETWORK_NATS_CREDS'),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
+import { DEFAULT_THRESHOLDS } from './health/judge.ts';
 
 describe('configuration', () => {
   it('defaults: the docker source on runner-node, local only', () => {
@@ -15,7 +16,18 @@ describe('configuration', () => {
       allowedHosts: [],
       staticDir: 'build',
       app: { federation: {}, network: { user: 'public', password: 'public' } },
+      health: DEFAULT_THRESHOLDS,
     });
+  });
+
+  it('reads the health thresholds, and refuses one out of range', () => {
+    expect(
+      loadConfig({ HEALTH_STALE_MINUTES: '10', HEALTH_IDLE_MINUTES: '600', HEALTH_FAILURE_PERCENT: '25' })
+        .health,
+    ).toMatchObject({ staleMs: 600_000, idleMs: 36_000_000, failureShare: 0.25 });
+    expect(() => loadConfig({ HEALTH_FAILURE_PERCENT: '150' })).toThrow(
+      /HEALTH_FAILURE_PERCENT=150 must be a whole number from 1 to 100/,
+    );
   });
 
   it('the demo defaults to the replay', () => {

@@ -3,6 +3,8 @@
 import type { AppConfig } from '../../protocol/app-config.ts';
 import { appConfigFromEnv } from './app-config.ts';
 import { ConfigError } from './config-error.ts';
+import { readSeedVariables } from './seed-variables.ts';
+import { DEFAULT_THRESHOLDS, type HealthThresholds } from './health/judge.ts';
 
 export { ConfigError };
 
@@ -17,6 +19,8 @@ export interface Config {
   port: number;
   /** Bearer token for /api/*; generated and kept in dataDir when not given. */
   apiKey?: string;
+  /** A bearer token that opens /metrics only (the API token opens it too). */
+  metricsToken?: string;
   /** Password for task input/output; generated and kept in dataDir when not given. */
   taskDataPassword?: string;
   dataDir: string;
@@ -28,6 +32,8 @@ export interface Config {
   allowedHosts: string[];
   /** Where the built PWA is. */
   staticDir: string;
+  /** When the node counts as stale, idle or failing (HEALTH_*). */
+  health?: HealthThresholds;
   /** What /config.json tells the PWA (federation defaults, the network page's server). */
   app?: AppConfig;
 }
@@ -78,7 +84,30 @@ function secret(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
+/** A whole number of minutes (or percent) from `min` to `max`, or the default. */
+function bounded(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name}=${value} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function healthThresholds(env: NodeJS.ProcessEnv): HealthThresholds {
+  const stale = bounded(env, 'HEALTH_STALE_MINUTES', 1, 10_080);
+  const idle = bounded(env, 'HEALTH_IDLE_MINUTES', 1, 10_080);
+  const failures = bounded(env, 'HEALTH_FAILURE_PERCENT', 1, 100);
+  return {
+    ...DEFAULT_THRESHOLDS,
+    ...(stale !== undefined && { staleMs: stale * 60_000 }),
+    ...(idle !== undefined && { idleMs: idle * 60_000 }),
+    ...(failures !== undefined && { failureShare: failures / 100 }),
+  };
+}
+
+export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
+  const env = readSeedVariables(given);
   const config: Config = {
     source: sourceConfig(env, options.demo === true),
     host: env.HOST ?? '127.0.0.1',
@@ -94,17 +123,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { demo
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     app: appConfigFromEnv(env),
+    health: healthThresholds(env),
   };
   for (const host of config.allowedHosts) {
     if (!/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/.test(host))
       throw new ConfigError(`ALLOWED_HOSTS: "${host}" is not a host name like monitor.lan (no port)`);
   }
   for (const origin of config.allowedOrigins) {
+    if (origin === '*')
+      throw new ConfigError(
+        'ALLOWED_ORIGINS=* would let every web page you visit read your node through your browser: name the origins that may, like https://tru.watch',
+      );
     if (!/^https?:\/\/[^/\s]+$/.test(origin))
       throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://tru.watch`);
   }
   const apiKey = secret('API_KEY', env.API_KEY);
   if (apiKey) config.apiKey = apiKey;
+  const metricsToken = secret('METRICS_TOKEN', env.METRICS_TOKEN);
+  if (metricsToken) config.metricsToken = metricsToken;
   const password = secret('TASK_DATA_PASSWORD', env.TASK_DATA_PASSWORD);
   if (password) config.taskDataPassword = password;
   const secretFile = env.FEDERATION_SECRET_FILE?.trim();

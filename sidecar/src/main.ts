@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { pairingLink, runningSidecar } from './pairing.ts';
 import { loadOrCreateSecret } from './secrets.ts';
-import { startSidecar, VERSION } from './server.ts';
+import { startSidecar, TASK_DATA_PASSWORD_FILE, taskDataPassword, VERSION } from './server.ts';
 import { stopOnSignals } from './shutdown.ts';
 
 const args = process.argv.slice(2);
@@ -18,6 +18,16 @@ const config: Config = (() => {
     process.exit(2);
   }
 })();
+
+if (args.includes('--task-data-password')) {
+  // On request, as the pairing link: print it and exit, start nothing.
+  console.log(
+    config.taskDataPassword
+      ? 'truwatch: the task-data password is the TASK_DATA_PASSWORD you set'
+      : `truwatch: the task-data password (kept in ${config.dataDir}/${TASK_DATA_PASSWORD_FILE}) is:\n  ${taskDataPassword(config).value}`,
+  );
+  process.exit(0);
+}
 
 const where =
   config.source.kind === 'docker'
@@ -54,6 +64,12 @@ if (sidecar.apiKeyCreated || showPairing) {
       ? 'truwatch: the API token is the API_KEY you set (npm start -- --pairing-link shows the link)'
       : `truwatch: the API token is in ${config.dataDir}/api-key (npm start -- --pairing-link shows the link)`,
   );
+}
+if (sidecar.taskDataPasswordCreated) {
+  console.log(
+    "truwatch: the task-data password, which shows a task's input and output in the app (npm start -- --task-data-password shows it again):",
+  );
+  console.log(`  ${sidecar.taskDataPassword}`);
 }
 
 /** `--pairing-link` while the sidecar already runs on this port: print its link and exit, start nothing. */

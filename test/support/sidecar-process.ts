@@ -9,6 +9,8 @@ export interface SidecarProcess {
   url: string;
   apiKey: string;
   child: ChildProcess;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
   /** Peak resident memory so far (VmHWM), in MB. */
   peakRssMb(): number;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -38,6 +40,7 @@ export async function startSidecarProcess(
     url: started.match[1]!,
     apiKey,
     child,
+    output: started.log,
     peakRssMb: () => processUsage(child.pid!).peakRssMb,
     stop: (signal = 'SIGTERM') => stopProcess(child, signal),
   };

@@ -59,12 +59,13 @@ export const WRONG_TOKENS_IN_TOTAL = 100;
  * cannot lock the real client out).
  */
 export function requireToken(
-  token: string,
+  token: string | readonly string[],
   limiter = new GuessLimiter(WRONG_TOKENS_PER_ADDRESS, WRONG_TOKENS_IN_TOTAL),
 ): MiddlewareHandler {
   return async (c, next) => {
     const given = bearerToken(c);
-    if (given !== undefined && secretsEqual(given, token)) return next();
+    const tokens = typeof token === 'string' ? [token] : token;
+    if (given !== undefined && tokens.some((t) => secretsEqual(given, t))) return next();
     c.header('WWW-Authenticate', 'Bearer realm="truwatch"');
     if (given === undefined) return c.json({ error: 'missing bearer token' }, 401);
     const client = clientAddress(c);

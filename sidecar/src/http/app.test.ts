@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
+import WebSocket from 'ws';
 import { BatchSchema, EntrySchema, type Entry } from '../../../protocol/node-events.ts';
 import { openEvents, type SseEvent } from '../../../test/support/sse-client.ts';
 import type { Config } from '../config.ts';
@@ -226,6 +227,18 @@ describe('sidecar HTTP', () => {
       counts: { tasks: { received: 1 } },
     });
     expect(status.counts.entries).toBeGreaterThanOrEqual(1203);
+  });
+
+  it('answers /ws, where the original monitor had a WebSocket, with a JSON error naming /api/events', async () => {
+    const res = await fetch(`${sidecar.url}/ws`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /Server-Sent Events at GET \/api\/events/,
+    );
+    // A real WebSocket client hears the same answer instead of the app's page.
+    const client = new WebSocket(`${sidecar.url.replace('http', 'ws')}/ws`);
+    const error = await new Promise<Error>((resolve) => client.on('error', resolve));
+    expect(error.message).toBe('Unexpected server response: 404');
   });
 
   it('serves a page saying how to build the PWA when it is not built', async () => {

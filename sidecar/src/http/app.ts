@@ -13,6 +13,7 @@ import { GuessLimiter } from './rate-limit.ts';
 import { streamEvents } from './sse.ts';
 import { StreamSlots } from './streams.ts';
 import { BackfillQueue } from './backfills.ts';
+import { mountMetrics } from './metrics.ts';
 import { mountStatic } from './static.ts';
 
 /** Concurrent /api/events streams at most: each reads the source on its own. */
@@ -46,7 +47,13 @@ export interface AppOptions {
   federationSecret: FederationSecret;
   /** How long a stream may make no progress before it is dropped (STREAM_STALL_MS). */
   streamStallMs?: number;
+  /** A token that opens /metrics only (METRICS_TOKEN), besides the API token. */
+  metricsToken?: string;
 }
+
+const NO_WEBSOCKET =
+  'there is no WebSocket server: the live stream is Server-Sent Events at GET /api/events (with the API token; ' +
+  'resumable with Last-Event-ID); the README lists the API';
 
 export function createApp(options: AppOptions): Hono {
   const { source, monitor } = options;
@@ -138,6 +145,13 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.all('/api/*', (c) => c.json({ error: 'not found' }, 404));
+  app.use(
+    '/metrics',
+    requireToken([options.apiKey, ...(options.metricsToken ? [options.metricsToken] : [])]),
+  );
+  mountMetrics(app, { monitor, streams: () => streams.size });
+  // The original monitor streamed over a WebSocket at /ws: a client written for it gets a reason, not the app's HTML.
+  app.all('/ws', (c) => c.json({ error: NO_WEBSOCKET }, 404));
   mountStatic(app, options.staticDir);
   return app;
 }
