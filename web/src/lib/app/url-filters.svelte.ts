@@ -16,7 +16,10 @@ export function urlParams(key: string): string[] {
 
 /** Call in a component's setup: writes the filters `read` gives (empty ones left out) to the address. */
 export function keepInUrl(read: () => Record<string, string | string[]>): void {
+  const own = page.url.pathname;
   $effect(() => {
+    // Leaving the page: the address is the next page's, not this list's to write.
+    if (page.url.pathname !== own) return;
     // Built and read at once, never kept: nothing to react to.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const query = new URLSearchParams();
@@ -25,7 +28,7 @@ export function keepInUrl(read: () => Record<string, string | string[]>): void {
     const text = query.toString();
     const search = text ? `?${text}` : '';
     if (search === page.url.search) return;
-    void goto(`${page.url.pathname}${search}${page.url.hash}`, {
+    void goto(`${own}${search}${page.url.hash}`, {
       replaceState: true,
       keepFocus: true,
       noScroll: true,
