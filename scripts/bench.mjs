@@ -8,6 +8,7 @@ const benches = [
   'bench/parse-cli.ts',
   'bench/sidecar-rss.ts',
   'bench/first-load.ts',
+  'bench/task-search.ts',
   'bench/live-latency.ts',
   'bench/backfill.ts',
   'bench/resume.ts',

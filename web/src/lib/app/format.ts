@@ -1,4 +1,5 @@
-// How numbers, times and durations read on the pages.
+// How numbers, times and durations read on the pages. Every time and date a page shows is written here, in one
+// zone (the browser's, or UTC when Settings say so) and the browser's locale; days are in day.ts.
 
 export function formatCount(n: number | undefined): string {
   return n === undefined ? '–' : n.toLocaleString('en-US');
@@ -47,10 +48,64 @@ export function formatSteps(n: number | undefined): string {
   return `${(n / 1_000_000_000).toFixed(1)} G`;
 }
 
-/** Local date and time, to the second. */
-export function formatTime(ms: number | undefined): string {
-  if (ms === undefined) return '–';
-  return new Date(ms).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' });
+/**
+ * The zone every page shows times in: the browser's own (undefined) or 'UTC', as Settings say. A getter, so a
+ * page that formats a time reads the setting's state and shows the change at once (settings.svelte.ts sets it).
+ */
+let zoneSource: () => 'UTC' | undefined = () => undefined;
+export function setTimeZoneSource(source: () => 'UTC' | undefined): void {
+  zoneSource = source;
+}
+export function shownTimeZone(): 'UTC' | undefined {
+  return zoneSource();
+}
+
+/** Who formats: the zone shown, and the browser's locale (undefined) unless a test names one. */
+export interface TimeOptions {
+  timeZone?: 'UTC';
+  locale?: string;
+}
+const current = (options?: TimeOptions) => ({
+  timeZone: options ? options.timeZone : shownTimeZone(),
+  locale: options?.locale,
+});
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** Intl formats are slow to make and a list formats thousands of times: one per locale, zone and style. */
+function format(style: 'time' | 'day' | 'zone', options?: TimeOptions): Intl.DateTimeFormat {
+  const { timeZone, locale } = current(options);
+  const key = `${style}|${timeZone}|${locale}`;
+  let f = formats.get(key);
+  if (!f) {
+    const day = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
+    const time = { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' } as const;
+    const parts = style === 'time' ? { ...day, ...time } : style === 'day' ? day : { timeZoneName: 'short' };
+    f = new Intl.DateTimeFormat(locale, { ...parts, timeZone } as Intl.DateTimeFormatOptions);
+    if (formats.size > 32) formats.clear();
+    formats.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * A moment, to the second, with its zone: the one way every page writes a time (06.12.2026, 07:48:12 GMT-8 in
+ * de-DE; 12/06/2026, 07:48:12 AM PST in en-US). The date's order is the browser's locale's.
+ */
+export function formatTime(ms: number | undefined, options?: TimeOptions): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  return format('time', options).format(ms);
+}
+
+/** A calendar day in the shown zone, in the browser's locale (06.12.2026). */
+export function formatDate(ms: number | undefined, options?: TimeOptions): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  return format('day', options).format(ms);
+}
+
+/** The shown zone's short name at a moment (GMT-8, PST, CET, UTC): it changes with daylight saving time. */
+export function formatZone(ms: number, options?: TimeOptions): string {
+  const parts = format('zone', options).formatToParts(ms);
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? current(options).timeZone ?? '';
 }
 
 /** "3 s ago", "5 min ago", "2 h ago", or the date. */

@@ -1,4 +1,9 @@
-// The operator's preferences, kept in this browser (localStorage): retention, alerts, theme.
+// The operator's preferences, kept in this browser (localStorage): retention, alerts, theme, time zone. The
+// retention is handed to the monitor database's worker, which prunes by it (ingest/worker/auto-prune.ts).
+import { checkRetentionDays, DEFAULT_RETENTION_DAYS } from '../db/retention.ts';
+import { setTimeZoneSource } from './format.ts';
+import { monitorDbWorker } from './monitor-db.svelte.ts';
+
 const KEY = 'truwatch.settings';
 
 export interface Settings {
@@ -14,10 +19,12 @@ export interface Settings {
     failureRatePercent: number;
   };
   theme: 'system' | 'light' | 'dark';
+  /** The zone every page shows times and days in: this browser's, or UTC. */
+  timeZone: 'local' | 'UTC';
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  retentionDays: 30,
+  retentionDays: DEFAULT_RETENTION_DAYS,
   alerts: {
     enabled: false,
     unreachable: true,
@@ -26,12 +33,21 @@ export const DEFAULT_SETTINGS: Settings = {
     failureRatePercent: 20,
   },
   theme: 'system',
+  timeZone: 'local',
 };
 
 function load(): Settings {
   try {
     const stored = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Settings>;
-    return { ...DEFAULT_SETTINGS, ...stored, alerts: { ...DEFAULT_SETTINGS.alerts, ...stored.alerts } };
+    const loaded = {
+      ...DEFAULT_SETTINGS,
+      ...stored,
+      alerts: { ...DEFAULT_SETTINGS.alerts, ...stored.alerts },
+    };
+    // A value stored before the range was checked: keep all rather than prune by it.
+    if ('error' in checkRetentionDays(loaded.retentionDays)) loaded.retentionDays = 0;
+    if (loaded.timeZone !== 'UTC') loaded.timeZone = 'local';
+    return loaded;
   } catch {
     return DEFAULT_SETTINGS;
   }
@@ -40,17 +56,38 @@ function load(): Settings {
 class SettingsStore {
   value = $state<Settings>(DEFAULT_SETTINGS);
 
+  constructor() {
+    setTimeZoneSource(() => (this.value.timeZone === 'UTC' ? 'UTC' : undefined));
+  }
+
   init(): void {
     this.value = load();
     this.applyTheme();
+    this.applyRetention();
   }
 
   update(change: (s: Settings) => void): void {
+    const before = this.value.retentionDays;
     const next = structuredClone($state.snapshot(this.value)) as Settings;
     change(next);
     this.value = next;
     localStorage.setItem(KEY, JSON.stringify(next));
     this.applyTheme();
+    if (next.retentionDays !== before) this.applyRetention();
+  }
+
+  /** Sets how many days of entries to keep, or says why not (nothing is saved then). */
+  setRetentionDays(value: unknown): string | undefined {
+    const checked = checkRetentionDays(value);
+    if ('error' in checked) return checked.error;
+    this.update((s) => (s.retentionDays = checked.days));
+    return undefined;
+  }
+
+  private applyRetention(): void {
+    monitorDbWorker
+      .keepEntriesFor(this.value.retentionDays)
+      .catch((error: unknown) => console.error('truwatch: pruning failed', error));
   }
 
   private applyTheme(): void {

@@ -88,6 +88,8 @@ export interface Walk {
   reverse?: boolean;
   /** At most this many (Infinity: all). */
   limit?: number;
+  /** Of an index: each key once (its first record's primary key). */
+  unique?: boolean;
 }
 
 /**
@@ -115,7 +117,8 @@ function walk<C extends IDBCursor, T>(
   });
 }
 
-const direction = (options: Walk): IDBCursorDirection => (options.reverse ? 'prev' : 'next');
+const direction = (options: Walk): IDBCursorDirection =>
+  `${options.reverse ? 'prev' : 'next'}${options.unique ? 'unique' : ''}`;
 
 /** The keys of an index (not the primary keys) in a range, in order: what the index alone says. */
 export function indexKeys<K extends IDBValidKey>(

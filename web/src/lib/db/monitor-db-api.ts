@@ -11,6 +11,7 @@ import {
   recentActivity,
   taskDetail,
   tasksPerHour,
+  type DayRange,
   type InvoiceFilter,
 } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
@@ -26,7 +27,7 @@ export function monitorDbApi(open: () => Promise<TruwatchDb>, changed: () => voi
     }
   };
   return {
-    dashboardStats: async (nowMs: number) => dashboardStats(await open(), nowMs),
+    dashboardStats: async (day: DayRange) => dashboardStats(await open(), day),
     tasksPerHour: async (fromMs: number, toMs: number, bucketMs?: number) =>
       tasksPerHour(await open(), fromMs, toMs, bucketMs),
     taskDetail: async (executionId: string) => taskDetail(await open(), executionId),
@@ -37,8 +38,7 @@ export function monitorDbApi(open: () => Promise<TruwatchDb>, changed: () => voi
     countEntries: async (filter?: EntryFilter) => countEntries(await open(), filter),
     listInvoices: async (filter?: InvoiceFilter, offset?: number, limit?: number) =>
       listInvoices(await open(), filter, offset, limit),
-    invoiceTotalsPerDay: async (fromMs: number, toMs: number) =>
-      invoiceTotalsPerDay(await open(), fromMs, toMs),
+    invoiceTotalsPerDay: async (days: DayRange[]) => invoiceTotalsPerDay(await open(), days),
     recentActivity: async (nowMs: number) => recentActivity(await open(), nowMs),
     async storedCounts() {
       const db = await open();

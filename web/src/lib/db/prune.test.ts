@@ -50,7 +50,8 @@ describe('pruneEntries', () => {
       await applyEntries(db, batch);
     expect((await dump(db)).tasks).toEqual(tasks);
     expect((await dump(db)).invoices).toEqual(invoices);
-    const stats = await dashboardStats(db, CUTOFF + 3_600_000);
+    const dayStart = Math.floor((CUTOFF + 3_600_000) / 86_400_000) * 86_400_000;
+    const stats = await dashboardStats(db, { startMs: dayStart, endMs: dayStart + 86_400_000 });
     expect(stats.tasksToday.completed + stats.tasksToday.failed).toBeGreaterThan(0);
   });
 

@@ -12,6 +12,7 @@ import { chunks, deleteDb, freshDb, generatedEntries, putAll } from '../../../..
 const START = Date.UTC(2025, 10, 24, 22, 30);
 const NOW = Date.UTC(2025, 10, 25, 12);
 const DAY_START = Date.UTC(2025, 10, 25);
+const TODAY = { startMs: DAY_START, endMs: DAY_START + DAY_MS };
 const gen = generatedEntries(400, 3, START);
 const ms = (ts: string) => Date.parse(ts);
 const onDay = (t: number | undefined) => t !== undefined && t >= DAY_START && t < DAY_START + DAY_MS;
@@ -36,14 +37,14 @@ beforeAll(async () => {
 afterAll(() => deleteDb(db));
 
 describe('dashboardStats', () => {
-  it('gives the numbers of the UTC day of now', async () => {
-    const stats = await dashboardStats(db, NOW);
+  it('gives the numbers of the day it is given', async () => {
+    const stats = await dashboardStats(db, TODAY);
     const today = gen.executions.filter((t) => onDay(finished.get(t.executionId)));
     const completed = today.filter((t) => t.outcome === 'completed').length;
     const failed = today.length - completed;
     expect(completed).toBeGreaterThan(10);
     expect(today.length).toBeLessThan(gen.executions.length);
-    expect(stats.day).toBe('2025-11-25');
+    expect(stats.day).toEqual(TODAY);
     expect(stats.tasksToday).toEqual({
       received: [...firstSeen.values()].filter(onDay).length,
       completed,
@@ -67,7 +68,7 @@ describe('dashboardStats', () => {
     const billed = gen.entries.filter((e) => e.kind === 'invoice' && onDay(ms(e.ts)));
     expect(stats.stepsBilledToday).toBe(billed.reduce((a, e) => a + (e.invoice?.steps ?? 0), 0));
     expect(stats.stepsBilledToday).toBeLessThan(today.reduce((a, t) => a + (t.steps ?? 0), 0));
-    const [invoicePageDay] = await invoiceTotalsPerDay(db, DAY_START, DAY_START + DAY_MS);
+    const [invoicePageDay] = await invoiceTotalsPerDay(db, [TODAY]);
     expect(invoicePageDay!.steps).toBe(stats.stepsBilledToday);
     expect(stats.invoicesToday).toBe(
       gen.entries.filter((e) => e.kind === 'invoice' && onDay(ms(e.ts))).length,
@@ -80,7 +81,7 @@ describe('dashboardStats', () => {
   });
 
   it('is empty for a day without tasks', async () => {
-    const stats = await dashboardStats(db, NOW + 7 * DAY_MS);
+    const stats = await dashboardStats(db, { startMs: NOW + 7 * DAY_MS, endMs: NOW + 8 * DAY_MS });
     expect(stats.tasksToday).toEqual({ received: 0, completed: 0, failed: 0, successRate: null });
     expect(stats.durationMs).toEqual({ median: undefined, p95: undefined, measured: 0, unknown: 0 });
   });
@@ -131,7 +132,12 @@ describe('listTasks', () => {
       { search: some().taskId.slice(0, 5), status: 'completed' },
       { key: 'elapsedMs', dir: 'desc' },
     ],
+    // Anywhere in an id: the middle of an executionId, the end of a taskId.
+    [{ search: some().executionId.slice(14, 23).toUpperCase() }, { key: 'firstSeenMs', dir: 'asc' }],
+    [{ search: some().taskId.slice(2) }, { key: 'steps', dir: 'desc' }],
   ];
+  const holds = (id: string | undefined, search: string) =>
+    (id ?? '').toLowerCase().includes(search.toLowerCase());
   const reference = (f: TaskFilter, sort: TaskSort) =>
     all
       .filter(
@@ -141,9 +147,7 @@ describe('listTasks', () => {
           (f.kind === undefined || t.kind === f.kind) &&
           t.firstSeenMs >= (f.fromMs ?? -Infinity) &&
           t.firstSeenMs < (f.toMs ?? Infinity) &&
-          (!f.search ||
-            t.executionId.startsWith(f.search.toLowerCase()) ||
-            (t.taskId ?? '').startsWith(f.search)),
+          (!f.search || holds(t.executionId, f.search) || holds(t.taskId, f.search)),
       )
       .sort(compareTasks(sort));
 
@@ -185,7 +189,7 @@ describe('listTasks', () => {
       const expected = many
         .filter(
           (t) =>
-            (t.executionId.startsWith(filter.search!) || t.taskId!.startsWith(filter.search!)) &&
+            (holds(t.executionId, filter.search!) || holds(t.taskId, filter.search!)) &&
             (filter.chainId === undefined || t.chainId === filter.chainId) &&
             (filter.status === undefined || t.status === filter.status) &&
             t.firstSeenMs >= (filter.fromMs ?? -Infinity),
@@ -229,7 +233,7 @@ describe('invoices', () => {
     expect(page.rows).toHaveLength(25);
     expect(page.rows.map((i) => i.tsMs)).toEqual([...page.rows.map((i) => i.tsMs)].sort((a, b) => b - a));
     const today = await listInvoices(db, { fromMs: DAY_START, toMs: DAY_START + DAY_MS });
-    expect(today.count).toBe((await dashboardStats(db, NOW)).invoicesToday);
+    expect(today.count).toBe((await dashboardStats(db, TODAY)).invoicesToday);
     const inv = gen.invoices[9]!;
     expect((await listInvoices(db, { search: inv.invoiceId.slice(0, 10) })).rows.map((i) => i.key)).toContain(
       inv.invoiceId,
@@ -238,16 +242,36 @@ describe('invoices', () => {
     expect(byExecution.rows.map((i) => i.key)).toEqual([inv.invoiceId]);
   });
 
-  it('totals invoices per UTC day', async () => {
-    const days = await invoiceTotalsPerDay(db, START - DAY_MS, START + 2 * DAY_MS);
-    expect(days.map((d) => d.day)).toEqual(['2025-11-24', '2025-11-25']);
-    expect(days.reduce((a, d) => a + d.invoices, 0)).toBe(gen.invoices.length);
-    expect(days.reduce((a, d) => a + d.steps, 0)).toBe(gen.invoices.reduce((a, i) => a + (i.steps ?? 0), 0));
-    for (const d of days) {
+  it('totals invoices per given day, empty days included', async () => {
+    const days = [0, 1, 2].map((i) => ({
+      startMs: Date.UTC(2025, 10, 23 + i),
+      endMs: Date.UTC(2025, 10, 24 + i),
+    }));
+    const totals = await invoiceTotalsPerDay(db, days);
+    expect(totals.map((d) => d.day)).toEqual(days);
+    expect(totals[0]!.invoices).toBe(0);
+    expect(totals.reduce((a, d) => a + d.invoices, 0)).toBe(gen.invoices.length);
+    expect(totals.reduce((a, d) => a + d.steps, 0)).toBe(
+      gen.invoices.reduce((a, i) => a + (i.steps ?? 0), 0),
+    );
+    for (const d of totals.slice(1)) {
       expect(d.amounts.charge).toBeGreaterThan(0);
       // The generator pays the node its share in the `pay` line item.
       expect(d.toNode).toBe(d.amounts.pay);
     }
+  });
+
+  it('puts an invoice in the day of the zone the page shows, not the UTC day', async () => {
+    // A day of UTC−8 (Los Angeles in November): 08:00 UTC to 08:00 UTC, holding the invoices before 22:30 UTC too.
+    const la = { startMs: Date.UTC(2025, 10, 24, 8), endMs: Date.UTC(2025, 10, 25, 8) };
+    const inLa = gen.entries.filter(
+      (e) => e.kind === 'invoice' && ms(e.ts) >= la.startMs && ms(e.ts) < la.endMs,
+    );
+    const onUtcDay = gen.entries.filter((e) => e.kind === 'invoice' && e.ts.startsWith('2025-11-24'));
+    expect(inLa.length).not.toBe(onUtcDay.length);
+    const [day] = await invoiceTotalsPerDay(db, [la]);
+    expect(day!.invoices).toBe(inLa.length);
+    expect((await dashboardStats(db, la)).invoicesToday).toBe(inLa.length);
   });
 });
 

@@ -3,7 +3,6 @@
 // (monitor-db-api.ts). Each reads through an index: counts and ranges never load a store they do not need. Each
 // read is its own read-only transaction.
 import { entriesOfExecutions } from './blocks.ts';
-import { DAY_MS, utcDay } from './derive.ts';
 import { unwrap } from 'idb';
 import { between, getMany, primaryKeys, startsWith, values, valuesOf } from './idb.ts';
 import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
@@ -24,10 +23,18 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
+/**
+ * A day as the page defines it (app/day.ts: midnight to midnight in the zone shown, 23 to 25 hours): the
+ * database knows no zone, so every query of "a day" is given its bounds.
+ */
+export interface DayRange {
+  startMs: number;
+  endMs: number;
+}
+
 export interface DashboardStats {
-  /** The UTC day the numbers are for: [dayStartMs, dayStartMs + 24 h). */
-  day: string;
-  dayStartMs: number;
+  /** The day the numbers are for: [startMs, endMs). */
+  day: DayRange;
   /** received: tasks first seen today; completed/failed: tasks finished today; successRate: of those, or null. */
   tasksToday: { received: number; completed: number; failed: number; successRate: number | null };
   /**
@@ -44,14 +51,13 @@ export interface DashboardStats {
   recentTasks: TaskRecord[];
 }
 
-export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<DashboardStats> {
-  const dayStartMs = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  const day = utcDay(dayStartMs);
-  const end = dayStartMs + DAY_MS;
+export async function dashboardStats(db: TruwatchDb, day: DayRange): Promise<DashboardStats> {
+  const today = between(day.startMs, day.endMs);
   const [received, finished, invoices, node, recentTasks] = await Promise.all([
-    db.countFromIndex('tasks', 'firstSeenMs', between(dayStartMs, end)),
-    db.getAllFromIndex('tasks', 'finishedMs', between(dayStartMs, end)),
-    db.getAllFromIndex('invoices', 'day', day),
+    db.countFromIndex('tasks', 'firstSeenMs', today),
+    db.getAllFromIndex('tasks', 'finishedMs', today),
+    // By time, not by the records' `day` (a UTC day): the same bounds as the Invoices page's days.
+    db.getAllFromIndex('invoices', 'tsMs', today),
     db.get('node', 'node'),
     values<TaskRecord>(unwrap(db.transaction('tasks').store.index('firstSeenMs')), null, {
       reverse: true,
@@ -69,8 +75,7 @@ export async function dashboardStats(db: TruwatchDb, nowMs: number): Promise<Das
   durations.sort((a, b) => a - b);
   const done = completed + failed;
   return {
-    day,
-    dayStartMs,
+    day: { startMs: day.startMs, endMs: day.endMs },
     tasksToday: { received, completed, failed, successRate: done ? completed / done : null },
     durationMs: {
       median: percentile(durations, 0.5),
@@ -189,7 +194,8 @@ export async function listInvoices(
 }
 
 export interface InvoiceDay {
-  day: string;
+  /** The day's bounds, as asked. */
+  day: DayRange;
   invoices: number;
   /** Steps the invoices bill. */
   steps: number;
@@ -199,21 +205,27 @@ export interface InvoiceDay {
   toNode: number;
 }
 
-/** Invoice totals per UTC day over [fromMs, toMs), oldest day first. */
-export async function invoiceTotalsPerDay(
-  db: TruwatchDb,
-  fromMs: number,
-  toMs: number,
-): Promise<InvoiceDay[]> {
+/** Invoice totals for each of the given days (ascending, not overlapping), in their order; empty days included. */
+export async function invoiceTotalsPerDay(db: TruwatchDb, days: readonly DayRange[]): Promise<InvoiceDay[]> {
+  if (!days.length) return [];
   const [invoices, node] = await Promise.all([
-    db.getAllFromIndex('invoices', 'tsMs', between(fromMs, toMs)),
+    db.getAllFromIndex('invoices', 'tsMs', between(days[0]!.startMs, days.at(-1)!.endMs)),
     db.get('node', 'node'),
   ]);
   const own = node?.address?.toLowerCase();
-  const days = new Map<string, InvoiceDay>();
+  const totals = days.map((d) => ({
+    day: { startMs: d.startMs, endMs: d.endMs },
+    invoices: 0,
+    steps: 0,
+    amounts: {} as Record<string, number>,
+    toNode: 0,
+  }));
+  let i = 0;
+  // Invoices come in time order, days too: one pass.
   for (const inv of invoices) {
-    let d = days.get(inv.day);
-    if (!d) days.set(inv.day, (d = { day: inv.day, invoices: 0, steps: 0, amounts: {}, toNode: 0 }));
+    while (i < days.length && inv.tsMs >= days[i]!.endMs) i++;
+    const d = totals[i];
+    if (!d || inv.tsMs < d.day.startMs) continue;
     d.invoices++;
     d.steps += inv.steps ?? 0;
     for (const item of inv.lineItems) {
@@ -223,7 +235,7 @@ export async function invoiceTotalsPerDay(
       if (own && item.account?.toLowerCase() === own) d.toNode += item.amount;
     }
   }
-  return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+  return totals;
 }
 
 export interface RecentActivity {

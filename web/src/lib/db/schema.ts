@@ -41,7 +41,10 @@ export interface InvoiceRecord extends Invoice {
   /** The invoice id, or the entry's cursor when the runner gave none. */
   key: string;
   tsMs: number;
-  /** UTC day `YYYY-MM-DD`, for totals per day. */
+  /**
+   * UTC day `YYYY-MM-DD` (indexed, and in backups). The pages do not use it: their days are midnight to midnight
+   * in the zone they show (app/day.ts), asked for as `tsMs` ranges.
+   */
   day: string;
   entryId: string;
 }

@@ -25,4 +25,12 @@ export interface IngestApi {
   subscribe(callback: (state: SharedIngestState) => void): void;
 }
 
-export type MonitorDbWorkerApi = IngestApi & MonitorDbApi;
+export interface RetentionApi {
+  /**
+   * Keeps log entries for this many days (0: all): prunes now and every day while the app is open; resolves with
+   * how many entries the pruning now deleted. Refuses what Settings refuse (db/retention.ts).
+   */
+  keepEntriesFor(days: number): Promise<number>;
+}
+
+export type MonitorDbWorkerApi = IngestApi & MonitorDbApi & RetentionApi;

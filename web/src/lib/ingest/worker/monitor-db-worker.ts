@@ -12,6 +12,7 @@ import type { IngestState } from '../state.ts';
 import type { IngestApi, IngestConfig, MonitorDbWorkerApi, SharedIngestState } from '../worker-api.ts';
 import { IngestClient } from './client.ts';
 import { runWhenLeader } from './leader.ts';
+import { AutoPrune } from './auto-prune.ts';
 
 const LOCK_NAME = 'truwatch-ingest';
 const CHANNEL_NAME = 'truwatch-ingest-state';
@@ -138,9 +139,11 @@ const api: IngestApi = {
 };
 
 const dbApi = monitorDbApi(openDb, announceChange);
+const autoPrune = new AutoPrune(async (olderThanMs) => (await dbApi.pruneEntries(olderThanMs)).entries);
 Comlink.expose({
   ...api,
   ...dbApi,
+  keepEntriesFor: (days) => autoPrune.keep(days),
   async clearAll(options) {
     try {
       await dbApi.clearAll(options);
