@@ -72,14 +72,21 @@ const current = (options?: TimeOptions) => ({
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 /** Intl formats are slow to make and a list formats thousands of times: one per locale, zone and style. */
-function format(style: 'time' | 'day' | 'zone', options?: TimeOptions): Intl.DateTimeFormat {
+function format(style: 'time' | 'day' | 'zone' | 'clock', options?: TimeOptions): Intl.DateTimeFormat {
   const { timeZone, locale } = current(options);
   const key = `${style}|${timeZone}|${locale}`;
   let f = formats.get(key);
   if (!f) {
     const day = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
     const time = { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' } as const;
-    const parts = style === 'time' ? { ...day, ...time } : style === 'day' ? day : { timeZoneName: 'short' };
+    const parts =
+      style === 'time'
+        ? { ...day, ...time }
+        : style === 'day'
+          ? day
+          : style === 'clock'
+            ? { hour: '2-digit', minute: '2-digit' }
+            : { timeZoneName: 'short' };
     f = new Intl.DateTimeFormat(locale, { ...parts, timeZone } as Intl.DateTimeFormatOptions);
     if (formats.size > 32) formats.clear();
     formats.set(key, f);
@@ -100,6 +107,11 @@ export function formatTime(ms: number | undefined, options?: TimeOptions): strin
 export function formatDate(ms: number | undefined, options?: TimeOptions): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   return format('day', options).format(ms);
+}
+
+/** A time of day to the minute in the shown zone (07:45, 07:45 AM), without its zone: for a label that names it once. */
+export function formatClock(ms: number, options?: TimeOptions): string {
+  return format('clock', options).format(ms);
 }
 
 /** The shown zone's short name at a moment (GMT-8, PST, CET, UTC): it changes with daylight saving time. */

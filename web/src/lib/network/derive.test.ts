@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chainName,
   describeSeries,
+  windowLabel,
   feedMore,
   feedRows,
   histograms,
@@ -94,12 +95,15 @@ describe('numbers', () => {
       finished: [5, 7],
       nodes: [3, 5],
     });
-    expect(describeSeries('Tasks per hour', series.x, series.finished)).toBe(
-      'Tasks per hour: 12 in 2 hours, highest 7 at 2026-11-21 10:00 UTC.',
+    const utc = { timeZone: 'UTC', locale: 'en-GB' } as const;
+    expect(describeSeries('Tasks per hour', series.x, series.finished, true, utc)).toBe(
+      'Tasks per hour: 12 in 2 hours, highest 7 in the hour from 21/11/2026, 10:00:00 UTC.',
     );
-    expect(describeSeries('Nodes', series.x, series.nodes, false)).toBe(
-      'Nodes: highest 5 at 2026-11-21 10:00 UTC.',
+    expect(describeSeries('Nodes', series.x, series.nodes, false, utc)).toBe(
+      'Nodes: highest 5 in the hour from 21/11/2026, 10:00:00 UTC.',
     );
+    expect(windowLabel('2026-11-21T10:35:00Z', utc)).toBe('10:35–10:40 UTC');
+    expect(windowLabel('2026-11-21T10:35:00Z', { locale: 'de-DE' })).toMatch(/^\d\d:35–\d\d:40 \S+$/);
     expect(describeSeries('Nodes', [], [])).toBe('Nodes: no data yet.');
   });
 });

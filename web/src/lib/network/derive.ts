@@ -10,6 +10,7 @@ import {
   type Hour,
   type StatsMessage,
 } from '../../../../protocol/federation.ts';
+import { formatClock, formatTime, formatZone, type TimeOptions } from '../app/format.ts';
 
 /** The aggregator publishes every 10 s: numbers older than this are called stale. */
 export const STALE_AFTER_MS = 60_000;
@@ -126,15 +127,16 @@ export function describeSeries(
   x: readonly number[],
   values: readonly number[],
   total = true,
+  options?: TimeOptions,
 ): string {
   if (values.length === 0) return `${what}: no data yet.`;
   let peak = 0;
   for (let i = 1; i < values.length; i++) if ((values[i] ?? 0) > (values[peak] ?? 0)) peak = i;
-  const hour = new Date((x[peak] ?? 0) * 1000).toISOString().slice(0, 13).replace('T', ' ');
+  const hour = formatTime((x[peak] ?? 0) * 1000, options);
   const sum = values.reduce((a, b) => a + b, 0);
   return `${what}: ${total ? `${sum.toLocaleString('en-US')} in ${values.length} hours, ` : ''}highest ${(
     values[peak] ?? 0
-  ).toLocaleString('en-US')} at ${hour}:00 UTC.`;
+  ).toLocaleString('en-US')} in the hour from ${hour}.`;
 }
 
 export interface FeedRow extends FeedTask {
@@ -156,12 +158,10 @@ export function feedRows(feed: readonly FeedMessage[], limit = FEED_ROWS): FeedR
 /** Tasks of the kept windows that the feed does not list (beyond MAX_FEED_TASKS per window). */
 export const feedMore = (feed: readonly FeedMessage[]): number => feed.reduce((sum, m) => sum + m.more, 0);
 
-/** "10:35–10:40" in local time: a feed window. */
-export function windowLabel(window: string): string {
+/** "10:35–10:40 CET": a feed window, in the zone every page shows. */
+export function windowLabel(window: string, options?: TimeOptions): string {
   const start = Date.parse(window);
-  const time = (ms: number) =>
-    new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
-  return `${time(start)}–${time(start + WINDOW_MS)}`;
+  return `${formatClock(start, options)}–${formatClock(start + WINDOW_MS, options)} ${formatZone(start, options)}`;
 }
 
 export function isStale(stats: StatsMessage | undefined, nowMs: number): boolean {
