@@ -245,6 +245,11 @@ test.describe('time and lists', () => {
     expect(await storedCounts(newcomer)).toEqual(full);
     await newcomer.getByRole('link', { name: 'See the imported data on the dashboard' }).click();
     await expect(newcomer.locator('[data-stat="Received today"]')).not.toHaveText('0');
+    // Still unpaired, the stored data stays browsable: a reload or another page is not sent back to Connect.
+    await newcomer.reload();
+    await expect(newcomer.locator('[data-stat="Received today"]')).not.toHaveText('0');
+    await newcomer.goto(`${sidecar.url}/tasks`);
+    await expect(newcomer).toHaveURL(`${sidecar.url}/tasks`);
     await fresh.close();
   });
 });
