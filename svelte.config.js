@@ -19,10 +19,13 @@ const config = {
         'img-src': ['self', 'data:'],
         // The network page and federation connect to the NATS WebSocket named in config.json (any host, so
         // wss: only); plain ws: only to this machine, for development (an https page cannot use ws: anyway).
+        // The sidecar: on this machine over http:, or any the operator names over https: (another machine,
+        // behind TLS).
         'connect-src': [
           'self',
           'http://127.0.0.1:*',
           'http://localhost:*',
+          'https:',
           'ws://127.0.0.1:*',
           'ws://localhost:*',
           'wss:',
