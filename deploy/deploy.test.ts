@@ -1,6 +1,7 @@
 // The container images and compose files, built and run with podman and Debian's docker-compose, with no
 // registry (scripts/ci-image.sh). One file, so the builds happen once and one step runs at a time.
 import { describe } from 'vitest';
+import { aggregatorComposeTests } from './test/aggregator-compose.ts';
 import { aggregatorImageTests } from './test/aggregator-image.ts';
 import { useDeployContext } from './test/context.ts';
 import { federationComposeTests } from './test/federation-compose.ts';
@@ -15,4 +16,5 @@ describe('container images and compose files', () => {
   describe('the nats compose file', () => natsComposeTests(context));
   describe('the aggregator image', () => aggregatorImageTests(context));
   describe('the federation compose file', () => federationComposeTests(context));
+  describe('the aggregator compose file', () => aggregatorComposeTests(context));
 });
