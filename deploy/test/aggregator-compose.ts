@@ -2,12 +2,14 @@
 // (here Debian's nats-server on the host). With TLS on the client port and the CA in the mounted files
 // directory it counts what a monitor publishes; against a server without JetStream its log says, in one line,
 // which block the server's config lacks, and the restart policy tries again.
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { freePort } from '../../test/support/free-port.ts';
+import { generateAuth, startJwtServer } from '../../test/support/nats-jwt.ts';
 import { DEV_USERS, NATS_CONF, startNatsServer } from '../../test/support/nats-server.ts';
 import { makeCertificate } from '../../test/support/test-certificate.ts';
 import { expectCounted, tasks } from './aggregator-image.ts';
@@ -65,6 +67,41 @@ export function aggregatorComposeTests(context: DeployContext): void {
       } finally {
         await project.down();
         await server.close();
+        rmSync(certificate.dir, { recursive: true, force: true });
+      }
+      context.checkFirewall();
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'connects with a .creds file from the mounted directory (NATS_CREDS, nats/prod-jwt)',
+    async () => {
+      const certificate = makeCertificate();
+      const auth = await generateAuth();
+      const server = await startJwtServer(auth, certificate);
+      // The operator's directory: the aggregator's .creds, 0600 and owned by the container's user (uid 1000).
+      const files = mkdtempSync(join(tmpdir(), 'truwatch-nats-files-'));
+      chmodSync(files, 0o755);
+      copyFileSync(auth.creds.aggregator, join(files, 'aggregator.creds'));
+      chownSync(join(files, 'aggregator.creds'), 1000, 1000);
+      const port = await freePort();
+      const project = await composeProject('truwatchaggregatorcreds', FILES, {
+        NATS_URL: server.url,
+        NATS_CREDS: '/nats-files/aggregator.creds',
+        NATS_FILES_DIR: files,
+        CI_AGGREGATOR_PORT: String(port),
+      });
+      try {
+        await project.run(['up', '-d', '--build']);
+        // /healthz answers ok only once connected, with its streams and buckets made in the JWT account.
+        await waitHttpOk(`http://127.0.0.1:${port}/healthz`);
+        context.checkFirewall();
+      } finally {
+        await project.down();
+        await server.close();
+        auth.remove();
+        rmSync(files, { recursive: true, force: true });
         rmSync(certificate.dir, { recursive: true, force: true });
       }
       context.checkFirewall();
