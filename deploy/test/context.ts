@@ -12,6 +12,8 @@ export const IMAGES = {
   /** CI's stand-in for the official nats image (deploy/ci/nats-server.Dockerfile). */
   natsCi: 'truwatch/nats-ci:local',
   aggregator: 'truwatch/aggregator:local',
+  /** CI's stand-in for the official caddy image (deploy/ci/caddy.Dockerfile). */
+  caddyCi: 'truwatch/caddy-ci:local',
 } as const;
 
 /** One step: a compose project built, brought up, checked and taken down. */
@@ -46,6 +48,7 @@ export function useDeployContext(): DeployContext {
       ['dockerProxy', 'deploy/docker-proxy.Dockerfile', 'deploy', IMAGES.dockerProxy],
       ['natsCi', 'deploy/ci/nats-server.Dockerfile', 'deploy/ci', IMAGES.natsCi],
       ['aggregator', 'deploy/aggregator.Dockerfile', '.', IMAGES.aggregator],
+      ['caddyCi', 'deploy/ci/caddy.Dockerfile', 'deploy/ci', IMAGES.caddyCi],
     ] as const) {
       t = Date.now();
       await ciImage(['build', contextDir, tag, '-q', '-f', dockerfile]);

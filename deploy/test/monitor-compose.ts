@@ -41,7 +41,14 @@ export function monitorComposeTests(context: DeployContext): void {
           federation: { enabled: true, user: 'monitor', broadcastTasks: true, taskRetentionDays: 7 },
           network: { user: 'public' },
         });
-        await healthy(context.engine, 'truwatchmonitor_truwatch_1');
+        // The container's name as the TrueBit Node Monitor's docs give it: `docker logs truebit-node-monitor`
+        // (here podman's, on the same engine) shows what the sidecar printed at start (the task-data password
+        // among it), as `docker-compose logs truwatch` does.
+        await healthy(context.engine, 'truebit-node-monitor');
+        const logs = await context.engine.podman(['logs', 'truebit-node-monitor']);
+        expect(logs).toContain(`truwatch: listening on ${url}`);
+        expect(logs).toMatch(/the task-data password.*:\n {2}[\w-]{20,}\n/);
+        expect(await project.run(['logs', '--no-color', 'truwatch'])).toContain(`listening on ${url}`);
 
         // The proxy, seen from the host through its socket in the shared volume.
         const volume = JSON.parse(
