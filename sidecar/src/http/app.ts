@@ -1,4 +1,4 @@
-// The sidecar's HTTP API (README, "API") and the PWA's static files.
+// The sidecar's HTTP API (docs/API.md) and the PWA's static files.
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
@@ -61,7 +61,7 @@ export interface AppOptions {
 
 const NO_WEBSOCKET =
   'there is no WebSocket server: the live stream is Server-Sent Events at GET /api/events (with the API token; ' +
-  'resumable with Last-Event-ID); the README lists the API';
+  'resumable with Last-Event-ID); docs/API.md lists the API';
 
 export function createApp(options: AppOptions): Hono {
   const { source, monitor } = options;
