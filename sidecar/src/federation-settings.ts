@@ -85,10 +85,18 @@ export class FederationSettings {
     return this.current();
   }
 
-  /** `base` (the environment's configuration) with these settings over its federation part. */
+  /**
+   * `base` (the environment's configuration) with these settings over its federation part. The network page's
+   * server follows a federation server set here when it was the environment's default (NETWORK_NATS_URL unset).
+   */
   apply(base: AppConfig): AppConfig {
     const federation = { ...base.federation, ...this.stored };
     if (this.stored.enabled !== undefined) federation.enabledBy = 'api';
-    return { ...base, federation };
+    const followsFederation = base.network?.natsUrl === base.federation?.natsUrl;
+    const network =
+      followsFederation && this.stored.natsUrl !== undefined
+        ? { ...base.network, natsUrl: this.stored.natsUrl }
+        : base.network;
+    return { ...base, federation, ...(network && { network }) };
   }
 }

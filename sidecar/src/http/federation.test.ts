@@ -236,9 +236,28 @@ describe('the federation API of the real sidecar', () => {
     await sidecar!.close();
     await launch();
     expect(await (await call('/api/federation/settings')).json()).toEqual(expected);
-    expect((await config()).federation).toEqual(expected.federation);
+    expect(await config()).toEqual({
+      federation: expected.federation,
+      // The network page's server was the environment's federation server: it follows the one set here.
+      network: { natsUrl: 'wss://nats.example.net', user: 'public', password: 'public' },
+    });
     await call('/api/federation/settings', { method: 'POST', body: JSON.stringify({ natsUrl: null }) });
-    expect((await config()).federation).toEqual({ natsUrl: ENV_URL, heartbeatSeconds: 120, receive: false });
+    expect(await config()).toEqual({
+      federation: { natsUrl: ENV_URL, heartbeatSeconds: 120, receive: false },
+      network: { natsUrl: ENV_URL, user: 'public', password: 'public' },
+    });
+  });
+
+  it("keeps the network page's own server when NETWORK_NATS_URL names one", async () => {
+    sidecar = await startSidecar({
+      ...sidecarConfig(dir.dir),
+      app: appConfigFromEnv({ FEDERATION_NATS_URL: ENV_URL, NETWORK_NATS_URL: 'wss://public.example.org' }),
+    });
+    await call('/api/federation/settings', {
+      method: 'POST',
+      body: JSON.stringify({ natsUrl: 'wss://other.example' }),
+    });
+    expect((await config()).network?.natsUrl).toBe('wss://public.example.org');
   });
 
   it('refuses bad settings with a clear 4xx and writes nothing', async () => {
