@@ -36,8 +36,7 @@ const FEED_IS =
   `published on NATS (${SUBJECTS.feed}, the latest on ${LATEST_SUBJECTS.feed}) for the public user; ` +
   `the aggregator's HTTP API serves the network's figures (/api/stats, /api/history).`;
 const NO_PEERS =
-  'Peers are not listed: federation shares no node addresses or names, only daily pseudonyms the network counts. ' +
-  'These are the counts of the last network figures the app received.';
+  'Peers are not listed: federation shares no node addresses or names, only daily pseudonyms the network counts.';
 
 /** Serves `config()` as it is now: a change of the settings shows at once. */
 export function mountConfig(app: Hono, config: () => AppConfig): void {
@@ -98,7 +97,14 @@ export function mountFederationStatus(
     const stats = latest?.report.stats;
     if (!stats) return c.json({ stats: null, detail: `${NO_STATS} ${NO_PEERS}` });
     const { at, receivedAt, activeNodes, nodesToday, regions } = stats;
-    return c.json({ at, receivedAt, activeNodes, nodesToday, regions, detail: NO_PEERS });
+    return c.json({
+      at,
+      receivedAt,
+      activeNodes,
+      nodesToday,
+      regions,
+      detail: `${NO_PEERS} These are the network's counts from the last figures the app received.`,
+    });
   });
 }
 
