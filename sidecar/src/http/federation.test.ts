@@ -207,6 +207,7 @@ describe('the federation API of the real sidecar', () => {
     expect(await enabled.json()).toMatchObject({
       federation: { enabled: true, enabledBy: 'api', natsUrl: ENV_URL },
       set: { enabled: true },
+      detail: expect.stringContaining('keeps that choice'),
     });
     expect((await config()).federation).toEqual({
       enabled: true,

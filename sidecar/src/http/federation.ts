@@ -38,6 +38,10 @@ const FEED_IS =
 const NO_PEERS =
   'Peers are not listed: federation shares no node addresses or names, only daily pseudonyms the network counts.';
 
+const ON_OFF =
+  'The open app follows within FEDERATION_ROUND_SECONDS; a browser whose operator turned federation on or off in ' +
+  'the app itself keeps that choice. GET /api/federation/status says what the app runs.';
+
 /** Serves `config()` as it is now: a change of the settings shows at once. */
 export function mountConfig(app: Hono, config: () => AppConfig): void {
   app.get('/config.json', (c) => {
@@ -113,24 +117,25 @@ export function mountFederationStatus(
  * the defaults under them.
  */
 export function mountFederationSettings(app: Hono, settings: FederationSettings, env: AppConfig): void {
-  const answer = (c: Context) =>
+  const answer = (c: Context, detail?: string) =>
     c.json({
       federation: settings.apply(env).federation ?? {},
       set: settings.current(),
       file: settings.path,
+      ...(detail && { detail }),
     });
-  const change = (c: Context, patch: SettingsPatch) => {
+  const change = (c: Context, patch: SettingsPatch, detail?: string) => {
     try {
       settings.update(patch);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
       return c.json({ error: `cannot write the settings to ${settings.path} (${reason})` }, 500);
     }
-    return answer(c);
+    return answer(c, detail);
   };
 
-  app.post('/api/federation/enable', (c) => change(c, { enabled: true }));
-  app.post('/api/federation/disable', (c) => change(c, { enabled: false }));
+  app.post('/api/federation/enable', (c) => change(c, { enabled: true }, ON_OFF));
+  app.post('/api/federation/disable', (c) => change(c, { enabled: false }, ON_OFF));
   app.get('/api/federation/settings', (c) => {
     c.header('Cache-Control', 'no-store');
     return answer(c);
