@@ -1,5 +1,6 @@
 // The runtime configuration the PWA reads from `config.json` beside its index.html: served by the sidecar
-// (built from its environment) or written next to a static build (tru.watch). Every field is optional:
+// (built from its environment, then the federation settings set through its API) or written next to a static
+// build (tru.watch). Every field is optional:
 // the app falls back to its build-time defaults. Credentials here are public by nature (browser users):
 // the NATS server's permissions are the protection.
 import * as v from 'valibot';
@@ -16,9 +17,18 @@ export const CredsSchema = v.pipe(
   ),
 );
 
+/** Where `enabled` came from: the deployment's environment, or the sidecar's API (a command line). */
+export const ENABLED_BY = ['environment', 'api'] as const;
+export type EnabledBy = (typeof ENABLED_BY)[number];
+
 export const FederationConfigSchema = v.object({
-  /** `ENABLE_FEDERATION=true`: the operator's consent given at deployment (the app says so in a banner). */
+  /**
+   * `ENABLE_FEDERATION=true`, or `POST /api/federation/enable`: the operator's consent given at deployment or from
+   * the command line (the app says which in a banner).
+   */
   enabled: v.optional(v.boolean()),
+  /** Where `enabled` came from (set with it). */
+  enabledBy: v.optional(v.picklist(ENABLED_BY)),
   /** The federation's NATS WebSocket endpoint (`FEDERATION_NATS_URL`). */
   natsUrl: v.optional(url),
   user: v.optional(credential),

@@ -1,5 +1,6 @@
 // The PWA's runtime configuration (protocol/app-config.ts) from the sidecar's environment, served as
-// /config.json. ENABLE_FEDERATION=true is the operator's consent given at deployment; the app says so.
+// /config.json (under the federation settings set through the API: federation-settings.ts).
+// ENABLE_FEDERATION=true is the operator's consent given at deployment; the app says so.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { AppConfigSchema, type AppConfig } from '../../protocol/app-config.ts';
@@ -72,9 +73,11 @@ const NAMES: Record<string, string> = {
 
 export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
   const federationUrl = wsUrl(env, 'FEDERATION_NATS_URL');
+  const enabled = bool(env, 'ENABLE_FEDERATION');
   const config = {
     federation: defined({
-      enabled: bool(env, 'ENABLE_FEDERATION'),
+      enabled,
+      enabledBy: enabled === undefined ? undefined : ('environment' as const),
       natsUrl: federationUrl,
       user: text(env, 'FEDERATION_NATS_USER'),
       password: text(env, 'FEDERATION_NATS_PASSWORD'),

@@ -100,6 +100,7 @@ describe('configuration', () => {
     expect(app).toEqual({
       federation: {
         enabled: true,
+        enabledBy: 'environment',
         natsUrl: 'wss://nats.example.org:443',
         user: 'monitor',
         password: 'monitor',

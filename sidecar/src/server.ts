@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { FederationSecret } from './federation-secret.ts';
+import { FEDERATION_SETTINGS_FILE, FederationSettings } from './federation-settings.ts';
 import { createApp } from './http/app.ts';
 import { DEFAULT_THRESHOLDS } from './health/judge.ts';
 import { NodeMonitor } from './monitor.ts';
@@ -53,6 +54,7 @@ export async function startSidecar(
   const federationSecret = FederationSecret.open(
     config.federationSecretFile ?? join(config.dataDir, 'federation-secret'),
   );
+  const federationSettings = FederationSettings.open(join(config.dataDir, FEDERATION_SETTINGS_FILE));
   const monitor = new NodeMonitor(source, options.onStatus, config.health ?? DEFAULT_THRESHOLDS);
   const app = createApp({
     source,
@@ -66,6 +68,7 @@ export async function startSidecar(
     version: VERSION,
     startedAt: Date.now(),
     federationSecret,
+    federationSettings,
     ...(config.app && { appConfig: config.app }),
     ...(config.metricsToken && { metricsToken: config.metricsToken }),
     ...(options.quietMs !== undefined && { quietMs: options.quietMs }),

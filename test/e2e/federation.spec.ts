@@ -96,7 +96,7 @@ test('opt in with the last 7 days; each task finished in them or since arrives o
       });
       return response.json();
     })
-    .toMatchObject({ enabled: true, connected: true, state: 'CONNECTED', stats: { refused: 0 } });
+    .toMatchObject({ enabled: true, connected: true, state: 'CONNECTED', counters: { refused: 0 } });
 
   // "Your contribution" counts what left today.
   await expect(page.getByTestId('contribution-tasks')).toHaveText(String(total));
@@ -204,7 +204,7 @@ test('Enabled without a URL: FED_001 is shown and reported', async ({ page }) =>
       enabled: true,
       connected: false,
       state: 'ERROR',
-      stats: { lastError: expect.stringMatching(/^FED_001: no federation server URL is set/) },
+      counters: { lastError: expect.stringMatching(/^FED_001: no federation server URL is set/) },
     });
   await page.screenshot({ path: test.info().outputPath('federation-no-url.png'), fullPage: true });
 });

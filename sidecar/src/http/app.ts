@@ -1,14 +1,20 @@
-// The sidecar's HTTP API (README, "API") and the PWA's static files.
+// The sidecar's HTTP API (docs/API.md) and the PWA's static files.
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import type { FederationSecret } from '../federation-secret.ts';
+import type { FederationSettings } from '../federation-settings.ts';
 import type { NodeMonitor } from '../monitor.ts';
 import { secretsEqual } from '../secrets.ts';
 import type { LogSource } from '../sources/source.ts';
 import type { AppConfig } from '../../../protocol/app-config.ts';
 import { clientAddress, cors, requireHost, requireToken } from './access.ts';
-import { mountConfig, mountFederationIdentity, mountFederationStatus } from './federation.ts';
+import {
+  mountConfig,
+  mountFederationIdentity,
+  mountFederationSettings,
+  mountFederationStatus,
+} from './federation.ts';
 import { GuessLimiter } from './rate-limit.ts';
 import { streamEvents } from './sse.ts';
 import { StreamSlots } from './streams.ts';
@@ -41,8 +47,10 @@ export interface AppOptions {
   startedAt: number;
   /** Quiet time before a live entry is sent without waiting for more continuation lines. */
   quietMs?: number;
-  /** Served as /config.json. */
+  /** Served as /config.json (from the environment), under `federationSettings`. */
   appConfig?: AppConfig;
+  /** The deployment's federation settings set through the API (DATA_DIR/federation-settings.json). */
+  federationSettings?: FederationSettings;
   /** The node's federation secret, handed to paired browsers. */
   federationSecret: FederationSecret;
   /** How long a stream may make no progress before it is dropped (STREAM_STALL_MS). */
@@ -53,7 +61,7 @@ export interface AppOptions {
 
 const NO_WEBSOCKET =
   'there is no WebSocket server: the live stream is Server-Sent Events at GET /api/events (with the API token; ' +
-  'resumable with Last-Event-ID); the README lists the API';
+  'resumable with Last-Event-ID); docs/API.md lists the API';
 
 export function createApp(options: AppOptions): Hono {
   const { source, monitor } = options;
@@ -73,9 +81,13 @@ export function createApp(options: AppOptions): Hono {
   // Up or down, without a token: nothing about the host (paths, container names, versions) before the token.
   app.get('/api/health', (c) => c.json({ status: monitor.state.state === 'error' ? 'error' : 'ok' }));
 
-  mountConfig(app, options.appConfig ?? {});
+  const envConfig = options.appConfig ?? {};
+  const settings = options.federationSettings;
+  const appConfig = () => (settings ? settings.apply(envConfig) : envConfig);
+  mountConfig(app, appConfig);
   app.use('/api/*', requireToken(options.apiKey));
-  mountFederationStatus(app, options.appConfig ?? {});
+  mountFederationStatus(app, appConfig);
+  if (settings) mountFederationSettings(app, settings, envConfig);
   mountFederationIdentity(app, options.federationSecret);
 
   app.get('/api/status', (c) =>

@@ -4,7 +4,7 @@
 export const FED_ERRORS = {
   FED_001: {
     title: 'Server unavailable or not set',
-    fix: 'No federation server URL is set, or the server cannot be reached. Set the server URL (Federation settings, or FEDERATION_NATS_URL beside the sidecar) and check your network; with a URL set, truwatch keeps retrying and sends what waited once the server is back.',
+    fix: 'No federation server URL is set, or the server cannot be reached. Set the server URL (Federation settings, FEDERATION_NATS_URL beside the sidecar, or its POST /api/federation/settings) and check your network; with a URL set, truwatch keeps retrying and sends what waited once the server is back.',
   },
   FED_002: {
     title: 'Authentication failed',

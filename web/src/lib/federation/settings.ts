@@ -12,7 +12,7 @@ export interface OptIn {
   pastWeek: boolean;
 }
 
-/** ENABLE_FEDERATION=true is consent with the default choice: the last 7 days too. */
+/** ENABLE_FEDERATION=true (or POST /api/federation/enable) is consent with the default choice: the last 7 days too. */
 export const DEPLOYMENT_OPT_IN: OptIn = { atMs: 0, pastWeek: true };
 
 export interface FederationSettings {
@@ -37,8 +37,11 @@ export interface FederationSettings {
 /** A heartbeat follows the last one after 1 to this many `heartbeatSeconds`, at random (worker/timing.ts). */
 export const HEARTBEAT_SPREAD = 1.4;
 
-/** How federation came to be on: the operator's click, or ENABLE_FEDERATION=true at deployment. */
-export type Consent = 'operator' | 'deployment' | null;
+/**
+ * How federation came to be on: the operator's click in this browser, ENABLE_FEDERATION=true at deployment, or
+ * the sidecar's API (POST /api/federation/enable, from the command line).
+ */
+export type Consent = 'operator' | 'deployment' | 'command-line' | null;
 
 export const DEFAULTS: FederationSettings = {
   enabled: false,
@@ -75,7 +78,13 @@ export function resolveSettings(
   put('feedRetentionDays', config?.taskRetentionDays);
   put('heartbeatSeconds', config?.heartbeatSeconds);
   const settings = { ...DEFAULTS, ...fromConfig, ...chosen };
-  const consent: Consent = !settings.enabled ? null : chosen.enabled === true ? 'operator' : 'deployment';
-  if (consent === 'deployment') settings.optIn ??= DEPLOYMENT_OPT_IN;
+  const consent: Consent = !settings.enabled
+    ? null
+    : chosen.enabled === true
+      ? 'operator'
+      : config?.enabledBy === 'api'
+        ? 'command-line'
+        : 'deployment';
+  if (consent === 'deployment' || consent === 'command-line') settings.optIn ??= DEPLOYMENT_OPT_IN;
   return { settings, consent };
 }

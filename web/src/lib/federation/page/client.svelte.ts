@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import { session } from '../../app/session.svelte.ts';
 import { rememberEnabled } from './enabled-flag.ts';
-import { loadAppConfig } from './config.ts';
+import { loadAppConfig } from '../app-config.ts';
 import type { FederationStatus } from '../status.ts';
 import type { FederationApi } from '../worker/worker.ts';
 

@@ -82,6 +82,8 @@ interface Setup {
   sidecar?: SidecarIdentity;
   /** The connection's backoff: 100 ms doubling up to 500 ms unless given. */
   backoff?: { initialMs: number; maxMs: number };
+  /** config.json read again on the slow round. */
+  readConfig?: () => Promise<{ federation?: FederationConfig } | undefined>;
 }
 
 const freshFed = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
@@ -116,6 +118,7 @@ function serviceOn(main: TruwatchDb, fed: FederationDb, options: Setup = {}) {
       scanGapMs: 100,
       ...(options.roundMs !== undefined && { roundMs: options.roundMs }),
       ...(options.sidecar && { sidecar: options.sidecar }),
+      ...(options.readConfig && { readConfig: options.readConfig }),
       backoff: options.backoff ?? { initialMs: 100, maxMs: 500 },
       random: options.random ?? (() => 0.05),
       now,
@@ -382,12 +385,28 @@ describe('federation service', () => {
     });
     await fed.set('chosen', { region: 'EU' });
     await service.reload();
-    expect(sidecarReport(status()!)).toMatchObject({
+    expect(sidecarReport(status()!, undefined)).toMatchObject({
       enabled: true,
       connected: false,
       state: 'ERROR',
-      stats: { lastError: 'FED_001: no federation server URL is set' },
+      counters: { lastError: 'FED_001: no federation server URL is set' },
     });
+    await service.stop();
+  });
+
+  it('follows the deployment turned on and off through the sidecar on its slow round; a failed read changes nothing', async () => {
+    const base = { natsUrl: server.wsUrl, user: 'monitor', password: 'monitor', heartbeatSeconds: 1 };
+    let served: { federation?: FederationConfig } | undefined = { federation: base };
+    const { service, status } = await setup({ config: base, roundMs: 300, readConfig: async () => served });
+    await service.start();
+    expect(status()).toMatchObject({ enabled: false, consent: null, state: 'DISABLED' });
+    served = { federation: { ...base, enabled: true, enabledBy: 'api' } };
+    await poll(() => expect(status()).toMatchObject({ consent: 'command-line', state: 'CONNECTED' }));
+    served = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(status()).toMatchObject({ consent: 'command-line', state: 'CONNECTED' });
+    served = { federation: { ...base, enabled: false, enabledBy: 'api' } };
+    await poll(() => expect(status()).toMatchObject({ enabled: false, consent: null, state: 'DISABLED' }));
     await service.stop();
   });
 

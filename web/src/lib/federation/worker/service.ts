@@ -48,8 +48,9 @@ const SLEEP_GAP_MS = 30_000;
 const SCAN_GAP_MS = 2000;
 /**
  * The slow round (config.json's `roundSeconds` in tests): the paired sidecar is asked for the node's secret
- * (another browser may have reset it), federation's database is pruned, and the monitor's is scanned though no
- * write was announced.
+ * (another browser may have reset it), config.json is read again (the deployment's settings may have changed
+ * through the sidecar's API), federation's database is pruned, and the monitor's is scanned though no write was
+ * announced.
  * Not every change comes with a write: time alone brings a task into the scan's range (a node clock more than a
  * day ahead of this one stamps tasks past the range's end until this clock catches up), and a scan that failed
  * (storage full or closing) must be tried again without waiting for the node's next write.
@@ -60,6 +61,8 @@ export interface ServiceOptions {
   fed: FederationDb;
   main: TruwatchDb;
   config: FederationConfig | undefined;
+  /** config.json's federation part read again on the slow round; undefined when it could not be read. */
+  readConfig?: () => Promise<{ federation?: FederationConfig } | undefined>;
   onStatus(status: FederationStatus): void;
   /** The paired sidecar, which keeps the node's secret; without one the browser keeps its own. */
   sidecar?: SidecarIdentity;
@@ -97,6 +100,8 @@ export class FederationService {
   private lastTick = 0;
   private lastRound = 0;
   private lastFollow = 0;
+  private lastConfigRead = 0;
+  private config: FederationConfig | undefined;
   /** The reload, reset or follow under way: they run one at a time. */
   private queue: Promise<void> = Promise.resolve();
   /** The pause between two looks while connected; the connection's end cuts it short. */
@@ -111,6 +116,7 @@ export class FederationService {
   constructor(private readonly options: ServiceOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? cryptoRandom;
+    this.config = options.config;
     const holdSeconds = options.config?.taskHoldSeconds;
     const holdMs = holdSeconds === undefined ? undefined : holdSeconds * 1000;
     this.outbox = new Outbox(options.fed, options.main, (finishedMs) =>
@@ -180,7 +186,7 @@ export class FederationService {
   private async apply(answer?: SidecarSecret): Promise<void> {
     const { fed } = this.options;
     const chosen = (await fed.get('chosen')) ?? {};
-    ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.options.config));
+    ({ settings: this.settings, consent: this.consent } = resolveSettings(chosen, this.config));
     const key = JSON.stringify([
       this.settings.enabled,
       this.settings.natsUrl,
@@ -289,6 +295,19 @@ export class FederationService {
       this.lastFollow = now;
       void this.serially(() => this.follow());
     }
+    if (this.options.readConfig && now - this.lastConfigRead > this.roundMs) {
+      this.lastConfigRead = now;
+      void this.serially(() => this.rereadConfig());
+    }
+  }
+
+  /** The deployment's settings as config.json says now: applied when they changed. */
+  private async rereadConfig(): Promise<void> {
+    const read = await this.options.readConfig?.().catch(() => undefined);
+    if (!read || JSON.stringify(read.federation) === JSON.stringify(this.config)) return;
+    this.config = read.federation;
+    await this.apply();
+    this.emit();
   }
 
   /** Newly finished tasks into the outbox, the pending count, and on the slow round the prune. */

@@ -4,6 +4,7 @@
 // tab.
 import * as Comlink from 'comlink';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import { readAppConfig } from '../app-config.ts';
 import { openTruwatchDb } from '../../db/open.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { runWhenLeader } from '../../ingest/worker/leader.ts';
@@ -75,11 +76,16 @@ channel.addEventListener('message', (event: MessageEvent<Message>) => {
 });
 
 async function lead(options: StartOptions, signal: AbortSignal): Promise<void> {
-  const report = reporter(options.pairing, () => service?.status());
+  const report = reporter(
+    options.pairing,
+    () => service?.status(),
+    async () => (await openFed()).get('stats'),
+  );
   const current = new FederationService({
     fed: await openFed(),
     main: await openMain(),
     config: options.config,
+    readConfig: () => readAppConfig(),
     ...(options.pairing && { sidecar: new SidecarIdentity(options.pairing) }),
     onStatus: (status) => {
       publish(status);
