@@ -8,6 +8,7 @@ import { federationComposeTests } from './test/federation-compose.ts';
 import { httpsComposeTests } from './test/https-compose.ts';
 import { monitorComposeTests } from './test/monitor-compose.ts';
 import { natsComposeTests } from './test/nats-compose.ts';
+import { remoteComposeTests } from './test/remote-compose.ts';
 import { sidecarImageTests } from './test/sidecar-image.ts';
 
 describe('container images and compose files', () => {
@@ -15,6 +16,7 @@ describe('container images and compose files', () => {
   describe('the sidecar image', () => sidecarImageTests(context));
   describe('the monitor compose file', () => monitorComposeTests(context));
   describe('the https compose overlay', () => httpsComposeTests(context));
+  describe('the remote monitor compose file', () => remoteComposeTests(context));
   describe('the nats compose file', () => natsComposeTests(context));
   describe('the aggregator image', () => aggregatorImageTests(context));
   describe('the federation compose file', () => federationComposeTests(context));
