@@ -69,8 +69,15 @@ export const NetworkConfigSchema = v.object({
 });
 export type NetworkConfig = v.InferOutput<typeof NetworkConfigSchema>;
 
+/** The local app's defaults for the deployment; the operator's own choice in Settings wins. */
+export const MonitorConfigSchema = v.object({
+  /** Days of log entries kept (`LOG_RETENTION_DAYS`; 0: all), until the operator chooses in Settings. */
+  retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3650))),
+});
+
 export const AppConfigSchema = v.object({
   federation: v.optional(FederationConfigSchema),
   network: v.optional(NetworkConfigSchema),
+  monitor: v.optional(MonitorConfigSchema),
 });
 export type AppConfig = v.InferOutput<typeof AppConfigSchema>;

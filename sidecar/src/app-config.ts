@@ -69,6 +69,7 @@ const NAMES: Record<string, string> = {
   'network.user': 'NETWORK_NATS_USER',
   'network.password': 'NETWORK_NATS_PASSWORD',
   'network.creds': 'NETWORK_NATS_CREDS',
+  'monitor.retentionDays': 'LOG_RETENTION_DAYS',
 };
 
 export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
@@ -95,6 +96,9 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       user: text(env, 'NETWORK_NATS_USER') ?? 'public',
       password: text(env, 'NETWORK_NATS_PASSWORD') ?? 'public',
       creds: fileText(env, 'NETWORK_NATS_CREDS'),
+    }),
+    ...(int(env, 'LOG_RETENTION_DAYS') !== undefined && {
+      monitor: { retentionDays: int(env, 'LOG_RETENTION_DAYS') },
     }),
   };
   const parsed = v.safeParse(AppConfigSchema, config);

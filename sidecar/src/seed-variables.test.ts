@@ -45,6 +45,12 @@ describe("the original monitor's variables", () => {
     expect(refusal({ FEDERATION_BROADCAST_INTERVAL_MS: '1500' })).toMatch(/whole seconds/);
   });
 
+  it("reads LOG_RETENTION_DAYS as the app's default retention, in config.json", () => {
+    expect(loadConfig({ LOG_RETENTION_DAYS: '7' }).app?.monitor).toEqual({ retentionDays: 7 });
+    expect(loadConfig({}).app?.monitor).toBeUndefined();
+    expect(refusal({ LOG_RETENTION_DAYS: '-3' })).toMatch(/^LOG_RETENTION_DAYS: /);
+  });
+
   it('honours FEDERATION_TLS_ENABLED as a check of the URL', () => {
     expect(
       loadConfig({ FEDERATION_TLS_ENABLED: 'true', FEDERATION_NATS_URL: 'wss://a.example' }),

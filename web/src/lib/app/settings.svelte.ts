@@ -9,6 +9,11 @@ const KEY = 'truwatch.settings';
 export interface Settings {
   /** Entries older than this many days are pruned (0: keep all). Tasks and invoices are always kept. */
   retentionDays: number;
+  /**
+   * True once the operator chose the retention here; until then it is the deployment's default
+   * (`LOG_RETENTION_DAYS`, in config.json's `monitor.retentionDays`) or DEFAULT_RETENTION_DAYS.
+   */
+  retentionChosen: boolean;
   alerts: {
     enabled: boolean;
     unreachable: boolean;
@@ -25,6 +30,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   retentionDays: DEFAULT_RETENTION_DAYS,
+  retentionChosen: false,
   alerts: {
     enabled: false,
     unreachable: true,
@@ -44,6 +50,10 @@ function load(): Settings {
       ...stored,
       alerts: { ...DEFAULT_SETTINGS.alerts, ...stored.alerts },
     };
+    // Stored before the choice was recorded: a value other than the default was chosen.
+    loaded.retentionChosen =
+      stored.retentionChosen ??
+      (stored.retentionDays !== undefined && stored.retentionDays !== DEFAULT_RETENTION_DAYS);
     // A value stored before the range was checked: keep all rather than prune by it.
     if ('error' in checkRetentionDays(loaded.retentionDays)) loaded.retentionDays = 0;
     if (loaded.timeZone !== 'UTC') loaded.timeZone = 'local';
@@ -63,6 +73,24 @@ class SettingsStore {
   init(): void {
     this.value = load();
     this.applyTheme();
+    if (this.value.retentionChosen) this.applyRetention();
+    else void this.useDeploymentRetention();
+  }
+
+  /** The deployment's retention (config.json), while the operator has not chosen one; the default without it. */
+  private async useDeploymentRetention(): Promise<void> {
+    let days = DEFAULT_RETENTION_DAYS;
+    try {
+      const response = await fetch('/config.json', { cache: 'no-store' });
+      const config = response.ok
+        ? ((await response.json()) as { monitor?: { retentionDays?: unknown } })
+        : {};
+      const checked = checkRetentionDays(config.monitor?.retentionDays ?? DEFAULT_RETENTION_DAYS);
+      if (!('error' in checked)) days = checked.days;
+    } catch {
+      // No config.json (a static host without one, offline): the default.
+    }
+    if (!this.value.retentionChosen) this.value = { ...this.value, retentionDays: days };
     this.applyRetention();
   }
 
@@ -80,7 +108,10 @@ class SettingsStore {
   setRetentionDays(value: unknown): string | undefined {
     const checked = checkRetentionDays(value);
     if ('error' in checked) return checked.error;
-    this.update((s) => (s.retentionDays = checked.days));
+    this.update((s) => {
+      s.retentionDays = checked.days;
+      s.retentionChosen = true;
+    });
     return undefined;
   }
 
