@@ -4,14 +4,20 @@
 import { ConfigError } from './config-error.ts';
 
 /** Variables with no equivalent, and why: a start with any of them set stops with the reason. */
-const REFUSED: Record<string, string> = {
-  DB_PATH:
+const REFUSED: [name: string, why: string][] = [
+  [
+    'DB_PATH',
     'the history lives in your browser (IndexedDB), not in a database beside the sidecar; the sidecar keeps only DATA_DIR',
-  FEDERATION_NODE_ID:
+  ],
+  [
+    'FEDERATION_NODE_ID',
     "the node's federation id is a pseudonym that changes every day, made from the node's federation secret (docs/FEDERATION.md); a fixed id would link all of the node's messages",
-  FEDERATION_RECONNECT_TIMEOUT:
+  ],
+  [
+    'FEDERATION_RECONNECT_TIMEOUT',
     'the app reconnects by itself, waiting 1 s doubling up to a minute, and its Federation page says when it tries again',
-};
+  ],
+];
 
 const WEBSOCKET =
   'there is no WebSocket server: the live stream is Server-Sent Events at /api/events on PORT, behind the API token';
@@ -21,7 +27,7 @@ const WEBSOCKET =
  * after refusing those that have no equivalent.
  */
 export function readSeedVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  for (const [name, why] of Object.entries(REFUSED))
+  for (const [name, why] of REFUSED)
     if (set(env[name])) throw new ConfigError(`${name} is not used: ${why}. Remove it.`);
   const ws = Object.keys(env).find((name) => name.startsWith('WS_') && set(env[name]));
   if (ws) throw new ConfigError(`${ws} is not used: ${WEBSOCKET}. Remove it.`);
