@@ -16,6 +16,11 @@ const file = files[0]!;
 
 const summarizer = new Summarizer();
 const out = process.stdout;
+// A reader that stops reading (`| head`) is no error: stop quietly, as a Unix filter does.
+out.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
 let pending = '';
 const onEntries = (entries: Entry[]) => {
   if (summary) for (const e of entries) summarizer.add(e);

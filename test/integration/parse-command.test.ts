@@ -1,6 +1,6 @@
 // The README's "Parsing a log by hand", run as written: `npm run -s parse -- FILE` gives pure NDJSON (every line of
 // its output one entry of the contract, nothing of npm's), and `--summary` one JSON document.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,15 @@ describe('npm run -s parse, as the README writes it', () => {
     const lines = (await npmParse([file])).split('\n').filter((l) => l !== '');
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(v.is(EntrySchema, JSON.parse(line))).toBe(true);
+  }, 120_000);
+
+  it('stops quietly when the reader stops reading (piped to head)', () => {
+    const piped = spawnSync('sh', ['-c', `node scripts/parse.mjs '${file}' | head -n 1`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(piped.stderr).toBe('');
   }, 120_000);
 
   it('prints the summary as one JSON document', async () => {
