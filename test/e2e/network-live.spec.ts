@@ -65,7 +65,9 @@ async function expectCharts(page: Page, tasks: number, nodes: number): Promise<v
   await expect(chart(/^Tasks finished per hour/)).toHaveAccessibleName(
     new RegExp(`: ${tasks} in \\d+ hours,`),
   );
-  await expect(chart(/^Nodes up per hour/)).toHaveAccessibleName(new RegExp(`highest ${nodes} in the hour from`));
+  await expect(chart(/^Nodes up per hour/)).toHaveAccessibleName(
+    new RegExp(`highest ${nodes} in the hour from`),
+  );
 }
 
 test.describe('the network page with the real aggregator', () => {

@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a script of declarations (no module to import): every program that compiles this file, the web app's checks too, must see them
+/// <reference path="./prom-client-parts.d.ts" />
 // GET /metrics: the node as Prometheus reads it (prom-client's text format), behind a bearer token like the API
 // (the API token, or METRICS_TOKEN for a scraper that should read nothing else). Counts are the monitor's
 // (the log since its first entry, as /api/status), read at each scrape; durations and steps are observed as
