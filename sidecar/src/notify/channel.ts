@@ -1,0 +1,39 @@
+// What the sidecar's alerts are and what a notification channel does with one. The alerter (alerter.ts) decides
+// when an alert is due and retries; a channel only delivers it once, or says why it could not.
+import type { HealthReason, HealthVerdict } from '../../../protocol/node-health.ts';
+
+export interface Alert {
+  /** Unique and stable across retries and restarts, so a receiver can drop a repeat. */
+  id: string;
+  /** The node's name as the operator knows it (NOTIFY_NODE_NAME, else the container or log directory). */
+  node: string;
+  verdict: HealthVerdict;
+  previous: HealthVerdict;
+  /** When the verdict changed (ISO-8601, the sidecar's clock). */
+  at: string;
+  /** Every reason that holds, in the sidecar's words. */
+  reasons: HealthReason[];
+  /** One line: "runner-node is down", "runner-node recovered". */
+  title: string;
+  /** The reasons as plain sentences, one per line. */
+  text: string;
+}
+
+/** A delivery that did not succeed. `retry: false` when trying again cannot help (a refused token, a bad URL). */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface Channel {
+  /** The channel's kind: json, ntfy, discord, slack, telegram, mailto. */
+  readonly kind: string;
+  /** How the channel is shown in /api/status and the alert history: kind and host, never a secret. */
+  readonly label: string;
+  /** Delivers one alert; throws DeliveryError on failure. Gives up when `signal` aborts (a timeout). */
+  send(alert: Alert, signal: AbortSignal): Promise<void>;
+}
