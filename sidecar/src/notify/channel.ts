@@ -1,23 +1,8 @@
 // What the sidecar's alerts are and what a notification channel does with one. The alerter (alerter.ts) decides
 // when an alert is due and retries; a channel only delivers it once, or says why it could not.
-import type { HealthReason, HealthVerdict } from '../../../protocol/node-health.ts';
+import type { Alert } from '../../../protocol/alerts.ts';
 
-export interface Alert {
-  /** Unique and stable across retries and restarts, so a receiver can drop a repeat. */
-  id: string;
-  /** The node's name as the operator knows it (NOTIFY_NODE_NAME, else the container or log directory). */
-  node: string;
-  verdict: HealthVerdict;
-  previous: HealthVerdict;
-  /** When the verdict changed (ISO-8601, the sidecar's clock). */
-  at: string;
-  /** Every reason that holds, in the sidecar's words. */
-  reasons: HealthReason[];
-  /** One line: "runner-node is down", "runner-node recovered". */
-  title: string;
-  /** The reasons as plain sentences, one per line. */
-  text: string;
-}
+export type { Alert };
 
 /** A delivery that did not succeed. `retry: false` when trying again cannot help (a refused token, a bad URL). */
 export class DeliveryError extends Error {
