@@ -1,59 +1,52 @@
-// Browser notifications while the app is open (opt-in): sidecar unreachable, container stopped, no task for
-// N hours, failure rate above X % in the last hour. Each condition alerts once when it starts.
-import { session } from './session.svelte.ts';
-import { monitorDb } from './monitor-db.svelte.ts';
+// Browser notifications while the app is open (opt-in), on the verdict the sidecar judges (node-health.svelte.ts):
+// the node down or degraded, recovered, and the sidecar unreachable. The sidecar's own alerts (NOTIFY_URLS)
+// reach the operator with every tab closed; these are for people who keep a tab open.
+import type { NodeHealth } from '../../../../protocol/node-health.ts';
 import { settings } from './settings.svelte.ts';
+import { verdictNotification, type BrowserNotification, type Notified } from './verdict-notification.ts';
 
-const HOUR = 3_600_000;
-// Not reactive on purpose: which alerts already fired is bookkeeping, not shown.
-// eslint-disable-next-line svelte/prefer-svelte-reactivity
-const active = new Set<string>();
+const NOTIFIED_KEY = 'truwatch.alerts.notified';
 
-function notify(key: string, on: boolean, title: string, body: string): void {
-  if (!on) {
-    active.delete(key);
-    return;
-  }
-  if (active.has(key)) return;
-  active.add(key);
+function show(n: BrowserNotification): void {
   if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-    new Notification(title, { body, tag: `truwatch-${key}` });
+    new Notification(n.title, { body: n.body, tag: n.tag });
   }
 }
 
-export async function checkAlerts(nowMs = Date.now()): Promise<void> {
+function lastNotified(): Notified | undefined {
+  try {
+    return (JSON.parse(localStorage.getItem(NOTIFIED_KEY) ?? 'null') as Notified | null) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A verdict from the sidecar: notified when it changed since the last one notified (in any tab). */
+export function onVerdict(health: NodeHealth): void {
   const a = settings.value.alerts;
-  if (!a.enabled || !session.pairing) return;
-  const state = session.state;
-  notify(
-    'unreachable',
-    a.unreachable && state.kind === 'unreachable',
-    'Sidecar unreachable',
-    state.lastError ?? '',
-  );
-  const recent = await monitorDb.recentActivity(nowMs);
-  const container = recent.container;
-  notify(
-    'stopped',
-    a.containerStopped && container !== undefined && container !== 'running',
-    'Runner container not running',
-    `The container is ${container}.`,
-  );
-  if (a.noTaskHours > 0) {
-    const last = recent.lastTaskMs;
-    const quiet = last !== undefined && nowMs - last > a.noTaskHours * HOUR;
-    notify('quiet', quiet, 'No tasks', `No task arrived for ${a.noTaskHours} hours.`);
+  const last = lastNotified();
+  if (last?.verdict === health.verdict) return;
+  localStorage.setItem(NOTIFIED_KEY, JSON.stringify({ verdict: health.verdict, since: health.since }));
+  if (!a.enabled) return;
+  const due = verdictNotification(health, last, a);
+  if (due) show(due);
+}
+
+let unreachableNotified = false;
+
+/** Whether the sidecar answers (the latest ask for the verdict): notified once when it stops answering. */
+export function onReachability(reachable: boolean): void {
+  if (reachable) {
+    unreachableNotified = false;
+    return;
   }
-  if (a.failureRatePercent > 0) {
-    const total = recent.finishedLastHour;
-    const rate = total ? (100 * recent.failedLastHour) / total : 0;
-    notify(
-      'failures',
-      total >= 3 && rate > a.failureRatePercent,
-      'Tasks failing',
-      `${rate.toFixed(0)} % of the last hour's ${total} tasks failed.`,
-    );
-  }
+  if (unreachableNotified || !settings.value.alerts.enabled || !settings.value.alerts.unreachable) return;
+  unreachableNotified = true;
+  show({
+    title: 'Sidecar unreachable',
+    body: 'The app cannot reach the sidecar.',
+    tag: 'truwatch-unreachable',
+  });
 }
 
 /** Asks for permission (needs a click) and turns alerts on when granted. */

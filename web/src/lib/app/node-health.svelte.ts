@@ -15,6 +15,8 @@ class NodeHealthState {
   receivedAt = $state<number | undefined>(undefined);
   /** Why the latest ask failed (the verdict shown is then older). */
   problem = $state<string | undefined>(undefined);
+  /** True while the latest ask got no answer at all (network), as opposed to an answer that is an error. */
+  unreachable = $state(false);
 
   private timer: ReturnType<typeof setInterval> | undefined;
   private pairing: Pairing | undefined;
@@ -55,8 +57,10 @@ class NodeHealthState {
       this.health = parsed.output.health;
       this.receivedAt = Date.now();
       this.problem = undefined;
+      this.unreachable = false;
     } catch (error) {
-      this.problem = error instanceof TypeError ? 'the sidecar cannot be reached' : (error as Error).message;
+      this.unreachable = error instanceof TypeError;
+      this.problem = this.unreachable ? 'the sidecar cannot be reached' : (error as Error).message;
     }
   }
 }

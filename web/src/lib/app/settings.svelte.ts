@@ -14,14 +14,12 @@ export interface Settings {
    * (`LOG_RETENTION_DAYS`, in config.json's `monitor.retentionDays`) or DEFAULT_RETENTION_DAYS.
    */
   retentionChosen: boolean;
+  /** Browser notifications on the sidecar's verdict (down always notifies once they are on). */
   alerts: {
     enabled: boolean;
+    degraded: boolean;
+    recovered: boolean;
     unreachable: boolean;
-    containerStopped: boolean;
-    /** Alert when no task arrived for this many hours (0: off). */
-    noTaskHours: number;
-    /** Alert when more than this percentage of the last hour's tasks failed (0: off). */
-    failureRatePercent: number;
   };
   theme: 'system' | 'light' | 'dark';
   /** The zone every page shows times and days in: this browser's, or UTC. */
@@ -31,16 +29,21 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   retentionDays: DEFAULT_RETENTION_DAYS,
   retentionChosen: false,
-  alerts: {
-    enabled: false,
-    unreachable: true,
-    containerStopped: true,
-    noTaskHours: 6,
-    failureRatePercent: 20,
-  },
+  alerts: { enabled: false, degraded: true, recovered: true, unreachable: true },
   theme: 'system',
   timeZone: 'local',
 };
+
+/** `stored`'s values for the keys of `defaults` that it has with the same type. */
+function pick<T extends object>(defaults: T, stored: unknown): T {
+  const out = { ...defaults };
+  if (typeof stored !== 'object' || stored === null) return out;
+  for (const key of Object.keys(defaults) as (keyof T)[]) {
+    const value = (stored as T)[key];
+    if (typeof value === typeof defaults[key]) out[key] = value;
+  }
+  return out;
+}
 
 function load(): Settings {
   try {
@@ -48,7 +51,8 @@ function load(): Settings {
     const loaded = {
       ...DEFAULT_SETTINGS,
       ...stored,
-      alerts: { ...DEFAULT_SETTINGS.alerts, ...stored.alerts },
+      // Only the keys known now: the thresholds kept by earlier versions moved to the sidecar (HEALTH_*).
+      alerts: pick(DEFAULT_SETTINGS.alerts, stored.alerts),
     };
     // Stored before the choice was recorded: a value other than the default was chosen.
     loaded.retentionChosen =
