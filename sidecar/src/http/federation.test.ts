@@ -12,25 +12,10 @@ import { FEDERATION_SETTINGS_FILE } from '../federation-settings.ts';
 import { startSidecar, type Sidecar } from '../server.ts';
 import { FederationSecret } from '../federation-secret.ts';
 import { mountConfig, mountFederationIdentity, mountFederationStatus, STALE_MS } from './federation.ts';
+import { sampleFigures, sampleReport } from '../../../test/support/federation-status-sample.ts';
 
-const stats = {
-  at: '2026-11-21T11:59:50Z',
-  receivedAt: '2026-11-21T11:59:51.000Z',
-  activeNodes: 41,
-  nodesToday: 57,
-  tasks: { lastHour: 120, last24h: 2400, last7d: 16000 },
-  outcomes: { completed: 2300, failed: 100 },
-  kinds: { function: 2000, api: 400 },
-  regions: { EU: 20, NA: 15, other: 6 },
-};
-const report = {
-  enabled: true,
-  connected: true,
-  state: 'CONNECTED',
-  nodeId: '0123456789abcdef0123456789abcdef',
-  stats,
-  counters: { sent: 12, refused: 1, errors: 0, lastError: null },
-};
+const stats = sampleFigures('2026-11-21T11:59:50Z', '2026-11-21T11:59:51.000Z');
+const report = sampleReport(stats);
 
 function app() {
   let now = Date.parse('2026-11-21T12:00:00Z');
