@@ -53,15 +53,20 @@ test.describe('time and lists', () => {
     sidecar = undefined;
     log?.cleanup();
   });
-
-  test('one entry reads the same local time with its zone on the dashboard, Logs and Tasks; UTC switches all', async ({
-    browser,
-  }) => {
-    log = await logDir(60);
+  /** A sidecar reading a log of `tasks` tasks, and a browser in Los Angeles paired with it, its log stored. */
+  async function openInLosAngeles(browser: Browser, tasks: number) {
+    log = await logDir(tasks);
     sidecar = await startFileSidecar(log);
     const context = await losAngeles(browser);
     const page = await context.newPage();
     await openPaired(page, sidecar, log);
+    return { context, page };
+  }
+
+  test('one entry reads the same local time with its zone on the dashboard, Logs and Tasks; UTC switches all', async ({
+    browser,
+  }) => {
+    const { context, page } = await openInLosAngeles(browser, 60);
     const entries = await entriesOf(log.file);
     await expect.poll(async () => (await storedCounts(page)).entries).toBe(entries.length);
 
@@ -123,11 +128,7 @@ test.describe('time and lists', () => {
   test('Tasks: a search finds any part of an id, filters stay in the address for Back, no match says so', async ({
     browser,
   }) => {
-    log = await logDir(60);
-    sidecar = await startFileSidecar(log);
-    const context = await losAngeles(browser);
-    const page = await context.newPage();
-    await openPaired(page, sidecar, log);
+    const { context, page } = await openInLosAngeles(browser, 60);
     const target = log.truth.executions[7]!;
     await nav(page, 'Tasks');
 
@@ -156,11 +157,7 @@ test.describe('time and lists', () => {
   test('Logs: pausing the tail counts the entries that arrive; its filters stay in the address', async ({
     browser,
   }) => {
-    log = await logDir(40);
-    sidecar = await startFileSidecar(log);
-    const context = await losAngeles(browser);
-    const page = await context.newPage();
-    await openPaired(page, sidecar, log);
+    const { context, page } = await openInLosAngeles(browser, 40);
     const before = (await entriesOf(log.file)).length;
     await expect.poll(async () => (await storedCounts(page)).entries).toBe(before);
     await nav(page, 'Logs');
