@@ -25,6 +25,9 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
     viewport: { width: 1280, height: 900 },
+    // The same zone on every machine: logDir() writes a log of today in UTC, and "today" is the browser's day.
+    // Tests of other zones open a context of their own (time-and-lists.spec.ts).
+    timezoneId: 'UTC',
     screenshot: 'only-on-failure',
   },
 });

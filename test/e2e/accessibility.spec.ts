@@ -20,7 +20,7 @@ const VIEWPORTS = {
   phone: { width: 390, height: 844 },
 } as const;
 const THEMES = ['light', 'dark'] as const;
-const NAV = ['Dashboard', 'Tasks', 'Invoices', 'Logs', 'Settings', 'Network', 'Federation'];
+const NAV = ['Dashboard', 'Tasks', 'Invoices', 'Logs', 'Alerts', 'Settings', 'Network', 'Federation'];
 
 /** axe's serious and critical violations on the page as it is, one line each with where and why. */
 async function axeViolations(page: Page): Promise<string[]> {
@@ -234,6 +234,7 @@ test.describe('usable by everyone: the monitor', () => {
     ],
     ['/logs', () => '/logs', (p) => p.locator('.entry .lvl').first()],
     ['/invoices', () => '/invoices', (p) => p.locator('tbody a[href^="/tasks/"]').first()],
+    ['/alerts', () => '/alerts', (p) => p.getByTestId('no-channels')],
     ['/settings', () => '/settings', (p) => p.getByRole('heading', { name: 'Appearance' })],
     ['/federation', () => '/federation', (p) => p.getByTestId('sample-task')],
     ['/federation/sent', () => '/federation/sent', (p) => p.getByTestId('sent-count')],
