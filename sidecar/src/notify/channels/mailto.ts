@@ -2,7 +2,6 @@
 // on port 587 unless given, upgraded with STARTTLS when the server offers it; mailtos://… speaks TLS from the
 // start, on port 465 unless given. The server's certificate is verified (a private CA: NODE_EXTRA_CA_CERTS).
 // The subject is the alert's title; the body its reasons, the change, and each reason with since when it holds.
-import { createTransport } from 'nodemailer';
 import { DeliveryError, type Alert, type Channel } from '../channel.ts';
 import { messageBody, oneLine } from './format.ts';
 import { badUrl, options, safeDecode } from './url-parts.ts';
@@ -47,6 +46,8 @@ export function fromUrl(url: URL, { ca }: MailOptions = {}): Channel {
     kind: 'mailto',
     label: `mailto ${url.host}`,
     async send(alert: Alert, signal: AbortSignal) {
+      // Loaded on the first e-mail: a sidecar without one never holds nodemailer.
+      const { createTransport } = await import('nodemailer');
       const transport = createTransport({
         host,
         port,
