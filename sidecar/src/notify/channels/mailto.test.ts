@@ -23,7 +23,7 @@ interface Received {
 }
 
 /** A real SMTP server (smtp-server) on 127.0.0.1 keeping what it receives. */
-async function startSmtp(options: SMTPServerOptions) {
+async function startSmtp(options: SMTPServerOptions, host = '127.0.0.1') {
   const received: Received[] = [];
   const server = new SMTPServer({
     logger: false,
@@ -46,7 +46,7 @@ async function startSmtp(options: SMTPServerOptions) {
       );
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = (server as unknown as { server: Server }).server.address() as AddressInfo;
   servers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return { port, received };
@@ -176,6 +176,26 @@ describe('mailto delivery to a real SMTP server', () => {
     const error = await deliveryError(mail(url).send(downAlert(), AbortSignal.timeout(10_000)));
     expect(error.message).toMatch(/certificate/);
     expect(smtp.received).toHaveLength(1);
+  });
+
+  it('a password is not sent to a server that does not offer STARTTLS (but to this machine)', async () => {
+    const smtp = await startSmtp(
+      {
+        allowInsecureAuth: true,
+        authOptional: false,
+        onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
+      },
+      '127.0.0.2',
+    );
+    // 127.0.0.2 is this machine too, but not one of the names the channel trusts as such.
+    const error = await deliveryError(
+      mail(`mailto://node%40example.com:${PASSWORD}@127.0.0.2:${smtp.port}?to=ops@example.com`).send(
+        downAlert(),
+        AbortSignal.timeout(10_000),
+      ),
+    );
+    expect(error.message).toMatch(/STARTTLS/);
+    expect(smtp.received).toHaveLength(0);
   });
 
   it('mailtos:// speaks TLS from the start', async () => {

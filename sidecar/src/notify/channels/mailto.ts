@@ -1,6 +1,7 @@
-// E-mail through the operator's SMTP server (nodemailer): mailto://[user:pass@]host[:port]?to=a@b[,c@d]&from=x@y
-// on port 587 unless given, upgraded with STARTTLS when the server offers it; mailtos://… speaks TLS from the
-// start, on port 465 unless given. The server's certificate is verified (a private CA: NODE_EXTRA_CA_CERTS).
+// E-mail through the operator's SMTP server (nodemailer): mailto://[user:pass@]host[:port]?to=a@b[;c@d]&from=x@y
+// on port 587 unless given, upgraded with STARTTLS when the server offers it (required when the URL holds a
+// password); mailtos://… speaks TLS from the start, on port 465 unless given. The server's certificate is
+// verified (a private CA: NODE_EXTRA_CA_CERTS). Recipients are separated by ; (or ,, or given as several to=).
 // The subject is the alert's title; the body its reasons, the change, and each reason with since when it holds.
 import { DeliveryError, type Alert, type Channel } from '../channel.ts';
 import { messageBody, oneLine } from './format.ts';
@@ -10,6 +11,7 @@ const EXPECTED =
   'mailto://[user:pass@]host[:port]?to=a@b[,c@d]&from=x@y, or mailtos://… for TLS from the start';
 const ADDRESS = /^[^\s@<>,;"]{1,64}@[^\s@<>,;"]{1,255}$/;
 const MAX_RECIPIENTS = 20;
+const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
 /** SMTP replies a retry cannot mend are 5xx; a failure that never reached a reply is the network's. */
 const PERMANENT_CODES = new Set(['EAUTH', 'EENVELOPE', 'EMESSAGE', 'EREQUIRETLS']);
 
@@ -41,6 +43,9 @@ export function fromUrl(url: URL, { ca }: MailOptions = {}): Channel {
   if (!from) throw fail('no sender (?from=, or a user that is an e-mail address)');
   if (!ADDRESS.test(from)) throw fail(`"${from.slice(0, 80)}" is not an e-mail address`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // A password crosses the network only encrypted: with one, STARTTLS is required, not only used when offered
+  // (an attacker between could strip the offer), unless the server is this machine.
+  const requireTLS = !secure && pass !== '' && !LOOPBACK.includes(host);
 
   return {
     kind: 'mailto',
@@ -52,6 +57,7 @@ export function fromUrl(url: URL, { ca }: MailOptions = {}): Channel {
         host,
         port,
         secure,
+        requireTLS,
         ...(user ? { auth: { user, pass } } : {}),
         ...(ca ? { tls: { ca } } : {}),
         // The signal bounds the whole send; these only stop a connection that would outlive it.
