@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeFailures } from '../../../../test/support/channel-failures.ts';
+import { deliveryError, describeFailures } from '../../../../test/support/channel-failures.ts';
 import { startReceiver, type HttpReceiver } from '../../../../test/support/http-receiver.ts';
 import { downAlert, HOSTILE_REASON, recoveredAlert } from '../../../../test/support/sample-alert.ts';
 import { fromUrl } from './ntfy.ts';
@@ -102,6 +102,33 @@ describe('ntfy delivery', () => {
     expect(Buffer.byteLength(body.message)).toBeLessThanOrEqual(4000);
     expect(body.message.endsWith('…')).toBe(true);
     expect(receiver.requests[0]?.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('ntfys://', () => {
+  let receiver: HttpReceiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  it('speaks TLS: a plain HTTP server gets no request; the unprotected topic is in no error', async () => {
+    const error = await deliveryError(
+      ntfy(`ntfys://${hostOf(receiver.origin)}/my-s3cret-topic`).send(
+        downAlert(),
+        AbortSignal.timeout(10_000),
+      ),
+    );
+    expect(error.retry).toBe(true);
+    expect(receiver.requests).toHaveLength(0);
+    receiver.answer({ status: 404, body: 'no such topic: my-s3cret-topic' });
+    const refused = await deliveryError(
+      ntfy(`ntfy://${hostOf(receiver.origin)}/my-s3cret-topic`).send(
+        downAlert(),
+        AbortSignal.timeout(10_000),
+      ),
+    );
+    expect(refused.message).toBe('answered 404 Not Found: no such topic: …');
   });
 });
 

@@ -50,9 +50,9 @@ export function fromUrl(url: URL): Channel {
   let authorization: string | undefined;
   if (token) authorization = `Bearer ${token}`;
   else if (user) authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const secrets = [token, password].filter(Boolean);
+  // Without credentials the topic is the secret (anyone who knows it can read): not in an error nor the label.
+  const secrets = [token, password, authorization ? '' : topic].filter(Boolean);
 
-  // On a server without credentials the topic is the secret (anyone who knows it can read): not in the label.
   const label = authorization ? `ntfy ${url.host}/${topic}` : `ntfy ${url.host}`;
   return {
     kind: 'ntfy',
