@@ -8,7 +8,7 @@ import { messageBody, oneLine } from './format.ts';
 import { badUrl, options, safeDecode } from './url-parts.ts';
 
 const EXPECTED =
-  'mailto://[user:pass@]host[:port]?to=a@b[,c@d]&from=x@y, or mailtos://… for TLS from the start';
+  'mailto://[user:pass@]host[:port]?to=a@b[;c@d]&from=x@y, or mailtos://… for TLS from the start';
 const ADDRESS = /^[^\s@<>,;"]{1,64}@[^\s@<>,;"]{1,255}$/;
 const MAX_RECIPIENTS = 20;
 const LOOPBACK = ['localhost', '127.0.0.1', '::1'];
