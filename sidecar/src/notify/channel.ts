@@ -4,11 +4,15 @@ import type { Alert } from '../../../protocol/alerts.ts';
 
 export type { Alert };
 
-/** A delivery that did not succeed. `retry: false` when trying again cannot help (a refused token, a bad URL). */
+/**
+ * A delivery that did not succeed. `retry: false` when trying again cannot help (a refused token, a bad URL).
+ * `retryAfterMs`: how long the receiver asked to be left alone (429 Retry-After), when it said.
+ */
 export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retry: boolean,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
