@@ -27,14 +27,18 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** A receiver answering `status` with `body`; what it received. */
-async function receiver(status: number, body = ''): Promise<{ port: number; received: Received[] }> {
+async function receiver(
+  status: number,
+  body = '',
+  headers: Record<string, string> = {},
+): Promise<{ port: number; received: Received[] }> {
   const received: Received[] = [];
   server = createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
       received.push({ method: req.method!, url: req.url!, headers: req.headers, body: text });
-      res.writeHead(status).end(body);
+      res.writeHead(status, headers).end(body);
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -84,6 +88,13 @@ describe('json:// webhook', () => {
     const error = await failure(`json://127.0.0.1:${port}/`);
     expect(error.retry).toBe(false);
     expect(error.message).toBe(`127.0.0.1:${port} answered ${status}: ${'x'.repeat(200)}`);
+  });
+
+  it('a redirect is not followed (the body and the credentials stay where the operator sent them)', async () => {
+    const { port, received } = await receiver(302, '', { location: '/elsewhere' });
+    const error = await failure(`json://user:pw@127.0.0.1:${port}/`);
+    expect(error).toMatchObject({ retry: false, message: `127.0.0.1:${port} answered 302` });
+    expect(received).toHaveLength(1);
   });
 
   it('a receiver that is down or does not answer in time is worth retrying', async () => {

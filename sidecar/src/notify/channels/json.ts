@@ -39,7 +39,14 @@ export async function postJson(
 ): Promise<void> {
   let response: Response;
   try {
-    response = await fetch(target, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    // A redirect is not followed: it would resend the body, and the credentials, somewhere the operator did not name.
+    response = await fetch(target, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal,
+      redirect: 'manual',
+    });
   } catch (error) {
     if (signal.aborted) throw new DeliveryError(`no answer from ${target.host} in time`, true);
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
