@@ -49,9 +49,14 @@ export class AlertStore {
       problem = 'not JSON';
     }
     const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    if (!existsSync(aside)) renameSync(path, aside);
+    let kept = `set aside as ${aside}`;
+    try {
+      if (!existsSync(aside)) renameSync(path, aside);
+    } catch (error) {
+      kept = `cannot set it aside (${(error as NodeJS.ErrnoException).code ?? String(error)}), it will be replaced`;
+    }
     log(
-      `truwatch: ${path} is not an alert history (${problem}): set aside as ${aside}; starting with no alert history (the last alerted verdict counts as healthy)`,
+      `truwatch: ${path} is not an alert history (${problem}): ${kept}; starting with no alert history (the last alerted verdict counts as healthy)`,
     );
     return new AlertStore(path, empty());
   }
