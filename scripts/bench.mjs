@@ -14,6 +14,7 @@ const benches = [
   'bench/resume.ts',
   'bench/aggregator-throughput.ts',
   'bench/aggregator-nodes.ts',
+  'bench/alerts.ts',
 ];
 const only = process.argv.slice(2);
 let failed = 0;

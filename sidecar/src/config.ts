@@ -1,10 +1,13 @@
 // The sidecar's configuration, from environment variables (README, "Configuration"). Every value is checked
 // here, so a typo stops the start with a sentence that names the variable.
+import { basename } from 'node:path';
 import type { AppConfig } from '../../protocol/app-config.ts';
 import { appConfigFromEnv } from './app-config.ts';
 import { ConfigError } from './config-error.ts';
 import { readSeedVariables } from './seed-variables.ts';
 import { DEFAULT_THRESHOLDS, type HealthThresholds } from './health/judge.ts';
+import type { Channel } from './notify/channel.ts';
+import { notifyChannels } from './notify/notify-urls.ts';
 
 export { ConfigError };
 
@@ -12,6 +15,15 @@ export type SourceConfig =
   | { kind: 'docker'; containerName: string; socketPath: string }
   | { kind: 'file'; dir: string }
   | { kind: 'replay'; speed: number };
+
+/** The alerts the sidecar sends (NOTIFY_*): present when at least one channel is configured. */
+export interface NotifyConfig {
+  channels: Channel[];
+  /** The node's name in the alerts (NOTIFY_NODE_NAME; else the container's name, the log directory's, "demo"). */
+  nodeName: string;
+  /** How long a new verdict must hold before it is alerted (NOTIFY_HOLD_SECONDS). */
+  holdMs: number;
+}
 
 export interface Config {
   source: SourceConfig;
@@ -34,6 +46,7 @@ export interface Config {
   staticDir: string;
   /** When the node counts as stale, idle or failing (HEALTH_*). */
   health?: HealthThresholds;
+  notify?: NotifyConfig;
   /** What /config.json tells the PWA (federation defaults, the network page's server). */
   app?: AppConfig;
 }
@@ -84,7 +97,7 @@ function secret(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
-/** A whole number of minutes (or percent) from `min` to `max`, or the default. */
+/** A whole number (minutes, seconds, percent) from `min` to `max`, or the default. */
 function bounded(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const value = env[name]?.trim();
   if (value === undefined || value === '') return undefined;
@@ -106,6 +119,18 @@ function healthThresholds(env: NodeJS.ProcessEnv): HealthThresholds {
   };
 }
 
+function notifyConfig(env: NodeJS.ProcessEnv, source: SourceConfig): NotifyConfig | undefined {
+  const holdSeconds = bounded(env, 'NOTIFY_HOLD_SECONDS', 0, 86_400) ?? 60;
+  const nodeName = env.NOTIFY_NODE_NAME?.trim();
+  if (nodeName !== undefined && nodeName.length > 100)
+    throw new ConfigError('NOTIFY_NODE_NAME must be at most 100 characters long');
+  const channels = notifyChannels(env);
+  if (channels.length === 0) return undefined;
+  const fallback =
+    source.kind === 'docker' ? source.containerName : source.kind === 'file' ? basename(source.dir) : 'demo';
+  return { channels, nodeName: nodeName || fallback || 'runner-node', holdMs: holdSeconds * 1000 };
+}
+
 export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {
   const env = readSeedVariables(given);
   const config: Config = {
@@ -125,6 +150,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { de
     app: appConfigFromEnv(env),
     health: healthThresholds(env),
   };
+  const notify = notifyConfig(env, config.source);
+  if (notify) config.notify = notify;
   for (const host of config.allowedHosts) {
     if (!/^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/.test(host))
       throw new ConfigError(`ALLOWED_HOSTS: "${host}" is not a host name like monitor.lan (no port)`);

@@ -36,6 +36,10 @@ const where =
       ? `log files in ${config.source.dir}`
       : `the demo replay at ${config.source.speed}x speed (no runner-node needed)`;
 console.log(`truwatch sidecar ${VERSION}: following ${where}`);
+if (config.notify)
+  console.log(
+    `truwatch: alerts for "${config.notify.nodeName}" go to ${config.notify.channels.map((c) => c.label).join(', ')}`,
+  );
 
 let lastState = '';
 const sidecar = await startSidecar(config, {

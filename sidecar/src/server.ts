@@ -7,6 +7,8 @@ import { FEDERATION_SETTINGS_FILE, FederationSettings } from './federation-setti
 import { createApp } from './http/app.ts';
 import { DEFAULT_THRESHOLDS } from './health/judge.ts';
 import { NodeMonitor } from './monitor.ts';
+import { ALERTS_FILE, AlertStore } from './notify/alert-store.ts';
+import { Alerter, type AlerterTimings } from './notify/alerter.ts';
 import { loadOrCreateSecret, type StoredSecret } from './secrets.ts';
 import { createSource } from './sources/create.ts';
 import type { LogSource } from './sources/source.ts';
@@ -26,6 +28,8 @@ export interface Sidecar {
   taskDataPasswordCreated: boolean;
   source: LogSource;
   monitor: NodeMonitor;
+  /** Present when NOTIFY_URLS configures a channel. */
+  alerter?: Alerter;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ export async function startSidecar(
     onStatus?: (s: Status) => void;
     quietMs?: number;
     streamStallMs?: number;
+    /** The alerter's timings besides the hold (config.notify.holdMs): tests shorten them. */
+    alerter?: Partial<Omit<AlerterTimings, 'holdMs'>>;
   } = {},
 ): Promise<Sidecar> {
   const source = options.source ?? (await createSource(config.source, config.dataDir));
@@ -56,6 +62,19 @@ export async function startSidecar(
   );
   const federationSettings = FederationSettings.open(join(config.dataDir, FEDERATION_SETTINGS_FILE));
   const monitor = new NodeMonitor(source, options.onStatus, config.health ?? DEFAULT_THRESHOLDS);
+  // No channel, no alerter: the sidecar then makes no outbound connection.
+  const notify = config.notify;
+  const alerter =
+    notify && notify.channels.length > 0
+      ? new Alerter({
+          channels: notify.channels,
+          nodeName: notify.nodeName,
+          store: AlertStore.open(join(config.dataDir, ALERTS_FILE)),
+          health: () => monitor.snapshot().health,
+          onChange: (listener) => monitor.onStatusChange(listener),
+          timings: { ...options.alerter, holdMs: notify.holdMs },
+        })
+      : undefined;
   const app = createApp({
     source,
     monitor,
@@ -69,6 +88,7 @@ export async function startSidecar(
     startedAt: Date.now(),
     federationSecret,
     federationSettings,
+    ...(alerter && { alerter }),
     ...(config.app && { appConfig: config.app }),
     ...(config.metricsToken && { metricsToken: config.metricsToken }),
     ...(options.quietMs !== undefined && { quietMs: options.quietMs }),
@@ -81,6 +101,7 @@ export async function startSidecar(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   monitor.start();
+  alerter?.start();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     url: `http://${host}:${port}`,
@@ -91,7 +112,9 @@ export async function startSidecar(
     taskDataPasswordCreated: passwordCreated,
     source,
     monitor,
+    ...(alerter && { alerter }),
     async close() {
+      await alerter?.stop();
       await monitor.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -5,6 +5,7 @@ import { stream } from 'hono/streaming';
 import type { FederationSecret } from '../federation-secret.ts';
 import type { FederationSettings } from '../federation-settings.ts';
 import type { NodeMonitor } from '../monitor.ts';
+import type { Alerter } from '../notify/alerter.ts';
 import { secretsEqual } from '../secrets.ts';
 import type { LogSource } from '../sources/source.ts';
 import type { AppConfig } from '../../../protocol/app-config.ts';
@@ -57,6 +58,8 @@ export interface AppOptions {
   streamStallMs?: number;
   /** A token that opens /metrics only (METRICS_TOKEN), besides the API token. */
   metricsToken?: string;
+  /** The alerts sent to the operator's channels (NOTIFY_URLS); absent when none is configured. */
+  alerter?: Alerter;
 }
 
 const NO_WEBSOCKET =
@@ -64,7 +67,7 @@ const NO_WEBSOCKET =
   'resumable with Last-Event-ID); docs/API.md lists the API';
 
 export function createApp(options: AppOptions): Hono {
-  const { source, monitor } = options;
+  const { source, monitor, alerter } = options;
   const app = new Hono();
   const streams = new StreamSlots(MAX_EVENT_STREAMS, options.streamStallMs ?? STREAM_STALL_MS);
   const backfills = new BackfillQueue(MAX_BACKFILLS);
@@ -101,8 +104,17 @@ export function createApp(options: AppOptions): Hono {
         dropped: { ...streams.dropped },
         backfills: { ...backfills.size, max: backfills.max },
       },
+      ...(alerter && { notifications: alerter.status() }),
     }),
   );
+
+  app.get('/api/alerts', (c) => c.json(alerter ? alerter.response() : { channels: [], alerts: [] }));
+  app.post('/api/alerts/test', (c) => {
+    if (!alerter) return c.json({ error: 'no notification channel is configured (NOTIFY_URLS)' }, 409);
+    const alert = alerter.test();
+    if (!alert) return c.json({ error: 'a test notification was sent less than a minute ago' }, 429);
+    return c.json({ alert }, 202);
+  });
 
   app.get('/api/events', (c) => {
     const after = c.req.header('last-event-id') || c.req.query('after') || undefined;
@@ -161,7 +173,7 @@ export function createApp(options: AppOptions): Hono {
     '/metrics',
     requireToken([options.apiKey, ...(options.metricsToken ? [options.metricsToken] : [])]),
   );
-  mountMetrics(app, { monitor, streams: () => streams.size });
+  mountMetrics(app, { monitor, streams: () => streams.size, ...(alerter && { alerter }) });
   // The original monitor streamed over a WebSocket at /ws: a client written for it gets a reason, not the app's HTML.
   app.all('/ws', (c) => c.json({ error: NO_WEBSOCKET }, 404));
   mountStatic(app, options.staticDir);

@@ -14,11 +14,14 @@ import type { Entry } from '../../../protocol/node-events.ts';
 import { HEALTH_REASONS, HEALTH_VERDICTS } from '../../../protocol/node-health.ts';
 import { SOURCE_STATES } from '../../../protocol/node-events.ts';
 import type { NodeMonitor } from '../monitor.ts';
+import type { Alerter } from '../notify/alerter.ts';
 
 export interface MetricsOptions {
   monitor: NodeMonitor;
   /** Event streams open now. */
   streams: () => number;
+  /** The alerts sent (NOTIFY_URLS), when a channel is configured. */
+  alerter?: Alerter;
 }
 
 // prom-client's index also loads its default process metrics, 12 MB of resident memory against the sidecar's
@@ -27,7 +30,7 @@ export interface MetricsOptions {
 const KINDS = ['function', 'api'] as const;
 const OUTCOMES = ['completed', 'failed'] as const;
 
-export function createMetrics({ monitor, streams }: MetricsOptions): PromClient.Registry {
+export function createMetrics({ monitor, streams, alerter }: MetricsOptions): PromClient.Registry {
   const registry = new Registry();
   const snapshot = () => monitor.snapshot();
 
@@ -166,7 +169,32 @@ export function createMetrics({ monitor, streams }: MetricsOptions): PromClient.
   gauge(registry, 'truwatch_sidecar_resident_memory_bytes', "The sidecar's resident memory", () =>
     process.memoryUsage.rss(),
   );
+  if (alerter) alertMetrics(registry, alerter);
   return registry;
+}
+
+function alertMetrics(registry: PromClient.Registry, alerter: Alerter): void {
+  new Counter({
+    name: 'truwatch_alerts_total',
+    help: 'Alerts raised since the start, by verdict (test: POST /api/alerts/test)',
+    labelNames: ['verdict'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [verdict, count] of alerter.alertCounts) this.inc({ verdict }, count);
+    },
+  });
+  new Counter({
+    name: 'truwatch_alert_deliveries_total',
+    help: 'Delivery attempts since the start, by channel kind and outcome (sent, retry: failed and tried again, failed: given up)',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, outcome, count } of alerter.deliveryCounts.values())
+        this.inc({ channel: kind, outcome }, count);
+    },
+  });
 }
 
 /** A gauge read at each scrape; absent while `read` has no value. */
