@@ -23,6 +23,8 @@ export interface NotifyConfig {
   nodeName: string;
   /** How long a new verdict must hold before it is alerted (NOTIFY_HOLD_SECONDS). */
   holdMs: number;
+  /** After an alert, how long changes are held back and coalesced into one (NOTIFY_COOLDOWN_MINUTES). */
+  cooldownMs: number;
 }
 
 export interface Config {
@@ -121,6 +123,7 @@ function healthThresholds(env: NodeJS.ProcessEnv): HealthThresholds {
 
 function notifyConfig(env: NodeJS.ProcessEnv, source: SourceConfig): NotifyConfig | undefined {
   const holdSeconds = bounded(env, 'NOTIFY_HOLD_SECONDS', 0, 86_400) ?? 60;
+  const cooldownMinutes = bounded(env, 'NOTIFY_COOLDOWN_MINUTES', 0, 1440) ?? 10;
   const nodeName = env.NOTIFY_NODE_NAME?.trim();
   if (nodeName !== undefined && nodeName.length > 100)
     throw new ConfigError('NOTIFY_NODE_NAME must be at most 100 characters long');
@@ -128,7 +131,12 @@ function notifyConfig(env: NodeJS.ProcessEnv, source: SourceConfig): NotifyConfi
   if (channels.length === 0) return undefined;
   const fallback =
     source.kind === 'docker' ? source.containerName : source.kind === 'file' ? basename(source.dir) : 'demo';
-  return { channels, nodeName: nodeName || fallback || 'runner-node', holdMs: holdSeconds * 1000 };
+  return {
+    channels,
+    nodeName: nodeName || fallback || 'runner-node',
+    holdMs: holdSeconds * 1000,
+    cooldownMs: cooldownMinutes * 60_000,
+  };
 }
 
 export function loadConfig(given: NodeJS.ProcessEnv = process.env, options: { demo?: boolean } = {}): Config {

@@ -48,8 +48,8 @@ export async function startSidecar(
     onStatus?: (s: Status) => void;
     quietMs?: number;
     streamStallMs?: number;
-    /** The alerter's timings besides the hold (config.notify.holdMs): tests shorten them. */
-    alerter?: Partial<Omit<AlerterTimings, 'holdMs'>>;
+    /** The alerter's timings besides the hold and cool-down (config.notify): tests shorten them. */
+    alerter?: Partial<Omit<AlerterTimings, 'holdMs' | 'cooldownMs'>>;
   } = {},
 ): Promise<Sidecar> {
   const source = options.source ?? (await createSource(config.source, config.dataDir));
@@ -72,7 +72,7 @@ export async function startSidecar(
           store: AlertStore.open(join(config.dataDir, ALERTS_FILE)),
           health: () => monitor.snapshot().health,
           onChange: (listener) => monitor.onStatusChange(listener),
-          timings: { ...options.alerter, holdMs: notify.holdMs },
+          timings: { ...options.alerter, holdMs: notify.holdMs, cooldownMs: notify.cooldownMs },
         })
       : undefined;
   const app = createApp({

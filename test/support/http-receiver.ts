@@ -25,7 +25,8 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<HttpReceiver> {
+/** A receiver on `port` (any free one by default). */
+export async function startReceiver(port = 0): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   let next: Answer | 'hang' = { status: 200 };
   const hanging = new Set<ServerResponse>();
@@ -47,10 +48,9 @@ export async function startReceiver(): Promise<HttpReceiver> {
       res.end(next.body ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     answer: (a) => (next = a),
     close: () =>

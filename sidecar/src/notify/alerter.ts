@@ -297,7 +297,9 @@ export class Alerter {
       failingSince: worker.status.failingSince ?? new Date(now).toISOString(),
       lastError: message,
     };
-    const delay = this.retryDelay(delivery.attempts);
+    // The wait the receiver asked for (429 Retry-After), when longer than our own.
+    const asked = error instanceof DeliveryError ? (error.retryAfterMs ?? 0) : 0;
+    const delay = Math.max(this.retryDelay(delivery.attempts), asked);
     if (!retry || now + delay > Date.parse(alert.at) + this.timings.giveUpMs) {
       delivery.state = 'failed';
       delete delivery.nextAttemptAt;

@@ -1,12 +1,12 @@
 // The alerts end to end: the real sidecar reading a runner's log directory, its real json:// channel, and a real
 // local HTTP receiver (node:http) that is up, down or silent. Timings are shortened by options, never waited out.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert, AlertsResponse, NotificationsStatus } from '../../../protocol/alerts.ts';
 import { freePort } from '../../../test/support/free-port.ts';
+import { startReceiver } from '../../../test/support/http-receiver.ts';
 import { poll } from '../../../test/support/poll.ts';
 import { API_KEY, sidecarConfig } from '../../../test/support/sidecar-in-process.ts';
 import { openEvents } from '../../../test/support/sse-client.ts';
@@ -35,28 +35,17 @@ interface Receiver {
 
 /** A webhook receiver on `port`: answers 200 to each POST, or never answers when `silent`. */
 async function listen(port: number, silent = false): Promise<Receiver> {
-  const alerts: Alert[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      if (silent) return;
-      alerts.push(JSON.parse(body) as Alert);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const receiver = await startReceiver(port);
+  if (silent) receiver.answer('hang');
   return {
-    alerts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    get alerts() {
+      return receiver.requests.map((r) => JSON.parse(r.body) as Alert);
+    },
+    close: () => receiver.close(),
   };
 }
 
-const FAST: Partial<AlerterTimings> = { checkMs: 100, cooldownMs: 0, firstRetryMs: 200, maxRetryMs: 400 };
+const FAST: Partial<AlerterTimings> = { checkMs: 100, firstRetryMs: 200, maxRetryMs: 400 };
 
 /** The sidecar reading `logDir`, alerting json://127.0.0.1:port with a hold of 300 ms. */
 async function start(logDir: string, port: number, timings: Partial<AlerterTimings> = {}): Promise<Sidecar> {
@@ -64,7 +53,7 @@ async function start(logDir: string, port: number, timings: Partial<AlerterTimin
   sidecar = await startSidecar(
     {
       ...sidecarConfig(join(dir, 'sidecar'), 0, { kind: 'file', dir: logDir }),
-      notify: { channels, nodeName: 'node-1', holdMs: 300 },
+      notify: { channels, nodeName: 'node-1', holdMs: 300, cooldownMs: 0 },
     },
     { alerter: { ...FAST, ...timings } },
   );

@@ -47,7 +47,7 @@ describe('NOTIFY_URLS', () => {
 
   it('refuses an unknown scheme or a broken URL, naming its place, scheme and host, never the rest', () => {
     expect(refusal({ NOTIFY_URLS: 'json://a.lan/ pushover://user:s3cret@api.pushover.net/tok' })).toBe(
-      'NOTIFY_URLS: URL 2 (pushover://api.pushover.net): unknown scheme pushover; known: json, jsons',
+      'NOTIFY_URLS: URL 2 (pushover://api.pushover.net): unknown scheme pushover; known: json, jsons, ntfy, ntfys, discord, slack, tgram, mailto, mailtos, https',
     );
     expect(refusal({ NOTIFY_URLS: 'json://us:s3cret@[bad/path' })).toBe(
       'NOTIFY_URLS: URL 1 (json://…) is not a valid URL',
@@ -57,11 +57,24 @@ describe('NOTIFY_URLS', () => {
     );
     const path = file('json://ok.lan/\nsmtp://user:s3cret@mail.lan\n');
     expect(refusal({ NOTIFY_URLS_FILE: path })).toBe(
-      `NOTIFY_URLS_FILE (${path}): URL 2 (smtp://mail.lan): unknown scheme smtp; known: json, jsons`,
+      `NOTIFY_URLS_FILE (${path}): URL 2 (smtp://mail.lan): unknown scheme smtp; known: json, jsons, ntfy, ntfys, discord, slack, tgram, mailto, mailtos, https`,
     );
     expect(refusal({ NOTIFY_URLS_FILE: '/no/such/file' })).toBe(
       'NOTIFY_URLS_FILE=/no/such/file: cannot read it (ENOENT)',
     );
+  });
+
+  it('reads every channel scheme; a comma inside a URL stays in it; a bot token is never shown', () => {
+    expect(
+      labels({
+        NOTIFY_URLS:
+          'ntfys://ntfy.example/alerts,mailto://smtp.example?to=a@example.com,b@example.com&from=n@example.com, tgram://123456:AAHsecretsecretsecret/-100123',
+      }),
+    ).toEqual(['ntfy ntfy.example', 'mailto smtp.example', 'telegram -100123']);
+    expect(refusal({ NOTIFY_URLS: 'tgram://123456:AAHsecretsecretsecret/a/b' })).toMatch(
+      /^NOTIFY_URLS: URL 1 \(tgram:\/\/…\): /,
+    );
+    expect(refusal({ NOTIFY_URLS: 'tgram://123456:AAHsecretsecretsecret/a/b' })).not.toContain('AAH');
   });
 
   it(`takes ${MAX_CHANNELS} channels at most`, () => {
@@ -70,9 +83,17 @@ describe('NOTIFY_URLS', () => {
     expect(refusal({ NOTIFY_URLS: urls(MAX_CHANNELS + 1) })).toMatch(/give 21 URLs: at most 20/);
   });
 
-  it('names the node after NOTIFY_NODE_NAME, else the container, the log directory or the demo; holds 60 s or NOTIFY_HOLD_SECONDS', () => {
+  it('names the node after NOTIFY_NODE_NAME, else the container, the log directory or the demo; holds 60 s or NOTIFY_HOLD_SECONDS, cools down 10 min or NOTIFY_COOLDOWN_MINUTES', () => {
     const urls = { NOTIFY_URLS: 'json://a.lan/' };
-    expect(loadConfig(urls).notify).toMatchObject({ nodeName: 'runner-node', holdMs: 60_000 });
+    expect(loadConfig(urls).notify).toMatchObject({
+      nodeName: 'runner-node',
+      holdMs: 60_000,
+      cooldownMs: 600_000,
+    });
+    expect(loadConfig({ ...urls, NOTIFY_COOLDOWN_MINUTES: '0' }).notify?.cooldownMs).toBe(0);
+    expect(() => loadConfig({ ...urls, NOTIFY_COOLDOWN_MINUTES: '1441' })).toThrow(
+      /NOTIFY_COOLDOWN_MINUTES=1441 must be a whole number from 0 to 1440/,
+    );
     expect(loadConfig({ ...urls, CONTAINER_NAME: 'worker-7' }).notify?.nodeName).toBe('worker-7');
     expect(loadConfig({ ...urls, SOURCE: 'file:/srv/node-3/logs/' }).notify?.nodeName).toBe('logs');
     expect(loadConfig(urls, { demo: true }).notify?.nodeName).toBe('demo');

@@ -5,13 +5,20 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config-error.ts';
 import type { Channel } from './channel.ts';
 import { SCHEMES } from './channels/schemes.ts';
+import { encodeBotToken } from './channels/telegram.ts';
 
 /** Channels at most: every alert goes to each. */
 export const MAX_CHANNELS = 20;
 
-/** The URLs in NOTIFY_URLS (comma- or whitespace-separated). */
+/**
+ * The URLs in NOTIFY_URLS, separated by whitespace or commas; a comma followed by anything but a new URL's scheme
+ * stays in its URL (`mailto://…?to=a@b,c@d`).
+ */
 export function splitUrls(text: string): string[] {
-  return text.split(/[\s,]+/).filter(Boolean);
+  return text
+    .split(/\s+|,(?=\s*[a-z][a-z0-9+.-]*:\/\/)/i)
+    .map((url) => url.replace(/^,+|,+$/g, ''))
+    .filter(Boolean);
 }
 
 /** The URLs in a NOTIFY_URLS_FILE: one a line (or several, as in NOTIFY_URLS), `#` starts a comment line. */
@@ -55,11 +62,12 @@ function channelOf(text: string, where: string): Channel {
   if (!scheme) throw new ConfigError(`${where} is not a URL like json://host/path`);
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(encodeBotToken(text));
   } catch {
     throw new ConfigError(`${where} (${scheme}://…) is not a valid URL`);
   }
-  const shown = `${scheme}://${url.host}`;
+  // A Telegram URL's host is its bot token.
+  const shown = scheme === 'tgram' ? 'tgram://…' : `${scheme}://${url.host}`;
   const factory = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
   if (!factory)
     throw new ConfigError(
