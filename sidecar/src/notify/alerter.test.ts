@@ -206,6 +206,21 @@ describe('delivering an alert', () => {
     expect(alerter.status().channels[0]).toMatchObject({ state: 'ok', pending: 0 });
   });
 
+  it('waits as long as the receiver asks (429 Retry-After) when that is longer than its own backoff', async () => {
+    const times: number[] = [];
+    const c = channel('fake://a', async (tries) => {
+      times.push(Date.now());
+      if (tries === 1) throw new DeliveryError('429: slow down', true, 90 * SECOND);
+      if (tries === 2) throw new DeliveryError('429: slow down', true, SECOND);
+    });
+    start([c], { holdMs: 0 });
+    set('down', [SOURCE]);
+    await advance(SECOND);
+    await advance(10 * MINUTE);
+    expect(times.slice(1).map((t, i) => Math.round((t - times[i]!) / SECOND))).toEqual([90, 10]);
+    expect(c.sent).toHaveLength(1);
+  });
+
   it('jitters the delay by up to a fifth either way', () => {
     const make = (r: number) =>
       new Alerter({
