@@ -5,7 +5,7 @@
 // exact against the generator's ground truth.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 import type { LogSummary } from '../sidecar/src/parse/summary.ts';
@@ -43,6 +43,7 @@ try {
   const wrong = truth.executions.filter((e) => byId.get(e.executionId)?.status !== e.outcome).length;
   const lines = Number(run(['-e', SPLITTER, path]).stdout.trim());
 
+  const loadBefore = loadavg()[0]!;
   const cli: number[] = [];
   const splitter: number[] = [];
   const npm: number[] = [];
@@ -74,6 +75,9 @@ try {
     cliRunsSeconds: cli.map(round3),
     splitterRunsSeconds: splitter.map(round3),
     npmRunRunsSeconds: npm.map(round3),
+    // The machine's 1-minute load average before and after the timed runs: with other work on the cores the
+    // longer command loses more than the splitter (the same code measured 0.26-0.44 at loads of 4-7 on 2 cores).
+    loadAverage: [Number(loadBefore.toFixed(1)), Number(loadavg()[0]!.toFixed(1))],
     executionsExpected: truth.executions.length,
     executionsParsed: summary.tasks.length,
     outcomesWrong: wrong,

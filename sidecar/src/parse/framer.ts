@@ -4,7 +4,17 @@
 // entry is flagged `truncated`.
 import type { SourceLine } from '../sources/source.ts';
 import { undecorate } from './decorations.ts';
-import { leadingTimestamp, messageOf, parseHeader, startsWithTimestamp, type Header } from './grammar.ts';
+import {
+  leadingTimestamp,
+  leadingTimestampAt,
+  messageAt,
+  messageOf,
+  parseHeader,
+  parseHeaderAt,
+  startsWithTimestamp,
+  startsWithTimestampAt,
+  type Header,
+} from './grammar.ts';
 
 export const MAX_CONTINUATION_LINES = 2000;
 export const MAX_CONTINUATION_CHARS = 256 * 1024;
@@ -17,7 +27,10 @@ export interface FramedEntry {
   header?: Header;
   /** The first line, decorations removed (the header's message when there is a header). */
   message: string;
-  /** Undefined until the first continuation line: most entries have none. */
+  /**
+   * The continuation lines (joined by `\n` they are the entry's text): undefined until the first one, as most
+   * entries have none. One line per item while the entry is open; a closed entry's may hold several lines in one.
+   */
   continuation: string[] | undefined;
   continuationChars: number;
   truncated: boolean;
@@ -76,6 +89,76 @@ export class Framer {
       truncated: line.truncated === true,
       reopened: false,
     });
+  }
+
+  /**
+   * Feeds a block of whole lines: `block` holds lines each ended by `\n`, none with `\r` or an escape
+   * character, read at byte `offset` with one byte per character (ASCII). The same as pushing each line, but a
+   * line is only looked at in place: no string or object per line, and an entry's continuation lines are
+   * taken out of the block as one piece when it closes. Lines with possible decorations, and the rare cases
+   * (a bound reached, no entry open), go through push(). Returns the number of lines.
+   */
+  pushBlock(block: string, offset: number, cursorOf: (offset: number) => string, out: FramedEntry[]): number {
+    let lines = 0;
+    // The open entry's continuation lines still in the block: [runStart, runEnd), runLines of them.
+    let runStart = -1;
+    let runEnd = -1;
+    let runLines = 0;
+    let bar = -1; // the next '|' at or after the line start (a compose prefix is looked for only then)
+    for (let start = 0; start < block.length;) {
+      const end = block.indexOf('\n', start);
+      lines++;
+      if (bar !== Infinity && bar < start) {
+        bar = block.indexOf('|', start);
+        if (bar === -1) bar = Infinity;
+      }
+      const first = block.charCodeAt(start);
+      const plain =
+        ((first >= 48 && first <= 57) || bar > end) &&
+        !(end - start > 20 && block.charCodeAt(start + 10) === 84); /* a Docker timestamp's T */
+      if (plain && startsWithTimestampAt(block, start, end)) {
+        if (runStart !== -1) this.open!.continuation!.push(block.slice(runStart, runEnd));
+        runStart = -1;
+        if (this.open) out.push(this.open);
+        this.flushed = undefined;
+        const header = parseHeaderAt(block, start, end);
+        const ts = leadingTimestampAt(block, start) ?? this.lastTs;
+        this.lastTs = ts;
+        this.open = {
+          id: cursorOf(offset + start),
+          ts,
+          stream: 'stdout',
+          message: header ? messageAt(block, start, end, header) : block.slice(start, end),
+          continuation: undefined,
+          continuationChars: 0,
+          truncated: false,
+          reopened: false,
+        };
+        if (header) this.open.header = header;
+      } else if (
+        plain &&
+        this.open &&
+        (this.open.continuation?.length ?? 0) + runLines < MAX_CONTINUATION_LINES &&
+        this.open.continuationChars + (end - start) <= MAX_CONTINUATION_CHARS
+      ) {
+        if (runStart === -1) {
+          runStart = start;
+          runLines = 0;
+          this.open.continuation ??= [];
+        }
+        runEnd = end;
+        runLines++;
+        this.open.continuationChars += end - start + 1;
+      } else {
+        if (runStart !== -1) this.open!.continuation!.push(...block.slice(runStart, runEnd).split('\n'));
+        runStart = -1;
+        this.push({ cursor: cursorOf(offset + start), stream: 'stdout', text: block.slice(start, end) }, out);
+      }
+      start = end + 1;
+    }
+    // The entry stays open past the block: its continuation lines become one piece each, as push() keeps them.
+    if (runStart !== -1) this.open!.continuation!.push(...block.slice(runStart, runEnd).split('\n'));
+    return lines;
   }
 
   /** True while an entry is open (more continuation lines may come). */

@@ -24,16 +24,21 @@ const SCOPE = ': @truebit/';
 /** True when the line starts with `YYYY-MM-DD HH:MM:SS`, i.e. starts a new entry. */
 const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 export function startsWithTimestamp(line: string): boolean {
-  if (line.length < 19) return false;
+  return startsWithTimestampAt(line, 0, line.length);
+}
+
+/** startsWithTimestamp for the line `text[start, end)`. */
+export function startsWithTimestampAt(text: string, start: number, end: number): boolean {
+  if (end - start < 19) return false;
   for (let i = 0; i < DIGIT_POSITIONS.length; i++)
-    if (!isDigit(line.charCodeAt(DIGIT_POSITIONS[i]!))) return false;
+    if (!isDigit(text.charCodeAt(start + DIGIT_POSITIONS[i]!))) return false;
   return (
-    line.charCodeAt(4) === 45 &&
-    line.charCodeAt(7) === 45 &&
-    line.charCodeAt(10) === 32 &&
-    line.charCodeAt(13) === 58 &&
-    line.charCodeAt(16) === 58 &&
-    (line.length === 19 || !isWordChar(line.charCodeAt(19)))
+    text.charCodeAt(start + 4) === 45 &&
+    text.charCodeAt(start + 7) === 45 &&
+    text.charCodeAt(start + 10) === 32 &&
+    text.charCodeAt(start + 13) === 58 &&
+    text.charCodeAt(start + 16) === 58 &&
+    (end - start === 19 || !isWordChar(text.charCodeAt(start + 19)))
   );
 }
 
@@ -48,7 +53,12 @@ let lastIso: string | undefined;
  * (`2025-99-99 99:99:99`); memoised for runs of equal stamps.
  */
 export function leadingTimestamp(line: string): string | undefined {
-  const stamp = line.slice(0, 19);
+  return leadingTimestampAt(line, 0);
+}
+
+/** leadingTimestamp for the line that starts at `start` in `text`. */
+export function leadingTimestampAt(text: string, start: number): string | undefined {
+  const stamp = text.slice(start, start + 19);
   if (stamp !== lastStamp) {
     lastStamp = stamp;
     lastIso = plausible(stamp) ? `${stamp.slice(0, 10)}T${stamp.slice(11)}.000Z` : undefined;
@@ -80,14 +90,24 @@ const MAX_RECENT = 8;
 
 /** The header of a line that starts with a timestamp, or undefined when the rest is not in the grammar. */
 export function parseHeader(line: string): Header | undefined {
-  if (line.charCodeAt(19) !== 32) return undefined;
+  return parseHeaderAt(line, 0, line.length);
+}
+
+/** parseHeader for the line `text[start, end)`. */
+export function parseHeaderAt(text: string, start: number, end: number): Header | undefined {
+  if (text.charCodeAt(start + 19) !== 32) return undefined;
   for (let i = 0; i < recent.length; i++) {
     const h = recent[i]!;
-    const end = 20 + h.text.length;
+    const headerEnd = start + 20 + h.text.length;
     // slice + === measured several times faster than startsWith(text, 20) here.
-    if ((line.length === end || line.charCodeAt(end) === 32) && line.slice(20, end) === h.text) return h;
+    if (
+      headerEnd <= end &&
+      (end === headerEnd || text.charCodeAt(headerEnd) === 32) &&
+      text.slice(start + 20, headerEnd) === h.text
+    )
+      return h;
   }
-  const header = parseNewHeader(line);
+  const header = parseNewHeader(start === 0 && end === text.length ? text : text.slice(start, end));
   if (!header) return undefined;
   recent.unshift(header);
   if (recent.length > MAX_RECENT) recent.pop();
@@ -96,8 +116,13 @@ export function parseHeader(line: string): Header | undefined {
 
 /** The message of a line whose header is `header`. */
 export function messageOf(line: string, header: Header): string {
-  const end = 20 + header.text.length;
-  return line.length <= end ? '' : line.slice(end + 1);
+  return messageAt(line, 0, line.length, header);
+}
+
+/** messageOf for the line `text[start, end)`. */
+export function messageAt(text: string, start: number, end: number, header: Header): string {
+  const headerEnd = start + 20 + header.text.length;
+  return end <= headerEnd ? '' : text.slice(headerEnd + 1, end);
 }
 
 function parseNewHeader(line: string): Header | undefined {

@@ -49,6 +49,15 @@ export class EntryParser {
     return this.drain();
   }
 
+  /**
+   * Feeds a block of whole ASCII lines read at byte `offset` (Framer.pushBlock says which blocks qualify): the
+   * same entries as pushing its lines one by one with the cursors `cursorOf` gives their offsets.
+   */
+  pushBlock(block: string, offset: number, cursorOf: (offset: number) => string): Entry[] {
+    this.counters.lines += this.framer.pushBlock(block, offset, cursorOf, this.framed);
+    return this.drain();
+  }
+
   /** Forgets the entry in progress and the correlation state, for a source that starts reading over again. */
   reset(): void {
     this.framer = new Framer();
