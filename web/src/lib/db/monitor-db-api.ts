@@ -42,6 +42,8 @@ export function monitorDbApi(open: () => Promise<TruwatchDb>, changed: () => voi
     invoiceTotals: async (periods: DayRange[]) => invoiceTotals(await open(), periods),
     earningsSummary: async (periods: DayRange[]) => earningsSummary(await open(), periods),
     recentActivity: async (nowMs: number) => recentActivity(await open(), nowMs),
+    /** The node's own address from its log, which says which line items are "to this node". */
+    nodeAddress: async () => (await (await open()).get('node', 'node'))?.address,
     async storedCounts() {
       const db = await open();
       const [entries, tasks, invoices, payments] = await Promise.all([
