@@ -13,6 +13,7 @@ export const ENTRY_KINDS = [
   'task.completed',
   'task.failed',
   'invoice',
+  'invoice.paid',
   'slot.acquired',
   'slot.released',
   'node.registered',
@@ -106,6 +107,19 @@ export const InvoiceSchema = v.object({
 });
 export type Invoice = v.InferOutput<typeof InvoiceSchema>;
 
+/** A transaction hash: 0x and 64 hex digits, kept exactly as the runner wrote it. */
+export const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * The runner's `Message received from invoice_paid: {json}` notice: which invoice was paid, and the transaction
+ * that paid it when the notice names one. The transaction hash is the operator's own: shown locally, never federated.
+ */
+export const InvoicePaidSchema = v.object({
+  invoiceId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  txHash: v.optional(v.pipe(v.string(), v.regex(TX_HASH))),
+});
+export type InvoicePaid = v.InferOutput<typeof InvoicePaidSchema>;
+
 export const SlotsSchema = v.object({
   active: v.optional(count),
   total: v.optional(count),
@@ -145,6 +159,8 @@ export const EntrySchema = v.object({
   task: v.optional(TaskInfoSchema),
   metrics: v.optional(MetricsSchema),
   invoice: v.optional(InvoiceSchema),
+  /** On `invoice.paid` entries. */
+  paid: v.optional(InvoicePaidSchema),
   slots: v.optional(SlotsSchema),
   /** Task input and output, redacted. The content is only served by GET /api/tasks/:executionId/io. */
   io: v.optional(v.object({ input: v.optional(RedactedSchema), output: v.optional(RedactedSchema) })),

@@ -65,7 +65,9 @@ test.describe('the monitor', () => {
       await expect(billed).toHaveText(/^[\d.]+ \S* ?steps billed$/);
       const steps = (await billed.innerText()).replace(' steps billed', '');
       await page.getByRole('link', { name: 'Invoices', exact: true }).click();
-      await expect(page.locator('tbody tr').first().locator('td').nth(2)).toHaveText(steps);
+      await expect(page.getByTestId('earnings').locator('tbody tr').first().locator('td').nth(2)).toHaveText(
+        steps,
+      );
       await page.getByRole('link', { name: 'Logs', exact: true }).click();
       await page.getByTestId('outcome-filter').selectOption('failed');
       await expect(page.getByTestId('entry-count')).toHaveText(`${outcomes('failed')} entries`);

@@ -104,6 +104,7 @@ export async function dump(db: TruwatchDb) {
     entries: await allEntries(db),
     tasks: await db.getAll('tasks'),
     invoices: await db.getAll('invoices'),
+    payments: await db.getAll('payments'),
     node: await db.getAll('node'),
     meta: await db.getAll('meta'),
   };

@@ -18,6 +18,10 @@ export interface ReadInvoice {
   invoiceId: string;
   executionId: string;
   steps?: number;
+  /** The `pay` line item's amount. */
+  toNode: number;
+  /** From the invoice's invoice_paid notice. */
+  txHash?: string;
 }
 
 export interface ReadResult {
@@ -101,9 +105,19 @@ export function readGeneratedLines(texts: readonly string[]): ReadResult {
       let steps: number | undefined;
       for (const item of doc.lineItem as Obj[])
         if (typeof item.total_steps_computed === 'number') steps = (steps ?? 0) + item.total_steps_computed;
-      const inv: ReadInvoice = { invoiceId: String(doc.invoiceId), executionId: String(doc.executionId) };
-      if (steps !== undefined) inv.steps = steps;
+      const pay = (doc.lineItem as Obj[]).find((item) => item.operation === 'pay');
+      const inv = {
+        invoiceId: String(doc.invoiceId),
+        executionId: String(doc.executionId),
+        ...(steps !== undefined && { steps }),
+        toNode: Number(pay?.amount),
+      } as ReadInvoice;
       result.invoices.push(inv);
+    } else if (message.startsWith('Message received from invoice_paid:')) {
+      const doc = parseJson(body('Message received from invoice_paid:'));
+      const inv = result.invoices.find((i) => i.invoiceId === doc.invoiceId);
+      if (!inv) throw new Error(`a paid notice before its invoice: ${message}`);
+      inv.txHash = String(doc.txHash);
     } else {
       const slot =
         /^(?:Semaphore (\w+) processing \w+\. )?(Using slot (\d+)\/(\d+)|Released slot \((\d+)\/(\d+) now active\))$/.exec(

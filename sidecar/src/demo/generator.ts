@@ -56,6 +56,10 @@ export interface TruthInvoice {
   executionId: string;
   /** Sum of total_steps_computed over the line items (function tasks). */
   steps?: number;
+  /** The amount of the `pay` line item, whose account is the node's own address. */
+  toNode: number;
+  /** The transaction hash of its invoice_paid notice; absent when the log has no notice for it. */
+  txHash?: string;
 }
 
 export interface GeneratedBlock {
@@ -230,18 +234,19 @@ export function generateBlock(b: number, options: GenerateOptions = {}): Generat
     const style: JsonStyle = rng.chance(0.06) ? 'pretty' : 'compact';
     add(tm.created, 'info', '', withJson('InvoiceSubscriber invoice created:', json, style, false));
     add(tm.released, 'info', '', { slot: { subscriber: 'InvoiceSubscriber', acquire: false, short: false } });
-    if (rng.chance(0.9))
-      add(
-        tm.paid,
-        'info',
-        `Message received from invoice_paid: ${JSON.stringify(invoicePaid(rng, invoiceId))}`,
-      );
+    const paid = rng.chance(0.9) ? invoicePaid(rng, invoiceId) : undefined;
+    if (paid) add(tm.paid, 'info', `Message received from invoice_paid: ${JSON.stringify(paid)}`);
     invoiceAt.push(tm.created);
-    invoices.push(
-      task.spec.kind === 'api'
-        ? { invoiceId, executionId: task.executionId }
-        : { invoiceId, executionId: task.executionId, steps: task.steps },
-    );
+    const toNode = (json.lineItem as { operation: string; amount: number }[]).find(
+      (item) => item.operation === 'pay',
+    )!.amount;
+    invoices.push({
+      invoiceId,
+      executionId: task.executionId,
+      ...(task.spec.kind !== 'api' && { steps: task.steps }),
+      toNode,
+      ...(paid && { txHash: paid.txHash as string }),
+    });
   });
   // The truth lists invoices in log order.
   const invoiceOrder = invoices.map((_, k) => k).sort((x, y) => invoiceAt[x]! - invoiceAt[y]! || x - y);

@@ -59,7 +59,15 @@ describe('the sample log', () => {
         'InvoiceSubscriber processing started',
         { kind: 'slot.acquired', slots: { active: 1, total: 4, subscriber: 'InvoiceSubscriber' } },
       ],
-      ['invoice_paid', { kind: 'message', topic: 'invoice_paid', level: 'warn', version: '2.0.0' }],
+      [
+        'invoice_paid',
+        {
+          kind: 'invoice.paid',
+          topic: 'invoice_paid',
+          paid: { invoiceId: 'inv-20251124-0001' },
+          level: 'warn',
+        },
+      ],
       ['Failed to publish message', { kind: 'message', level: 'error', version: '1.4.2' }],
       ['Unrelated component message', { kind: 'message', component: 'some-other-package' }],
       ['Using slot 2/4', { kind: 'slot.acquired', slots: { active: 2, total: 4 } }],

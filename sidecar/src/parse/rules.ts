@@ -1,6 +1,6 @@
 // The runner's vocabulary as a table: the first rule whose hint and pattern match an entry's first line decides
 // its kind and extracts its fields. A new wording is one more row here; until then it is a `message`.
-import type { Entry, EntryKind } from '../../../protocol/node-events.ts';
+import { TX_HASH, type Entry, type EntryKind } from '../../../protocol/node-events.ts';
 import { executionIdOf, invoiceFields, metricsFields, transcriptFields } from './fields.ts';
 import { parseJsonObject } from './json-value.ts';
 
@@ -11,7 +11,9 @@ export interface RuleInput {
   json(): Record<string, unknown> | undefined;
 }
 
-export type Fields = Partial<Pick<Entry, 'executionId' | 'topic' | 'task' | 'metrics' | 'invoice' | 'slots'>>;
+export type Fields = Partial<
+  Pick<Entry, 'kind' | 'executionId' | 'topic' | 'task' | 'metrics' | 'invoice' | 'paid' | 'slots'>
+>;
 
 export interface Rule {
   kind: EntryKind;
@@ -43,6 +45,23 @@ export const RULES: readonly Rule[] = [
     fields: (_, input) => {
       const json = input.json();
       return json ? { topic: 'task_created', ...transcriptFields(json) } : { topic: 'task_created' };
+    },
+  },
+  {
+    kind: 'invoice.paid',
+    starts: ['Message'],
+    pattern: /^Message received from invoice_paid:/,
+    fields: (_, input) => {
+      const json = input.json();
+      const invoiceId = json?.invoiceId;
+      // Without an invoice id it names no invoice: it stays a message (and unreadable JSON counts as an error).
+      if (typeof invoiceId !== 'string' || !invoiceId || invoiceId.length > 200)
+        return { kind: 'message', topic: 'invoice_paid' };
+      const txHash = json!.txHash;
+      return {
+        topic: 'invoice_paid',
+        paid: typeof txHash === 'string' && TX_HASH.test(txHash) ? { invoiceId, txHash } : { invoiceId },
+      };
     },
   },
   {

@@ -24,8 +24,8 @@ async function applyAll(target: TruwatchDb, entries: Entry[], size = 500) {
 }
 
 async function derived(target: TruwatchDb) {
-  const { tasks, invoices, node } = await dump(target);
-  return { tasks, invoices, node: node.map(({ status: _status, ...rest }) => rest) };
+  const { tasks, invoices, payments, node } = await dump(target);
+  return { tasks, invoices, payments, node: node.map(({ status: _status, ...rest }) => rest) };
 }
 
 describe('applyEntries over a generated log', () => {
@@ -60,6 +60,14 @@ describe('applyEntries over a generated log', () => {
     expect(invoices.map((i) => [i.key, i.executionId, i.steps])).toEqual(
       gen.invoices.map((i) => [i.invoiceId, i.executionId, i.steps]),
     );
+    // Paid exactly when the log has a notice for it, with that notice's transaction hash.
+    expect(invoices.map((i) => [i.paid, i.txHash])).toEqual(
+      gen.invoices.map((i) => (i.txHash ? ['paid', i.txHash] : ['unpaid', undefined])),
+    );
+    expect(gen.invoices.filter((i) => !i.txHash).length).toBeGreaterThan(0);
+    const notices = gen.entries.filter((e) => e.kind === 'invoice.paid');
+    for (const inv of invoices.filter((i) => i.paid === 'paid'))
+      expect(inv.paidMs).toBe(Date.parse(notices.find((e) => e.paid?.invoiceId === inv.key)!.ts));
     const node = await db.get('node', 'node');
     expect(node).toMatchObject({ runnerVersion: '2.0.0-beta.5', address: expect.stringMatching(/^0x/) });
     expect(node?.slots?.total).toBe(4);
@@ -110,6 +118,65 @@ describe('applyEntries over a generated log', () => {
     );
     const withInvoice = (await db.getAll('tasks')).filter((t) => t.invoiceId !== undefined).length;
     expect(withInvoice).toBe(gen.invoices.length);
+  });
+
+  it('links a paid notice to its invoice in either order, and keeps a notice whose invoice is not stored', async () => {
+    const invoice = gen.entries.find(
+      (e) => e.kind === 'invoice' && gen.invoices[0]!.invoiceId === e.invoice?.invoiceId,
+    )!;
+    const notice = gen.entries.find(
+      (e) => e.kind === 'invoice.paid' && e.paid?.invoiceId === invoice.invoice?.invoiceId,
+    )!;
+    expect(notice).toBeDefined();
+    const stray: Entry = { ...notice, id: `${notice.id}x`, paid: { invoiceId: 'never-seen' } };
+    const orders: Entry[][][] = [
+      [[invoice], [notice], [stray]],
+      [[notice], [stray], [invoice]],
+      [[stray, notice, invoice]],
+      [[invoice, stray, notice]],
+    ];
+    const results = [];
+    for (const batches of orders) {
+      const one = await freshDb();
+      for (const batch of batches) await applyEntries(one, batch);
+      const { invoices, payments } = await dump(one);
+      results.push({ invoices, payments });
+      await deleteDb(one);
+    }
+    for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+    expect(results[0]!.invoices).toMatchObject([
+      {
+        key: invoice.invoice!.invoiceId,
+        paid: 'paid',
+        paidMs: Date.parse(notice.ts),
+        txHash: notice.paid!.txHash,
+      },
+    ]);
+    expect(results[0]!.payments.map((p) => p.key).sort()).toEqual(
+      [invoice.invoice!.invoiceId, 'never-seen'].sort(),
+    );
+    db = await freshDb();
+  });
+
+  it('takes the earliest notice when an invoice is announced paid twice', async () => {
+    const notice = gen.entries.find((e) => e.kind === 'invoice.paid')!;
+    const invoice = gen.entries.find(
+      (e) => e.kind === 'invoice' && e.invoice?.invoiceId === notice.paid!.invoiceId,
+    )!;
+    const later: Entry = {
+      ...notice,
+      id: `${notice.id}z`,
+      ts: new Date(Date.parse(notice.ts) + 60_000).toISOString(),
+      paid: { invoiceId: notice.paid!.invoiceId, txHash: `0x${'cd'.repeat(32)}` },
+    };
+    db = await freshDb();
+    await applyEntries(db, [later, invoice]);
+    await applyEntries(db, [notice]);
+    expect(await db.get('invoices', notice.paid!.invoiceId)).toMatchObject({
+      paid: 'paid',
+      paidMs: Date.parse(notice.ts),
+      txHash: notice.paid!.txHash,
+    });
   });
 
   it('applies 500-entry batches (median time printed)', async () => {

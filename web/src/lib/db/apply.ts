@@ -7,10 +7,13 @@ import {
   isTaskEntry,
   mergeInvoices,
   mergeNodes,
+  mergePayments,
   mergeTasks,
   nodeFact,
+  paymentRecord,
   sameData,
   taskFact,
+  withPayment,
 } from './derive.ts';
 import { entriesOfExecutions, putEntries } from './blocks.ts';
 import { getMany, inTransaction, putAll, writing } from './idb.ts';
@@ -18,6 +21,7 @@ import {
   ALL_STORES,
   type InvoiceRecord,
   type NodeRecord,
+  type PaymentRecord,
   type StoredEntry,
   type TaskRecord,
   type TruwatchDb,
@@ -109,36 +113,69 @@ export async function applyEntries(
   });
 }
 
-/** Upserts the batch's invoices; drops the record a replaced entry made under a key it no longer has. */
+/**
+ * Upserts the batch's invoices and paid notices; drops the record a replaced entry made under a key it no longer
+ * has. An invoice's paid fields come from the payments store, so a notice stored before its invoice links when the
+ * invoice comes, and a notice after it updates the stored invoice: both orders give the same record.
+ */
 async function applyInvoices(
   tx: TruwatchTx<'readwrite'>,
   written: StoredEntry[],
   replaced: StoredEntry[],
 ): Promise<{ written: number; byExecution: Map<string, string> }> {
   const fresh = new Map<string, InvoiceRecord>();
+  const freshPayments = new Map<string, PaymentRecord>();
   for (const e of written) {
     const rec = invoiceRecord(e);
-    if (!rec) continue;
-    const prev = fresh.get(rec.key);
-    fresh.set(rec.key, prev ? mergeInvoices(prev, rec) : rec);
+    if (rec) {
+      const prev = fresh.get(rec.key);
+      fresh.set(rec.key, prev ? mergeInvoices(prev, rec) : rec);
+    }
+    const pay = paymentRecord(e);
+    if (pay) {
+      const prev = freshPayments.get(pay.key);
+      freshPayments.set(pay.key, prev ? mergePayments(prev, pay) : pay);
+    }
   }
+  if (!fresh.size && !freshPayments.size) return { written: 0, byExecution: new Map() };
   const stale = replaced
     .map(invoiceRecord)
     .filter((r): r is InvoiceRecord => r !== undefined && !fresh.has(r.key));
-  const keys = [...fresh.keys()];
+  // Every invoice key whose record may change: the batch's invoices and the invoices its notices name.
+  const keys = [...new Set([...fresh.keys(), ...freshPayments.keys()])];
   const store = tx.objectStore('invoices');
-  const existing = await getMany(store, [...keys, ...stale.map((r) => r.key)]);
+  const paymentStore = tx.objectStore('payments');
+  const [existing, storedPayments] = await Promise.all([
+    getMany(store, [...keys, ...stale.map((r) => r.key)]),
+    getMany(paymentStore, keys),
+  ]);
+  const paymentPuts: PaymentRecord[] = [];
+  const payments = keys.map((key, i) => {
+    const cur = storedPayments[i];
+    const pay = freshPayments.get(key);
+    const next = cur && pay ? mergePayments(cur, pay) : (cur ?? pay);
+    if (pay && !sameData(cur, next)) paymentPuts.push(next!);
+    return next;
+  });
   const puts: InvoiceRecord[] = [];
   const byExecution = new Map<string, string>();
   keys.forEach((key, i) => {
     const cur = existing[i];
-    const next = cur ? mergeInvoices(cur, fresh.get(key)!) : fresh.get(key)!;
+    const inv = fresh.get(key);
+    const base = cur && inv ? mergeInvoices(cur, inv) : (cur ?? inv);
+    // A notice for an invoice not stored (yet, or any more) waits in the payments store.
+    if (!base) return;
+    const next = withPayment(base, payments[i]);
     if (!cur || !sameData(cur, next)) puts.push(next);
     const id = next.executionId;
-    if (id && (byExecution.get(id) ?? '') < key) byExecution.set(id, key);
+    if (inv && id && (byExecution.get(id) ?? '') < key) byExecution.set(id, key);
   });
   const deletes = stale.filter((r, i) => existing[keys.length + i]?.entryId === r.entryId).map((r) => r.key);
-  await Promise.all([putAll(store, puts), ...deletes.map((key) => store.delete(key))]);
+  await Promise.all([
+    putAll(store, puts),
+    putAll(paymentStore, paymentPuts),
+    ...deletes.map((key) => store.delete(key)),
+  ]);
   return { written: puts.length + deletes.length, byExecution };
 }
 

@@ -70,10 +70,41 @@ describe('exportBackup / importBackup', () => {
     const [got, want] = [await dump(b), await dump(whole)];
     expect(got.tasks).toEqual(want.tasks);
     expect(got.invoices).toEqual(want.invoices);
+    expect(got.payments).toEqual(want.payments);
+    // Invoices in the first half whose notice is in the second: linked on import, as the stream links them.
+    const crossed = want.invoices.filter(
+      (i) => i.paid === 'paid' && i.paidMs! >= Date.parse(gen.entries[half]!.ts),
+    );
+    expect(crossed.length).toBeGreaterThan(0);
     expect(got.node).toEqual(want.node);
     expect(got.entries).toEqual(want.entries);
     // The local cursor wins over the backup's.
     expect(got.meta).toEqual([{ key: 'cursor', value: gen.entries.at(-1)!.id }]);
+  });
+
+  it('carries the paid notices, and reads a backup made before they were stored', async () => {
+    const a = await filled();
+    const backup = await exportBackup(a);
+    expect(backup.payments.length).toBeGreaterThan(0);
+    expect(backup.payments.length).toBe(gen.invoices.filter((i) => i.txHash).length);
+    // A backup of an older version: no payments, invoices without paid fields.
+    const older = JSON.parse(JSON.stringify(backup)) as Record<string, unknown> & { invoices: object[] };
+    delete older.payments;
+    older.invoices = older.invoices.map((i) => {
+      const { paid: _p, paidMs: _m, txHash: _t, ...rest } = i as Record<string, unknown>;
+      return rest;
+    });
+    const b = await freshDb();
+    dbs.push(b);
+    await importBackup(b, older);
+    expect((await b.getAll('invoices')).every((i) => i.paid === 'unpaid')).toBe(true);
+    // Its notices imported later link the invoices stored: the same as one import of everything.
+    await importBackup(b, backup);
+    expect((await dump(b)).invoices).toEqual((await dump(a)).invoices);
+    // A payment whose hash is not a transaction hash is refused with where it is.
+    const bad = JSON.parse(JSON.stringify(backup)) as { payments: { txHash?: string }[] };
+    bad.payments[0]!.txHash = '0x12';
+    await expect(importBackup(b, bad)).rejects.toThrow(/payments\.0\.txHash/);
   });
 
   it('never imports secret meta keys', async () => {

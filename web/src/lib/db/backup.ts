@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import {
   EntrySchema,
+  InvoicePaidSchema,
   InvoiceSchema,
   MetricsSchema,
   StatusSchema,
@@ -11,13 +12,14 @@ import {
 } from '../../../../protocol/node-events.ts';
 import { EPOCH_KEY, invoicesOfExecutions } from './apply.ts';
 import { allEntries, putEntries } from './blocks.ts';
-import { mergeInvoices, mergeNodes, mergeTasks } from './derive.ts';
+import { mergeInvoices, mergeNodes, mergePayments, mergeTasks, withPayment } from './derive.ts';
 import { getMany, inTransaction, writing } from './idb.ts';
 import {
   ALL_STORES,
   type InvoiceRecord,
   type MetaRecord,
   type NodeRecord,
+  type PaymentRecord,
   type StoredEntry,
   type TaskRecord,
   type TruwatchDb,
@@ -70,11 +72,19 @@ const TaskRecordSchema = v.object({
   finishedBy: v.optional(v.string()),
 });
 
+// The paid fields a backup may carry are not read: they are derived again from the payments on import.
 const InvoiceRecordSchema = v.object({
   ...InvoiceSchema.entries,
   key: id,
   tsMs: time,
   day: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  entryId: id,
+});
+
+const PaymentRecordSchema = v.object({
+  key: InvoicePaidSchema.entries.invoiceId,
+  tsMs: time,
+  txHash: InvoicePaidSchema.entries.txHash,
   entryId: id,
 });
 
@@ -98,6 +108,8 @@ const BackupSchema = v.object({
   entries: v.array(StoredEntrySchema),
   tasks: v.array(TaskRecordSchema),
   invoices: v.array(InvoiceRecordSchema),
+  /** Absent from backups made before paid notices were stored. */
+  payments: v.optional(v.array(PaymentRecordSchema), []),
   node: v.nullable(NodeRecordSchema),
   meta: v.array(v.object({ key: v.pipe(v.string(), v.minLength(1)), value: v.unknown() })),
 });
@@ -110,6 +122,7 @@ export interface Backup {
   entries: StoredEntry[];
   tasks: TaskRecord[];
   invoices: InvoiceRecord[];
+  payments: PaymentRecord[];
   node: NodeRecord | null;
   /** Without secrets (isSecretMetaKey). */
   meta: MetaRecord[];
@@ -118,10 +131,11 @@ export interface Backup {
 /** The whole database, read in one transaction (a consistent snapshot), without secret meta keys. */
 export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Backup> {
   return inTransaction(db.transaction(ALL_STORES, 'readonly'), async (tx) => {
-    const [entries, tasks, invoices, node, meta] = await Promise.all([
+    const [entries, tasks, invoices, payments, node, meta] = await Promise.all([
       allEntries(tx),
       tx.objectStore('tasks').getAll(),
       tx.objectStore('invoices').getAll(),
+      tx.objectStore('payments').getAll(),
       tx.objectStore('node').get('node'),
       tx.objectStore('meta').getAll(),
     ]);
@@ -132,6 +146,7 @@ export async function exportBackup(db: TruwatchDb, now = new Date()): Promise<Ba
       entries,
       tasks,
       invoices,
+      payments,
       node: node ?? null,
       meta: meta.filter((m) => !isSecretMetaKey(m.key)),
     };
@@ -152,7 +167,49 @@ export function parseBackup(input: unknown): Backup {
     const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more problems)` : '';
     throw new Error(`Invalid truwatch backup at ${path}: ${issue.message}${more}.`);
   }
-  return result.output;
+  // Paid or not is derived again from the payments when the backup is imported.
+  const invoices = result.output.invoices.map((r) => ({ ...r, paid: 'unpaid' as const }));
+  return { ...result.output, invoices };
+}
+
+/**
+ * The backup's invoices and paid notices merged with the stored ones, each invoice's paid fields from the
+ * merged notice: the invoices to write (the backup's, and stored ones a notice of the backup pays) and the notices.
+ */
+async function mergeInvoicesAndPayments(
+  tx: TruwatchTx,
+  backup: Backup,
+): Promise<{ invoices: InvoiceRecord[]; payments: PaymentRecord[]; imported: InvoiceRecord[] }> {
+  const fromBackup = new Map<string, InvoiceRecord>();
+  for (const r of backup.invoices) {
+    const prev = fromBackup.get(r.key);
+    fromBackup.set(r.key, prev ? mergeInvoices(prev, r) : r);
+  }
+  const paidInBackup = new Map<string, PaymentRecord>();
+  for (const p of backup.payments) {
+    const prev = paidInBackup.get(p.key);
+    paidInBackup.set(p.key, prev ? mergePayments(prev, p) : p);
+  }
+  const keys = [...new Set([...fromBackup.keys(), ...paidInBackup.keys()])];
+  const [storedInvoices, storedPayments] = await Promise.all([
+    getMany(tx.objectStore('invoices'), keys),
+    getMany(tx.objectStore('payments'), keys),
+  ]);
+  const invoices: InvoiceRecord[] = [];
+  const payments: PaymentRecord[] = [];
+  const imported: InvoiceRecord[] = [];
+  keys.forEach((key, i) => {
+    const [storedInv, inv] = [storedInvoices[i], fromBackup.get(key)];
+    const [storedPay, pay] = [storedPayments[i], paidInBackup.get(key)];
+    const payment = storedPay && pay ? mergePayments(storedPay, pay) : (storedPay ?? pay);
+    if (pay) payments.push(payment!);
+    const base = storedInv && inv ? mergeInvoices(storedInv, inv) : (storedInv ?? inv);
+    if (!base) return;
+    const next = withPayment(base, payment);
+    invoices.push(next);
+    if (inv) imported.push(next);
+  });
+  return { invoices, payments, imported };
 }
 
 /**
@@ -186,12 +243,13 @@ export interface ImportResult {
   entries: number;
   tasks: number;
   invoices: number;
+  payments: number;
   meta: number;
 }
 
 /**
  * Validates a backup (a parsed JSON value) and merges it in one transaction: entries by id (a stored entry
- * stays unless the backup's has more text), tasks, invoices and node joined with what is stored, meta keys
+ * stays unless the backup's has more text), tasks, invoices, paid notices and node joined with what is stored, meta keys
  * added only when absent (so the local stream cursor and settings win). Secret meta keys are never imported.
  */
 export async function importBackup(db: TruwatchDb, input: unknown): Promise<ImportResult> {
@@ -203,14 +261,10 @@ export async function importBackup(db: TruwatchDb, input: unknown): Promise<Impo
       node: tx.objectStore('node'),
       meta: tx.objectStore('meta'),
     };
-    const [tasks, invoices, node, meta] = await Promise.all([
+    const [tasks, node, meta] = await Promise.all([
       getMany(
         store.tasks,
         backup.tasks.map((t) => t.executionId),
-      ),
-      getMany(
-        store.invoices,
-        backup.invoices.map((i) => i.key),
       ),
       store.node.get('node'),
       getMany(
@@ -229,11 +283,14 @@ export async function importBackup(db: TruwatchDb, input: unknown): Promise<Impo
       [...distinct.values()],
       (old, e) => textLength(e) > textLength(old),
     );
-    const newInvoices = backup.invoices.map((r, i) => (invoices[i] ? mergeInvoices(invoices[i], r) : r));
-    const newTasks = await linkInvoices(tx, backup.tasks, tasks, newInvoices);
+    const merged = await mergeInvoicesAndPayments(tx, backup);
+    const newTasks = await linkInvoices(tx, backup.tasks, tasks, merged.imported);
     const newMeta = backup.meta.filter((m, i) => !meta[i] && !isSecretMetaKey(m.key));
     await Promise.all(newTasks.map((t) => store.tasks.put(t)));
-    await Promise.all(newInvoices.map((r) => store.invoices.put(r)));
+    await Promise.all([
+      ...merged.invoices.map((r) => store.invoices.put(r)),
+      ...merged.payments.map((p) => tx.objectStore('payments').put(p)),
+    ]);
     if (backup.node) {
       // The status is the stream's latest word on the container: the backup's is out of date.
       const { status: _status, ...facts } = backup.node;
@@ -243,7 +300,8 @@ export async function importBackup(db: TruwatchDb, input: unknown): Promise<Impo
     return {
       entries: written.length,
       tasks: newTasks.length,
-      invoices: newInvoices.length,
+      invoices: merged.imported.length,
+      payments: merged.payments.length,
       meta: newMeta.length,
     };
   });

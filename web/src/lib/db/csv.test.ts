@@ -63,12 +63,21 @@ describe('toCsv', () => {
       TASK_CSV_COLUMNS,
     );
     expect(csv.split('\r\n')[1]).toBe('e1,completed,1970-01-01T00:00:00.000Z,,,,,,12.5,,,,true,');
+    const tx = `0x${'ab'.repeat(32)}`;
+    const base = { tsMs: 0, day: '1970-01-01', entryId: 'x', lineItems: [{ operation: 'pay', amount: 3 }] };
     const inv = toCsv(
-      [{ key: 'k', tsMs: 0, day: '1970-01-01', entryId: 'x', lineItems: [{ operation: 'pay', amount: 3 }] }],
+      [
+        { ...base, key: 'k', paid: 'unpaid' as const },
+        { ...base, key: 'p', paid: 'paid' as const, paidMs: 5_000, txHash: tx },
+      ],
       INVOICE_CSV_COLUMNS,
     );
+    expect(inv.split('\r\n')[0]).toMatch(/,lineItems,paidAt,txHash$/);
     expect(inv.split('\r\n')[1]).toBe(
-      'k,1970-01-01T00:00:00.000Z,,,,,,,"[{""operation"":""pay"",""amount"":3}]"',
+      'k,1970-01-01T00:00:00.000Z,,,,,,,"[{""operation"":""pay"",""amount"":3}]",,',
+    );
+    expect(inv.split('\r\n')[2]).toBe(
+      `p,1970-01-01T00:00:00.000Z,,,,,,,"[{""operation"":""pay"",""amount"":3}]",1970-01-01T00:00:05.000Z,${tx}`,
     );
   });
 });

@@ -64,4 +64,6 @@ export const INVOICE_CSV_COLUMNS: readonly CsvColumn<InvoiceRecord>[] = [
   { header: 'stepGasPrice', value: (i) => i.stepGasPrice },
   { header: 'byteGasPrice', value: (i) => i.byteGasPrice },
   { header: 'lineItems', value: (i) => i.lineItems },
+  { header: 'paidAt', value: (i) => iso(i.paidMs) },
+  { header: 'txHash', value: (i) => i.txHash },
 ];

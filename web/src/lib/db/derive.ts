@@ -1,7 +1,14 @@
 // Pure folds from entries to derived records. Every merge here is a join: commutative, associative and
 // idempotent, so entries applied in any order, any number of times, give the same tasks, invoices and node.
-import { MetricsSchema, type EntryKind, type Metrics } from '../../../../protocol/node-events.ts';
-import type { InvoiceRecord, NodeRecord, Stamp, StoredEntry, TaskRecord } from './schema.ts';
+import * as v from 'valibot';
+import {
+  InvoicePaidSchema,
+  MetricsSchema,
+  type EntryKind,
+  type InvoicePaid,
+  type Metrics,
+} from '../../../../protocol/node-events.ts';
+import type { InvoiceRecord, NodeRecord, PaymentRecord, Stamp, StoredEntry, TaskRecord } from './schema.ts';
 
 export const RUNNER_COMPONENT = 'worker-runner-node';
 export const DAY_MS = 86_400_000;
@@ -149,7 +156,7 @@ export function mergeTasks(a: TaskRecord, b: TaskRecord): TaskRecord {
   return out;
 }
 
-/** The invoice an entry carries, keyed by its invoice id (or the entry's cursor when it has none). */
+/** The invoice an entry carries, keyed by its invoice id (or the entry's cursor when it has none); unpaid. */
 export function invoiceRecord(e: StoredEntry): InvoiceRecord | undefined {
   if (e.kind !== 'invoice' || !e.invoice) return undefined;
   const rec: InvoiceRecord = {
@@ -158,14 +165,70 @@ export function invoiceRecord(e: StoredEntry): InvoiceRecord | undefined {
     tsMs: e.tsMs,
     day: utcDay(e.tsMs),
     entryId: e.id,
+    paid: 'unpaid',
   };
   const executionId = e.invoice.executionId || e.executionId;
   if (executionId) rec.executionId = executionId;
   return rec;
 }
 
-/** Two records of one invoice key: the one from the earliest entry wins (the same entry: the newer version). */
+/**
+ * Two records of one invoice key: the one from the earliest entry wins (the same entry: the newer version). The
+ * paid fields are not the invoice's: the caller sets them again from the payments store (withPayment).
+ */
 export function mergeInvoices(a: InvoiceRecord, b: InvoiceRecord): InvoiceRecord {
+  if (a.entryId === b.entryId) return b;
+  return compareStamps({ atMs: a.tsMs, entryId: a.entryId }, { atMs: b.tsMs, entryId: b.entryId }) <= 0
+    ? a
+    : b;
+}
+
+/** The invoice with its paid fields from its payment (or unpaid without one): the same whichever came first. */
+export function withPayment(inv: InvoiceRecord, payment: PaymentRecord | undefined): InvoiceRecord {
+  const { paidMs: _paidMs, txHash: _txHash, ...rest } = inv;
+  if (!payment) return { ...rest, paid: 'unpaid' };
+  const out: InvoiceRecord = { ...rest, paid: 'paid', paidMs: payment.tsMs };
+  put(out, 'txHash', payment.txHash);
+  return out;
+}
+
+const PAID_TOPIC = 'invoice_paid';
+
+/**
+ * The notice an `invoice_paid` JSON names, or undefined when it is not one. Entries stored before the sidecar
+ * knew the `invoice.paid` kind are `message`s with the JSON still in their text: read the same way.
+ */
+function paidOf(e: StoredEntry): InvoicePaid | undefined {
+  if (e.kind === 'invoice.paid') return e.paid;
+  if (e.kind !== 'message' || e.topic !== PAID_TOPIC) return undefined;
+  const at = e.message.indexOf('{');
+  if (at === -1) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(e.text === undefined ? e.message.slice(at) : `${e.message.slice(at)}\n${e.text}`);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { invoiceId, txHash } = json as { invoiceId?: unknown; txHash?: unknown };
+  const parsed = v.safeParse(InvoicePaidSchema, { invoiceId, txHash });
+  if (parsed.success) return parsed.output;
+  // A txHash that is not a transaction hash is dropped, as the sidecar drops it; the invoice is still named.
+  const named = v.safeParse(InvoicePaidSchema, { invoiceId });
+  return named.success ? named.output : undefined;
+}
+
+/** The paid notice an entry carries, keyed by the invoice it names. */
+export function paymentRecord(e: StoredEntry): PaymentRecord | undefined {
+  const paid = paidOf(e);
+  if (!paid) return undefined;
+  const rec: PaymentRecord = { key: paid.invoiceId, tsMs: e.tsMs, entryId: e.id };
+  put(rec, 'txHash', paid.txHash);
+  return rec;
+}
+
+/** Two notices for one invoice: the earliest says when it was paid (the same entry: the newer version). */
+export function mergePayments(a: PaymentRecord, b: PaymentRecord): PaymentRecord {
   if (a.entryId === b.entryId) return b;
   return compareStamps({ atMs: a.tsMs, entryId: a.entryId }, { atMs: b.tsMs, entryId: b.entryId }) <= 0
     ? a

@@ -6,7 +6,8 @@ import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
 import { clearAll, pruneEntries, type PruneOptions } from './prune.ts';
 import {
   dashboardStats,
-  invoiceTotalsPerDay,
+  earningsSummary,
+  invoiceTotals,
   listInvoices,
   recentActivity,
   taskDetail,
@@ -38,16 +39,20 @@ export function monitorDbApi(open: () => Promise<TruwatchDb>, changed: () => voi
     countEntries: async (filter?: EntryFilter) => countEntries(await open(), filter),
     listInvoices: async (filter?: InvoiceFilter, offset?: number, limit?: number) =>
       listInvoices(await open(), filter, offset, limit),
-    invoiceTotalsPerDay: async (days: DayRange[]) => invoiceTotalsPerDay(await open(), days),
+    invoiceTotals: async (periods: DayRange[]) => invoiceTotals(await open(), periods),
+    earningsSummary: async (periods: DayRange[]) => earningsSummary(await open(), periods),
     recentActivity: async (nowMs: number) => recentActivity(await open(), nowMs),
+    /** The node's own address from its log, which says which line items are "to this node". */
+    nodeAddress: async () => (await (await open()).get('node', 'node'))?.address,
     async storedCounts() {
       const db = await open();
-      const [entries, tasks, invoices] = await Promise.all([
+      const [entries, tasks, invoices, payments] = await Promise.all([
         countStoredEntries(db),
         db.count('tasks'),
         db.count('invoices'),
+        db.count('payments'),
       ]);
-      return { entries, tasks, invoices };
+      return { entries, tasks, invoices, payments };
     },
     exportBackup: async () => exportBackup(await open()),
     importBackup: async (input: unknown) => written(importBackup(await open(), input)),

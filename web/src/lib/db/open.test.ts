@@ -9,7 +9,8 @@ import { blocksOf, countStoredEntries } from './blocks.ts';
 import { countEntries, listEntries } from './entry-list.ts';
 import { createStore } from './idb.ts';
 import { openTruwatchDb } from './open.ts';
-import { BLOCK_INDEXES, STORES_V1, type StoredEntry } from './schema.ts';
+import { BLOCK_INDEXES, STORES_V1, type InvoiceRecord, type StoredEntry } from './schema.ts';
+import type { Entry } from '../../../../protocol/node-events.ts';
 import {
   chunks,
   deleteDb,
@@ -91,6 +92,15 @@ const DEXIE_V4_LAYOUT = {
     ],
   },
 };
+/** Version 50: the payments store and the invoices' [paid+tsMs] index. */
+const CURRENT_LAYOUT = {
+  ...DEXIE_V4_LAYOUT,
+  invoices: {
+    ...DEXIE_V4_LAYOUT.invoices,
+    indexes: [['[paid+tsMs]', ['paid', 'tsMs']], ...DEXIE_V4_LAYOUT.invoices.indexes],
+  },
+  payments: { keyPath: 'key', autoIncrement: false, indexes: [['tsMs', 'tsMs']] },
+};
 const DEXIE_FEDERATION_LAYOUT = {
   feed: { keyPath: 'id', autoIncrement: true, indexes: [['receivedMs', 'receivedMs']] },
   meta: { keyPath: 'key', autoIncrement: false, indexes: [] },
@@ -136,11 +146,24 @@ afterEach(async () => {
 
 const ids = (rows: StoredEntry[]) => rows.map((e) => Number(e.id.slice(-8)));
 
+/** Entries as a sidecar before the invoice.paid kind sent them: the paid notice a plain message. */
+const legacy = <E extends Entry>(entries: E[]): E[] =>
+  entries.map((e) => {
+    if (e.kind !== 'invoice.paid') return e;
+    const { paid: _paid, ...rest } = e;
+    return { ...rest, kind: 'message' } as E;
+  });
+/** An invoice as layouts before 50 stored it: nothing said of its payment. */
+const unlinked = (inv: InvoiceRecord) => {
+  const { paid: _paid, paidMs: _paidMs, txHash: _txHash, ...rest } = inv;
+  return rest;
+};
+
 describe('the database layout', () => {
   it('is created as Dexie created it', async () => {
     const db = await openTruwatchDb(fresh());
-    expect(db.version).toBe(40);
-    expect(layout(unwrap(db))).toEqual(DEXIE_V4_LAYOUT);
+    expect(db.version).toBe(50);
+    expect(layout(unwrap(db))).toEqual(CURRENT_LAYOUT);
     db.close();
     const fed = await FederationDb.open(fresh());
     expect(fed.db.version).toBe(10);
@@ -161,22 +184,26 @@ describe('the database layout', () => {
     ]);
     expect(await countEntries(db, { kinds: ['message'] })).toBe(3);
     expect(await countEntries(db, {})).toBe(5);
-    expect(db.version).toBe(40);
-    expect(layout(unwrap(db))).toEqual(DEXIE_V4_LAYOUT);
+    expect(db.version).toBe(50);
+    expect(layout(unwrap(db))).toEqual(CURRENT_LAYOUT);
     expect((await db.getAll('blocks')).map((b) => b.count)).toEqual([5]);
     db.close();
   });
 
-  it('opens version 10, 20 and 30 databases with every record, entries in blocks of 100', async () => {
-    const { entries } = generatedEntries(200);
-    // The records a current database derives from the log: tasks, invoices and node are laid out as in version 10.
+  it('opens version 10, 20 and 30 databases with every record, entries in blocks of 100, payments read from them', async () => {
+    const entries = legacy(generatedEntries(200).entries);
+    // The records a current database derives from the log: tasks, invoices and node are laid out as in version 10,
+    // the invoices without their payments (read from the stored notices by the upgrade).
     const reference = await openTruwatchDb(fresh());
     for (const batch of chunks(entries, 1000)) await applyEntries(reference, batch, 'cursor-1');
     const want = await dump(reference);
     reference.close();
+    expect(want.payments.length).toBeGreaterThan(10);
+    expect(want.invoices.filter((i) => i.paid === 'paid')).toHaveLength(want.payments.length);
     const derived = (tx: IDBTransaction) => {
-      for (const store of ['tasks', 'invoices', 'node', 'meta'] as const)
+      for (const store of ['tasks', 'node', 'meta'] as const)
         for (const record of want[store]) tx.objectStore(store).put(record);
+      for (const inv of want.invoices) tx.objectStore('invoices').put(unlinked(inv));
     };
     const stored = want.entries;
     expect(stored.length).toBeGreaterThan(2_000); // more than one page of the move
@@ -193,8 +220,8 @@ describe('the database layout', () => {
         fill(tx);
       });
       const db = await openTruwatchDb(name);
-      expect(db.version, `from ${version}`).toBe(40);
-      expect(layout(unwrap(db)), `from ${version}`).toEqual(DEXIE_V4_LAYOUT);
+      expect(db.version, `from ${version}`).toBe(50);
+      expect(layout(unwrap(db)), `from ${version}`).toEqual(CURRENT_LAYOUT);
       expect(await dump(db), `from ${version}`).toEqual(want);
       expect(await countStoredEntries(db)).toBe(stored.length);
       expect(await db.getAll('blocks')).toEqual(blocksOf(stored));
@@ -205,36 +232,49 @@ describe('the database layout', () => {
     }
   });
 
-  it('opens a version 40 database laid out as Dexie left it, with its data unchanged', async () => {
+  it('opens a version 40 database laid out as Dexie left it, with its data kept and its invoices linked to their notices', async () => {
     const reference = await openTruwatchDb(fresh());
-    await applyEntries(reference, sampleEntries(), 'cursor-1');
+    await applyEntries(reference, legacy(sampleEntries()), 'cursor-1');
     const want = await dump(reference);
     const blocks = await reference.getAll('blocks');
     reference.close();
+    // The sample's one invoice has its notice (without a transaction hash) a few seconds later.
+    expect(want.invoices).toMatchObject([{ key: 'inv-20251124-0001', paid: 'paid' }]);
+    expect(want.payments).toMatchObject([
+      { key: 'inv-20251124-0001', tsMs: Date.UTC(2025, 10, 24, 13, 56, 20) },
+    ]);
 
     const name = fresh();
     const stores = { ...STORES_V1, blocks: BLOCK_INDEXES } as Record<string, string>;
     delete stores.entries;
     await oldDb(name, 40, stores, (tx) => {
       blocks.forEach((b) => tx.objectStore('blocks').put(b));
-      for (const store of ['tasks', 'invoices', 'node', 'meta'] as const)
+      for (const store of ['tasks', 'node', 'meta'] as const)
         for (const record of want[store]) tx.objectStore(store).put(record);
+      // An invoice whose notice the log no longer holds: kept, unpaid.
+      const orphan = { ...unlinked(want.invoices[0]!), key: 'inv-old', invoiceId: 'inv-old', tsMs: 5 };
+      for (const inv of [...want.invoices.map(unlinked), orphan]) tx.objectStore('invoices').put(inv);
     });
     const db = await openTruwatchDb(name);
-    expect(db.version).toBe(40);
-    expect(layout(unwrap(db))).toEqual(DEXIE_V4_LAYOUT);
-    expect(await dump(db)).toEqual(want);
+    expect(db.version).toBe(50);
+    expect(layout(unwrap(db))).toEqual(CURRENT_LAYOUT);
+    const got = await dump(db);
+    expect(got.invoices.find((i) => i.key === 'inv-old')).toMatchObject({ paid: 'unpaid', tsMs: 5 });
+    expect({ ...got, invoices: got.invoices.filter((i) => i.key !== 'inv-old') }).toEqual(want);
     expect(await db.getAll('blocks')).toEqual(blocks);
     db.close();
   });
 
   it('opens a database a later version made, as it is, when it has the stores', async () => {
     const name = fresh();
-    await oldDb(name, 50, { ...STORES_V1, entries: 'id', blocks: BLOCK_INDEXES }, (tx) =>
-      tx.objectStore('meta').put({ key: 'theme', value: 'dark' }),
+    await oldDb(
+      name,
+      60,
+      { ...STORES_V1, entries: 'id', blocks: BLOCK_INDEXES, payments: 'key, tsMs' },
+      (tx) => tx.objectStore('meta').put({ key: 'theme', value: 'dark' }),
     );
     const db = await openTruwatchDb(name);
-    expect(db.version).toBe(50);
+    expect(db.version).toBe(60);
     expect(await db.get('meta', 'theme')).toEqual({ key: 'theme', value: 'dark' });
     await deleteDb(db);
   });
@@ -244,15 +284,15 @@ describe('the database layout', () => {
     let closed = 0;
     const db = await openTruwatchDb(name, { onClose: () => closed++ });
     // Not blocked: the open connection steps aside.
-    const newer = await openDB(name, 50);
-    expect(newer.version).toBe(50);
+    const newer = await openDB(name, 60);
+    expect(newer.version).toBe(60);
     expect(closed).toBe(1);
     newer.close();
     // Opened again, it opens the newer database as it is.
     const again = await openTruwatchDb(name);
-    expect(again.version).toBe(50);
+    expect(again.version).toBe(60);
     await deleteDb(again);
-    expect(db.version).toBe(40);
+    expect(db.version).toBe(50);
   });
 
   it('opens federation’s version 10 database with its records', async () => {

@@ -2,12 +2,17 @@
 // to the current one (schema.ts), moving its entries into blocks on the way.
 import { openDB, unwrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { BLOCK_ENTRIES, blocksOf } from './blocks.ts';
-import { createStore, values } from './idb.ts';
+import { mergePayments, paymentRecord, withPayment } from './derive.ts';
+import { createStore, request, values } from './idb.ts';
 import {
   ALL_STORES,
   BLOCK_INDEXES,
+  PAID_INDEX,
   STORES,
   VERSION,
+  type EntryBlock,
+  type InvoiceRecord,
+  type PaymentRecord,
   type StoredEntry,
   type StoreName,
   type TruwatchDb,
@@ -68,21 +73,71 @@ function upgrade(
     return;
   }
   // Dexie's versions 1–3: tasks, invoices, node and meta are as they are now.
-  if (oldVersion >= 30) {
+  let moved = Promise.resolve();
+  if (oldVersion < 30) {
+    createStore(raw, 'blocks', BLOCK_INDEXES);
+    moved = moveEntriesIntoBlocks(rawTx.objectStore('entries'), rawTx.objectStore('blocks')).then(() =>
+      raw.deleteObjectStore('entries'),
+    );
+  } else if (raw.objectStoreNames.contains('entries')) {
     // Version 30 moved the entries into blocks and left their store empty.
-    if (raw.objectStoreNames.contains('entries')) raw.deleteObjectStore('entries');
-    return;
+    raw.deleteObjectStore('entries');
   }
-  createStore(raw, 'blocks', BLOCK_INDEXES);
-  moveEntriesIntoBlocks(rawTx.objectStore('entries'), rawTx.objectStore('blocks'))
-    .then(() => raw.deleteObjectStore('entries'))
-    .catch(() => {
-      try {
-        rawTx.abort(); // The open fails; the database stays as it was.
-      } catch {
-        // Already aborted.
+  if (oldVersion < 50) {
+    createStore(raw, 'payments', STORES.payments);
+    rawTx.objectStore('invoices').createIndex(PAID_INDEX, PAID_INDEX.slice(1, -1).split('+'));
+    moved = moved.then(() =>
+      storePayments(
+        rawTx.objectStore('blocks'),
+        rawTx.objectStore('invoices'),
+        rawTx.objectStore('payments'),
+      ),
+    );
+  }
+  moved.catch(() => {
+    try {
+      rawTx.abort(); // The open fails; the database stays as it was.
+    } catch {
+      // Already aborted.
+    }
+  });
+}
+
+const PAGE = 500;
+
+/**
+ * Upgrade to 50 (in the upgrade's transaction, raw IndexedDB): the invoice_paid notices the stored entries hold
+ * (plain messages then) into the payments store, a page of blocks at a time, then every invoice marked paid or
+ * unpaid from it.
+ */
+async function storePayments(
+  blocks: IDBObjectStore,
+  invoices: IDBObjectStore,
+  payments: IDBObjectStore,
+): Promise<void> {
+  for (let after: string | undefined; ;) {
+    const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
+    const page = await values<EntryBlock>(blocks, range, { limit: 20 });
+    if (!page.length) break;
+    for (const block of page)
+      for (const e of block.entries) {
+        const pay = paymentRecord(e);
+        if (!pay) continue;
+        const cur = (await request(payments.get(pay.key))) as PaymentRecord | undefined;
+        await request(payments.put(cur ? mergePayments(cur, pay) : pay));
       }
-    });
+    after = page.at(-1)!.first;
+  }
+  for (let after: string | undefined; ;) {
+    const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
+    const page = await values<InvoiceRecord>(invoices, range, { limit: PAGE });
+    if (!page.length) break;
+    for (const inv of page) {
+      const pay = (await request(payments.get(inv.key))) as PaymentRecord | undefined;
+      await request(invoices.put(withPayment(inv, pay)));
+    }
+    after = page.at(-1)!.key;
+  }
 }
 
 /**

@@ -23,26 +23,27 @@ async function filled() {
 }
 
 describe('pruneEntries', () => {
-  it('deletes only entries older than the cutoff, in batches, and keeps tasks, invoices and node', async () => {
+  it('deletes only entries older than the cutoff, in batches, and keeps tasks, invoices, payments and node', async () => {
     await filled();
     const before = await dump(db);
     expect(old.length).toBeGreaterThan(1000);
     expect(old.length).toBeLessThan(gen.entries.length);
     const r = await pruneEntries(db, CUTOFF, { batchSize: 333 });
-    expect(r).toEqual({ entries: old.length, tasks: 0, invoices: 0 });
+    expect(r).toEqual({ entries: old.length, tasks: 0, invoices: 0, payments: 0 });
     const after = await dump(db);
     expect(after.entries).toEqual(before.entries.filter((e) => e.tsMs >= CUTOFF));
     expect(after.tasks).toEqual(before.tasks);
     expect(after.invoices).toEqual(before.invoices);
+    expect(after.payments).toEqual(before.payments);
     expect(after.node).toEqual(before.node);
     expect(after.meta).toEqual(before.meta);
-    expect(await pruneEntries(db, CUTOFF)).toEqual({ entries: 0, tasks: 0, invoices: 0 });
+    expect(await pruneEntries(db, CUTOFF)).toEqual({ entries: 0, tasks: 0, invoices: 0, payments: 0 });
   });
 
   it('leaves derived records as they are when the stream replays everything after a prune', async () => {
     await filled();
     await pruneEntries(db, CUTOFF);
-    const { tasks, invoices } = await dump(db);
+    const { tasks, invoices, payments } = await dump(db);
     for (const batch of chunks(
       gen.entries.filter((e) => Date.parse(e.ts) >= CUTOFF),
       500,
@@ -50,12 +51,13 @@ describe('pruneEntries', () => {
       await applyEntries(db, batch);
     expect((await dump(db)).tasks).toEqual(tasks);
     expect((await dump(db)).invoices).toEqual(invoices);
+    expect((await dump(db)).payments).toEqual(payments);
     const dayStart = Math.floor((CUTOFF + 3_600_000) / 86_400_000) * 86_400_000;
     const stats = await dashboardStats(db, { startMs: dayStart, endMs: dayStart + 86_400_000 });
     expect(stats.tasksToday.completed + stats.tasksToday.failed).toBeGreaterThan(0);
   });
 
-  it('also deletes old tasks and invoices when asked', async () => {
+  it('also deletes old tasks, invoices and paid notices when asked', async () => {
     await filled();
     const before = await dump(db);
     const r = await pruneEntries(db, CUTOFF, { tasks: true, invoices: true });
@@ -65,6 +67,9 @@ describe('pruneEntries', () => {
     expect(r.tasks).toBe(before.tasks.length - after.tasks.length);
     expect(r.tasks).toBeGreaterThan(0);
     expect(r.invoices).toBe(before.invoices.length - after.invoices.length);
+    expect(after.payments).toEqual(before.payments.filter((p) => p.tsMs >= CUTOFF));
+    expect(r.payments).toBe(before.payments.length - after.payments.length);
+    expect(r.payments).toBeGreaterThan(0);
   });
 });
 
@@ -79,6 +84,7 @@ describe('clearAll', () => {
       entries: [],
       tasks: [],
       invoices: [],
+      payments: [],
       node: [],
       meta: [
         { key: EPOCH_KEY, value: 1 },

@@ -1,5 +1,5 @@
-// Retention and reset: pruning old entries in bounded batches (tasks and invoices are kept unless asked), and
-// clearing the history.
+// Retention and reset: pruning old entries in bounded batches (tasks, invoices and their paid notices are kept
+// unless asked), and clearing the history.
 import { unwrap } from 'idb';
 import { CURSOR_KEY, EPOCH_KEY, epochOf } from './apply.ts';
 import { BLOCK_ENTRIES, blockOf, timeKeys } from './blocks.ts';
@@ -9,7 +9,7 @@ import { ALL_STORES, type TruwatchDb } from './schema.ts';
 export interface PruneOptions {
   /** Also delete tasks first seen before the cutoff (default: kept). */
   tasks?: boolean;
-  /** Also delete invoices from before the cutoff (default: kept). */
+  /** Also delete invoices, and paid notices, from before the cutoff (default: kept). */
   invoices?: boolean;
   /** Records deleted per transaction, so ingest and pages are never blocked for long. */
   batchSize?: number;
@@ -19,12 +19,13 @@ export interface PruneResult {
   entries: number;
   tasks: number;
   invoices: number;
+  payments: number;
 }
 
 /** Deletes the records whose `index` is below the cutoff, a batch per transaction. */
 async function drain(
   db: TruwatchDb,
-  name: 'tasks' | 'invoices',
+  name: 'tasks' | 'invoices' | 'payments',
   index: 'firstSeenMs' | 'tsMs',
   cutoff: number,
   batchSize: number,
@@ -77,7 +78,7 @@ async function pruneBlocks(db: TruwatchDb, cutoff: number, batchSize: number): P
   return deleted;
 }
 
-/** Deletes entries older than the cutoff (ms), a batch per transaction; tasks and invoices stay by default. */
+/** Deletes entries older than the cutoff (ms), a batch per transaction; tasks, invoices and notices stay by default. */
 export async function pruneEntries(
   db: TruwatchDb,
   olderThanMs: number,
@@ -88,11 +89,13 @@ export async function pruneEntries(
     entries: await pruneBlocks(db, olderThanMs, size),
     tasks: options.tasks ? await drain(db, 'tasks', 'firstSeenMs', olderThanMs, size) : 0,
     invoices: options.invoices ? await drain(db, 'invoices', 'tsMs', olderThanMs, size) : 0,
+    // A notice comes after its invoice: one older than the cutoff is for an invoice pruned (or never seen).
+    payments: options.invoices ? await drain(db, 'payments', 'tsMs', olderThanMs, size) : 0,
   };
 }
 
 /**
- * Deletes the history: entries, tasks, invoices, node state and the stream cursor (so the next connection
+ * Deletes the history: entries, tasks, invoices, paid notices, node state and the stream cursor (so the next connection
  * backfills from the start), and moves the history's generation on, so a stream still open from before refuses
  * to write (apply.ts, EPOCH_KEY). Settings in `meta` stay unless `keepSettings` is false.
  */
@@ -101,7 +104,9 @@ export async function clearAll(db: TruwatchDb, options: { keepSettings?: boolean
     const meta = tx.objectStore('meta');
     const epoch = epochOf((await meta.get(EPOCH_KEY))?.value) + 1;
     await Promise.all(
-      (['blocks', 'tasks', 'invoices', 'node'] as const).map((name) => tx.objectStore(name).clear()),
+      (['blocks', 'tasks', 'invoices', 'payments', 'node'] as const).map((name) =>
+        tx.objectStore(name).clear(),
+      ),
     );
     if (options.keepSettings === false) await meta.clear();
     else await meta.delete(CURSOR_KEY);

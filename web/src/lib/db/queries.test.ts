@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEntries } from './apply.ts';
 import { DAY_MS } from './derive.ts';
 import { countEntries, listEntries, type EntryFilter } from './entry-list.ts';
-import { dashboardStats, invoiceTotalsPerDay, listInvoices, taskDetail, tasksPerHour } from './queries.ts';
+import { dashboardStats, invoiceTotals, listInvoices, taskDetail, tasksPerHour } from './queries.ts';
 import { compareTasks, listTasks, type TaskFilter, type TaskSort } from './task-list.ts';
 import type { StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 import { chunks, deleteDb, freshDb, generatedEntries, putAll } from '../../../../test/support/monitor-db.ts';
@@ -68,7 +68,7 @@ describe('dashboardStats', () => {
     const billed = gen.entries.filter((e) => e.kind === 'invoice' && onDay(ms(e.ts)));
     expect(stats.stepsBilledToday).toBe(billed.reduce((a, e) => a + (e.invoice?.steps ?? 0), 0));
     expect(stats.stepsBilledToday).toBeLessThan(today.reduce((a, t) => a + (t.steps ?? 0), 0));
-    const [invoicePageDay] = await invoiceTotalsPerDay(db, [TODAY]);
+    const [invoicePageDay] = await invoiceTotals(db, [TODAY]);
     expect(invoicePageDay!.steps).toBe(stats.stepsBilledToday);
     expect(stats.invoicesToday).toBe(
       gen.entries.filter((e) => e.kind === 'invoice' && onDay(ms(e.ts))).length,
@@ -247,8 +247,8 @@ describe('invoices', () => {
       startMs: Date.UTC(2025, 10, 23 + i),
       endMs: Date.UTC(2025, 10, 24 + i),
     }));
-    const totals = await invoiceTotalsPerDay(db, days);
-    expect(totals.map((d) => d.day)).toEqual(days);
+    const totals = await invoiceTotals(db, days);
+    expect(totals.map((d) => d.period)).toEqual(days);
     expect(totals[0]!.invoices).toBe(0);
     expect(totals.reduce((a, d) => a + d.invoices, 0)).toBe(gen.invoices.length);
     expect(totals.reduce((a, d) => a + d.steps, 0)).toBe(
@@ -269,7 +269,7 @@ describe('invoices', () => {
     );
     const onUtcDay = gen.entries.filter((e) => e.kind === 'invoice' && e.ts.startsWith('2025-11-24'));
     expect(inLa.length).not.toBe(onUtcDay.length);
-    const [day] = await invoiceTotalsPerDay(db, [la]);
+    const [day] = await invoiceTotals(db, [la]);
     expect(day!.invoices).toBe(inLa.length);
     expect((await dashboardStats(db, la)).invoicesToday).toBe(inLa.length);
   });

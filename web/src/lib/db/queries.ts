@@ -5,7 +5,7 @@
 import { entriesOfExecutions } from './blocks.ts';
 import { unwrap } from 'idb';
 import { between, getMany, primaryKeys, startsWith, values, valuesOf } from './idb.ts';
-import type { InvoiceRecord, NodeRecord, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
+import type { InvoiceRecord, NodeRecord, PaidState, StoredEntry, TaskRecord, TruwatchDb } from './schema.ts';
 
 /** One page of a listing. */
 export interface Page<T> {
@@ -158,6 +158,8 @@ export interface InvoiceFilter {
   toMs?: number;
   /** A prefix of the invoice id or of the executionId. */
   search?: string;
+  /** Only invoices a paid notice was stored for, or only the others. */
+  paid?: PaidState;
 }
 
 /** Invoices newest first, with the count of all that match. */
@@ -177,64 +179,121 @@ export async function listInvoices(
     ]);
     const found = new Map([...byKey, ...byExecution].map((i) => [i.key, i]));
     const rows = [...found.values()]
-      .filter((i) => i.tsMs >= lo && i.tsMs < hi)
+      .filter((i) => i.tsMs >= lo && i.tsMs < hi && (!filter.paid || i.paid === filter.paid))
       .sort((a, b) => b.tsMs - a.tsMs || (a.key < b.key ? 1 : -1));
     return { rows: rows.slice(offset, offset + limit), count: rows.length };
   }
-  const range = between(lo, hi);
+  const [index, range] = filter.paid
+    ? (['[paid+tsMs]', between([filter.paid, lo], [filter.paid, hi])] as const)
+    : (['tsMs', between(lo, hi)] as const);
   const [keys, count] = await Promise.all([
-    primaryKeys<string>(unwrap(db.transaction('invoices').store.index('tsMs')), range, {
+    primaryKeys<string>(unwrap(db.transaction('invoices').store.index(index)), range, {
       reverse: true,
       limit: offset + limit,
     }),
-    db.countFromIndex('invoices', 'tsMs', range),
+    db.countFromIndex('invoices', index, range),
   ]);
   const store = db.transaction('invoices').store;
   return { rows: await valuesOf((ks) => getMany(store, ks), keys.slice(offset)), count };
 }
 
-export interface InvoiceDay {
-  /** The day's bounds, as asked. */
-  day: DayRange;
+export interface InvoiceTotals {
+  /** The period's bounds, as asked (a day, a week or a month as the page defines them). */
+  period: DayRange;
   invoices: number;
+  /** Of those, the invoices a paid notice was stored for, and the others. */
+  paid: number;
+  unpaid: number;
   /** Steps the invoices bill. */
   steps: number;
   /** Sum of line item amounts by operation (`charge`, `pay`, …; `other` when none is named). */
   amounts: Record<string, number>;
-  /** Sum of line item amounts paid to the node's own address, when the node's address is known. */
+  /**
+   * The node's earnings: sum of the `pay` line items whose account is the node's own address (known from its
+   * log), of paid and of unpaid invoices. 0 while the address is unknown.
+   */
   toNode: number;
+  toNodePaid: number;
+  toNodeUnpaid: number;
+  /** Sum of the `penalty` line items on the node's own address: shown apart, never subtracted from its earnings. */
+  penaltyToNode: number;
 }
 
-/** Invoice totals for each of the given days (ascending, not overlapping), in their order; empty days included. */
-export async function invoiceTotalsPerDay(db: TruwatchDb, days: readonly DayRange[]): Promise<InvoiceDay[]> {
-  if (!days.length) return [];
+export const emptyTotals = (period: DayRange): InvoiceTotals => ({
+  period: { startMs: period.startMs, endMs: period.endMs },
+  invoices: 0,
+  paid: 0,
+  unpaid: 0,
+  steps: 0,
+  amounts: {},
+  toNode: 0,
+  toNodePaid: 0,
+  toNodeUnpaid: 0,
+  penaltyToNode: 0,
+});
+
+/** Adds one invoice to a period's totals; `own` is the node's address in lower case, when known. */
+export function addInvoice(t: InvoiceTotals, inv: InvoiceRecord, own: string | undefined): void {
+  t.invoices++;
+  if (inv.paid === 'paid') t.paid++;
+  else t.unpaid++;
+  t.steps += inv.steps ?? 0;
+  for (const item of inv.lineItems) {
+    if (item.amount === undefined) continue;
+    const op = item.operation || 'other';
+    t.amounts[op] = (t.amounts[op] ?? 0) + item.amount;
+    if (!own || item.account?.toLowerCase() !== own) continue;
+    if (op === 'pay') {
+      t.toNode += item.amount;
+      if (inv.paid === 'paid') t.toNodePaid += item.amount;
+      else t.toNodeUnpaid += item.amount;
+    } else if (op === 'penalty') t.penaltyToNode += item.amount;
+  }
+}
+
+/**
+ * Invoice totals for each of the given periods (ascending, not overlapping: days, weeks or months), in their
+ * order; empty periods included. One read of the invoices they span.
+ */
+export async function invoiceTotals(db: TruwatchDb, periods: readonly DayRange[]): Promise<InvoiceTotals[]> {
+  if (!periods.length) return [];
   const [invoices, node] = await Promise.all([
-    db.getAllFromIndex('invoices', 'tsMs', between(days[0]!.startMs, days.at(-1)!.endMs)),
+    db.getAllFromIndex('invoices', 'tsMs', between(periods[0]!.startMs, periods.at(-1)!.endMs)),
     db.get('node', 'node'),
   ]);
   const own = node?.address?.toLowerCase();
-  const totals = days.map((d) => ({
-    day: { startMs: d.startMs, endMs: d.endMs },
-    invoices: 0,
-    steps: 0,
-    amounts: {} as Record<string, number>,
-    toNode: 0,
-  }));
+  const totals = periods.map(emptyTotals);
   let i = 0;
-  // Invoices come in time order, days too: one pass.
+  // Invoices come in time order, periods too: one pass.
   for (const inv of invoices) {
-    while (i < days.length && inv.tsMs >= days[i]!.endMs) i++;
-    const d = totals[i];
-    if (!d || inv.tsMs < d.day.startMs) continue;
-    d.invoices++;
-    d.steps += inv.steps ?? 0;
-    for (const item of inv.lineItems) {
-      if (item.amount === undefined) continue;
-      const op = item.operation || 'other';
-      d.amounts[op] = (d.amounts[op] ?? 0) + item.amount;
-      if (own && item.account?.toLowerCase() === own) d.toNode += item.amount;
-    }
+    while (i < periods.length && inv.tsMs >= periods[i]!.endMs) i++;
+    const t = totals[i];
+    if (!t || inv.tsMs < t.period.startMs) continue;
+    addInvoice(t, inv, own);
   }
+  return totals;
+}
+
+/**
+ * The totals of periods that may overlap (today, this week, this month), from one read of the invoices they span:
+ * the dashboard asks again after every write, and during a backfill a read per period tripled its cost.
+ */
+export async function earningsSummary(
+  db: TruwatchDb,
+  periods: readonly DayRange[],
+): Promise<InvoiceTotals[]> {
+  if (!periods.length) return [];
+  const from = Math.min(...periods.map((p) => p.startMs));
+  const to = Math.max(...periods.map((p) => p.endMs));
+  const [invoices, node] = await Promise.all([
+    db.getAllFromIndex('invoices', 'tsMs', between(from, to)),
+    db.get('node', 'node'),
+  ]);
+  const own = node?.address?.toLowerCase();
+  const totals = periods.map(emptyTotals);
+  for (const inv of invoices)
+    for (const t of totals)
+      if (inv.tsMs >= t.period.startMs && inv.tsMs < t.period.endMs) addInvoice(t, inv, own);
   return totals;
 }
 

@@ -47,6 +47,30 @@ export interface InvoiceRecord extends Invoice {
    */
   day: string;
   entryId: string;
+  /**
+   * Whether a paid notice for this invoice is stored (the `[paid+tsMs]` index lists each side in time order),
+   * and from it, when it was paid and by which transaction. Derived from the payments store in either order of
+   * arrival (derive.ts withPayment).
+   */
+  paid: PaidState;
+  paidMs?: number;
+  txHash?: string;
+}
+
+export type PaidState = 'paid' | 'unpaid';
+
+/**
+ * A runner's invoice_paid notice, keyed by the invoice it names: kept on its own, so a notice that comes before its
+ * invoice (or for an invoice pruned or never seen) links as soon as the invoice is stored.
+ */
+export interface PaymentRecord {
+  /** The invoice id. */
+  key: string;
+  /** When the notice was written. */
+  tsMs: number;
+  /** The transaction hash, when the notice named one: the operator's own, never federated. */
+  txHash?: string;
+  entryId: string;
 }
 
 /** Which entry a "latest wins" fact came from: the later (atMs, entryId) wins, so any order gives the same. */
@@ -127,16 +151,22 @@ export const BLOCK_INDEXES = 'first, last, [toMs+fromMs+first+count], *facets, *
 export const TIME_INDEX = '[toMs+fromMs+first+count]';
 export type TimeKey = [toMs: number, fromMs: number, first: string, count: number];
 
+/** The invoices' index of paid and unpaid ones by time, added at version 50. */
+export const PAID_INDEX = '[paid+tsMs]';
+
 /**
  * The history of the layout (IndexedDB versions): 10 the first (STORES_V1); 20 one [kind+level+tsMs] index on
  * entries instead of [kind+tsMs] and [level+tsMs] (every index of an entry cost on every write); 30 entries move
- * into blocks; 40 the emptied entries store is dropped. The current layout: STORES.
+ * into blocks; 40 the emptied entries store is dropped; 50 the payments store (invoice_paid notices) and the
+ * invoices' [paid+tsMs] index, the notices already stored as plain messages read into it. The current layout:
+ * STORES.
  */
-export const VERSION = 40;
+export const VERSION = 50;
 export const STORES = {
   blocks: BLOCK_INDEXES,
   tasks: STORES_V1.tasks,
-  invoices: STORES_V1.invoices,
+  invoices: `${STORES_V1.invoices}, ${PAID_INDEX}`,
+  payments: 'key, tsMs',
   node: STORES_V1.node,
   meta: STORES_V1.meta,
 } as const;
@@ -168,13 +198,18 @@ export interface TruwatchSchema extends DBSchema {
       '[kind+firstSeenMs]': [string, number];
     };
   };
-  invoices: { key: Key; value: InvoiceRecord; indexes: { tsMs: number; day: string; executionId: Key } };
+  invoices: {
+    key: Key;
+    value: InvoiceRecord;
+    indexes: { tsMs: number; day: string; executionId: Key; '[paid+tsMs]': [PaidState, number] };
+  };
+  payments: { key: Key; value: PaymentRecord; indexes: { tsMs: number } };
   node: { key: Key; value: NodeRecord };
   meta: { key: Key; value: MetaRecord };
 }
 
 export type StoreName = StoreNames<TruwatchSchema>;
-export const ALL_STORES: StoreName[] = ['blocks', 'tasks', 'invoices', 'node', 'meta'];
+export const ALL_STORES: StoreName[] = ['blocks', 'tasks', 'invoices', 'payments', 'node', 'meta'];
 
 /** The open database. */
 export type TruwatchDb = IDBPDatabase<TruwatchSchema>;

@@ -19,6 +19,8 @@ describe('guard', () => {
 
   it.each([
     ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 'a 0x address'],
+    // An invoice's transaction hash (invoice.paid): the operator's own, never federated.
+    [`0x${'3caf8ece'.repeat(8)}`, 'a 0x address or hash'],
     ['deadbeefdeadbeefdeadbeef', 'a hex key'],
     ['123e4567-e89b-12d3-a456-426614174000', 'a UUID'],
     ['QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', 'base58'],
