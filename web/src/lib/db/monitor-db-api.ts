@@ -9,7 +9,6 @@ import {
   earningsSummary,
   invoiceTotals,
   listInvoices,
-  recentActivity,
   taskDetail,
   tasksPerHour,
   type DayRange,
@@ -41,7 +40,6 @@ export function monitorDbApi(open: () => Promise<TruwatchDb>, changed: () => voi
       listInvoices(await open(), filter, offset, limit),
     invoiceTotals: async (periods: DayRange[]) => invoiceTotals(await open(), periods),
     earningsSummary: async (periods: DayRange[]) => earningsSummary(await open(), periods),
-    recentActivity: async (nowMs: number) => recentActivity(await open(), nowMs),
     /** The node's own address from its log, which says which line items are "to this node". */
     nodeAddress: async () => (await (await open()).get('node', 'node'))?.address,
     async storedCounts() {

@@ -296,31 +296,3 @@ export async function earningsSummary(
       if (inv.tsMs >= t.period.startMs && inv.tsMs < t.period.endMs) addInvoice(t, inv, own);
   return totals;
 }
-
-export interface RecentActivity {
-  /** The runner container's state, when the sidecar follows one. */
-  container?: string;
-  /** When the latest task was first seen. */
-  lastTaskMs?: number;
-  /** Tasks finished in the hour before now, and how many of them failed. */
-  finishedLastHour: number;
-  failedLastHour: number;
-}
-
-/** What the alerts watch: the container, the latest task, the failures of the last hour. */
-export async function recentActivity(db: TruwatchDb, nowMs: number): Promise<RecentActivity> {
-  const [node, [last], finished] = await Promise.all([
-    db.get('node', 'node'),
-    values<TaskRecord>(unwrap(db.transaction('tasks').store.index('firstSeenMs')), null, {
-      reverse: true,
-      limit: 1,
-    }),
-    db.getAllFromIndex('tasks', 'finishedMs', IDBKeyRange.lowerBound(nowMs - 3_600_000, true)),
-  ]);
-  return {
-    container: node?.status?.container?.state,
-    lastTaskMs: last?.firstSeenMs,
-    finishedLastHour: finished.length,
-    failedLastHour: finished.filter((t) => t.status === 'failed').length,
-  };
-}
