@@ -4,27 +4,19 @@
 // then with one receiver that answers. Figures: seconds to read the log, /api/status latency (median and p95 of
 // 50 requests) while the sends hang, and seconds from the start to the alert's arrival (beside the seconds the read takes: the verdict is judged
 // once the log is read to its end).
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
-import { parseFile } from '../sidecar/src/parse/read-log.ts';
 import { poll } from '../test/support/poll.ts';
 import { startSidecarProcess, type SidecarProcess } from '../test/support/sidecar-process.ts';
+import { generatedLogDir } from './generated-log-dir.ts';
 import { writeReport } from './report.ts';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const CHANNELS = 20;
 
-const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-alerts-'));
-const logs = join(dir, 'logs');
-mkdirSync(logs);
-const path = join(logs, '2025-11-24.log');
-await writeGeneratedLog(path, { tasks: TASKS, startMs: Date.parse('2025-11-24T00:00:00Z') });
-let expected = 0;
-await parseFile(path, (entries) => (expected += entries.length));
+const { dir, logs, entries: expected } = await generatedLogDir('alerts', TASKS);
 
 /** A receiver that answers (and notes when each alert came) or never does. */
 async function receiver(silent: boolean): Promise<{ port: number; arrivals: number[]; server: Server }> {

@@ -1,28 +1,20 @@
 // Sidecar memory while it streams a generated 20 000-task log through /api/events: the real sidecar process
 // on the file source, its peak resident memory (VmHWM), first with one reader, then with every event-stream
 // slot busy (16 readers doing a full backfill at once, each on a fresh sidecar). Budget: at most 100 MB each.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 import { MAX_EVENT_STREAMS } from '../sidecar/src/http/app.ts';
 import { startSidecarProcess, type SidecarProcess } from '../test/support/sidecar-process.ts';
 import { openEvents } from '../test/support/sse-client.ts';
-import { parseFile } from '../sidecar/src/parse/read-log.ts';
+import { generatedLogDir } from './generated-log-dir.ts';
 import { writeReport } from './report.ts';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const READERS = Number(process.env.BENCH_READERS ?? MAX_EVENT_STREAMS);
 const BUDGET_MB = 100;
 
-const dir = mkdtempSync(join(tmpdir(), 'truwatch-bench-rss-'));
-const logs = join(dir, 'logs');
-mkdirSync(logs);
-const path = join(logs, '2025-11-24.log');
-await writeGeneratedLog(path, { tasks: TASKS, startMs: Date.parse('2025-11-24T00:00:00Z') });
-let expected = 0;
-await parseFile(path, (entries) => (expected += entries.length));
+const { dir, logs, entries: expected } = await generatedLogDir('rss', TASKS);
 
 /** Runs `read` against a fresh sidecar on the log, sampling its peak resident memory. */
 async function measure<T>(name: string, read: (sidecar: SidecarProcess) => Promise<T>) {
