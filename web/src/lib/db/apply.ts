@@ -37,6 +37,12 @@ export const NODE_KEY = 'node';
  */
 export const EPOCH_KEY = 'epoch';
 
+/**
+ * Entries before this time (ms) were pruned by retention (prune.ts): one that comes again (a resumed stream
+ * re-sends its boundary entry) still adds what it says to its task and invoice, but is not stored again.
+ */
+export const PRUNED_BEFORE_KEY = 'prunedBefore';
+
 /** The database was cleared after the stream began: its entries and cursor belong to the old history. */
 export class StaleStreamError extends Error {
   override name = 'StaleStreamError';
@@ -96,12 +102,16 @@ export async function applyEntries(
   return inTransaction(writing(db, ALL_STORES), async (tx) => {
     if (epoch !== undefined && epochOf((await tx.objectStore('meta').get(EPOCH_KEY))?.value) !== epoch)
       throw new StaleStreamError();
-    const { written, replaced, unchanged } = await putEntries(
+    const prunedBefore = (await tx.objectStore('meta').get(PRUNED_BEFORE_KEY))?.value;
+    const pruned = typeof prunedBefore === 'number' ? (e: StoredEntry) => e.tsMs < prunedBefore : () => false;
+    const put = await putEntries(
       tx,
-      incoming,
+      incoming.filter((e) => !pruned(e)),
       (old, e) => textLength(e) >= textLength(old) && !sameData(old, e),
     );
-    const result: ApplyResult = { entries: written.length, unchanged, invalid, tasks: 0, invoices: 0 };
+    const { replaced, unchanged } = put;
+    const written = [...put.written, ...incoming.filter(pruned)];
+    const result: ApplyResult = { entries: put.written.length, unchanged, invalid, tasks: 0, invoices: 0 };
     if (written.length) {
       const invoices = await applyInvoices(tx, written, replaced);
       result.invoices = invoices.written;

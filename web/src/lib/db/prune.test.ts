@@ -1,6 +1,13 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyEntries, applyStatus, EPOCH_KEY, readResumePoint, StaleStreamError } from './apply.ts';
+import {
+  applyEntries,
+  applyStatus,
+  EPOCH_KEY,
+  PRUNED_BEFORE_KEY,
+  readResumePoint,
+  StaleStreamError,
+} from './apply.ts';
 import { clearAll, pruneEntries } from './prune.ts';
 import { dashboardStats } from './queries.ts';
 import type { TruwatchDb } from './schema.ts';
@@ -36,7 +43,7 @@ describe('pruneEntries', () => {
     expect(after.invoices).toEqual(before.invoices);
     expect(after.payments).toEqual(before.payments);
     expect(after.node).toEqual(before.node);
-    expect(after.meta).toEqual(before.meta);
+    expect(after.meta).toEqual([...before.meta, { key: PRUNED_BEFORE_KEY, value: CUTOFF }]);
     expect(await pruneEntries(db, CUTOFF)).toEqual({ entries: 0, tasks: 0, invoices: 0, payments: 0 });
   });
 
@@ -55,6 +62,23 @@ describe('pruneEntries', () => {
     const dayStart = Math.floor((CUTOFF + 3_600_000) / 86_400_000) * 86_400_000;
     const stats = await dashboardStats(db, { startMs: dayStart, endMs: dayStart + 86_400_000 });
     expect(stats.tasksToday.completed + stats.tasksToday.failed).toBeGreaterThan(0);
+  });
+
+  it('does not store again what it pruned when a resumed stream re-sends it; tasks and invoices stay as they are', async () => {
+    await filled();
+    await pruneEntries(db, CUTOFF);
+    const pruned = await dump(db);
+    // A resumed stream re-sends its boundary entry, here every entry: the pruned ones are not stored again.
+    for (const batch of chunks(gen.entries, 500)) await applyEntries(db, batch, batch.at(-1)!.id);
+    const after = await dump(db);
+    expect(after.entries).toEqual(pruned.entries);
+    expect(after.tasks).toEqual(pruned.tasks);
+    expect(after.invoices).toEqual(pruned.invoices);
+    expect(after.payments).toEqual(pruned.payments);
+    // A clear forgets the prune: the whole history comes back with the next backfill.
+    await clearAll(db);
+    for (const batch of chunks(gen.entries, 500)) await applyEntries(db, batch, batch.at(-1)!.id);
+    expect((await dump(db)).entries).toHaveLength(gen.entries.length);
   });
 
   it('also deletes old tasks, invoices and paid notices when asked', async () => {

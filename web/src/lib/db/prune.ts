@@ -1,7 +1,7 @@
 // Retention and reset: pruning old entries in bounded batches (tasks, invoices and their paid notices are kept
 // unless asked), and clearing the history.
 import { unwrap } from 'idb';
-import { CURSOR_KEY, EPOCH_KEY, epochOf } from './apply.ts';
+import { CURSOR_KEY, EPOCH_KEY, PRUNED_BEFORE_KEY, epochOf } from './apply.ts';
 import { BLOCK_ENTRIES, blockOf, timeKeys } from './blocks.ts';
 import { inTransaction, primaryKeys, writing } from './idb.ts';
 import { ALL_STORES, type TruwatchDb } from './schema.ts';
@@ -85,6 +85,12 @@ export async function pruneEntries(
   options: PruneOptions = {},
 ): Promise<PruneResult> {
   const size = Math.max(1, options.batchSize ?? 2_000);
+  await inTransaction(writing(db, ['meta']), async (tx) => {
+    const meta = tx.objectStore('meta');
+    const before = (await meta.get(PRUNED_BEFORE_KEY))?.value;
+    if (typeof before !== 'number' || before < olderThanMs)
+      await meta.put({ key: PRUNED_BEFORE_KEY, value: olderThanMs });
+  });
   return {
     entries: await pruneBlocks(db, olderThanMs, size),
     tasks: options.tasks ? await drain(db, 'tasks', 'firstSeenMs', olderThanMs, size) : 0,
@@ -109,7 +115,7 @@ export async function clearAll(db: TruwatchDb, options: { keepSettings?: boolean
       ),
     );
     if (options.keepSettings === false) await meta.clear();
-    else await meta.delete(CURSOR_KEY);
+    else await Promise.all([meta.delete(CURSOR_KEY), meta.delete(PRUNED_BEFORE_KEY)]);
     await meta.put({ key: EPOCH_KEY, value: epoch });
   });
 }
