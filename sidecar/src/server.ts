@@ -70,7 +70,10 @@ export async function startSidecar(
           channels: notify.channels,
           nodeName: notify.nodeName,
           store: AlertStore.open(join(config.dataDir, ALERTS_FILE)),
-          health: () => monitor.snapshot().health,
+          health: () => {
+            const { source, health } = monitor.snapshot();
+            return source.state === 'connecting' || source.state === 'backfill' ? undefined : health;
+          },
           onChange: (listener) => monitor.onStatusChange(listener),
           timings: { ...options.alerter, holdMs: notify.holdMs, cooldownMs: notify.cooldownMs },
         })

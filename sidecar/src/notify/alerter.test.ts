@@ -14,11 +14,14 @@ const MINUTE = 60_000;
 let dir: string;
 let alerters: Alerter[] = [];
 let health: NodeHealth;
+/** False while the fake monitor reads the log's history (no verdict judged yet). */
+let judged = true;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00Z') });
   dir = mkdtempSync(join(tmpdir(), 'truwatch-alerter-'));
   health = { verdict: 'healthy', since: new Date().toISOString(), reasons: [] };
+  judged = true;
 });
 afterEach(async () => {
   for (const alerter of alerters) await alerter.stop();
@@ -67,7 +70,7 @@ function start(channels: Channel[], timings: Partial<AlerterTimings> = {}): Aler
     channels,
     nodeName: 'node-1',
     store: AlertStore.open(join(dir, 'alerts.json'), () => {}),
-    health: () => health,
+    health: () => (judged ? health : undefined),
     timings: { holdMs: 60 * SECOND, cooldownMs: 10 * MINUTE, checkMs: SECOND, ...timings },
     random: () => 0.5,
     log: () => {},
@@ -185,6 +188,25 @@ describe('when a verdict becomes an alert', () => {
     start([c]);
     await advance(2 * MINUTE);
     expect(c.sent.map((a) => a.verdict)).toEqual(['down', 'degraded']);
+  });
+});
+
+describe('while the log is read', () => {
+  it('takes no verdict while the history is read: a long backfill after a restart is no recovery', async () => {
+    const c = channel('fake://a');
+    set('degraded', [STALE]);
+    const first = start([c]);
+    await advance(2 * MINUTE);
+    await first.stop();
+    // The restart reads the history for 5 minutes; silence is not judged meanwhile, so the verdict says healthy.
+    judged = false;
+    set('healthy');
+    start([c]);
+    await advance(5 * MINUTE);
+    judged = true;
+    set('degraded', [STALE]);
+    await advance(15 * MINUTE);
+    expect(c.sent.map((a) => a.verdict)).toEqual(['degraded']);
   });
 });
 

@@ -54,8 +54,11 @@ export interface AlerterOptions {
   channels: readonly Channel[];
   nodeName: string;
   store: AlertStore;
-  /** The verdict now (the monitor's). */
-  health: () => NodeHealth;
+  /**
+   * The verdict now (the monitor's); undefined while it is not judged yet (the log's history being read, when
+   * silence and idleness are not judged): a long backfill after a restart is no recovery.
+   */
+  health: () => NodeHealth | undefined;
   /** Calls its argument whenever the verdict may have changed (the monitor's status changes). */
   onChange?: (listener: () => void) => void;
   timings?: Partial<AlerterTimings>;
@@ -163,7 +166,7 @@ export class Alerter {
     const now = Date.now();
     if (now - this.lastTestMs < this.timings.testIntervalMs) return undefined;
     this.lastTestMs = now;
-    const verdict = this.options.health().verdict;
+    const verdict = this.options.health()?.verdict ?? this.store.lastAlerted;
     return this.raise(
       {
         id: randomUUID(),
@@ -183,6 +186,7 @@ export class Alerter {
   check(): void {
     if (this.stopped) return;
     const health = this.options.health();
+    if (!health) return;
     const now = Date.now();
     if (this.current?.verdict !== health.verdict) {
       if (this.current && now < this.cooldownUntilMs) this.store.state.suppressed++;
