@@ -1,5 +1,5 @@
 // The four Docker Engine API calls the sidecar makes, all GET: list (by exact name), inspect, logs, events.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 
 /** How long a request may wait for its response headers. */
@@ -35,16 +35,28 @@ interface InspectResult {
 }
 
 export class DockerApi {
-  private readonly docker: Docker;
+  /**
+   * Loaded on the first call, not when the sidecar starts: the sidecar's bundle inlines the sources it may
+   * choose, and dockerode with what it loads costs about 20 MB of resident memory, which a file source or the
+   * replay does not need.
+   */
+  private dockerClient: Promise<Docker> | undefined;
 
-  constructor(socketPath: string) {
-    this.docker = new Docker({ socketPath });
+  constructor(private readonly socketPath: string) {}
+
+  private get docker(): Promise<Docker> {
+    this.dockerClient ??= import('dockerode').then(
+      ({ default: Docker }) => new Docker({ socketPath: this.socketPath }),
+    );
+    return this.dockerClient;
   }
 
   /** The id of the container named exactly `name` (Docker's name filter also matches substrings). */
   async findByName(name: string, signal: AbortSignal): Promise<string | undefined> {
     const list = await this.call(signal, false, (abortSignal) =>
-      this.docker.listContainers({ all: true, filters: { name: [name] }, abortSignal }),
+      this.docker.then((docker) =>
+        docker.listContainers({ all: true, filters: { name: [name] }, abortSignal }),
+      ),
     );
     return list.find((c) => c.Names?.some((n) => n === `/${name}` || n === name))?.Id;
   }
@@ -54,7 +66,7 @@ export class DockerApi {
     let info: InspectResult;
     try {
       info = (await this.call(signal, false, (abortSignal) =>
-        this.docker.getContainer(id).inspect({ abortSignal }),
+        this.docker.then((docker) => docker.getContainer(id).inspect({ abortSignal })),
       )) as InspectResult;
     } catch (error) {
       if (isGone(error)) return undefined;
@@ -76,10 +88,10 @@ export class DockerApi {
    * The log as a stream, stdout and stderr with timestamps, from `since` (unix seconds) or the beginning;
    * `follow` keeps it open for new lines. Dialled directly: dockerode buffers a log it does not follow whole.
    */
-  logs(id: string, since: number | undefined, follow: boolean, signal: AbortSignal): Promise<Readable> {
+  async logs(id: string, since: number | undefined, follow: boolean, signal: AbortSignal): Promise<Readable> {
     const options: Record<string, unknown> = { follow, stdout: true, stderr: true, timestamps: true };
     if (since !== undefined) options.since = since;
-    const modem = this.docker.modem as { dial: Dial };
+    const modem = (await this.docker).modem as { dial: Dial };
     return this.call(
       signal,
       true,
@@ -106,7 +118,9 @@ export class DockerApi {
       signal,
       true,
       async (abortSignal) =>
-        (await this.docker.getEvents({
+        (await (
+          await this.docker
+        ).getEvents({
           filters: { type: ['container'], container: [name] },
           abortSignal,
         })) as Readable,
