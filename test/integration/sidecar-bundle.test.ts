@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundle } from '../../../../scripts/bundle.ts';
-import { Client } from './no-ssh.ts';
+import { bundle } from '../../scripts/bundle.ts';
+import { Client } from '../../sidecar/src/sources/docker/no-ssh.ts';
 
-const MAIN = new URL('../../main.ts', import.meta.url).pathname;
+const MAIN = new URL('../../sidecar/src/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'truwatch-bundle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
