@@ -1,15 +1,18 @@
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { describe, expect, it, vi } from 'vitest';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
-import { Connection } from './connection.ts';
+import { Connection, flushed } from './connection.ts';
 
 /** A connection through `connect` with a backoff of a minute, and the states it went through. */
-function connectionWith(connect: (options: ConnectionOptions) => Promise<NatsConnection>) {
+function connectionWith(
+  connect: (options: ConnectionOptions) => Promise<NatsConnection>,
+  onConnected: (nc: NatsConnection) => Promise<void> | void = () => undefined,
+) {
   const states: FederationState[] = [];
   const connection = new Connection({
     settings: { url: 'ws://127.0.0.1:1', user: 'u', password: 'p' },
     onState: (state) => states.push(state),
-    onConnected: () => undefined,
+    onConnected,
     backoff: { initialMs: 60_000, maxMs: 60_000 },
     connect,
   });
@@ -48,6 +51,30 @@ describe('connection', () => {
     connection.renew();
     await vi.waitFor(() => expect(states).toEqual(['CONNECTING', 'CONNECTED', 'CONNECTING', 'CONNECTED']));
     expect(opened).toBe(2);
+    expect(connection.lastError).toBeNull();
+    await connection.stop();
+  });
+
+  it('goes on when its connection closes while the work waits for a flush (which nats.js never settles then)', async () => {
+    // Beside the real server test (service.test.ts): a connection whose flush is never answered.
+    const { connection, states } = connectionWith(
+      async () => {
+        let close!: () => void;
+        let isClosed = false;
+        const closed = new Promise<void>((resolve) => (close = resolve));
+        return {
+          closed: () => closed,
+          close: async () => ((isClosed = true), close()),
+          isClosed: () => isClosed,
+          flush: () => new Promise(() => undefined),
+        } as unknown as NatsConnection;
+      },
+      (nc) => flushed(nc),
+    );
+    connection.start();
+    await vi.waitFor(() => expect(states).toEqual(['CONNECTING', 'CONNECTED']));
+    connection.renew();
+    await vi.waitFor(() => expect(states).toEqual(['CONNECTING', 'CONNECTED', 'CONNECTING', 'CONNECTED']));
     expect(connection.lastError).toBeNull();
     await connection.stop();
   });

@@ -17,6 +17,27 @@ import { classify } from './errors.ts';
 import { Wakeable } from '../../app/wakeable.ts';
 import { backoffDelay } from '../../app/backoff.ts';
 
+/** A flush cut short by the close of its connection. */
+export class ClosedBeforeAnswer extends Error {
+  constructor() {
+    super('the connection closed before the server answered');
+  }
+}
+
+/**
+ * The server's answer to everything published so far on `nc` (a flush), or ClosedBeforeAnswer when the
+ * connection closes first: nats.js leaves a flush pending for good when a connection that does not reconnect
+ * closes, and the work waiting on it would keep the loop from ever reconnecting.
+ */
+export function flushed(nc: NatsConnection): Promise<void> {
+  return Promise.race([
+    nc.flush(),
+    nc.closed().then(() => {
+      throw new ClosedBeforeAnswer();
+    }),
+  ]);
+}
+
 export interface ConnectionSettings extends NatsCredentials {
   url: string;
 }
@@ -85,7 +106,7 @@ export class Connection {
     })();
     try {
       for (const payload of payloads) nc.publish(subject, payload);
-      await nc.flush();
+      await flushed(nc);
       // A refusal arrives before the flush's answer; one more turn lets the status loop record it.
       await new Promise((resolve) => setTimeout(resolve, 0));
       return refusal;
@@ -150,9 +171,10 @@ export class Connection {
         const stopped = () => session.abort();
         this.stopSignal.signal.addEventListener('abort', stopped, { once: true });
         const closed = nc.closed();
-        const work = Promise.resolve(this.options.onConnected(nc, session.signal)).catch((e: unknown) =>
-          this.fail(classify(e)),
-        );
+        const work = Promise.resolve(this.options.onConnected(nc, session.signal)).catch((e: unknown) => {
+          // A flush cut short by this connection's close: the close says why, or that it was asked for.
+          if (!(e instanceof ClosedBeforeAnswer && nc.isClosed())) this.fail(classify(e));
+        });
         const cause = await closed;
         session.abort();
         this.stopSignal.signal.removeEventListener('abort', stopped);

@@ -352,6 +352,32 @@ describe('federation service', () => {
     },
   );
 
+  it(
+    'the server gone while a heartbeat waits for its answer: the service retries and reconnects',
+    { timeout: 120_000 },
+    async () => {
+      const { fed, service, status } = await setup();
+      await fed.set('chosen', { enabled: true, shareTasks: false });
+      await service.start();
+      await poll(() => expect(status()?.state).toBe('CONNECTED'));
+      // Frozen, the server takes the next heartbeat (one a second here) and never answers its flush; then it dies.
+      process.kill(server.child().pid!, 'SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await server.stop('SIGKILL');
+      try {
+        // Before the fix, the flush never settled, and the service stayed "connected" to a dead server for good.
+        await poll(() => {
+          expect(status()?.state).toBe('RECONNECTING');
+          expect(status()?.counters.lastError?.code).toBe('FED_001');
+        });
+      } finally {
+        await server.restart();
+      }
+      await poll(() => expect(status()?.state).toBe('CONNECTED'), 60_000);
+      await service.stop();
+    },
+  );
+
   it('the FED_002 box goes when the settings are fixed, before the next attempt', async () => {
     const { fed, service, status } = await setup({ credentials: { user: 'monitor', pass: 'wrong' } });
     await fed.set('chosen', { enabled: true, shareTasks: false });

@@ -10,7 +10,7 @@ import { nodeActivity } from '../../db/node-activity.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { pendingActivity, recordActivity, type ActivityReport } from './activity.ts';
 import { heartbeatMessage } from './anonymize.ts';
-import { Connection, type ConnectionOptionsIn } from './connection.ts';
+import { Connection, flushed, type ConnectionOptionsIn } from './connection.ts';
 import { classify } from './errors.ts';
 import { ENDED_BY, fedError, type FedError, type Recovery } from '../codes.ts';
 import { Identity } from './identity.ts';
@@ -382,7 +382,7 @@ export class FederationService {
     payloads: string[],
   ): Promise<FedError | undefined> {
     for (const payload of payloads) nc.publish(subject, payload);
-    await nc.flush();
+    await flushed(nc);
     await new Promise((resolve) => setTimeout(resolve, 0));
     return refusals.get(subject);
   }
