@@ -323,27 +323,41 @@ describe('federation service', () => {
     },
   );
 
+  /** A service with federation on (tasks not shared), once it is connected. */
+  async function connected() {
+    const running = await setup();
+    await running.fed.set('chosen', { enabled: true, shareTasks: false });
+    await running.service.start();
+    await poll(() => expect(running.status()?.state).toBe('CONNECTED'));
+    return running;
+  }
+
+  /** Stops the server by `stop`, waits until `waiting` holds, and starts the server again whatever happened. */
+  async function whileServerDown(stop: () => Promise<void>, waiting: () => void) {
+    await stop();
+    try {
+      await poll(waiting);
+    } finally {
+      await server.restart();
+    }
+  }
+
   it(
     'the FED_001 box goes when the server is back, and its count stays in the errors',
     { timeout: 120_000 },
     async () => {
-      const { fed, service, status } = await setup();
-      await fed.set('chosen', { enabled: true, shareTasks: false });
-      await service.start();
-      await poll(() => expect(status()?.state).toBe('CONNECTED'));
-      await server.stop();
-      try {
-        // One status read for all four: between two attempts (a new one may start between two reads).
-        await poll(() => {
+      const { service, status } = await connected();
+      // One status read for all four: between two attempts (a new one may start between two reads).
+      await whileServerDown(
+        () => server.stop(),
+        () => {
           const waiting = status();
           expect(waiting?.counters.lastError?.code).toBe('FED_001');
           expect(waiting?.counters.lastError?.count).toBeGreaterThanOrEqual(2);
           expect(waiting?.state).toBe('RECONNECTING');
           expect(waiting?.retryAtMs).toEqual(expect.any(Number));
-        });
-      } finally {
-        await server.restart();
-      }
+        },
+      );
       await poll(() => expect(status()?.state).toBe('CONNECTED'), 60_000);
       expect(status()?.counters.lastError).toBeNull();
       expect(status()?.retryAtMs).toBeNull();
@@ -356,23 +370,20 @@ describe('federation service', () => {
     'the server gone while a heartbeat waits for its answer: the service retries and reconnects',
     { timeout: 120_000 },
     async () => {
-      const { fed, service, status } = await setup();
-      await fed.set('chosen', { enabled: true, shareTasks: false });
-      await service.start();
-      await poll(() => expect(status()?.state).toBe('CONNECTED'));
+      const { service, status } = await connected();
       // Frozen, the server takes the next heartbeat (one a second here) and never answers its flush; then it dies.
-      process.kill(server.child().pid!, 'SIGSTOP');
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      await server.stop('SIGKILL');
-      try {
-        // Before the fix, the flush never settled, and the service stayed "connected" to a dead server for good.
-        await poll(() => {
+      // Before the fix, the flush never settled, and the service stayed "connected" to a dead server for good.
+      await whileServerDown(
+        async () => {
+          process.kill(server.child().pid!, 'SIGSTOP');
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          await server.stop('SIGKILL');
+        },
+        () => {
           expect(status()?.state).toBe('RECONNECTING');
           expect(status()?.counters.lastError?.code).toBe('FED_001');
-        });
-      } finally {
-        await server.restart();
-      }
+        },
+      );
       await poll(() => expect(status()?.state).toBe('CONNECTED'), 60_000);
       await service.stop();
     },
