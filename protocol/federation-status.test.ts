@@ -1,31 +1,11 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { OUTCOMES, REGIONS, TASK_KINDS } from './federation.ts';
-import {
-  FEDERATION_STATES,
-  MAX_REPORT_BYTES,
-  StatusReportSchema,
-  type NetworkFigures,
-} from './federation-status.ts';
+import { sampleFigures, sampleReport } from '../test/support/federation-status-sample.ts';
+import { FEDERATION_STATES, MAX_REPORT_BYTES, StatusReportSchema } from './federation-status.ts';
 
-const stats: NetworkFigures = {
-  at: '2026-11-21T12:00:00Z',
-  receivedAt: '2026-11-21T12:00:01.250Z',
-  activeNodes: 41,
-  nodesToday: 57,
-  tasks: { lastHour: 120, last24h: 2400, last7d: 16000 },
-  outcomes: { completed: 2300, failed: 100 },
-  kinds: { function: 2000, api: 400 },
-  regions: { EU: 20, NA: 15, other: 6 },
-};
-const report = {
-  enabled: true,
-  connected: true,
-  state: 'CONNECTED',
-  nodeId: '0123456789abcdef0123456789abcdef',
-  stats,
-  counters: { sent: 12, refused: 1, errors: 0, lastError: null },
-};
+const stats = sampleFigures('2026-11-21T12:00:00Z', '2026-11-21T12:00:01.250Z');
+const report = sampleReport(stats);
 const valid = (value: unknown) => v.safeParse(StatusReportSchema, value).success;
 
 describe('the federation status report', () => {

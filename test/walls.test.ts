@@ -57,6 +57,7 @@ describe('the walls between the rooms', () => {
     ['sidecar/src/x.test.ts', '../../test/support/free-port.ts'],
     ['sidecar/src/sources/file/x.test.ts', '../../../../test/support/runner-log-dir.ts'],
     ['web/src/lib/x.test.ts', '../../../test/support/ingest.ts'],
+    ['protocol/x.test.ts', '../test/support/federation-status-sample.ts'],
     ['test/support/x.ts', '../../sidecar/src/config.ts'],
     ['scripts/x.ts', '../sidecar/src/config.ts'],
   ])('%s may import %s', async (file, specifier) => {
