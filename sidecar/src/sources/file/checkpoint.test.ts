@@ -20,12 +20,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { sidecarConfig } from '../../../../test/support/sidecar-in-process.ts';
 import { openEvents } from '../../../../test/support/sse-client.ts';
+import { entriesFrom, readUntilLive as readPipeline } from '../../../../test/support/pipeline-reader.ts';
 import { useRunnerLogDir } from '../../../../test/support/runner-log-dir.ts';
 import { writeGeneratedLog } from '../../demo/write-log.ts';
 import { pipeline } from '../../pipeline.ts';
 import { startSidecar } from '../../server.ts';
-import type { LogSource } from '../source.ts';
-import { CheckpointStore, MAX_CHECKPOINTS } from './checkpoint-store.ts';
+import { MAX_CHECKPOINTS } from '../checkpoint-files.ts';
+import { CheckpointStore } from './checkpoint-store.ts';
 import { FileSource } from './file.ts';
 import { CHECKPOINT_BYTES } from './session.ts';
 
@@ -44,14 +45,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Read {
-  entries: Entry[];
-  /** Whether the source started from a checkpoint. */
-  restored: boolean;
-  /** The byte offset of the first line the source read. */
-  from: number;
-}
-
 /** The source that reads the log directory, with its checkpoints in `dataDir`. */
 function fileSource(dataDir: string): FileSource {
   return new FileSource({
@@ -61,34 +54,14 @@ function fileSource(dataDir: string): FileSource {
   });
 }
 
-/** Reads through the pipeline until the source is live: the entries (the last version of each id). */
-async function readUntilLive(
-  source: FileSource,
-  options: { after?: string; checkpoints?: boolean },
-): Promise<Read> {
-  const controller = new AbortController();
-  let restored = false;
-  let from: number | undefined;
-  const spy: LogSource = {
-    kind: source.kind,
-    description: source.description,
-    async *read(o) {
-      for await (const event of source.read(o)) {
-        if (event.type === 'restore') restored = true;
-        if (event.type === 'lines') from ??= Number(event.lines[0]!.cursor.slice(-15));
-        yield event;
-      }
-    },
-  };
-  const byId = new Map<string, Entry>();
-  for await (const event of pipeline({ source: spy, signal: controller.signal, ...options })) {
-    if (event.type === 'entries') for (const e of event.entries) byId.set(e.id, e);
-    else if (event.status.state === 'live') controller.abort();
-  }
-  return { entries: [...byId.values()], restored, from: from ?? -1 };
+/** Reads through the pipeline until the source is live; `from`: the byte offset of the first line it read. */
+async function readUntilLive(source: FileSource, options: { after?: string; checkpoints?: boolean }) {
+  const read = await readPipeline(source, options);
+  const first = read.cursors[0];
+  return { ...read, from: first === undefined ? -1 : Number(first.slice(-15)) };
 }
 
-const after = (entries: Entry[], cursor: string) => entries.filter((e) => e.id >= cursor);
+const after = entriesFrom;
 
 describe('FileSource: resuming from checkpoints', () => {
   it('gives exactly the entries of a full read after cursors anywhere in the day, from a checkpoint', async () => {
