@@ -1,7 +1,8 @@
 // The whole sidecar on a real Docker Engine API (podman): a container prints the sample runner log, the sidecar
 // process follows it, and /api/events carries the entries the parser gets from that log; a restart of the
-// container adds its new lines live, and /api/health and /api/status tell the container's state.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// container adds its new lines live, /api/health and /api/status tell the container's state, and a client resumes
+// from the checkpoints the sidecar keeps in DATA_DIR.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +99,21 @@ describe('the sidecar on a real Docker Engine API', () => {
         { timeout: 30_000 },
       )
       .toEqual({ tasks: { received: 6, completed: 2, failed: 1 }, version: '2.0.0' });
+
+    // The follower left checkpoints of this container in DATA_DIR; a client resuming after the first run starts
+    // from one and gets exactly the second run's entries again.
+    const id12 = first[0]!.id.slice(-12);
+    const saved = readdirSync(join(dataDir, 'checkpoints', 'docker'));
+    expect(saved.length).toBeGreaterThan(0);
+    expect(saved.every((name) => name.endsWith(`.${id12}.ckpt`))).toBe(true);
+    const again = new AbortController();
+    const resumed = await openEvents(sidecar.url, sidecar.apiKey, {
+      after: first.at(-1)!.id,
+      signal: again.signal,
+    });
+    // (The entry at the cursor comes again: an entry can grow after it was sent.)
+    const rest = await nextEntries(resumed, sampleEntries.length + 1);
+    again.abort();
+    expect(rest.filter((e) => e.id > first.at(-1)!.id)).toEqual(second);
   });
 });

@@ -3,12 +3,19 @@ import { join } from 'node:path';
 import type { SourceConfig } from '../config.ts';
 import type { LogSource } from './source.ts';
 
-/** `dataDir`: where a source may keep what it needs to resume quickly (the file source's checkpoints). */
+/** `dataDir`: where a source may keep what it needs to resume quickly (checkpoints). */
 export async function createSource(config: SourceConfig, dataDir?: string): Promise<LogSource> {
   switch (config.kind) {
     case 'docker': {
       const { DockerSource } = await import('./docker/docker.ts');
-      return new DockerSource({ containerName: config.containerName, socketPath: config.socketPath });
+      const { DockerCheckpointStore } = await import('./docker/checkpoint-store.ts');
+      return new DockerSource({
+        containerName: config.containerName,
+        socketPath: config.socketPath,
+        ...(dataDir !== undefined && {
+          checkpoints: new DockerCheckpointStore(join(dataDir, 'checkpoints', 'docker')),
+        }),
+      });
     }
     case 'file': {
       const { FileSource } = await import('./file/file.ts');

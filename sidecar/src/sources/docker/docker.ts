@@ -1,13 +1,16 @@
 // The Docker source: follows the runner-node container's log through the Docker Engine API (GET only), across
 // restarts, stops, re-creations and outages of the API itself, with cursors stable enough to resume from.
+// With a checkpoint store, a resume in the container read now starts at the last checkpoint before its cursor
+// (the reader's state saved there comes first, as a `restore` event) instead of reading the day before again.
 import type { Status } from '../../../../protocol/node-events.ts';
 import { DockerApi, describeError, isGone, type ContainerInfo } from './api.ts';
-import { cursorSeconds } from './cursor.ts';
+import { CheckpointOffers, type DockerCheckpointStore } from './checkpoint-store.ts';
+import { cursorSeconds, parseCursor } from './cursor.ts';
 import { ContainerEvents } from './events.ts';
 import { LogFollower, type FollowEnd } from './follow.ts';
 import { Wakeup, backoff } from './wait.ts';
 import { sleep } from '../sleep.ts';
-import { CORRELATION_WINDOW_MS, type LogSource, type ReadOptions, type SourceEvent } from '../source.ts';
+import { CORRELATION_WINDOW_MS, type LogSource, type ReadEvent, type ReadOptions } from '../source.ts';
 
 export interface DockerSourceOptions {
   /** The container's exact name (`runner-node`, not `runner-node-2`). */
@@ -20,9 +23,14 @@ export interface DockerSourceOptions {
   now?: () => number;
   /** Quiet time after which a followed log counts as caught up (status `live`), in ms. */
   idleMs?: number;
+  /** Checkpoints to resume from, and to keep for the reader that asks for them (checkpoint-store.ts). */
+  checkpoints?: DockerCheckpointStore;
 }
 
-type DockerReaderConfig = Required<DockerSourceOptions> & { coalesceMs: number };
+type DockerReaderConfig = Required<Omit<DockerSourceOptions, 'checkpoints'>> & {
+  coalesceMs: number;
+  checkpoints: DockerCheckpointStore | undefined;
+};
 
 export class DockerSource implements LogSource {
   readonly kind = 'docker' as const;
@@ -36,11 +44,12 @@ export class DockerSource implements LogSource {
       idleMs: 250,
       coalesceMs: 10,
       ...options,
+      checkpoints: options.checkpoints,
     };
     this.description = `Docker container "${options.containerName}" via ${options.socketPath}`;
   }
 
-  read(options: ReadOptions): AsyncIterable<SourceEvent> {
+  read(options: ReadOptions): AsyncIterable<ReadEvent> {
     return new DockerReader(this.config, options).run();
   }
 }
@@ -58,8 +67,12 @@ class DockerReader {
   private readonly signal: AbortSignal;
   /** The last line handed to the consumer: re-reads skip everything up to it. */
   private last: { cursor: string; id12: string } | undefined;
-  /** Where the first read starts when resuming: the resume cursor's second minus the correlation window. */
+  /** The resume cursor, if any. */
+  private readonly after: string | undefined;
+  /** Where the first read starts when resuming without a checkpoint: the cursor's second minus the correlation window. */
   private readonly afterSeconds: number | undefined;
+  /** Whether this reader is offered checkpoints (the sidecar's own follower). */
+  private readonly offersCheckpoints: boolean;
   /** `id|startedAt` of a stopped run whose log was read to its end. */
   private exhausted: string | undefined;
   private toldWaitingFor: string | undefined;
@@ -75,13 +88,15 @@ class DockerReader {
     this.api = new DockerApi(config.socketPath);
     this.events = new ContainerEvents(this.api, config.containerName, this.wakeup);
     this.signal = options.signal;
+    this.after = options.after;
+    this.offersCheckpoints = options.checkpoints === true;
     const seconds = options.after === undefined ? undefined : cursorSeconds(options.after);
     this.afterSeconds =
       seconds === undefined ? undefined : Math.max(0, seconds - CORRELATION_WINDOW_MS / 1000);
     this.known = { name: config.containerName, state: 'unknown' };
   }
 
-  async *run(): AsyncGenerator<SourceEvent> {
+  async *run(): AsyncGenerator<ReadEvent> {
     const { signal } = this;
     const { socketPath, containerName } = this.config;
     signal.addEventListener('abort', this.wakeup.wake);
@@ -121,7 +136,7 @@ class DockerReader {
     }
   }
 
-  private status(state: Status['state'], detail: string, extra: Partial<Status> = {}): SourceEvent {
+  private status(state: Status['state'], detail: string, extra: Partial<Status> = {}): ReadEvent {
     return { type: 'status', status: { source: 'docker', state, detail, container: this.known, ...extra } };
   }
 
@@ -142,7 +157,7 @@ class DockerReader {
   }
 
   /** Finds the container and follows its log once, or waits for it to exist or start. */
-  private async *cycle(): AsyncGenerator<SourceEvent> {
+  private async *cycle(): AsyncGenerator<ReadEvent> {
     const { signal } = this;
     const { socketPath, containerName: name } = this.config;
     await this.events.open(signal);
@@ -185,24 +200,32 @@ class DockerReader {
   }
 
   /** Opens the run's log where reading it should start, and follows it until its stream ends. */
-  private async *followRun(info: ContainerInfo): AsyncGenerator<SourceEvent, FollowEnd> {
+  private async *followRun(info: ContainerInfo): AsyncGenerator<ReadEvent, FollowEnd> {
     const { signal } = this;
-    // A re-read of the same container starts at the last delivered line's second and skips up to that line.
+    // A re-read of the same container starts at the last delivered line's second and skips up to that line; so
+    // does a resume from a checkpoint, at the checkpoint's line.
     const id12 = info.id.slice(0, 12);
     const last = this.last;
     const same = last?.id12 === id12;
-    const since = same ? cursorSeconds(last.cursor) : last ? undefined : this.afterSeconds;
+    const checkpoint = last ? undefined : this.checkpointFor(id12);
+    const skipTo = same ? last.cursor : checkpoint?.cursor;
+    const since = skipTo !== undefined ? cursorSeconds(skipTo) : last ? undefined : this.afterSeconds;
+    // Before the log is opened: a consumer that stops here leaves no stream open.
+    if (checkpoint) yield { type: 'restore', state: checkpoint.state };
     const requestMs = this.config.now();
     // A stopped run's log is read without following: podman 4.3 cuts a followed log of a stopped container.
     const follow = info.running;
     const stream = await this.api.logs(info.id, since, follow, signal);
     const { api, wakeup, events } = this;
     const { containerName, idleMs, coalesceMs } = this.config;
+    // Counted per stream: a checkpoint is always after a line of the log being read.
+    const store = this.config.checkpoints;
+    const checkpoints = store && this.offersCheckpoints ? new CheckpointOffers(store) : undefined;
     const follower = new LogFollower(
-      { api, signal, wakeup, events, containerName, idleMs, coalesceMs },
+      { api, signal, wakeup, events, containerName, idleMs, coalesceMs, checkpoints },
       info,
       this.container(info),
-      { stream, follow, requestMs, skipTo: same ? last.cursor : undefined },
+      { stream, follow, requestMs, skipTo },
     );
     try {
       return yield* follower.follow();
@@ -210,5 +233,13 @@ class DockerReader {
       const cursor = follower.lastCursor;
       if (cursor !== undefined) this.last = { cursor, id12 };
     }
+  }
+
+  /** The latest checkpoint at or before the resume cursor, when that cursor is of the container `id12`. */
+  private checkpointFor(id12: string): { cursor: string; state: unknown } | undefined {
+    const { after } = this;
+    const store = this.config.checkpoints;
+    if (!store || after === undefined || parseCursor(after)?.id12 !== id12) return undefined;
+    return store.before(after).next().value;
   }
 }

@@ -4,8 +4,9 @@
 // handed out); the reader hands it what it needs and takes back only the last cursor and the end.
 import type { Readable } from 'node:stream';
 import type { Status } from '../../../../protocol/node-events.ts';
-import { batchFull, batchSize, type SourceEvent, type SourceLine } from '../source.ts';
+import { batchFull, batchSize, type ReadEvent, type SourceEvent, type SourceLine } from '../source.ts';
 import type { ContainerInfo, DockerApi } from './api.ts';
+import type { CheckpointOffers } from './checkpoint-store.ts';
 import { CursorCounter, nsToIso, nsToMs } from './cursor.ts';
 import type { ContainerEvents } from './events.ts';
 import { DockerLogDemuxer, type DockerLine } from './frames.ts';
@@ -29,6 +30,8 @@ export interface FollowContext {
   idleMs: number;
   /** How long lines arriving while backfilling are gathered into one batch, in ms. */
   coalesceMs: number;
+  /** Checkpoints to offer the reader after batches, when it asked for them. */
+  checkpoints: CheckpointOffers | undefined;
 }
 
 /** One answer to a log request, as the reader asked for it. */
@@ -68,7 +71,7 @@ export class LogFollower {
     return this.delivered;
   }
 
-  async *follow(): AsyncGenerator<SourceEvent, FollowEnd> {
+  async *follow(): AsyncGenerator<ReadEvent, FollowEnd> {
     const { info, puller } = this;
     const { follow, requestMs, skipTo } = this.log;
     const { api, signal, wakeup, events, containerName: name, idleMs, coalesceMs } = this.context;
@@ -144,25 +147,33 @@ export class LogFollower {
   }
 
   /** Yields what is pending: full batches only, or everything (`all`), backfill first, then live. */
-  private *drain(all: boolean): Generator<SourceEvent> {
+  private *drain(all: boolean): Generator<ReadEvent> {
     // Once live lines came, the history before them goes out at once, before they do.
     while (batchFull(this.backfill) || ((all || this.live) && this.backfill.length > 0)) {
-      yield this.deliver(this.backfill.splice(0, batchSize(this.backfill)), false);
+      yield* this.deliver(this.backfill.splice(0, batchSize(this.backfill)), false);
     }
     if (this.live && !this.toldLive) {
       this.toldLive = true;
       const detail = `Following the log of container "${this.context.containerName}" live`;
       yield this.status('live', detail, { backfill: { entries: this.entries, done: true } });
+      const checkpoint = this.context.checkpoints?.due(true);
+      if (checkpoint) yield checkpoint;
     }
     while (batchFull(this.fresh) || (all && this.fresh.length > 0)) {
-      yield this.deliver(this.fresh.splice(0, batchSize(this.fresh)), true);
+      yield* this.deliver(this.fresh.splice(0, batchSize(this.fresh)), true);
     }
   }
 
-  private deliver(lines: SourceLine[], live: boolean): SourceEvent {
+  /** Hands out a batch, then a checkpoint after it when one is due. */
+  private *deliver(lines: SourceLine[], live: boolean): Generator<ReadEvent> {
     if (!live) this.entries += lines.length;
     this.delivered = lines[lines.length - 1]!.cursor;
-    return { type: 'lines', lines, live };
+    yield { type: 'lines', lines, live };
+    const { checkpoints } = this.context;
+    if (!checkpoints) return;
+    checkpoints.handedOut(lines);
+    const checkpoint = checkpoints.due();
+    if (checkpoint) yield checkpoint;
   }
 
   private status(state: Status['state'], detail: string, extra: Partial<Status>): SourceEvent {

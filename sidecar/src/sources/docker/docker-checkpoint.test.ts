@@ -1,0 +1,130 @@
+// Resuming the Docker source from checkpoints, against a real Docker Engine API (podman): the sidecar's own
+// follower leaves them in DATA_DIR as it reads a container's log, and a resume in that container starts at the last
+// one before its cursor instead of reading the day before it again. The entries after the cursor are exactly those
+// a full read gives; a checkpoint of another container, or a damaged one, is not used; the store stays bounded.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_RETRY } from '../../../../test/support/docker-source.ts';
+import { entriesFrom, readUntilLive } from '../../../../test/support/pipeline-reader.ts';
+import { usePodman } from '../../../../test/support/podman-fixture.ts';
+import { writeGeneratedLog } from '../../demo/write-log.ts';
+import { MAX_CHECKPOINTS } from '../checkpoint-files.ts';
+import { CHECKPOINT_CHARS, DockerCheckpointStore } from './checkpoint-store.ts';
+import { DockerSource } from './docker.ts';
+
+const podman = usePodman();
+let scratch: string;
+let logBytes: number;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'truwatch-docker-checkpoint-'));
+  // About 8 MB: several checkpoints, executions running across each of them.
+  const truth = await writeGeneratedLog(join(scratch, 'runner.log'), {
+    tasks: 2000,
+    startMs: Date.parse('2025-11-24T00:00:00Z'),
+  });
+  logBytes = truth.bytes;
+}, 60_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A running container that has written the generated log; its id. */
+async function runnerContainer(name: string): Promise<string> {
+  const engine = podman.engine();
+  const id = await engine.run(name, 'cat /log/runner.log; sleep 3600 & wait $!', {
+    args: ['-v', `${scratch}:/log:ro`],
+  });
+  // Written whole before any test reads: podman's own reading of it ends with the log's last line.
+  const last = readFileSync(join(scratch, 'runner.log'), 'utf8').trimEnd().split('\n').at(-1)!;
+  const deadline = Date.now() + 30_000;
+  while (!(await engine.podman(['logs', '--tail', '1', name])).includes(last.slice(0, 40))) {
+    if (Date.now() > deadline) throw new Error(`${name} did not write its log`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return id;
+}
+
+const source = (name: string, data: string) =>
+  new DockerSource({
+    containerName: name,
+    socketPath: podman.proxy().socketPath,
+    retry: TEST_RETRY,
+    idleMs: 300,
+    checkpoints: new DockerCheckpointStore(join(data, 'docker')),
+  });
+
+describe('DockerSource: resuming from checkpoints', () => {
+  it('gives exactly the entries of a full read after cursors anywhere in the log, from a checkpoint', async () => {
+    const name = 'rn-checkpoint';
+    const data = join(scratch, 'data-exact');
+    await runnerContainer(name);
+    // The sidecar's follower reads everything and leaves checkpoints; a client without a cursor reads it all.
+    const follower = await readUntilLive(source(name, data), { checkpoints: true });
+    const saved = readdirSync(join(data, 'docker')).map((n) => n.slice(0, -'.ckpt'.length));
+    expect(saved.length).toBeGreaterThanOrEqual(Math.floor(logBytes / CHECKPOINT_CHARS / 2));
+    const full = await readUntilLive(source(name, data), {});
+    expect(full.restored).toBe(false);
+    expect(full.entries).toEqual(follower.entries);
+    const ids = full.entries.map((e) => e.id);
+    // Metrics lines whose execution started before them, the last entry, and the first entry after each checkpoint.
+    const metrics = full.entries.filter((e) => e.kind === 'task.metrics' && e.outcome);
+    const cursors = [0.2, 0.55, 0.9].map((share) => metrics[Math.floor(metrics.length * share)]!.id);
+    cursors.push(ids.at(-1)!);
+    for (const at of saved) {
+      const next = ids.find((id) => id > at);
+      if (next) cursors.push(next);
+    }
+    for (const cursor of cursors) {
+      const resumed = await readUntilLive(source(name, data), { after: cursor });
+      expect(resumed.restored, cursor).toBe(true);
+      expect(entriesFrom(resumed.entries, cursor), cursor).toEqual(entriesFrom(full.entries, cursor));
+      // Read from the last checkpoint at or before the cursor on, not the log before it.
+      const from = saved.filter((at) => at <= cursor).at(-1)!;
+      expect(resumed.cursors, cursor).toEqual(full.cursors.filter((c) => c > from));
+    }
+    await podman.engine().rm(name);
+  }, 180_000);
+
+  it('does not use a checkpoint of another container nor a damaged one, and keeps a bounded few', async () => {
+    const data = join(scratch, 'data-other');
+    await runnerContainer('rn-checkpoint-a');
+    await readUntilLive(source('rn-checkpoint-a', data), { checkpoints: true });
+    const dir = join(data, 'docker');
+    const ofA = readdirSync(dir);
+    expect(ofA.length).toBeGreaterThan(1);
+    expect(ofA.length).toBeLessThanOrEqual(MAX_CHECKPOINTS);
+    await podman.engine().rm('rn-checkpoint-a');
+
+    // A new container under the same name: its own cursors; the old container's checkpoints are not used.
+    const name = 'rn-checkpoint-a';
+    const id = await runnerContainer(name);
+    const full = await readUntilLive(source(name, data), {});
+    expect(full.entries.every((e) => e.id.endsWith(id.slice(0, 12)))).toBe(true);
+    const cursor = full.entries[Math.floor(full.entries.length * 0.8)]!.id;
+    let resumed = await readUntilLive(source(name, data), { after: cursor });
+    expect(resumed.restored).toBe(false);
+    expect(entriesFrom(resumed.entries, cursor)).toEqual(entriesFrom(full.entries, cursor));
+
+    // Its follower's checkpoints replace the old container's.
+    await readUntilLive(source(name, data), { checkpoints: true });
+    const ofNew = readdirSync(dir);
+    expect(ofNew.every((n) => n.includes(id.slice(0, 12)))).toBe(true);
+    expect(ofNew.length).toBeLessThanOrEqual(MAX_CHECKPOINTS);
+    expect((await readUntilLive(source(name, data), { after: cursor })).restored).toBe(true);
+
+    // Damaged, or of another version: ignored, and the resume is exact all the same.
+    for (const [i, file] of ofNew.entries()) {
+      const content = readFileSync(join(dir, file), 'utf8');
+      const body = content.slice(content.indexOf('\n') + 1).replace('"version":3', '"version":2');
+      if (i % 2 === 0)
+        writeFileSync(join(dir, file), `${createHash('sha256').update(body).digest('hex')}\n${body}`);
+      else writeFileSync(join(dir, file), content.slice(0, content.length / 2));
+    }
+    resumed = await readUntilLive(source(name, data), { after: cursor });
+    expect(resumed.restored).toBe(false);
+    expect(entriesFrom(resumed.entries, cursor)).toEqual(entriesFrom(full.entries, cursor));
+    await podman.engine().rm(name);
+  }, 180_000);
+});
