@@ -1,6 +1,7 @@
-// Reads a source through the sidecar's pipeline until it is live, as a client of /api/events would: the entries
-// (the last version of each id), whether the source started from a checkpoint, and the lines it read.
-import type { Entry } from '../../protocol/node-events.ts';
+// Reads a source through the sidecar's pipeline until it has caught up, as a client of /api/events would: until it
+// is live, or has read a stopped container's log to its end. What it gives: the entries (the last version of each
+// id), whether the source started from a checkpoint, and the lines it read.
+import type { Entry, Status } from '../../protocol/node-events.ts';
 import { pipeline } from '../../sidecar/src/pipeline.ts';
 import type { LogSource } from '../../sidecar/src/sources/source.ts';
 
@@ -12,7 +13,7 @@ export interface PipelineRead {
   cursors: string[];
 }
 
-export async function readUntilLive(
+export async function readUntilCaughtUp(
   source: LogSource,
   options: { after?: string; checkpoints?: boolean },
 ): Promise<PipelineRead> {
@@ -32,11 +33,14 @@ export async function readUntilLive(
   const byId = new Map<string, Entry>();
   for await (const event of pipeline({ source: spy, signal: controller.signal, ...options })) {
     if (event.type === 'entries') for (const e of event.entries) byId.set(e.id, e);
-    else if (event.status.state === 'live') controller.abort();
+    else if (caughtUp(event.status)) controller.abort();
   }
   read.entries = [...byId.values()];
   return read;
 }
+
+const caughtUp = (status: Status) =>
+  status.state === 'live' || (status.state === 'waiting' && status.container?.state === 'exited');
 
 /** The entries at or after `cursor`. */
 export const entriesFrom = (entries: Entry[], cursor: string) => entries.filter((e) => e.id >= cursor);

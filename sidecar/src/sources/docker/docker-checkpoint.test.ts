@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_RETRY } from '../../../../test/support/docker-source.ts';
-import { entriesFrom, readUntilLive } from '../../../../test/support/pipeline-reader.ts';
+import { entriesFrom, readUntilCaughtUp } from '../../../../test/support/pipeline-reader.ts';
 import { usePodman } from '../../../../test/support/podman-fixture.ts';
 import { writeGeneratedLog } from '../../demo/write-log.ts';
 import { MAX_CHECKPOINTS } from '../checkpoint-files.ts';
@@ -30,19 +30,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A running container that has written the generated log; its id. */
+/** A container that has written the generated log and stopped (its log complete); its id. */
 async function runnerContainer(name: string): Promise<string> {
   const engine = podman.engine();
-  const id = await engine.run(name, 'cat /log/runner.log; sleep 3600 & wait $!', {
-    args: ['-v', `${scratch}:/log:ro`],
-  });
-  // Written whole before any test reads: podman's own reading of it ends with the log's last line.
-  const last = readFileSync(join(scratch, 'runner.log'), 'utf8').trimEnd().split('\n').at(-1)!;
-  const deadline = Date.now() + 30_000;
-  while (!(await engine.podman(['logs', '--tail', '1', name])).includes(last.slice(0, 40))) {
-    if (Date.now() > deadline) throw new Error(`${name} did not write its log`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const id = await engine.run(name, 'cat /log/runner.log', { args: ['-v', `${scratch}:/log:ro`] });
+  await engine.podman(['wait', name]);
   return id;
 }
 
@@ -61,10 +53,10 @@ describe('DockerSource: resuming from checkpoints', () => {
     const data = join(scratch, 'data-exact');
     await runnerContainer(name);
     // The sidecar's follower reads everything and leaves checkpoints; a client without a cursor reads it all.
-    const follower = await readUntilLive(source(name, data), { checkpoints: true });
+    const follower = await readUntilCaughtUp(source(name, data), { checkpoints: true });
     const saved = readdirSync(join(data, 'docker')).map((n) => n.slice(0, -'.ckpt'.length));
     expect(saved.length).toBeGreaterThanOrEqual(Math.floor(logBytes / CHECKPOINT_CHARS / 2));
-    const full = await readUntilLive(source(name, data), {});
+    const full = await readUntilCaughtUp(source(name, data), {});
     expect(full.restored).toBe(false);
     expect(full.entries).toEqual(follower.entries);
     const ids = full.entries.map((e) => e.id);
@@ -77,7 +69,7 @@ describe('DockerSource: resuming from checkpoints', () => {
       if (next) cursors.push(next);
     }
     for (const cursor of cursors) {
-      const resumed = await readUntilLive(source(name, data), { after: cursor });
+      const resumed = await readUntilCaughtUp(source(name, data), { after: cursor });
       expect(resumed.restored, cursor).toBe(true);
       expect(entriesFrom(resumed.entries, cursor), cursor).toEqual(entriesFrom(full.entries, cursor));
       // Read from the last checkpoint at or before the cursor on, not the log before it.
@@ -90,7 +82,7 @@ describe('DockerSource: resuming from checkpoints', () => {
   it('does not use a checkpoint of another container nor a damaged one, and keeps a bounded few', async () => {
     const data = join(scratch, 'data-other');
     await runnerContainer('rn-checkpoint-a');
-    await readUntilLive(source('rn-checkpoint-a', data), { checkpoints: true });
+    await readUntilCaughtUp(source('rn-checkpoint-a', data), { checkpoints: true });
     const dir = join(data, 'docker');
     const ofA = readdirSync(dir);
     expect(ofA.length).toBeGreaterThan(1);
@@ -100,19 +92,19 @@ describe('DockerSource: resuming from checkpoints', () => {
     // A new container under the same name: its own cursors; the old container's checkpoints are not used.
     const name = 'rn-checkpoint-a';
     const id = await runnerContainer(name);
-    const full = await readUntilLive(source(name, data), {});
+    const full = await readUntilCaughtUp(source(name, data), {});
     expect(full.entries.every((e) => e.id.endsWith(id.slice(0, 12)))).toBe(true);
     const cursor = full.entries[Math.floor(full.entries.length * 0.8)]!.id;
-    let resumed = await readUntilLive(source(name, data), { after: cursor });
+    let resumed = await readUntilCaughtUp(source(name, data), { after: cursor });
     expect(resumed.restored).toBe(false);
     expect(entriesFrom(resumed.entries, cursor)).toEqual(entriesFrom(full.entries, cursor));
 
     // Its follower's checkpoints replace the old container's.
-    await readUntilLive(source(name, data), { checkpoints: true });
+    await readUntilCaughtUp(source(name, data), { checkpoints: true });
     const ofNew = readdirSync(dir);
     expect(ofNew.every((n) => n.includes(id.slice(0, 12)))).toBe(true);
     expect(ofNew.length).toBeLessThanOrEqual(MAX_CHECKPOINTS);
-    expect((await readUntilLive(source(name, data), { after: cursor })).restored).toBe(true);
+    expect((await readUntilCaughtUp(source(name, data), { after: cursor })).restored).toBe(true);
 
     // Damaged, or of another version: ignored, and the resume is exact all the same.
     for (const [i, file] of ofNew.entries()) {
@@ -122,7 +114,7 @@ describe('DockerSource: resuming from checkpoints', () => {
         writeFileSync(join(dir, file), `${createHash('sha256').update(body).digest('hex')}\n${body}`);
       else writeFileSync(join(dir, file), content.slice(0, content.length / 2));
     }
-    resumed = await readUntilLive(source(name, data), { after: cursor });
+    resumed = await readUntilCaughtUp(source(name, data), { after: cursor });
     expect(resumed.restored).toBe(false);
     expect(entriesFrom(resumed.entries, cursor)).toEqual(entriesFrom(full.entries, cursor));
     await podman.engine().rm(name);

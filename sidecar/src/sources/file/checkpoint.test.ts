@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../../protocol/node-events.ts';
 import { sidecarConfig } from '../../../../test/support/sidecar-in-process.ts';
 import { openEvents } from '../../../../test/support/sse-client.ts';
-import { entriesFrom, readUntilLive as readPipeline } from '../../../../test/support/pipeline-reader.ts';
+import { entriesFrom, readUntilCaughtUp } from '../../../../test/support/pipeline-reader.ts';
 import { useRunnerLogDir } from '../../../../test/support/runner-log-dir.ts';
 import { writeGeneratedLog } from '../../demo/write-log.ts';
 import { pipeline } from '../../pipeline.ts';
@@ -56,7 +56,7 @@ function fileSource(dataDir: string): FileSource {
 
 /** Reads through the pipeline until the source is live; `from`: the byte offset of the first line it read. */
 async function readUntilLive(source: FileSource, options: { after?: string; checkpoints?: boolean }) {
-  const read = await readPipeline(source, options);
+  const read = await readUntilCaughtUp(source, options);
   const first = read.cursors[0];
   return { ...read, from: first === undefined ? -1 : Number(first.slice(-15)) };
 }
