@@ -129,12 +129,19 @@ describe('clients that try to starve or lock out the sidecar', () => {
     const held = await Promise.all(
       holders.map((c) => openEvents(sidecar.url, sidecar.apiKey, { signal: c.signal })),
     );
-    // They read on: none of them stalls.
-    const reading = held.map(async (events) => {
-      for await (const _ of events);
+    // They read on: none of them stalls. How each one's reading ended, for a failure to tell.
+    const ended: string[] = [];
+    const reading = held.map(async (events, i) => {
+      try {
+        for await (const _ of events);
+        ended.push(`holder ${i}: the stream ended`);
+      } catch (error) {
+        ended.push(`holder ${i}: ${String(error)}`); // the evicted one ends with a reset
+      }
     });
-    for (const r of reading) r.catch(() => {}); // the evicted one ends with a reset
-    await poll('every slot taken', streams, (s) => s.open === MAX_EVENT_STREAMS, 30_000);
+    // The status with how the holders' streams ended so far (none should have before the app comes).
+    const slots = async () => ({ ...(await streams()), ended: [...ended] });
+    await poll('every slot taken', slots, (s) => s.open === MAX_EVENT_STREAMS, 30_000);
     const before = (await streams()).dropped.evicted;
     const controller = new AbortController();
     const events = await openEvents(sidecar.url, sidecar.apiKey, { signal: controller.signal });
