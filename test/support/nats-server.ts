@@ -52,11 +52,17 @@ export async function startNatsServer(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // This run's own output for its error (a restart's failure shows its own log, not the earlier runs').
+    let own = '';
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}:\n${output}`))),
+      child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}:\n${own}`))),
     );
-    child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-    child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+    const take = (chunk: Buffer) => {
+      own = (own + chunk.toString()).slice(-20_000);
+      output = (output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout!.on('data', take);
+    child.stderr!.on('data', take);
     exited.catch(() => undefined);
     await Promise.race([waitHealthy(`http://127.0.0.1:${httpPort}/healthz`), exited]);
   };
