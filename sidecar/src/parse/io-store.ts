@@ -23,9 +23,11 @@ export class IoStore {
     return this.items.get(executionId);
   }
 
+  /** Keeps `value`, the oldest going first past the bounds; a value that alone exceeds them is not kept. */
   put(executionId: string, role: 'input' | 'output', value: string): void {
-    if (value.length > this.maxBytes) return;
     const current = this.items.get(executionId) ?? {};
+    // Checked before anything is evicted: such a value would evict every other execution's, then itself.
+    if (size({ ...current, [role]: value }) > this.maxBytes) return;
     this.remove(executionId);
     current[role] = value;
     this.items.set(executionId, current);
