@@ -1,6 +1,7 @@
 // The alerter's memory across restarts: DATA_DIR/alerts.json (0600, written whole and renamed over the old one).
 // It holds the alert history with each delivery's state (so a pending delivery goes out after a restart and a sent
-// one never again), the last verdict alerted (so a restart does not alert it again) and the suppressed count.
+// one never again), the last verdict alerted and when (so a restart neither alerts it again nor cuts its cool-down
+// short) and the suppressed count.
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as v from 'valibot';
@@ -18,6 +19,8 @@ export const MAX_HISTORY = 200;
 
 const StoredSchema = v.object({
   lastAlerted: v.picklist(HEALTH_VERDICTS),
+  /** When it was alerted (absent before the first alert, and in files of older versions). */
+  lastAlertedAt: v.optional(v.pipe(v.string(), v.isoTimestamp())),
   suppressed: v.number(),
   /** Oldest first. */
   history: v.pipe(v.array(AlertRecordSchema), v.maxLength(MAX_HISTORY)),

@@ -191,6 +191,25 @@ describe('when a verdict becomes an alert', () => {
   });
 });
 
+describe('across restarts', () => {
+  it('a restart does not cut the cool-down short: a change after it waits for its end', async () => {
+    const c = channel('fake://a');
+    const first = start([c], { holdMs: 0 });
+    set('down', [SOURCE]);
+    await advance(2 * SECOND);
+    expect(c.sent.map((a) => a.verdict)).toEqual(['down']);
+    await first.stop();
+    await advance(MINUTE);
+    start([c], { holdMs: 0 });
+    set('healthy');
+    await advance(5 * MINUTE);
+    expect(c.sent.map((a) => a.verdict)).toEqual(['down']);
+    // The cool-down began at the first alert, 10 minutes before its end.
+    await advance(4 * MINUTE);
+    expect(c.sent.map((a) => a.verdict)).toEqual(['down', 'healthy']);
+  });
+});
+
 describe('while the log is read', () => {
   it('takes no verdict while the history is read: a long backfill after a restart is no recovery', async () => {
     const c = channel('fake://a');

@@ -112,6 +112,9 @@ export class Alerter {
   }
 
   start(): void {
+    // A restart does not cut the last alert's cool-down short.
+    const lastAt = this.store.state.lastAlertedAt;
+    if (lastAt !== undefined) this.cooldownUntilMs = Date.parse(lastAt) + this.timings.cooldownMs;
     const names = new Set(this.workers.map((w) => w.name));
     for (const record of this.store.state.history)
       for (const delivery of record.deliveries) {
@@ -202,6 +205,7 @@ export class Alerter {
     }
     const previous = this.store.lastAlerted;
     this.store.state.lastAlerted = health.verdict;
+    this.store.state.lastAlertedAt = new Date(now).toISOString();
     this.cooldownUntilMs = now + this.timings.cooldownMs;
     this.raise(alertOf(this.options.nodeName, health, previous), health.verdict);
   }
