@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../protocol/node-events.ts';
+import { EntryParser } from './parse/parser.ts';
 import { pipeline } from './pipeline.ts';
 import type { LogSource, SourceEvent, SourceLine } from './sources/source.ts';
 
@@ -28,7 +29,12 @@ function scripted(events: (SourceEvent | number)[]): LogSource {
   };
 }
 
-async function take(source: LogSource, count: number, after?: string): Promise<Entry[]> {
+async function take(
+  source: LogSource,
+  count: number,
+  after?: string,
+  parser?: EntryParser,
+): Promise<Entry[]> {
   const controller = new AbortController();
   const entries: Entry[] = [];
   for await (const event of pipeline({
@@ -36,6 +42,7 @@ async function take(source: LogSource, count: number, after?: string): Promise<E
     signal: controller.signal,
     quietMs: 30,
     ...(after && { after }),
+    ...(parser && { parser }),
   })) {
     if (event.type === 'entries') entries.push(...event.entries);
     if (entries.length >= count) controller.abort();
@@ -77,9 +84,12 @@ describe('pipeline', () => {
       { type: 'lines', lines: [received, started, metrics, line(4)], live: false },
       LIVE,
     ]);
-    const entries = await take(source, 4);
+    const parser = new EntryParser();
+    const entries = await take(source, 4, undefined, parser);
     expect(entries.map((e) => e.id)).toEqual(['f.0001', 'f.0002', 'f.0003', 'f.0004']);
     expect(entries[2]).toMatchObject({ kind: 'task.metrics', executionId: 'A', outcome: 'completed' });
+    // Counted once each, as delivered: the entries read again are not counted again (/api/status, /metrics).
+    expect(parser.counters).toMatchObject({ entries: 4, byKind: { 'task.received': 1, 'task.started': 1 } });
   });
 
   it('does not flush an entry early while the source reads history, however slowly the next line comes', async () => {

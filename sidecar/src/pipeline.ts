@@ -98,7 +98,7 @@ export async function* pipeline(options: PipelineOptions): AsyncGenerator<Pipeli
       // rebuilt from it, and what was delivered already is dropped by keep().
       const first = event.lines[0]?.cursor;
       if (first !== undefined && lastLine !== undefined && comparable(first, lastLine) && first < lastLine)
-        parser.reset();
+        parser.reset(last?.id);
       lastLine = event.lines.at(-1)?.cursor ?? lastLine;
       live = event.live;
       const entries = keep(parser.push(event.lines));

@@ -40,6 +40,8 @@ export class EntryParser {
   private framer = new Framer();
   private correlator = new Correlator();
   private readonly framed: FramedEntry[] = [];
+  /** After a reset, the entries up to this id were counted before: read again, they are not counted again. */
+  private countedUpTo: string | undefined;
 
   constructor(private readonly io?: IoStore) {}
 
@@ -58,10 +60,14 @@ export class EntryParser {
     return this.drain();
   }
 
-  /** Forgets the entry in progress and the correlation state, for a source that starts reading over again. */
-  reset(): void {
+  /**
+   * Forgets the entry in progress and the correlation state, for a source that starts reading over again;
+   * `countedUpTo`: the last entry counted so far (the counters go on from there, not from the start again).
+   */
+  reset(countedUpTo?: string): void {
     this.framer = new Framer();
     this.correlator = new Correlator();
+    this.countedUpTo = countedUpTo;
   }
 
   get hasOpenEntry(): boolean {
@@ -117,12 +123,14 @@ export class EntryParser {
       slots: undefined,
       io: undefined,
     };
+    const countedBefore = this.countedBefore(entry.id);
     let unreadableJson = false;
     if (header) {
       if (header.component === RUNNER_COMPONENT) {
         unreadableJson = !classify(entry, message, text);
-        if (unreadableJson) this.counters.jsonErrors++;
-        if (entry.kind === 'message' && !entry.topic && !entry.slots) this.counters.unrecognised++;
+        if (unreadableJson && !countedBefore) this.counters.jsonErrors++;
+        if (entry.kind === 'message' && !entry.topic && !entry.slots && !countedBefore)
+          this.counters.unrecognised++;
       } else entry.kind = 'message';
     }
     if (taken) {
@@ -133,8 +141,16 @@ export class EntryParser {
     this.correlator.apply(entry, framed.reopened, unreadableJson);
     if (taken && entry.executionId && this.io)
       for (const t of taken) this.io.put(entry.executionId, t.role, t.value);
-    if (!framed.reopened) this.count(entry);
+    if (!framed.reopened && !countedBefore) this.count(entry);
     return entry;
+  }
+
+  /** True for an entry read again after a reset up to the last one counted before it. */
+  private countedBefore(id: string): boolean {
+    if (this.countedUpTo === undefined) return false;
+    if (id <= this.countedUpTo) return true;
+    this.countedUpTo = undefined;
+    return false;
   }
 
   private count(entry: Entry): void {
