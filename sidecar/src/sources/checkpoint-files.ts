@@ -11,6 +11,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ export const CHECKPOINT_VERSION = 3;
 export const MAX_CHECKPOINTS = 12;
 const DENSE = 4;
 export const CHECKPOINT_SUFFIX = '.ckpt';
+const STALE_TMP_MS = 60_000;
 
 export class CheckpointFiles {
   constructor(readonly dir: string) {}
@@ -77,12 +79,35 @@ export class CheckpointFiles {
     }
   }
 
-  /** Deletes `names`, and the temporary files other processes left behind (a crash mid-write). */
+  /**
+   * Deletes `names`, and the temporary files of writes that never finished (a crash mid-write: a write here is
+   * synchronous, so one older than a minute is no write under way, whatever process id wrote it). Best effort:
+   * what cannot be deleted is said once and left, and reading goes on.
+   */
   remove(names: readonly string[]): void {
-    for (const name of readdirSync(this.dir))
-      if (name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`))
+    const now = Date.now();
+    let all: string[] = [];
+    try {
+      all = readdirSync(this.dir);
+    } catch (error) {
+      warnOnce(`cannot list checkpoints in ${this.dir}: ${(error as Error).message}`);
+    }
+    const stale = all.filter((name) => name.endsWith('.tmp') && now - this.modifiedMs(name) > STALE_TMP_MS);
+    for (const name of [...stale, ...names]) {
+      try {
         rmSync(join(this.dir, name), { force: true });
-    for (const name of names) rmSync(join(this.dir, name), { force: true });
+      } catch (error) {
+        warnOnce(`cannot remove ${join(this.dir, name)}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private modifiedMs(name: string): number {
+    try {
+      return statSync(join(this.dir, name)).mtimeMs;
+    } catch {
+      return Date.now();
+    }
   }
 }
 
