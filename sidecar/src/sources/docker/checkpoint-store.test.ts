@@ -1,5 +1,5 @@
 // The Docker source's checkpoint store on its own: which checkpoints a resume may start from, and how few are kept.
-import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,6 +32,18 @@ describe('DockerCheckpointStore', () => {
     expect([...store.before('f.2025-11-24.000.000000000001000')]).toEqual([]);
   });
 
+  it('gives none older than the correlation window before the cursor, and keeps none older than that', () => {
+    const store = new DockerCheckpointStore(dir);
+    const DAY = 24 * 3600;
+    store.save(at(0), { second: 0 });
+    store.save(at(DAY - 60), { second: DAY - 60 });
+    // A day and an hour after the first: a resume there reads the window, not from the first checkpoint.
+    expect([...store.before(at(DAY + 3600))].map((cp) => cp.state)).toEqual([{ second: DAY - 60 }]);
+    expect([...store.before(at(2 * DAY))]).toEqual([]);
+    store.save(at(DAY + 30), { second: DAY + 30 });
+    expect(readdirSync(dir).sort()).toEqual([`${at(DAY - 60)}.ckpt`, `${at(DAY + 30)}.ckpt`]);
+  });
+
   it('keeps a bounded few of the container read now, spread over its log, the newest ones dense', () => {
     const store = new DockerCheckpointStore(dir);
     for (let second = 1; second <= 40; second++) store.save(at(second * 60), { second });
@@ -42,6 +54,20 @@ describe('DockerCheckpointStore', () => {
     // A new container (re-created under the same name): the old one's checkpoints go.
     store.save(at(5000, B), { b: true });
     expect(readdirSync(dir)).toEqual([`${at(5000, B)}.ckpt`]);
+  });
+
+  it('leaves no temporary file of a write that never finished, and goes on when one cannot be removed', () => {
+    const store = new DockerCheckpointStore(dir);
+    store.save(at(10), { second: 10 });
+    // A crash mid-write, long ago (whatever process id it had), and a directory where a temporary file would be.
+    const crashed = join(dir, `.${at(5)}.ckpt.1.tmp`);
+    writeFileSync(crashed, 'half a checkpoint');
+    utimesSync(crashed, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    mkdirSync(join(dir, `.${at(6)}.ckpt.2.tmp`));
+    utimesSync(join(dir, `.${at(6)}.ckpt.2.tmp`), new Date(0), new Date(0));
+    store.save(at(20), { second: 20 });
+    expect(readdirSync(dir).sort()).toEqual([`.${at(6)}.ckpt.2.tmp`, `${at(10)}.ckpt`, `${at(20)}.ckpt`]);
+    expect([...store.before(at(30))].map((cp) => cp.state)).toEqual([{ second: 20 }, { second: 10 }]);
   });
 
   it('ignores a damaged checkpoint, one renamed to another line, and a cursor that is not a Docker one', () => {

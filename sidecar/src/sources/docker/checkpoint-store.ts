@@ -1,11 +1,12 @@
 // Checkpoints of the Docker source on disk (DATA_DIR/checkpoints/docker/): after a line of a container's log, the
 // state of the reader that had read everything up to it. A resume in that container starts at the last one at or
-// before its cursor (reading on from that line's second, skipping up to the line) instead of reading the day
-// before it again. Named by the line's cursor, which holds the container's id and sorts in log order; a few kept,
-// of the newest container only (a container's log is its own: a new one starts its own checkpoints). A file that
-// cannot be read, is damaged or has another version is ignored.
+// before its cursor, within the correlation window (reading on from about that line's second, skipping up to the
+// line), instead of reading the day before it again. Named by the line's cursor, which holds the container's id
+// and sorts in log order. A few are kept, of the last day of the log of the container read now only (a container's
+// log is its own: a new one starts its own checkpoints). A file that cannot be read, is damaged or has another
+// version is ignored.
 import { CheckpointFiles, CHECKPOINT_SUFFIX, CHECKPOINT_VERSION, thin } from '../checkpoint-files.ts';
-import type { ReadEvent, SourceLine } from '../source.ts';
+import { CORRELATION_WINDOW_MS, type ReadEvent, type SourceLine } from '../source.ts';
 import { nsToMs, parseCursor } from './cursor.ts';
 
 export interface DockerCheckpoint {
@@ -30,15 +31,19 @@ export class DockerCheckpointStore {
     if (this.files.write(nameOf(cursor), checkpoint)) this.prune(id12);
   }
 
-  /** The checkpoints of the container of cursor `after`, at or before it, the latest first, read lazily. */
+  /**
+   * The checkpoints of the container of cursor `after`, at or before it and within the correlation window before
+   * it (an older one would read more than the window does), the latest first, read lazily.
+   */
   *before(after: string): Generator<DockerCheckpoint> {
-    const id12 = parseCursor(after)?.id12;
-    if (id12 === undefined) return;
+    const at = parseCursor(after);
+    if (!at) return;
+    const fromMs = nsToMs(at.ns) - CORRELATION_WINDOW_MS;
     const names = this.files
       .names()
       .filter((name) => {
-        const cursor = cursorOf(name);
-        return cursor <= after && parseCursor(cursor)?.id12 === id12;
+        const cursor = parseCursor(cursorOf(name));
+        return cursorOf(name) <= after && cursor?.id12 === at.id12 && nsToMs(cursor.ns) >= fromMs;
       })
       .reverse();
     for (const name of names) {
@@ -48,13 +53,18 @@ export class DockerCheckpointStore {
     }
   }
 
-  /** Keeps the checkpoints of the container `id12` (the one read now), thinned over its log. */
+  /**
+   * Keeps the checkpoints of the container `id12` (the one read now) of the last correlation window of its log
+   * (a resume never starts at an older one), thinned over it.
+   */
   private prune(id12: string): void {
     const names = this.files.names();
-    const own = names.filter((name) => parseCursor(cursorOf(name))?.id12 === id12);
-    const others = names.filter((name) => !own.includes(name));
     const position = (name: string) => nsToMs(parseCursor(cursorOf(name))!.ns);
-    this.files.remove([...others, ...thin(own, position)]);
+    const own = names.filter((name) => parseCursor(cursorOf(name))?.id12 === id12);
+    const newestMs = Math.max(...own.map(position));
+    const recent = own.filter((name) => position(name) >= newestMs - CORRELATION_WINDOW_MS);
+    const gone = names.filter((name) => !recent.includes(name));
+    this.files.remove([...gone, ...thin(recent, position)]);
   }
 }
 

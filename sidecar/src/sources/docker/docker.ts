@@ -202,16 +202,24 @@ class DockerReader {
   /** Opens the run's log where reading it should start, and follows it until its stream ends. */
   private async *followRun(info: ContainerInfo): AsyncGenerator<ReadEvent, FollowEnd> {
     const { signal } = this;
-    // A re-read of the same container starts at the last delivered line's second and skips up to that line; so
-    // does a resume from a checkpoint, at the checkpoint's line.
+    // A re-read of the same container starts a second before the last delivered line's and skips up to that line;
+    // so does a resume from a checkpoint, at the checkpoint's line. (A second before: a long line comes in pieces,
+    // each with its own timestamp, and its cursor is its last piece's: read from that second alone, a line begun
+    // in the second before would come cut to its last pieces.)
     const id12 = info.id.slice(0, 12);
     const last = this.last;
     const same = last?.id12 === id12;
     const checkpoint = last ? undefined : this.checkpointFor(id12);
     const skipTo = same ? last.cursor : checkpoint?.cursor;
-    const since = skipTo !== undefined ? cursorSeconds(skipTo) : last ? undefined : this.afterSeconds;
-    // Before the log is opened: a consumer that stops here leaves no stream open.
-    if (checkpoint) yield { type: 'restore', state: checkpoint.state };
+    const since =
+      skipTo !== undefined ? Math.max(0, cursorSeconds(skipTo)! - 1) : last ? undefined : this.afterSeconds;
+    if (checkpoint) {
+      // Before the log is opened: a consumer that stops here leaves no stream open. From here on the reader
+      // is where the checkpoint is: a retry re-attaches after its line, and another container is read from
+      // its start, as after any line handed out.
+      yield { type: 'restore', state: checkpoint.state };
+      this.last = { cursor: checkpoint.cursor, id12 };
+    }
     const requestMs = this.config.now();
     // A stopped run's log is read without following: podman 4.3 cuts a followed log of a stopped container.
     const follow = info.running;
@@ -235,7 +243,7 @@ class DockerReader {
     }
   }
 
-  /** The latest checkpoint at or before the resume cursor, when that cursor is of the container `id12`. */
+  /** The latest checkpoint to resume from (checkpoint-store.ts), when the resume cursor is of the container `id12`. */
   private checkpointFor(id12: string): { cursor: string; state: unknown } | undefined {
     const { after } = this;
     const store = this.config.checkpoints;
