@@ -208,6 +208,22 @@ describe('across restarts', () => {
     await advance(4 * MINUTE);
     expect(c.sent.map((a) => a.verdict)).toEqual(['down', 'healthy']);
   });
+
+  it('a last alert stamped in the future (a clock set back since) holds no change back longer than the cool-down', async () => {
+    const c = channel('fake://a');
+    const first = start([c], { holdMs: 0 });
+    set('down', [SOURCE]);
+    await advance(2 * SECOND);
+    await first.stop();
+    const file = join(dir, 'alerts.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { lastAlertedAt: string };
+    stored.lastAlertedAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+    writeFileSync(file, JSON.stringify(stored));
+    start([c], { holdMs: 0 });
+    set('healthy');
+    await advance(11 * MINUTE);
+    expect(c.sent.map((a) => a.verdict)).toEqual(['down', 'healthy']);
+  });
 });
 
 describe('while the log is read', () => {

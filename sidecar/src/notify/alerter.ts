@@ -112,9 +112,10 @@ export class Alerter {
   }
 
   start(): void {
-    // A restart does not cut the last alert's cool-down short.
+    // A restart does not cut the last alert's cool-down short (nor makes it longer: a clock set back since).
     const lastAt = this.store.state.lastAlertedAt;
-    if (lastAt !== undefined) this.cooldownUntilMs = Date.parse(lastAt) + this.timings.cooldownMs;
+    if (lastAt !== undefined)
+      this.cooldownUntilMs = Math.min(Date.parse(lastAt), Date.now()) + this.timings.cooldownMs;
     const names = new Set(this.workers.map((w) => w.name));
     for (const record of this.store.state.history)
       for (const delivery of record.deliveries) {

@@ -30,5 +30,10 @@ describe('IoStore', () => {
     // An output that makes its execution too big: the execution keeps its input.
     store.put('b', 'output', 'y'.repeat(499));
     expect(store.get('b')).toEqual({ input: 'b-in' });
+    // An input sent again longer (its entry got more lines), now too big: the shorter one is not served as it.
+    store.put('a', 'input', 'z'.repeat(600));
+    expect(store.get('a')).toBeUndefined();
+    store.put('a', 'input', 'a-in');
+    expect(store.get('a')?.input).toBe('a-in');
   });
 });

@@ -26,8 +26,12 @@ export class IoStore {
   /** Keeps `value`, the oldest going first past the bounds; a value that alone exceeds them is not kept. */
   put(executionId: string, role: 'input' | 'output', value: string): void {
     const current = this.items.get(executionId) ?? {};
-    // Checked before anything is evicted: such a value would evict every other execution's, then itself.
-    if (size({ ...current, [role]: value }) > this.maxBytes) return;
+    // Checked before anything is evicted: such a value would evict every other execution's, then itself. An
+    // earlier value of the role (an entry sent before its last lines) is not kept in its place either.
+    if (size({ ...current, [role]: value }) > this.maxBytes) {
+      this.forget(executionId, role);
+      return;
+    }
     this.remove(executionId);
     current[role] = value;
     this.items.set(executionId, current);
@@ -35,6 +39,15 @@ export class IoStore {
     while (this.items.size > this.maxExecutions || this.bytes > this.maxBytes) {
       this.remove(this.items.keys().next().value as string);
     }
+  }
+
+  private forget(executionId: string, role: 'input' | 'output'): void {
+    const item = this.items.get(executionId);
+    if (item?.[role] === undefined) return;
+    this.bytes -= size(item);
+    delete item[role];
+    if (item.input === undefined && item.output === undefined) this.items.delete(executionId);
+    else this.bytes += size(item);
   }
 
   private remove(executionId: string): void {
