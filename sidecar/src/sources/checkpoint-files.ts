@@ -14,7 +14,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The format of the checkpoint files and of the reader's state in them (ParserState): a change of either changes it. */
 export const CHECKPOINT_VERSION = 3;
@@ -44,8 +44,8 @@ export class CheckpointFiles {
       renameSync(tmp, join(this.dir, name));
       return true;
     } catch (error) {
-      rmSync(tmp, { force: true });
       warnOnce(`cannot write checkpoints in ${this.dir}: ${(error as Error).message}`);
+      this.remove([basename(tmp)]);
       return false;
     }
   }
@@ -97,7 +97,7 @@ export class CheckpointFiles {
       try {
         rmSync(join(this.dir, name), { force: true });
       } catch (error) {
-        warnOnce(`cannot remove ${join(this.dir, name)}: ${(error as Error).message}`);
+        warnOnce(`cannot remove checkpoint files in ${this.dir}: ${(error as NodeJS.ErrnoException).code}`);
       }
     }
   }

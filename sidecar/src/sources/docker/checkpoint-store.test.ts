@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CHECKPOINTS } from '../checkpoint-files.ts';
 import { DockerCheckpointStore } from './checkpoint-store.ts';
 import { formatCursor } from './cursor.ts';
@@ -68,6 +68,20 @@ describe('DockerCheckpointStore', () => {
     store.save(at(20), { second: 20 });
     expect(readdirSync(dir).sort()).toEqual([`.${at(6)}.ckpt.2.tmp`, `${at(10)}.ckpt`, `${at(20)}.ckpt`]);
     expect([...store.before(at(30))].map((cp) => cp.state)).toEqual([{ second: 20 }, { second: 10 }]);
+  });
+
+  it('says so and goes on when its directory cannot be used (a file in its place)', () => {
+    const file = join(dir, 'not-a-directory');
+    writeFileSync(file, '');
+    const store = new DockerCheckpointStore(join(file, 'docker'));
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(() => store.save(at(10), { second: 10 })).not.toThrow();
+      expect([...store.before(at(20))]).toEqual([]);
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining('cannot write checkpoints'));
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('ignores a damaged checkpoint, one renamed to another line, and a cursor that is not a Docker one', () => {
