@@ -183,6 +183,7 @@ export class EntryParser {
     this.framer = new Framer();
     this.framer.restore(state.framer);
     this.correlator = Correlator.restore(state.correlator);
+    this.countedUpTo = undefined;
     Object.assign(this.counters, state.counters, { byKind: { ...state.counters.byKind } });
   }
 }
