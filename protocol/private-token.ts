@@ -1,0 +1,112 @@
+// The Privacy Pass wire formats the federation uses (docs/TRUST.md): token type 0x0002 (blind RSA 2048,
+// RFC 9578), the fixed TokenChallenge of each kind of token (RFC 9577 §2.1), and the layouts of a token and a
+// token request. Plain Uint8Array code: the browser builds the same bytes as the issuer and the aggregator.
+
+export const TOKEN_TYPE_BLIND_RSA = 0x0002;
+
+/** What a token backs: a pseudonym's day (presence) or one task message. Each kind has its own key. */
+export type TokenKind = 'presence' | 'task';
+export const TOKEN_KINDS: readonly TokenKind[] = ['presence', 'task'];
+
+/** The challenge's origin_info of each kind (docs/TRUST.md, "The challenge"). */
+export const ORIGIN_INFO: Readonly<Record<TokenKind, string>> = {
+  presence: 'truwatch presence',
+  task: 'truwatch task',
+};
+
+export const ISSUER_DIRECTORY_PATH = '/.well-known/private-token-issuer-directory';
+export const TOKEN_REQUEST_PATH = '/token-request';
+export const MEDIA_TYPE_TOKEN_REQUEST = 'application/private-token-request';
+export const MEDIA_TYPE_TOKEN_RESPONSE = 'application/private-token-response';
+
+/** One entry of the issuer directory's `token-keys` (RFC 9578 §4), with the kind it signs for. */
+export interface TokenKeyEntry {
+  'token-type': number;
+  /** base64url of the key's SubjectPublicKeyInfo (RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48). */
+  'token-key': string;
+  /** Seconds since the epoch: the Monday 00:00 UTC its week starts. */
+  'not-before': number;
+  /** Ours, not the RFC's: which kind of token the key signs. Clients that do not know it ignore it. */
+  'truwatch-kind': TokenKind;
+}
+
+export interface IssuerDirectory {
+  'issuer-request-uri': string;
+  'token-keys': TokenKeyEntry[];
+}
+
+/** RSA-2048 modulus bytes (Nk): a blinded message, a blind signature, an authenticator. */
+export const NK = 256;
+export const NONCE_LENGTH = 32;
+export const DIGEST_LENGTH = 32;
+/** token_key_id: SHA-256 of the token key (Nid). */
+export const KEY_ID_LENGTH = 32;
+/** token_type, nonce, challenge_digest, token_key_id: what the authenticator signs. */
+export const TOKEN_INPUT_LENGTH = 2 + NONCE_LENGTH + DIGEST_LENGTH + KEY_ID_LENGTH;
+export const TOKEN_LENGTH = TOKEN_INPUT_LENGTH + NK;
+/** token_type, truncated_token_key_id, blinded_msg. */
+export const TOKEN_REQUEST_LENGTH = 2 + 1 + NK;
+
+const utf8 = new TextEncoder();
+
+/**
+ * The TokenChallenge (RFC 9577 §2.1) every token of a kind carries the SHA-256 of: our issuer's name, an empty
+ * redemption context (tokens are fetched ahead, RFC 9577 §2.1.1.1) and the kind's origin_info.
+ */
+export function encodeTokenChallenge(issuerName: string, kind: TokenKind): Uint8Array {
+  const name = utf8.encode(issuerName);
+  const origin = utf8.encode(ORIGIN_INFO[kind]);
+  if (name.length < 1 || name.length > 0xffff) throw new Error('issuer name must be 1 to 65535 bytes');
+  const out = new Uint8Array(2 + 2 + name.length + 1 + 2 + origin.length);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  view.setUint16(at, TOKEN_TYPE_BLIND_RSA);
+  view.setUint16((at += 2), name.length);
+  out.set(name, (at += 2));
+  view.setUint8((at += name.length), 0);
+  view.setUint16((at += 1), origin.length);
+  out.set(origin, at + 2);
+  return out;
+}
+
+export interface DecodedToken {
+  tokenType: number;
+  nonce: Uint8Array;
+  challengeDigest: Uint8Array;
+  tokenKeyId: Uint8Array;
+  authenticator: Uint8Array;
+  /** The first four fields, as signed. */
+  input: Uint8Array;
+}
+
+/** A token (RFC 9577 §2.2) of type 0x0002, or undefined when the bytes are not one. */
+export function decodeToken(bytes: Uint8Array): DecodedToken | undefined {
+  if (bytes.length !== TOKEN_LENGTH) return undefined;
+  const tokenType = (bytes[0]! << 8) | bytes[1]!;
+  if (tokenType !== TOKEN_TYPE_BLIND_RSA) return undefined;
+  let at = 2;
+  const take = (length: number) => bytes.subarray(at, (at += length));
+  return {
+    tokenType,
+    nonce: take(NONCE_LENGTH),
+    challengeDigest: take(DIGEST_LENGTH),
+    tokenKeyId: take(KEY_ID_LENGTH),
+    authenticator: take(NK),
+    input: bytes.subarray(0, TOKEN_INPUT_LENGTH),
+  };
+}
+
+export interface DecodedTokenRequest {
+  tokenType: number;
+  /** The last byte of the token_key_id the client blinded for. */
+  truncatedKeyId: number;
+  blindedMsg: Uint8Array;
+}
+
+/** A TokenRequest (RFC 9578 §5.1), or undefined when the bytes are not one of type 0x0002. */
+export function decodeTokenRequest(bytes: Uint8Array): DecodedTokenRequest | undefined {
+  if (bytes.length !== TOKEN_REQUEST_LENGTH) return undefined;
+  const tokenType = (bytes[0]! << 8) | bytes[1]!;
+  if (tokenType !== TOKEN_TYPE_BLIND_RSA) return undefined;
+  return { tokenType, truncatedKeyId: bytes[2]!, blindedMsg: bytes.subarray(3) };
+}

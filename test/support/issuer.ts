@@ -1,0 +1,129 @@
+// The Privacy Pass issuer for tests: the real issuer (aggregator/src/issuer) in the test's own process, on a
+// free port, in a temporary data dir, recording every byte it received and returned; and the real client
+// (@cloudflare/privacypass-ts) fetching one token from it over HTTP as the app will: directory, token
+// request, finalized token.
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publicVerif, sendTokenRequest, TokenChallenge } from '@cloudflare/privacypass-ts';
+import type { IssuerConfig } from '../../aggregator/src/issuer/config.ts';
+import { createIssuer, type IssuerParts } from '../../aggregator/src/issuer/issuer.ts';
+import {
+  ISSUER_DIRECTORY_PATH,
+  ORIGIN_INFO,
+  TOKEN_TYPE_BLIND_RSA,
+  type IssuerDirectory,
+  type TokenKind,
+} from '../../protocol/private-token.ts';
+import { freePort } from './free-port.ts';
+
+/** One request the issuer served: what came in (attestation and body) and what went out. */
+export interface Exchange {
+  path: string;
+  authorization: string | null;
+  request: Uint8Array;
+  status: number;
+  response: Uint8Array;
+}
+
+export interface TestIssuer extends IssuerParts {
+  url: string;
+  config: IssuerConfig;
+  exchanges: Exchange[];
+  stop(): Promise<void>;
+}
+
+export async function startTestIssuer(settings: Partial<IssuerConfig> = {}): Promise<TestIssuer> {
+  const dataDir = settings.dataDir ?? mkdtempSync(join(tmpdir(), 'truwatch-issuer-'));
+  const config: IssuerConfig = {
+    httpPort: await freePort(),
+    httpHost: '127.0.0.1',
+    policy: 'dev',
+    issuerName: 'issuer.test',
+    presenceTokensPerWeek: 14,
+    taskTokensPerWeek: 14_000,
+    maxSubjects: 1000,
+    tokensPerKey: 1_000_000,
+    powBits: 8,
+    ...settings,
+    dataDir,
+  };
+  const parts = createIssuer(config, () => {});
+  const exchanges: Exchange[] = [];
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve(
+      {
+        port: config.httpPort,
+        hostname: config.httpHost,
+        async fetch(request, env) {
+          const body = new Uint8Array(await request.clone().arrayBuffer());
+          const response = await parts.app.fetch(request, env);
+          exchanges.push({
+            path: new URL(request.url).pathname,
+            authorization: request.headers.get('authorization'),
+            request: body,
+            status: response.status,
+            response: new Uint8Array(await response.clone().arrayBuffer()),
+          });
+          return response;
+        },
+      },
+      () => resolve(s),
+    );
+  });
+  return {
+    ...parts,
+    url: `http://${config.httpHost}:${config.httpPort}`,
+    config,
+    exchanges,
+    async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      if (!settings.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** This week's key of `kind` from the issuer's directory: the newest whose not-before has passed. */
+export async function fetchTokenKey(
+  issuerUrl: string,
+  kind: TokenKind,
+): Promise<{ key: Uint8Array; requestUrl: string }> {
+  const response = await fetch(`${issuerUrl}${ISSUER_DIRECTORY_PATH}`);
+  if (!response.ok) throw new Error(`directory: ${response.status}`);
+  const directory = (await response.json()) as IssuerDirectory;
+  const nowSeconds = Date.now() / 1000;
+  const entry = directory['token-keys']
+    .filter((k) => k['truwatch-kind'] === kind && k['token-type'] === TOKEN_TYPE_BLIND_RSA)
+    .filter((k) => k['not-before'] <= nowSeconds)
+    .sort((a, b) => b['not-before'] - a['not-before'])[0];
+  if (!entry) throw new Error(`no ${kind} key in the directory`);
+  return {
+    key: new Uint8Array(Buffer.from(entry['token-key'], 'base64url')),
+    requestUrl: new URL(directory['issuer-request-uri'], issuerUrl).toString(),
+  };
+}
+
+/**
+ * One token of `kind`, fetched from the issuer by the library's client and finalized (the library checks the
+ * unblinded signature). Rejects with the library's error, which holds the issuer's status and text.
+ */
+export async function fetchToken(
+  issuerUrl: string,
+  issuerName: string,
+  kind: TokenKind,
+  authorization?: string | ((tokenRequest: Uint8Array) => Promise<string>),
+): Promise<Uint8Array> {
+  const { key, requestUrl } = await fetchTokenKey(issuerUrl, kind);
+  const client = new publicVerif.Client(publicVerif.BlindRSAMode.PSS);
+  const challenge = new TokenChallenge(TOKEN_TYPE_BLIND_RSA, issuerName, new Uint8Array(0), [
+    ORIGIN_INFO[kind],
+  ]);
+  const request = await client.createTokenRequest(challenge, key);
+  const bytes = request.serialize();
+  const header = typeof authorization === 'function' ? await authorization(bytes) : authorization;
+  const headers = new Headers(header ? { authorization: header } : {});
+  const response = await sendTokenRequest(bytes, requestUrl, headers);
+  const token = await client.finalize(client.deserializeTokenResponse(response));
+  return token.serialize();
+}
