@@ -21,6 +21,12 @@ const version = v.literal(PROTOCOL_VERSION);
 /** An HMAC-SHA-256 output truncated to 128 bits, as 32 lowercase hex digits. */
 export const HmacSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/));
 
+/**
+ * A Privacy Pass token (RFC 9577, type 0x0002: 354 bytes) as unpadded base64url: it shows that an admitted node
+ * sent the message, not which one (docs/TRUST.md). An aggregator that requires tokens counts nothing without one.
+ */
+export const TokenSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{472}$/));
+
 /** A UTC 5-minute window, written as its start: `2026-11-21T10:35:00Z`. */
 export const WindowSchema = v.pipe(
   v.string(),
@@ -77,6 +83,8 @@ export const TaskMessageSchema = v.strictObject({
   key: HmacSchema,
   ...taskFields,
   client: ClientVersionSchema,
+  /** A task token of its own (docs/TRUST.md, "Which messages carry one"). */
+  token: v.optional(TokenSchema),
 });
 export type TaskMessage = v.InferOutput<typeof TaskMessageSchema>;
 
@@ -95,6 +103,8 @@ export const HeartbeatMessageSchema = v.strictObject({
   client: ClientVersionSchema,
   /** The operator's continent, only if they chose to share it. */
   region: v.optional(v.picklist(REGIONS)),
+  /** The presence token of the pseudonym's day, the same on each of that day's messages. */
+  token: v.optional(TokenSchema),
 });
 export type HeartbeatMessage = v.InferOutput<typeof HeartbeatMessageSchema>;
 
@@ -126,6 +136,8 @@ export const ActivityMessageSchema = v.strictObject({
   client: ClientVersionSchema,
   /** The operator's continent, only if they chose to share it. */
   region: v.optional(v.picklist(REGIONS)),
+  /** The presence token of the pseudonym's day, as on its heartbeats. */
+  token: v.optional(TokenSchema),
 });
 export type ActivityMessage = v.InferOutput<typeof ActivityMessageSchema>;
 
@@ -171,6 +183,11 @@ export const StatsMessageSchema = v.strictObject({
   versions: counts(label, 32),
   /** The last 7 days, hour by hour, oldest first. */
   hourly: v.pipe(v.array(HourSchema), v.maxLength(24 * 7 + 1)),
+  /**
+   * True when the aggregator counts only messages backed by a valid, unspent token (docs/TRUST.md): every node
+   * and task above is then token-backed. Absent or false: none is.
+   */
+  tokenBacked: v.optional(v.boolean()),
 });
 export type StatsMessage = v.InferOutput<typeof StatsMessageSchema>;
 

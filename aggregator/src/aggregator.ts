@@ -11,6 +11,7 @@ import { createHttp } from './http.ts';
 import { startIngest } from './ingest.ts';
 import { removeLeftovers } from './leftovers.ts';
 import { SettledFloor } from './settled-floor.ts';
+import { StartError } from './start-error.ts';
 import { Metrics } from './metrics.ts';
 import { Mirror } from './mirror.ts';
 import { dayOfKey, decodeNode, heardTwice } from './nodes.ts';
@@ -19,6 +20,9 @@ import { decodeRollup } from './records.ts';
 import { feedPriority, windowOfKey } from './rollup.ts';
 import { CONSUMER, INGEST_STREAM, setUp } from './setup.ts';
 import { computeStats, hourlySeries, type WindowCounts } from './stats.ts';
+import { KeysFile } from './tokens/accepted-keys.ts';
+import { SpentTokens } from './tokens/spent-tokens.ts';
+import { RequiredTokens } from './tokens/token-gate.ts';
 
 const DAY_MS = 24 * 3600_000;
 /**
@@ -44,10 +48,25 @@ function decodeCounts(entry: KvEntry): WindowCounts | undefined {
   return counts;
 }
 
+/** The issuer's keys file, read at start: a file that cannot be used stops the start with why. */
+function readKeysFile(
+  { keysFile, issuerName }: NonNullable<AggregatorConfig['tokens']>,
+  log: (line: string) => void,
+): KeysFile {
+  try {
+    return new KeysFile(keysFile, issuerName, 60_000, (error) =>
+      log(`aggregator: token keys not read again, keeping those read before: ${error.message}`),
+    );
+  } catch (error) {
+    throw new StartError((error as Error).message, { cause: error });
+  }
+}
+
 export async function startAggregator(
   config: AggregatorConfig,
   log: (line: string) => void = (line) => console.error(line),
 ): Promise<Aggregator> {
+  const keysFile = config.tokens && readKeysFile(config.tokens, log);
   const nc = await connectWhenUp(config, log);
   const store = await setUp(nc, config);
   const metrics = new Metrics();
@@ -62,6 +81,14 @@ export async function startAggregator(
     () => metrics.skip('rollups'),
   );
   await Promise.all([nodeMirror.ready, rollupMirror.ready]);
+
+  const tokens =
+    config.tokens &&
+    keysFile &&
+    new RequiredTokens(
+      keysFile,
+      new SpentTokens(nc, store.jsm, { replicas: config.replicas, maxBytes: config.tokens.spentMaxBytes }),
+    );
 
   const instance = randomBytes(8).toString('hex');
   const js = jetstream(nc);
@@ -119,6 +146,7 @@ export async function startAggregator(
       minIntervalMs: config.heartbeatMinIntervalMs,
       ackFloor: () => ackFloor.value,
       priority: feedPriority(store.feedSecret),
+      ...(tokens && { tokens }),
     },
     { batchSize: config.batchSize, workers: config.workers },
     (error) => log(`aggregator: batch not counted, will be redelivered: ${String(error)}`),
@@ -128,7 +156,13 @@ export async function startAggregator(
   let cached: { at: number; stats: StatsMessage } | undefined;
   const stats = (now: number) => {
     if (!cached || Math.abs(now - cached.at) >= 1000)
-      cached = { at: now, stats: computeStats(rollupMirror.map, nodeMirror.map, now) };
+      cached = {
+        at: now,
+        stats: {
+          ...computeStats(rollupMirror.map, nodeMirror.map, now),
+          ...(tokens && { tokenBacked: true }),
+        },
+      };
     return cached.stats;
   };
   let ticking = false;
@@ -138,6 +172,11 @@ export async function startAggregator(
     const now = Date.now();
     nodeMirror.prune((key) => dayOfKey(key) < now - 8 * DAY_MS);
     rollupMirror.prune((key) => windowOfKey(key) < now - config.historyDays * DAY_MS);
+    try {
+      await tokens?.maintain(now);
+    } catch (error) {
+      log(`aggregator: keeping the spent-token buckets failed: ${String(error)}`);
+    }
     try {
       await publishTick(
         {

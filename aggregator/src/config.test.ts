@@ -37,4 +37,14 @@ describe('the aggregator configuration', () => {
     });
     expect(natsConnection(readConfig({ NATS_PASSWORD: 'x' }))).not.toHaveProperty('tls');
   });
+
+  it('requires tokens only with a keys file, and then the issuer name', () => {
+    expect(readConfig({ NATS_PASSWORD: 'x' })).not.toHaveProperty('tokens');
+    expect(() => readConfig({ NATS_PASSWORD: 'x', TOKEN_KEYS: '/keys.json' })).toThrow(
+      /ISSUER_NAME is required with TOKEN_KEYS/,
+    );
+    expect(
+      readConfig({ NATS_PASSWORD: 'x', TOKEN_KEYS: '/keys.json', ISSUER_NAME: 'issuer.example' }).tokens,
+    ).toEqual({ keysFile: '/keys.json', issuerName: 'issuer.example', spentMaxBytes: 1024 ** 3 });
+  });
 });

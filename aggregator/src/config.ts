@@ -36,6 +36,12 @@ export interface AggregatorConfig {
   nodesMaxBytes: number;
   /** Bytes of raw ingest messages kept while waiting to be counted. */
   ingestMaxBytes: number;
+  /**
+   * The anonymous tokens (docs/TRUST.md), when required: the issuer's keys file (every key still accepted, as
+   * `npm run issuer` writes it), the issuer's name in the tokens' challenge, and the bytes of spent tokens
+   * kept per key. Without it every valid message counts, as before tokens.
+   */
+  tokens?: { keysFile: string; issuerName: string; spentMaxBytes: number };
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -74,7 +80,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
     dedupMaxBytes: number(env, 'DEDUP_MAX_BYTES', 512 * 1024 ** 2),
     nodesMaxBytes: number(env, 'NODES_MAX_BYTES', 128 * 1024 ** 2),
     ingestMaxBytes: number(env, 'INGEST_MAX_BYTES', 256 * 1024 ** 2),
+    ...tokenConfig(env),
   };
+}
+
+function tokenConfig(env: NodeJS.ProcessEnv): Pick<AggregatorConfig, 'tokens'> {
+  const keysFile = env.TOKEN_KEYS || undefined;
+  if (!keysFile) return {};
+  const issuerName = env.ISSUER_NAME || undefined;
+  if (!issuerName)
+    throw new StartError(
+      "ISSUER_NAME is required with TOKEN_KEYS: the issuer name the tokens are made for (as the issuer's own ISSUER_NAME)",
+    );
+  // About 200 bytes a spent token: 1 GiB holds some 5 million tokens of one key's week.
+  return { tokens: { keysFile, issuerName, spentMaxBytes: number(env, 'SPENT_MAX_BYTES', 1024 ** 3) } };
 }
 
 /**

@@ -18,10 +18,13 @@ import type { Metrics } from './metrics.ts';
 import { addSeqs, hasSeq } from './ranges.ts';
 import { decodeClaim, decodeRollup } from './records.ts';
 import { addTask, emptyRollup, rollupKey, type Rollup } from './rollup.ts';
+import { spendAll, type CheckedToken, type TokenGate } from './tokens/token-gate.ts';
 
 export interface TaskItem {
   seq: number;
   task: TaskMessage;
+  /** Its checked token, when the aggregator requires tokens: spent on the task's key once it is claimed. */
+  token?: CheckedToken;
 }
 
 export interface TaskStore {
@@ -32,6 +35,7 @@ export interface TaskStore {
   ackFloor(): number;
   /** A task key's feed priority (rollup.ts, feedPriority). */
   priority(key: string): number;
+  tokens?: TokenGate;
 }
 
 type Claim = 'new' | 'mine' | 'duplicate';
@@ -102,15 +106,20 @@ async function writeWindow(
 export async function countTasks(store: TaskStore, items: TaskItem[], batchSeqs: number[]): Promise<void> {
   if (!items.length) return;
   const claims = await Promise.all(items.map((item) => claim(store, item)));
-  const windows = new Map<string, (TaskItem & { mine: boolean })[]>();
+  let claimed: (TaskItem & { mine: boolean })[] = [];
   items.forEach((item, i) => {
-    if (claims[i] === 'duplicate') {
-      store.metrics.duplicates++;
-      return;
-    }
-    const list = windows.get(item.task.window) ?? [];
-    list.push({ ...item, mine: claims[i] === 'mine' });
-    windows.set(item.task.window, list);
+    if (claims[i] === 'duplicate') store.metrics.duplicates++;
+    else claimed.push({ ...item, mine: claims[i] === 'mine' });
   });
+  // After the claim, so that an honest re-send, dropped by its key, never shows as a double spend. A claimed
+  // task whose token is refused stays claimed and uncounted, and so does that message delivered again.
+  if (store.tokens)
+    claimed = await spendAll(store.tokens, store.metrics, claimed, (item) => `t.${item.task.key}`);
+  const windows = new Map<string, (TaskItem & { mine: boolean })[]>();
+  for (const item of claimed) {
+    const list = windows.get(item.task.window) ?? [];
+    list.push(item);
+    windows.set(item.task.window, list);
+  }
   await Promise.all([...windows].map(([window, list]) => writeWindow(store, window, list, batchSeqs)));
 }

@@ -13,7 +13,9 @@ import {
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { countTasks, type TaskItem, type TaskStore } from './count-tasks.ts';
-import { countNodes, type ActivityItem, type BeatItem, type NodeStore } from './nodes.ts';
+import { countNodes, dayOf, type ActivityItem, type BeatItem, type NodeStore } from './nodes.ts';
+import type { TokenKind } from '../../protocol/private-token.ts';
+import { spendAll, type CheckedToken, type TokenGate } from './tokens/token-gate.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const FETCH_EXPIRES_MS = 1000;
@@ -38,28 +40,64 @@ export function hourAccepted(hourMs: number, ms: number): boolean {
   );
 }
 
-export async function countBatch(store: TaskStore & NodeStore, batch: JsMsg[]): Promise<void> {
+/**
+ * What the consumer loop counts into. `tokens`: when set, only messages backed by a valid token count
+ * (docs/TRUST.md); a task's token is spent on its key once the key is claimed (count-tasks.ts), a presence
+ * token on its pseudonym's day before the day's record is written.
+ */
+export type IngestStore = TaskStore & NodeStore & { tokens?: TokenGate };
+
+export async function countBatch(store: IngestStore, batch: JsMsg[]): Promise<void> {
   const tasks: TaskItem[] = [];
-  const beats: BeatItem[] = [];
-  const reports: ActivityItem[] = [];
+  let beats: BeatItem[] = [];
+  let reports: ActivityItem[] = [];
+  const gate = store.tokens;
+  /** The message's checked token; none when no token is needed; null when it counts for nothing. */
+  const tokenOf = (
+    token: string | undefined,
+    kind: TokenKind,
+    ms: number,
+  ): { token?: CheckedToken } | null => {
+    if (!gate) return {};
+    const checked = gate.check(token, kind, ms);
+    if (typeof checked !== 'string') return { token: checked };
+    store.metrics.reject(checked);
+    return null;
+  };
   for (const m of batch) {
     const ms = m.time.getTime();
     if (m.subject === SUBJECTS.task) {
       const parsed = parseMessage(TaskMessageSchema, m.data, MAX_INGEST_BYTES);
       if (!parsed.ok) store.metrics.reject(parsed.reason);
       else if (!windowAccepted(parsed.message.window, ms)) store.metrics.reject('window');
-      else tasks.push({ seq: m.seq, task: parsed.message });
+      else {
+        const backed = tokenOf(parsed.message.token, 'task', ms);
+        if (backed) tasks.push({ seq: m.seq, task: parsed.message, ...backed });
+      }
     } else if (m.subject === SUBJECTS.activity) {
       const parsed = parseMessage(ActivityMessageSchema, m.data, MAX_INGEST_BYTES);
       const hourMs = parsed.ok ? Date.parse(parsed.message.hour) : NaN;
       if (!parsed.ok) store.metrics.reject(parsed.reason);
       else if (!hourAccepted(hourMs, ms)) store.metrics.reject('window');
-      else reports.push({ hourMs, activity: parsed.message });
+      else {
+        const backed = tokenOf(parsed.message.token, 'presence', ms);
+        if (backed) reports.push({ hourMs, activity: parsed.message, ...backed });
+      }
     } else {
       const parsed = parseMessage(HeartbeatMessageSchema, m.data, MAX_INGEST_BYTES);
       if (!parsed.ok) store.metrics.reject(parsed.reason);
-      else beats.push({ ms, beat: parsed.message });
+      else {
+        const backed = tokenOf(parsed.message.token, 'presence', ms);
+        if (backed) beats.push({ ms, beat: parsed.message, ...backed });
+      }
     }
+  }
+  if (gate) {
+    // A presence token backs one pseudonym's day: spent on it by the first message, its own on every other.
+    [beats, reports] = await Promise.all([
+      spendAll(gate, store.metrics, beats, (b) => `p.${b.beat.node}.${dayOf(b.ms)}`),
+      spendAll(gate, store.metrics, reports, (r) => `p.${r.activity.node}.${dayOf(r.hourMs)}`),
+    ]);
   }
   const seqs = batch.map((m) => m.seq);
   await Promise.all([countTasks(store, tasks, seqs), countNodes(store, beats, reports)]);
@@ -77,7 +115,7 @@ export interface IngestLoop {
  */
 export function startIngest(
   consumer: Consumer,
-  store: TaskStore & NodeStore,
+  store: IngestStore,
   options: { batchSize: number; workers: number },
   onError: (error: unknown) => void,
 ): IngestLoop {

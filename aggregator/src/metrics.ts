@@ -1,7 +1,17 @@
 // The aggregator's counters, and their Prometheus text exposition for GET /metrics. Counters count
 // processing events of this instance (a redelivered message is counted again); the statistics themselves
 // are exact and live in KV.
-export const REASONS = ['oversize', 'json', 'schema', 'window', 'ratelimit'] as const;
+import { TOKEN_REFUSALS } from './tokens/token-refusals.ts';
+
+export const REASONS = [
+  'oversize',
+  'json',
+  'schema',
+  'window',
+  'ratelimit',
+  // A message that needed a token and had no valid, unspent one (docs/TRUST.md).
+  ...TOKEN_REFUSALS,
+] as const;
 export type Reason = (typeof REASONS)[number];
 /** The KV buckets whose records the aggregator reads (setup.ts); a record that does not fit is skipped. */
 export const RECORD_BUCKETS = ['dedup', 'rollups', 'nodes', 'leases'] as const;

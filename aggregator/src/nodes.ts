@@ -17,6 +17,7 @@ import { isWrongLastSequence } from './kv-errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { Mirror } from './mirror.ts';
 import { decodeNodeRecord } from './records.ts';
+import type { CheckedToken } from './tokens/token-gate.ts';
 
 const MAX_ATTEMPTS = 100;
 
@@ -35,12 +36,15 @@ export interface NodeRecord {
 export interface BeatItem {
   ms: number;
   beat: HeartbeatMessage;
+  /** Its checked presence token, when the aggregator requires tokens (ingest.ts spends it). */
+  token?: CheckedToken;
 }
 
 export interface ActivityItem {
   /** The start of the hour the report names, epoch ms. */
   hourMs: number;
   activity: ActivityMessage;
+  token?: CheckedToken;
 }
 
 export interface NodeStore {

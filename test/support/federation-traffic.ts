@@ -59,6 +59,13 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
     DEDUP_MAX_BYTES: String(config.dedupMaxBytes),
     NODES_MAX_BYTES: String(config.nodesMaxBytes),
     INGEST_MAX_BYTES: String(config.ingestMaxBytes),
+    ...(config.tokens
+      ? {
+          TOKEN_KEYS: config.tokens.keysFile,
+          ISSUER_NAME: config.tokens.issuerName,
+          SPENT_MAX_BYTES: String(config.tokens.spentMaxBytes),
+        }
+      : {}),
   };
 }
 
