@@ -38,6 +38,10 @@ describe('the invites policy', () => {
     await expect(token('presence')).rejects.toThrow(/code:401 response:an invite is required/);
     await expect(token('presence', 'Invite nosuchcode')).rejects.toThrow(/code:401 response:unknown invite/);
     await expect(token('presence', 'Bearer x')).rejects.toThrow(/code:401/);
+    // Names every JavaScript object has are no invites (the codes are looked up in a parsed JSON object).
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])
+      await expect(token('presence', `Invite ${name}`)).rejects.toThrow(/code:401 response:unknown invite/);
+    await expect(invite('revoke', 'toString')).rejects.toThrow(/no invite toString/);
   });
 
   it('gives an invite 14 presence tokens and TASK_TOKENS_PER_WEEK task tokens a week, then 429', async () => {

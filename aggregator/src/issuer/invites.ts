@@ -24,8 +24,14 @@ export class InviteBook {
   constructor(private readonly file: string) {}
 
   status(code: string): InviteStatus {
-    const invite = this.read()[code];
+    const invite = this.get(code);
     return !invite ? 'unknown' : invite.revoked ? 'revoked' : 'valid';
+  }
+
+  /** The invite of `code`: an own entry of the file only (`toString`, `__proto__` are no codes). */
+  private get(code: string): Invite | undefined {
+    const invites = this.read();
+    return Object.hasOwn(invites, code) ? invites[code] : undefined;
   }
 
   list(): [string, Invite][] {
@@ -42,11 +48,10 @@ export class InviteBook {
 
   /** False when there is no such code. */
   revoke(code: string): boolean {
-    const invites = this.read();
-    const invite = invites[code];
+    const invite = this.get(code);
     if (!invite) return false;
     invite.revoked ??= new Date().toISOString();
-    writeJson(this.file, invites);
+    writeJson(this.file, this.read());
     return true;
   }
 
