@@ -18,12 +18,13 @@ import type { Metrics } from './metrics.ts';
 import { addSeqs, hasSeq } from './ranges.ts';
 import { decodeClaim, decodeRollup } from './records.ts';
 import { addTask, emptyRollup, rollupKey, type Rollup } from './rollup.ts';
+import { spentOnTask } from './tokens/spend-on.ts';
 import { spendAll, type CheckedToken, type TokenGate } from './tokens/token-gate.ts';
 
 export interface TaskItem {
   seq: number;
   task: TaskMessage;
-  /** Its checked token, when the aggregator requires tokens: spent on the task's key once it is claimed. */
+  /** Its checked token, when the aggregator requires tokens: spent on the task's key before it is claimed. */
   token?: CheckedToken;
 }
 
@@ -104,22 +105,22 @@ async function writeWindow(
 
 /** Resolves once every task of the batch is counted (or known to be a duplicate); throws if the store fails. */
 export async function countTasks(store: TaskStore, items: TaskItem[], batchSeqs: number[]): Promise<void> {
+  // Tokens first: a task whose token is refused claims nothing (a claim made for it would push honest claims
+  // out of the dedup bucket). An honest re-send carries the same token, spent on its own key: it passes here
+  // and is dropped by its claim.
+  if (store.tokens)
+    items = await spendAll(store.tokens, store.metrics, items, (item) => spentOnTask(item.task.key));
   if (!items.length) return;
   const claims = await Promise.all(items.map((item) => claim(store, item)));
-  let claimed: (TaskItem & { mine: boolean })[] = [];
-  items.forEach((item, i) => {
-    if (claims[i] === 'duplicate') store.metrics.duplicates++;
-    else claimed.push({ ...item, mine: claims[i] === 'mine' });
-  });
-  // After the claim, so that an honest re-send, dropped by its key, never shows as a double spend. A claimed
-  // task whose token is refused stays claimed and uncounted, and so does that message delivered again.
-  if (store.tokens)
-    claimed = await spendAll(store.tokens, store.metrics, claimed, (item) => `t.${item.task.key}`);
   const windows = new Map<string, (TaskItem & { mine: boolean })[]>();
-  for (const item of claimed) {
+  items.forEach((item, i) => {
+    if (claims[i] === 'duplicate') {
+      store.metrics.duplicates++;
+      return;
+    }
     const list = windows.get(item.task.window) ?? [];
-    list.push(item);
+    list.push({ ...item, mine: claims[i] === 'mine' });
     windows.set(item.task.window, list);
-  }
+  });
   await Promise.all([...windows].map(([window, list]) => writeWindow(store, window, list, batchSeqs)));
 }
