@@ -13,7 +13,8 @@ import {
 } from '../../protocol/federation.ts';
 import { SUBJECTS } from '../../protocol/subjects.ts';
 import { countTasks, type TaskItem, type TaskStore } from './count-tasks.ts';
-import { countNodes, dayOf, type ActivityItem, type BeatItem, type NodeStore } from './nodes.ts';
+import { countNodes, type ActivityItem, type BeatItem, type NodeStore } from './nodes.ts';
+import { spentOnPresence } from './tokens/spend-on.ts';
 import type { TokenKind } from '../../protocol/private-token.ts';
 import { spendAll, type CheckedToken, type TokenGate } from './tokens/token-gate.ts';
 
@@ -94,9 +95,10 @@ export async function countBatch(store: IngestStore, batch: JsMsg[]): Promise<vo
   }
   if (gate) {
     // A presence token backs one pseudonym's day: spent on it by the first message, its own on every other.
+    // An activity report names a past hour; its day is its pseudonym's, as a heartbeat's arrival is.
     [beats, reports] = await Promise.all([
-      spendAll(gate, store.metrics, beats, (b) => `p.${b.beat.node}.${dayOf(b.ms)}`),
-      spendAll(gate, store.metrics, reports, (r) => `p.${r.activity.node}.${dayOf(r.hourMs)}`),
+      spendAll(gate, store.metrics, beats, (b) => spentOnPresence(b.beat.node, b.ms)),
+      spendAll(gate, store.metrics, reports, (r) => spentOnPresence(r.activity.node, r.hourMs)),
     ]);
   }
   const seqs = batch.map((m) => m.seq);
