@@ -90,6 +90,9 @@ export async function startAggregator(
       new SpentTokens(nc, store.jsm, { replicas: config.replicas, maxBytes: config.tokens.spentMaxBytes }),
     );
 
+  // The spent buckets of the keys in force exist before the first token is counted (a spend makes none).
+  await tokens?.maintain(Date.now());
+
   const instance = randomBytes(8).toString('hex');
   const js = jetstream(nc);
   const consumer = await js.consumers.get(INGEST_STREAM, CONSUMER);

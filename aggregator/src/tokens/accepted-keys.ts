@@ -9,9 +9,14 @@ import { ACCEPTED_AFTER_MS } from '../issuer/keys.ts';
 import { WEEK_MS } from '../issuer/weeks.ts';
 import { TokenVerifier, type VerifyKey } from './verify-token.ts';
 
+/** When tokens under a key whose week starts at `notBefore` stop counting. */
+export function keyAcceptedUntil(notBefore: number): number {
+  return notBefore + WEEK_MS + ACCEPTED_AFTER_MS;
+}
+
 /** Whether tokens under a key whose week starts at `notBefore` count for a message that arrived at `ms`. */
 export function keyAccepted(notBefore: number, ms: number): boolean {
-  return ms >= notBefore && ms < notBefore + WEEK_MS + ACCEPTED_AFTER_MS;
+  return ms >= notBefore && ms < keyAcceptedUntil(notBefore);
 }
 
 const KeysFileSchema = v.object({

@@ -4,9 +4,11 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../../../test/support/nats-server.ts';
-import { SpentTokens, spentBucketName, type Spend } from './spent-tokens.ts';
+import { MAX_BUCKET_LIFE_MS, SpentTokens, spentBucketName, type Spend } from './spent-tokens.ts';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+/** Spent on exactly `value`. */
+const on = (value: string) => ({ value, isMine: (recorded: string) => recorded === value });
 const { user, pass } = DEV_USERS.aggregator;
 
 describe('spent tokens (real nats-server)', () => {
@@ -16,6 +18,16 @@ describe('spent tokens (real nats-server)', () => {
     const nc = await connect({ servers: server.url, user, pass, inboxPrefix: '_INBOX_aggregator' });
     connections.push(nc);
     return new SpentTokens(nc, await jetstreamManager(nc), { replicas: 1, maxBytes });
+  };
+  const streamExists = async (key: string) => {
+    const jsm = await jetstreamManager(connections.at(-1)!);
+    return jsm.streams.info(`KV_${spentBucketName(key)}`).then(
+      () => true,
+      (error: unknown) => {
+        if (/stream not found/i.test(String(error))) return false;
+        throw error;
+      },
+    );
   };
   beforeAll(async () => {
     server = await startNatsServer();
@@ -27,22 +39,26 @@ describe('spent tokens (real nats-server)', () => {
 
   it('spends a token once: its own binding again is "mine", any other a double spend', async () => {
     const spent = await open();
-    const key = hex(32);
+    const [key, other] = [hex(32), hex(32)];
+    await spent.prepare(key);
+    await spent.prepare(other);
     const nonce = hex(32);
-    expect(await spent.spend(key, nonce, 't.aaaa')).toBe('new');
-    expect(await spent.spend(key, nonce, 't.aaaa')).toBe('mine');
-    expect(await spent.spend(key, nonce, 't.bbbb')).toBe('double_spend');
+    expect(await spent.spend(key, nonce, on('t.aaaa'))).toBe('new');
+    expect(await spent.spend(key, nonce, on('t.aaaa'))).toBe('mine');
+    expect(await spent.spend(key, nonce, on('t.bbbb'))).toBe('double_spend');
     // The same nonce under another key is another token.
-    expect(await spent.spend(hex(32), nonce, 't.bbbb')).toBe('new');
+    expect(await spent.spend(other, nonce, on('t.bbbb'))).toBe('new');
   });
 
   it('lets exactly one of several instances spending one token at once have it', async () => {
     const instances = await Promise.all([open(), open(), open()]);
-    const key = hex(32);
     for (let round = 0; round < 20; round++) {
+      // A new key each round, made by every instance at once, as at the start of a week.
+      const key = hex(32);
+      await Promise.all(instances.map((spent) => spent.prepare(key)));
       const nonce = hex(32);
       const results: Spend[] = await Promise.all(
-        instances.map((spent, i) => spent.spend(key, nonce, `t.${i}`)),
+        instances.map((spent, i) => spent.spend(key, nonce, on(`t.${i}`))),
       );
       expect(results.filter((r) => r === 'new')).toHaveLength(1);
       expect(results.filter((r) => r === 'double_spend')).toHaveLength(2);
@@ -52,23 +68,26 @@ describe('spent tokens (real nats-server)', () => {
   it('remembers spent tokens across a server restart', async () => {
     const spent = await open();
     const key = hex(32);
+    await spent.prepare(key);
     const nonce = hex(32);
-    expect(await spent.spend(key, nonce, 'p.node.20261206')).toBe('new');
+    expect(await spent.spend(key, nonce, on('p.node.1'))).toBe('new');
     await server.stop();
     await server.restart();
+    // Another instance, which did not make the bucket: it finds it.
     const again = await open();
-    expect(await again.spend(key, nonce, 'p.other.20261206')).toBe('double_spend');
-    expect(await again.spend(key, nonce, 'p.node.20261206')).toBe('mine');
+    expect(await again.spend(key, nonce, on('p.other.1'))).toBe('double_spend');
+    expect(await again.spend(key, nonce, on('p.node.1'))).toBe('mine');
   });
 
   it('refuses new tokens when its bucket is full, and keeps those it has', async () => {
     const spent = await open(4096);
     const key = hex(32);
+    await spent.prepare(key);
     const nonces: string[] = [];
     let full = 0;
     for (let i = 0; i < 100 && !full; i++) {
       const nonce = hex(32);
-      const result = await spent.spend(key, nonce, `t.${i}`);
+      const result = await spent.spend(key, nonce, on(`t.${i}`));
       if (result === 'store_full') full++;
       else {
         expect(result).toBe('new');
@@ -78,18 +97,37 @@ describe('spent tokens (real nats-server)', () => {
     expect(full).toBe(1);
     expect(nonces.length).toBeGreaterThan(3);
     // Every token recorded before is still spent.
-    for (const nonce of nonces) expect(await spent.spend(key, nonce, 't.forged')).toBe('double_spend');
+    for (const nonce of nonces) expect(await spent.spend(key, nonce, on('t.forged'))).toBe('double_spend');
   });
 
-  it('forgets a retired key whole', async () => {
+  it('never makes a bucket by spending: not before prepare(), nor after retire()', async () => {
     const spent = await open();
     const key = hex(32);
     const nonce = hex(32);
-    await spent.spend(key, nonce, 't.x');
-    const jsm = await jetstreamManager(connections.at(-1)!);
-    await expect(jsm.streams.info(`KV_${spentBucketName(key)}`)).resolves.toBeTruthy();
+    await expect(spent.spend(key, nonce, on('t.x'))).rejects.toThrow(/no spent-token bucket/);
+    expect(await streamExists(key)).toBe(false);
+    await spent.prepare(key);
+    expect(await spent.spend(key, nonce, on('t.x'))).toBe('new');
     await spent.retire(key);
-    await expect(jsm.streams.info(`KV_${spentBucketName(key)}`)).rejects.toThrow(/stream not found/i);
+    expect(await streamExists(key)).toBe(false);
+    // Spent again after its key's bucket was deleted (a message counted late): refused by an error, and no
+    // empty bucket is made in which the token would count again.
+    await expect(spent.spend(key, nonce, on('t.y'))).rejects.toThrow(/no spent-token bucket/);
+    const elsewhere = await open();
+    await expect(elsewhere.spend(key, nonce, on('t.y'))).rejects.toThrow(/no spent-token bucket/);
+    expect(await streamExists(key)).toBe(false);
     await spent.retire(key); // again: nothing to do
+  });
+
+  it('deletes old buckets of keys it no longer knows, and no other', async () => {
+    const spent = await open();
+    const [gone, kept] = [hex(32), hex(32)];
+    await spent.prepare(gone);
+    await spent.prepare(kept);
+    expect(await spent.retireUnknown([], Date.now())).toBe(0);
+    const later = Date.now() + MAX_BUCKET_LIFE_MS + 60_000;
+    expect(await spent.retireUnknown([kept], later)).toBeGreaterThanOrEqual(1);
+    expect(await streamExists(gone)).toBe(false);
+    expect(await streamExists(kept)).toBe(true);
   });
 });

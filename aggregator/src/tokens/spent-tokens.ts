@@ -1,27 +1,43 @@
 // Which tokens were spent, and on what (docs/TRUST.md, "Counting only what is backed, exactly once"): one KV
 // bucket per token key, a record per token input (its nonce: the key is the bucket's), written with `create`
-// only after the token's signature was checked. The value is what the token was spent on: a task key, or a
-// pseudonym's day. A message delivered again finds its own value and goes on, so instances and restarts agree;
-// the same token on anything else is a double spend. A full bucket refuses new records (discard "new"): it
-// stops counting rather than forget spent tokens and let them in again.
+// after the token's signature was checked and before anything of its message is counted or claimed. The value
+// is what the token was spent on (a task key, a pseudonym and when). A message delivered again finds its own
+// value and goes on, so instances and restarts agree; the same token on anything else is a double spend. A full
+// bucket refuses new records (discard "new"): it stops counting rather than forget spent tokens and let them
+// in again.
+//
+// Buckets are made ahead, by prepare(), never by a spend: a spend that came after its key's bucket was deleted
+// must not find an empty new one and count old tokens again.
 import { DiscardPolicy, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { RequestError, type NatsConnection } from '@nats-io/nats-core';
-import { ACCEPTED_AFTER_MS } from '../issuer/keys.ts';
+import { ACCEPTED_AFTER_MS, WEEKS_AHEAD } from '../issuer/keys.ts';
 import { DAY_MS, WEEK_MS } from '../issuer/weeks.ts';
 import { isWrongLastSequence } from '../kv-errors.ts';
 
 export const SPENT_BUCKET_PREFIX = 'truebit-spent-';
-/** A nonce in hex (64) and a binding of at most 64 characters, with the record's overhead. */
-const MAX_VALUE_BYTES = 256;
+/** A value of at most 128 characters, with the record's subject and headers. */
+const MAX_VALUE_BYTES = 384;
 /**
  * How long a record is kept after its write. A token is spent after its key's week began, and the key is
  * accepted until ACCEPTED_AFTER_MS past the week's end: the record outlives the key's acceptance. (The bucket of
  * a key that has ended is deleted whole besides, by retire().)
  */
 const SPENT_TTL_MS = WEEK_MS + ACCEPTED_AFTER_MS + DAY_MS;
+/**
+ * The longest a key's bucket can be needed: made up to WEEKS_AHEAD weeks before the key's week, and kept until
+ * its acceptance ends, with two days to spare. An older bucket whose key is no longer in the keys file belongs to
+ * a key that has ended (retireUnknown()).
+ */
+export const MAX_BUCKET_LIFE_MS = (WEEKS_AHEAD + 1) * WEEK_MS + ACCEPTED_AFTER_MS + 2 * DAY_MS;
 
 export type Spend = 'new' | 'mine' | 'double_spend' | 'store_full';
+
+/** What a token is spent on: the value recorded, and which recorded values count as the same thing. */
+export interface SpendOn {
+  value: string;
+  isMine(recorded: string): boolean;
+}
 
 /** The bucket of a token key, named by the first 128 bits of its key id. */
 export function spentBucketName(keyIdHex: string): string {
@@ -30,6 +46,7 @@ export function spentBucketName(keyIdHex: string): string {
 
 export class SpentTokens {
   private readonly kvm: Kvm;
+  /** The buckets of the keys prepared or found, by key id. Bounded by the keys kept (forget()). */
   private readonly buckets = new Map<string, Promise<KV>>();
 
   constructor(
@@ -41,14 +58,15 @@ export class SpentTokens {
   }
 
   /**
-   * Records the token `nonceHex` of key `keyIdHex` as spent on `binding`: 'new' the first time, 'mine' when it
-   * was spent on the same binding before (a message delivered again, an honest re-send).
+   * Records the token `nonceHex` of key `keyIdHex` as spent on `on`: 'new' the first time, 'mine' when it was
+   * spent on the same thing before (a message delivered again, an honest re-send). Throws when the key has no
+   * bucket (not prepared yet, or deleted): the message is then read again later.
    */
-  async spend(keyIdHex: string, nonceHex: string, binding: string): Promise<Spend> {
+  async spend(keyIdHex: string, nonceHex: string, on: SpendOn): Promise<Spend> {
     const kv = await this.bucket(keyIdHex);
     for (let attempt = 1; ; attempt++) {
       try {
-        await kv.create(nonceHex, binding);
+        await kv.create(nonceHex, on.value);
         return 'new';
       } catch (error) {
         if (isFull(error)) return 'store_full';
@@ -62,35 +80,74 @@ export class SpentTokens {
     const entry = await kv.get(nonceHex);
     // The create failed because the record exists: reading nothing means the read lagged; decide later.
     if (entry?.operation !== 'PUT') throw new Error(`spent token ${nonceHex} exists but could not be read`);
-    return entry.string() === binding ? 'mine' : 'double_spend';
+    return on.isMine(entry.string()) ? 'mine' : 'double_spend';
   }
 
-  /** Makes the bucket of a key before its first token comes (a spend makes it too, if it must). */
+  /** Makes the bucket of a key before its first token comes (idempotent: instances may all do it). */
   async prepare(keyIdHex: string): Promise<void> {
-    await this.bucket(keyIdHex);
+    const made = this.create(keyIdHex);
+    this.buckets.set(keyIdHex, made);
+    made.catch(() => this.buckets.delete(keyIdHex));
+    await made;
   }
 
   /** Deletes the bucket of a key no longer accepted: its tokens are refused by their key from now on. */
   async retire(keyIdHex: string): Promise<void> {
     this.buckets.delete(keyIdHex);
-    try {
-      await this.jsm.streams.delete(`KV_${spentBucketName(keyIdHex)}`);
-    } catch (error) {
-      if (!/stream not found/i.test(String(error))) throw error;
-    }
+    await this.deleteStream(spentBucketName(keyIdHex));
   }
 
+  /**
+   * Deletes the buckets older than MAX_BUCKET_LIFE_MS whose key is not among `known` (key ids): their key ended
+   * while no instance ran to retire it, and left the keys file since. Returns how many.
+   */
+  async retireUnknown(known: readonly string[], now: number): Promise<number> {
+    const names = new Set(known.map(spentBucketName));
+    let deleted = 0;
+    for await (const info of this.jsm.streams.list()) {
+      const name = info.config.name.replace(/^KV_/, '');
+      if (!name.startsWith(SPENT_BUCKET_PREFIX) || names.has(name)) continue;
+      if (now - Date.parse(info.created) < MAX_BUCKET_LIFE_MS) continue;
+      await this.deleteStream(name);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Forgets the handles of the keys not among `known`. */
+  forget(known: readonly string[]): void {
+    for (const id of this.buckets.keys()) if (!known.includes(id)) this.buckets.delete(id);
+  }
+
+  /** The key's bucket, prepared or found; never made here. */
   private bucket(keyIdHex: string): Promise<KV> {
     let kv = this.buckets.get(keyIdHex);
     if (!kv) {
-      kv = this.open(keyIdHex);
+      kv = this.existing(keyIdHex);
       kv.catch(() => this.buckets.delete(keyIdHex));
       this.buckets.set(keyIdHex, kv);
     }
     return kv;
   }
 
-  private async open(keyIdHex: string): Promise<KV> {
+  private async existing(keyIdHex: string): Promise<KV> {
+    const name = spentBucketName(keyIdHex);
+    try {
+      await this.jsm.streams.info(`KV_${name}`);
+    } catch (error) {
+      if (/stream not found/i.test(String(error)))
+        throw new Error(
+          `no spent-token bucket for key ${keyIdHex.slice(0, 16)}… (not prepared, or retired)`,
+          {
+            cause: error,
+          },
+        );
+      throw error;
+    }
+    return this.kvm.open(name, { allow_direct: false });
+  }
+
+  private async create(keyIdHex: string): Promise<KV> {
     const name = spentBucketName(keyIdHex);
     const kv = await this.kvm.create(name, {
       ttl: SPENT_TTL_MS,
@@ -110,6 +167,14 @@ export class SpentTokens {
         max_bytes: this.options.maxBytes,
       });
     return kv;
+  }
+
+  private async deleteStream(bucket: string): Promise<void> {
+    try {
+      await this.jsm.streams.delete(`KV_${bucket}`);
+    } catch (error) {
+      if (!/stream not found/i.test(String(error))) throw error;
+    }
   }
 }
 

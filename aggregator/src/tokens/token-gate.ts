@@ -1,13 +1,19 @@
 // The aggregator's side of the anonymous tokens (docs/TRUST.md, "Counting only what is backed, exactly once"):
-// a message counts only with a valid token of its kind, under a key accepted at its arrival, and only while
-// that token is unspent or was spent on the same thing (a task key, a pseudonym's day).
+// a message counts only with a valid token of its kind, under a key accepted both when it arrived and when it is
+// counted, and only while that token is unspent or was spent on the same thing (spend-on.ts).
 import type { TokenKind } from '../../../protocol/private-token.ts';
 import type { Metrics } from '../metrics.ts';
-import { keyAccepted, type KeysFile } from './accepted-keys.ts';
-import type { Spend, SpentTokens } from './spent-tokens.ts';
+import { keyAccepted, keyAcceptedUntil, type KeysFile } from './accepted-keys.ts';
+import type { Spend, SpendOn, SpentTokens } from './spent-tokens.ts';
 import type { TokenRefusal } from './token-refusals.ts';
 import { tokenBytes } from './verify-token.ts';
 import { tokenKeyId } from './token-key.ts';
+
+/**
+ * How long after its key's acceptance ended a spent bucket is deleted. No message is counted under the key past
+ * the end (check()), and a batch checked before it is counted or read again within seconds.
+ */
+export const RETIRE_AFTER_MS = 3600_000;
 
 /** A token whose signature, key and challenge were checked: what its spend is recorded under. */
 export interface CheckedToken {
@@ -18,22 +24,22 @@ export interface CheckedToken {
 export interface TokenGate {
   /** The message's token checked for `kind` at `ms` (its arrival), or why it backs nothing. */
   check(token: string | undefined, kind: TokenKind, ms: number): CheckedToken | TokenRefusal;
-  /** Records the token as spent on `binding` (spent-tokens.ts). */
-  spend(token: CheckedToken, binding: string): Promise<Spend>;
+  /** Records the token as spent on `on` (spent-tokens.ts). */
+  spend(token: CheckedToken, on: SpendOn): Promise<Spend>;
 }
 
 /**
- * The items whose token is spent on their binding, now or before; the others are refused and counted by
+ * The items whose token is spent on what `on` says, now or before; the others are refused and counted by
  * reason. Items without a token (none needed) pass.
  */
 export async function spendAll<T extends { token?: CheckedToken }>(
   gate: TokenGate,
   metrics: Metrics,
   items: T[],
-  binding: (item: T) => string,
+  on: (item: T) => SpendOn,
 ): Promise<T[]> {
   const spends = await Promise.all(
-    items.map((item) => (item.token ? gate.spend(item.token, binding(item)) : 'new')),
+    items.map((item) => (item.token ? gate.spend(item.token, on(item)) : 'new')),
   );
   return items.filter((_, i) => {
     const spend = spends[i]!;
@@ -45,41 +51,52 @@ export async function spendAll<T extends { token?: CheckedToken }>(
 
 /** The gate of an aggregator that requires tokens: keys from the issuer's keys file, spends in JetStream. */
 export class RequiredTokens implements TokenGate {
-  /** Key ids whose spent bucket was made, and those deleted after the key's last accepted day. */
-  private readonly prepared = new Set<string>();
-  private readonly retired = new Set<string>();
+  /** Key ids whose bucket was made, and those whose bucket was deleted: only of the keys in the file. */
+  private prepared = new Set<string>();
+  private retired = new Set<string>();
 
   constructor(
     private readonly keys: KeysFile,
     private readonly spent: SpentTokens,
+    private readonly now: () => number = Date.now,
   ) {}
 
   check(token: string | undefined, kind: TokenKind, ms: number): CheckedToken | TokenRefusal {
     if (token === undefined) return 'missing';
     const bytes = tokenBytes(token);
     if (!bytes) return 'malformed';
-    const result = this.keys.current(Date.now()).verifier.verify(bytes, kind);
+    const now = this.now();
+    const result = this.keys.current(now).verifier.verify(bytes, kind);
     if (!result.ok) return result.reason;
-    if (!keyAccepted(result.token.key.notBefore, ms)) return 'expired_key';
+    // Accepted when the message arrived, and still now: a backlog counted after the key's end is refused, so
+    // no spend can come after its bucket is deleted.
+    const { notBefore } = result.token.key;
+    if (!keyAccepted(notBefore, ms) || now >= keyAcceptedUntil(notBefore)) return 'expired_key';
     return {
       keyIdHex: result.token.tokenKeyId.toString('hex'),
       nonceHex: result.token.nonce.toString('hex'),
     };
   }
 
-  spend(token: CheckedToken, binding: string): Promise<Spend> {
-    return this.spent.spend(token.keyIdHex, token.nonceHex, binding);
+  spend(token: CheckedToken, on: SpendOn): Promise<Spend> {
+    return this.spent.spend(token.keyIdHex, token.nonceHex, on);
   }
 
   /**
-   * Makes the spent buckets of the keys in the file ahead of their week (several instances making one at the
-   * moment its first tokens come slows those down), and deletes those of the keys no longer accepted at `now`
-   * (their tokens are refused by their key).
+   * Makes the spent buckets of the keys in the file ahead of their week (a spend never makes one), and deletes
+   * those of the keys whose acceptance ended RETIRE_AFTER_MS ago, and old ones of keys no longer in the file.
+   * Run at start, before counting, and then at every stats tick.
    */
   async maintain(now: number): Promise<void> {
-    for (const key of this.keys.current(now).keys) {
-      const id = tokenKeyId(key.tokenKey).toString('hex');
-      const ended = now >= key.notBefore && !keyAccepted(key.notBefore, now);
+    const keys = this.keys.current(now).keys.map((key) => ({
+      id: tokenKeyId(key.tokenKey).toString('hex'),
+      ended: now >= keyAcceptedUntil(key.notBefore) + RETIRE_AFTER_MS,
+    }));
+    const ids = keys.map((key) => key.id);
+    this.prepared = new Set(ids.filter((id) => this.prepared.has(id)));
+    this.retired = new Set(ids.filter((id) => this.retired.has(id)));
+    this.spent.forget(ids);
+    for (const { id, ended } of keys) {
       if (ended && !this.retired.has(id)) {
         await this.spent.retire(id);
         this.retired.add(id);
@@ -88,5 +105,6 @@ export class RequiredTokens implements TokenGate {
         this.prepared.add(id);
       }
     }
+    await this.spent.retireUnknown(ids, now);
   }
 }
