@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { natsConnection, readConfig } from './config.ts';
+import { SPENT_MAX_BYTES, natsConnection, readConfig } from './config.ts';
 
 describe('the aggregator configuration', () => {
   it('reads the environment with defaults', () => {
@@ -45,6 +45,6 @@ describe('the aggregator configuration', () => {
     );
     expect(
       readConfig({ NATS_PASSWORD: 'x', TOKEN_KEYS: '/keys.json', ISSUER_NAME: 'issuer.example' }).tokens,
-    ).toEqual({ keysFile: '/keys.json', issuerName: 'issuer.example', spentMaxBytes: 1024 ** 3 });
+    ).toEqual({ keysFile: '/keys.json', issuerName: 'issuer.example', spentMaxBytes: SPENT_MAX_BYTES });
   });
 });

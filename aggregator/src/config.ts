@@ -84,6 +84,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
   };
 }
 
+/** The default room for one key's spent tokens (1.25 GiB). */
+export const SPENT_MAX_BYTES = 1280 * 1024 ** 2;
+
 function tokenConfig(env: NodeJS.ProcessEnv): Pick<AggregatorConfig, 'tokens'> {
   const keysFile = env.TOKEN_KEYS || undefined;
   if (!keysFile) return {};
@@ -92,8 +95,9 @@ function tokenConfig(env: NodeJS.ProcessEnv): Pick<AggregatorConfig, 'tokens'> {
     throw new StartError(
       "ISSUER_NAME is required with TOKEN_KEYS: the issuer name the tokens are made for (as the issuer's own ISSUER_NAME)",
     );
-  // About 200 bytes a spent token: 1 GiB holds some 5 million tokens of one key's week.
-  return { tokens: { keysFile, issuerName, spentMaxBytes: number(env, 'SPENT_MAX_BYTES', 1024 ** 3) } };
+  // A spent token takes 235 bytes of its bucket (subject, header, value): the default holds 5.7 million, above
+  // the issuer's TOKENS_PER_KEY (5 million), so that the tokens it signs cannot fill the bucket.
+  return { tokens: { keysFile, issuerName, spentMaxBytes: number(env, 'SPENT_MAX_BYTES', SPENT_MAX_BYTES) } };
 }
 
 /**
