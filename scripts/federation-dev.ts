@@ -1,12 +1,14 @@
 // npm run federation:dev: the whole federation on one machine, for development. Starts Debian's
-// nats-server with nats/nats.conf (ports and store from the environment, with the defaults below) and one
-// aggregator against it; Ctrl-C stops both. Point the PWA at the WebSocket URL it prints. A port in use is
+// nats-server with nats/nats.conf (ports and store from the environment, with the defaults below), one
+// aggregator against it and the token issuer with its dev policy (tokens for anyone); Ctrl-C stops them all. Point the PWA at the WebSocket URL it prints. A port in use is
 // said before anything starts, and a failure to start leaves nothing running.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startAggregator } from '../aggregator/src/aggregator.ts';
 import { readConfig } from '../aggregator/src/config.ts';
+import { readIssuerConfig } from '../aggregator/src/issuer/config.ts';
+import { startIssuer } from '../aggregator/src/issuer/issuer.ts';
 import { DEV_USERS, NATS_CONF } from '../nats/dev-users.ts';
 
 const env = {
@@ -22,12 +24,19 @@ const config = readConfig({
   NATS_URL: `nats://127.0.0.1:${env.NATS_PORT}`,
   NATS_PASSWORD: env.NATS_AGGREGATOR_PASSWORD,
 });
+// The aggregator requires tokens only when TOKEN_KEYS says so (the issuer's keys file, below).
+const issuerConfig = readIssuerConfig({
+  ...process.env,
+  ISSUER_POLICY: 'dev',
+  ISSUER_DATA_DIR: process.env.ISSUER_DATA_DIR ?? '.issuer-data',
+});
 const busy: string[] = [];
 for (const [name, port, host] of [
   ['NATS_PORT', env.NATS_PORT, '0.0.0.0'],
   ['NATS_HTTP_PORT', env.NATS_HTTP_PORT, '0.0.0.0'],
   ['NATS_WS_PORT', env.NATS_WS_PORT, '0.0.0.0'],
   ['HTTP_PORT (the aggregator)', String(config.httpPort), config.httpHost],
+  ['ISSUER_HTTP_PORT (the token issuer)', String(issuerConfig.httpPort), issuerConfig.httpHost],
 ] as const)
   if (await inUse(Number(port), host)) busy.push(`${port} (${name})`);
 if (busy.length) {
@@ -62,6 +71,9 @@ for (let i = 0; ; i++) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+const issuer = await startIssuer(issuerConfig).catch((error: unknown) =>
+  fail(`the issuer did not start: ${error instanceof Error ? error.message : String(error)}`),
+);
 const aggregator = await startAggregator(config).catch((error: unknown) =>
   fail(`the aggregator did not start: ${error instanceof Error ? error.message : String(error)}`),
 );
@@ -69,7 +81,9 @@ console.log(`federation:dev ready
   NATS (TCP)        nats://127.0.0.1:${env.NATS_PORT}
   NATS (WebSocket)  ws://127.0.0.1:${env.NATS_WS_PORT}   monitor/monitor publishes, public/public reads
   NATS monitoring   http://127.0.0.1:${env.NATS_HTTP_PORT}/healthz
-  aggregator        ${aggregator.httpUrl}/api/stats  /api/history  /healthz  /metrics`);
+  aggregator        ${aggregator.httpUrl}/api/stats  /api/history  /healthz  /metrics
+  token issuer      ${issuer.url}/.well-known/private-token-issuer-directory   dev policy, ${issuerConfig.issuerName}
+                    its keys: ${issuerConfig.dataDir}/token-keys.json (TOKEN_KEYS to make the aggregator require tokens)`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -78,7 +92,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     stopping = true;
     server.removeAllListeners('exit');
     server.once('exit', () => process.exit(0));
-    void aggregator.stop().then(() => server.kill('SIGTERM'));
+    void Promise.all([aggregator.stop(), issuer.stop()]).then(() => server.kill('SIGTERM'));
   });
 
 /** Whether something listens on `port` of `host` already (binding it fails). */

@@ -1,7 +1,7 @@
 // `npm run federation:dev` (nats-server and the aggregator for development) on ports in use: it says which, and
 // starts nothing — no second nats-server left running, the first federation:dev unharmed.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,9 @@ beforeAll(async () => {
     NATS_HTTP_PORT: String(await freePort()),
     NATS_WS_PORT: String(await freePort()),
     HTTP_PORT: String(await freePort()),
+    ISSUER_HTTP_PORT: String(await freePort()),
     NATS_STORE_DIR: join(dir, 'store'),
+    ISSUER_DATA_DIR: join(dir, 'issuer'),
   };
   first = spawnServer(process.execPath, ['--import', 'tsx', SCRIPT], {
     env: { ...process.env, ...env },
@@ -92,5 +94,26 @@ describe('npm run federation:dev on ports in use', () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+});
+
+describe('npm run federation:dev', () => {
+  it('runs the token issuer with its dev policy, and writes the keys file an aggregator can require', async () => {
+    const directory = (await (
+      await fetch(`http://127.0.0.1:${env.ISSUER_HTTP_PORT}/.well-known/private-token-issuer-directory`)
+    ).json()) as { 'token-keys': { 'truwatch-kind': string }[] };
+    // This week's and the next two weeks' keys, of each kind.
+    expect(directory['token-keys'].map((k) => k['truwatch-kind']).sort()).toEqual([
+      'presence',
+      'presence',
+      'presence',
+      'task',
+      'task',
+      'task',
+    ]);
+    const keysFile = JSON.parse(readFileSync(join(env.ISSUER_DATA_DIR!, 'token-keys.json'), 'utf8')) as {
+      'token-keys': unknown[];
+    };
+    expect(keysFile['token-keys']).toHaveLength(6);
   });
 });
