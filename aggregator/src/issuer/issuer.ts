@@ -1,5 +1,6 @@
 // One issuer: its keys, its policy, its allowances and its HTTP API, served on the configured port.
 import { serve, type ServerType } from '@hono/node-server';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { Allowances } from './allowances.ts';
@@ -34,6 +35,8 @@ export interface IssuerParts {
 
 /** The issuer's parts, its keys made for now; nothing listens yet. */
 export function createIssuer(config: IssuerConfig, log: (line: string) => void = console.log): IssuerParts {
+  // Open to all (its private files are 0600 each): the aggregator, perhaps another user, reads the keys file.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o755 });
   const keys = new KeyRing(join(config.dataDir, 'keys'), log);
   rotate(keys, config.dataDir);
   const attester =
