@@ -45,7 +45,7 @@ async function measure(count: number, tokens: boolean) {
     const config = testConfig(server, {
       statsIntervalMs: 1000,
       ...(tokens && {
-        tokens: { keysFile, issuerName: TEST_ISSUER, spentMaxBytes: 256 * 1024 ** 2 },
+        tokens: { keysFile, issuerName: TEST_ISSUER, spentMaxTokens: 1_000_000 },
       }),
     });
     return await countBacklog(config, count, tokens);

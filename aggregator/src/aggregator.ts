@@ -87,7 +87,8 @@ export async function startAggregator(
     keysFile &&
     new RequiredTokens(
       keysFile,
-      new SpentTokens(nc, store.jsm, { replicas: config.replicas, maxBytes: config.tokens.spentMaxBytes }),
+      new SpentTokens(nc, store.jsm, { replicas: config.replicas, maxTokens: config.tokens.spentMaxTokens }),
+      log,
     );
 
   // The spent buckets of the keys in force exist before the first token is counted (a spend makes none).

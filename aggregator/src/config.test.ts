@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SPENT_MAX_BYTES, natsConnection, readConfig } from './config.ts';
+import { SPENT_MAX_TOKENS, natsConnection, readConfig } from './config.ts';
 
 describe('the aggregator configuration', () => {
   it('reads the environment with defaults', () => {
@@ -45,6 +45,6 @@ describe('the aggregator configuration', () => {
     );
     expect(
       readConfig({ NATS_PASSWORD: 'x', TOKEN_KEYS: '/keys.json', ISSUER_NAME: 'issuer.example' }).tokens,
-    ).toEqual({ keysFile: '/keys.json', issuerName: 'issuer.example', spentMaxBytes: SPENT_MAX_BYTES });
+    ).toEqual({ keysFile: '/keys.json', issuerName: 'issuer.example', spentMaxTokens: SPENT_MAX_TOKENS });
   });
 });

@@ -41,7 +41,7 @@ export interface AggregatorConfig {
    * `npm run issuer` writes it), the issuer's name in the tokens' challenge, and the bytes of spent tokens
    * kept per key. Without it every valid message counts, as before tokens.
    */
-  tokens?: { keysFile: string; issuerName: string; spentMaxBytes: number };
+  tokens?: { keysFile: string; issuerName: string; spentMaxTokens: number };
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -84,8 +84,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AggregatorConf
   };
 }
 
-/** The default room for one key's spent tokens (1.25 GiB). */
-export const SPENT_MAX_BYTES = 1280 * 1024 ** 2;
+/**
+ * The default bound on one key's spent tokens: the issuer's TOKENS_PER_KEY, so that the tokens it signs cannot
+ * fill a bucket. A spent token takes 235 bytes of the account's JetStream storage.
+ */
+export const SPENT_MAX_TOKENS = 5_000_000;
 
 function tokenConfig(env: NodeJS.ProcessEnv): Pick<AggregatorConfig, 'tokens'> {
   const keysFile = env.TOKEN_KEYS || undefined;
@@ -95,9 +98,9 @@ function tokenConfig(env: NodeJS.ProcessEnv): Pick<AggregatorConfig, 'tokens'> {
     throw new StartError(
       "ISSUER_NAME is required with TOKEN_KEYS: the issuer name the tokens are made for (as the issuer's own ISSUER_NAME)",
     );
-  // A spent token takes 235 bytes of its bucket (subject, header, value): the default holds 5.7 million, above
-  // the issuer's TOKENS_PER_KEY (5 million), so that the tokens it signs cannot fill the bucket.
-  return { tokens: { keysFile, issuerName, spentMaxBytes: number(env, 'SPENT_MAX_BYTES', SPENT_MAX_BYTES) } };
+  return {
+    tokens: { keysFile, issuerName, spentMaxTokens: number(env, 'SPENT_MAX_TOKENS', SPENT_MAX_TOKENS) },
+  };
 }
 
 /**

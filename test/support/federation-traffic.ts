@@ -63,7 +63,7 @@ export function configEnv(config: AggregatorConfig): Record<string, string> {
       ? {
           TOKEN_KEYS: config.tokens.keysFile,
           ISSUER_NAME: config.tokens.issuerName,
-          SPENT_MAX_BYTES: String(config.tokens.spentMaxBytes),
+          SPENT_MAX_TOKENS: String(config.tokens.spentMaxTokens),
         }
       : {}),
   };

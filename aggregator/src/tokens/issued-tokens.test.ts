@@ -36,7 +36,7 @@ describe('tokens from the issuer, counted by the aggregator', () => {
         tokens: {
           keysFile: keysFileOf(issuer.config.dataDir),
           issuerName: issuer.config.issuerName,
-          spentMaxBytes: 16 * 1024 ** 2,
+          spentMaxTokens: 100_000,
         },
       }),
       () => undefined,

@@ -1,10 +1,11 @@
 // Which tokens were spent, and on what (docs/TRUST.md, "Counting only what is backed, exactly once"): one KV
 // bucket per token key, a record per token input (its nonce: the key is the bucket's), written with `create`
 // after the token's signature was checked and before anything of its message is counted or claimed. The value
-// is what the token was spent on (a task key, a pseudonym and when). A message delivered again finds its own
+// is what the token was spent on (a task key, a pseudonym and its day). A message delivered again finds its own
 // value and goes on, so instances and restarts agree; the same token on anything else is a double spend. A full
 // bucket refuses new records (discard "new"): it stops counting rather than forget spent tokens and let them
-// in again.
+// in again. A bucket is bounded by its number of records, not bytes: nats-server sets a stream's max_bytes aside
+// in the account's storage when it is made, and a key's bucket is kept for five weeks.
 //
 // Buckets are made ahead, by prepare(), never by a spend: a spend that came after its key's bucket was deleted
 // must not find an empty new one and count old tokens again.
@@ -25,18 +26,21 @@ const MAX_VALUE_BYTES = 384;
  */
 const SPENT_TTL_MS = WEEK_MS + ACCEPTED_AFTER_MS + DAY_MS;
 /**
- * The longest a key's bucket can be needed: made up to WEEKS_AHEAD weeks before the key's week, and kept until
- * its acceptance ends, with two days to spare. An older bucket whose key is no longer in the keys file belongs to
- * a key that has ended (retireUnknown()).
+ * The longest a key's bucket can be needed: made at most WEEKS_AHEAD weeks before the key's week (the issuer
+ * makes keys no earlier), and kept until its acceptance ends, with a week to spare for clocks and late files. An
+ * older bucket whose key is no longer in the keys file belongs to a key that has ended (retireUnknown()).
  */
-export const MAX_BUCKET_LIFE_MS = (WEEKS_AHEAD + 1) * WEEK_MS + ACCEPTED_AFTER_MS + 2 * DAY_MS;
+export const MAX_BUCKET_LIFE_MS = (WEEKS_AHEAD + 1) * WEEK_MS + ACCEPTED_AFTER_MS + WEEK_MS;
 
-export type Spend = 'new' | 'mine' | 'double_spend' | 'store_full';
+/** `no_store`: the key's bucket is gone (deleted while its key was still accepted): nothing can be counted. */
+export type Spend = 'new' | 'mine' | 'double_spend' | 'store_full' | 'no_store';
 
 /** What a token is spent on: the value recorded, and which recorded values count as the same thing. */
 export interface SpendOn {
   value: string;
   isMine(recorded: string): boolean;
+  /** A value that makes the record this one's too (written over it at its revision), if it may. */
+  extend?(recorded: string): string | undefined;
 }
 
 /** The bucket of a token key, named by the first 128 bits of its key id. */
@@ -52,7 +56,7 @@ export class SpentTokens {
   constructor(
     nc: NatsConnection,
     private readonly jsm: JetStreamManager,
-    private readonly options: { replicas: number; maxBytes: number },
+    private readonly options: { replicas: number; maxTokens: number },
   ) {
     this.kvm = new Kvm(nc);
   }
@@ -63,7 +67,13 @@ export class SpentTokens {
    * bucket (not prepared yet, or deleted): the message is then read again later.
    */
   async spend(keyIdHex: string, nonceHex: string, on: SpendOn): Promise<Spend> {
-    const kv = await this.bucket(keyIdHex);
+    let kv: KV;
+    try {
+      kv = await this.bucket(keyIdHex);
+    } catch (error) {
+      if (error instanceof NoBucket) return 'no_store';
+      throw error;
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         await kv.create(nonceHex, on.value);
@@ -72,15 +82,41 @@ export class SpentTokens {
         if (isFull(error)) return 'store_full';
         if (isWrongLastSequence(error)) break;
         // A bucket another instance made a moment ago may not take writes yet (nats-server 2.9: "no
-        // responders" right after two instances created it at once).
-        if (!notListening(error) || attempt >= 10) throw error;
+        // responders" right after two instances created it at once); one deleted since answers so for good.
+        if (/stream not found/i.test(String(error))) return this.gone(keyIdHex, error);
+        if (!notListening(error)) throw error;
+        if (attempt >= 10) return this.gone(keyIdHex, error);
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       }
     }
-    const entry = await kv.get(nonceHex);
-    // The create failed because the record exists: reading nothing means the read lagged; decide later.
-    if (entry?.operation !== 'PUT') throw new Error(`spent token ${nonceHex} exists but could not be read`);
-    return on.isMine(entry.string()) ? 'mine' : 'double_spend';
+    for (let attempt = 1; ; attempt++) {
+      const entry = await kv.get(nonceHex);
+      // The create failed because the record exists: reading nothing means the read lagged; decide later.
+      if (entry?.operation !== 'PUT') throw new Error(`spent token ${nonceHex} exists but could not be read`);
+      const recorded = entry.string();
+      if (on.isMine(recorded)) return 'mine';
+      const extended = on.extend?.(recorded);
+      if (extended === undefined) return 'double_spend';
+      try {
+        await kv.update(nonceHex, extended, entry.revision);
+        return 'mine';
+      } catch (error) {
+        // Another message of the token wrote first: read its record again.
+        if (!isWrongLastSequence(error) || attempt >= 10) throw error;
+      }
+    }
+  }
+
+  /** After writes that found no stream: 'no_store' when the bucket is gone, else the error. */
+  private async gone(keyIdHex: string, error: unknown): Promise<Spend> {
+    this.buckets.delete(keyIdHex);
+    try {
+      await this.existing(keyIdHex);
+    } catch (missing) {
+      if (missing instanceof NoBucket) return 'no_store';
+      throw missing;
+    }
+    throw error;
   }
 
   /** Makes the bucket of a key before its first token comes (idempotent: instances may all do it). */
@@ -135,13 +171,7 @@ export class SpentTokens {
     try {
       await this.jsm.streams.info(`KV_${name}`);
     } catch (error) {
-      if (/stream not found/i.test(String(error)))
-        throw new Error(
-          `no spent-token bucket for key ${keyIdHex.slice(0, 16)}… (not prepared, or retired)`,
-          {
-            cause: error,
-          },
-        );
+      if (/stream not found/i.test(String(error))) throw new NoBucket(keyIdHex);
       throw error;
     }
     return this.kvm.open(name, { allow_direct: false });
@@ -149,22 +179,28 @@ export class SpentTokens {
 
   private async create(keyIdHex: string): Promise<KV> {
     const name = spentBucketName(keyIdHex);
-    const kv = await this.kvm.create(name, {
-      ttl: SPENT_TTL_MS,
-      max_bytes: this.options.maxBytes,
-      maxValueSize: MAX_VALUE_BYTES,
-      replicas: this.options.replicas,
-      history: 1,
-      // Reads go to the stream leader: a lagging replica's "not spent" would let a token in twice.
-      allow_direct: false,
-    });
     const stream = `KV_${name}`;
+    let kv: KV;
+    try {
+      kv = await this.kvm.create(name, {
+        ttl: SPENT_TTL_MS,
+        maxValueSize: MAX_VALUE_BYTES,
+        replicas: this.options.replicas,
+        history: 1,
+        // Reads go to the stream leader: a lagging replica's "not spent" would let a token in twice.
+        allow_direct: false,
+      });
+    } catch (error) {
+      // Another instance made it at the same moment (nats-server then says the subjects overlap): use it.
+      await this.jsm.streams.info(stream).catch(() => Promise.reject(error));
+      kv = await this.kvm.open(name, { allow_direct: false });
+    }
     const { config } = await this.jsm.streams.info(stream);
-    if (config.discard !== DiscardPolicy.New || config.max_bytes !== this.options.maxBytes)
+    if (config.discard !== DiscardPolicy.New || config.max_msgs !== this.options.maxTokens)
       await this.jsm.streams.update(stream, {
         ...config,
         discard: DiscardPolicy.New,
-        max_bytes: this.options.maxBytes,
+        max_msgs: this.options.maxTokens,
       });
     return kv;
   }
@@ -188,9 +224,17 @@ function notListening(error: unknown): boolean {
   return false;
 }
 
-/** A write refused because the bucket is full (its stream's max_bytes, discard "new"). */
+/** A write refused because the bucket is full (its max_msgs, discard "new"), or the account's storage is. */
 function isFull(error: unknown): boolean {
   return (
-    error instanceof JetStreamApiError && /maximum bytes exceeded|resources exceeded/i.test(error.message)
+    error instanceof JetStreamApiError &&
+    /maximum (messages|bytes) exceeded|insufficient resources|resources exceeded/i.test(error.message)
   );
+}
+
+/** The key's bucket does not exist: not made yet, or deleted. */
+class NoBucket extends Error {
+  constructor(keyIdHex: string) {
+    super(`no spent-token bucket for key ${keyIdHex.slice(0, 16)}… (not made yet, or deleted)`);
+  }
 }

@@ -19,7 +19,12 @@ describe('the token gate', () => {
   const end = key.weekStart + WEEK_MS + ACCEPTED_AFTER_MS;
   /** A gate whose clock says `now` (checks need no spent tokens). */
   const gateAt = (now: number) =>
-    new RequiredTokens(new KeysFile(file, TEST_ISSUER, 60_000, () => {}), {} as SpentTokens, () => now);
+    new RequiredTokens(
+      new KeysFile(file, TEST_ISSUER, 60_000, () => {}),
+      {} as SpentTokens,
+      () => {},
+      () => now,
+    );
 
   it('checks a token by its key’s week, at the message’s arrival and again when counting it', () => {
     const token = mintToken(key);

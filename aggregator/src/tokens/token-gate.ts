@@ -14,6 +14,8 @@ import { tokenKeyId } from './token-key.ts';
  * the end (check()), and a batch checked before it is counted or read again within seconds.
  */
 export const RETIRE_AFTER_MS = 3600_000;
+/** How often the server's streams are listed for buckets of keys that left the keys file. */
+const UNKNOWN_EVERY_MS = 3600_000;
 
 /** A token whose signature, key and challenge were checked: what its spend is recorded under. */
 export interface CheckedToken {
@@ -54,10 +56,12 @@ export class RequiredTokens implements TokenGate {
   /** Key ids whose bucket was made, and those whose bucket was deleted: only of the keys in the file. */
   private prepared = new Set<string>();
   private retired = new Set<string>();
+  private unknownAt = -Infinity;
 
   constructor(
     private readonly keys: KeysFile,
     private readonly spent: SpentTokens,
+    private readonly log: (line: string) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -78,8 +82,18 @@ export class RequiredTokens implements TokenGate {
     };
   }
 
-  spend(token: CheckedToken, on: SpendOn): Promise<Spend> {
-    return this.spent.spend(token.keyIdHex, token.nonceHex, on);
+  async spend(token: CheckedToken, on: SpendOn): Promise<Spend> {
+    const spend = await this.spent.spend(token.keyIdHex, token.nonceHex, on);
+    if (spend !== 'no_store') return spend;
+    // A key new in the file, whose bucket the next maintain() makes: read the batch again then.
+    if (!this.prepared.has(token.keyIdHex))
+      throw new Error(`the spent-token bucket of key ${token.keyIdHex.slice(0, 16)}… is not made yet`);
+    // Made, and deleted since while its key is still accepted: made again empty, it would let every spent
+    // token of its key count again. Its tokens count for nothing until the key ends.
+    this.log(
+      `aggregator: the spent-token bucket of key ${token.keyIdHex.slice(0, 16)}… is gone; its tokens are refused (no_store) until the key ends`,
+    );
+    return spend;
   }
 
   /**
@@ -105,6 +119,10 @@ export class RequiredTokens implements TokenGate {
         this.prepared.add(id);
       }
     }
-    await this.spent.retireUnknown(ids, now);
+    if (now - this.unknownAt >= UNKNOWN_EVERY_MS) {
+      this.unknownAt = now;
+      const deleted = await this.spent.retireUnknown(ids, now);
+      if (deleted) this.log(`aggregator: deleted ${deleted} spent-token buckets of keys that ended`);
+    }
   }
 }

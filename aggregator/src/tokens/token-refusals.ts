@@ -8,5 +8,6 @@ export const TOKEN_REFUSALS = [
   'bad_signature',
   'double_spend',
   'store_full',
+  'no_store',
 ] as const;
 export type TokenRefusal = (typeof TOKEN_REFUSALS)[number];
