@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACCEPTED_AFTER_MS, KeyRing } from './keys.ts';
+import { ACCEPTED_AFTER_MS, LISTED_AFTER_END_MS, KeyRing } from './keys.ts';
 import { DAY_MS, WEEK_MS, weekName, weekStart } from './weeks.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'truwatch-keys-'));
@@ -73,7 +73,10 @@ describe('KeyRing', () => {
     expect(ring.published(nextWeek).every((k) => k.weekStart > monday)).toBe(true);
     expect(new KeyRing(dir).keys(nextWeek).find((k) => k.weekStart === monday)?.privateKey).toBeUndefined();
 
+    // Listed two days past its end, for every aggregator to see it end; then gone.
     ring.rotate(monday + WEEK_MS + ACCEPTED_AFTER_MS + DAY_MS);
+    expect(readdirSync(dir).filter((f) => f.includes(weekName(monday)))).toHaveLength(2);
+    ring.rotate(monday + WEEK_MS + ACCEPTED_AFTER_MS + LISTED_AFTER_END_MS);
     expect(readdirSync(dir).filter((f) => f.includes(weekName(monday)))).toEqual([]);
   });
 });

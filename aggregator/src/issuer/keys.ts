@@ -1,6 +1,7 @@
 // The issuer's keys: one RSA-2048 key per kind of token and per week, made for the current week and the next
 // two, kept as 0600 files in one directory. A week's private key is deleted when the week ends (a stolen key
-// then forges nothing newer); its public key stays while the aggregator still accepts its tokens.
+// then forges nothing newer); its public key stays while the aggregator still accepts its tokens, and two days
+// more, so that every aggregator sees the key end in the keys file and deletes its spent tokens.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { DAY_MS, WEEK_MS, weekName, weekStart } from './weeks.ts';
 export const WEEKS_AHEAD = 2;
 /** How long after its week a key's tokens are accepted (a message may come 7 days late). */
 export const ACCEPTED_AFTER_MS = 8 * DAY_MS;
+/** How long an ended key stays listed in the keys file (the aggregator refuses its tokens by then). */
+export const LISTED_AFTER_END_MS = 2 * DAY_MS;
 
 export interface IssuerKey {
   kind: TokenKind;
@@ -52,7 +55,7 @@ export class KeyRing {
         delete key.privateKey;
         this.log(`issuer: deleted the ${key.kind} private key of the week of ${weekName(key.weekStart)}`);
       }
-      if (key.weekStart + WEEK_MS + ACCEPTED_AFTER_MS <= now) {
+      if (key.weekStart + WEEK_MS + ACCEPTED_AFTER_MS + LISTED_AFTER_END_MS <= now) {
         rmSync(this.file(key.kind, key.weekStart, 'public'), { force: true });
         this.byName.delete(this.name(key.kind, key.weekStart));
       }
