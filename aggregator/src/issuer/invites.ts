@@ -48,10 +48,10 @@ export class InviteBook {
 
   /** False when there is no such code. */
   revoke(code: string): boolean {
-    const invite = this.get(code);
-    if (!invite) return false;
-    invite.revoked ??= new Date().toISOString();
-    writeJson(this.file, this.read());
+    const invites = this.read();
+    if (!Object.hasOwn(invites, code)) return false;
+    invites[code]!.revoked ??= new Date().toISOString();
+    writeJson(this.file, invites);
     return true;
   }
 
