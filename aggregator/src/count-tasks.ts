@@ -71,7 +71,7 @@ async function claim(store: TaskStore, { seq, task }: TaskItem): Promise<Claim> 
 async function writeWindow(
   store: TaskStore,
   window: string,
-  items: (TaskItem & { mine: boolean })[],
+  items: TaskItem[],
   batchSeqs: number[],
 ): Promise<void> {
   const key = rollupKey(window);
@@ -83,8 +83,10 @@ async function writeWindow(
     if (live && !decoded) store.metrics.skip('rollups');
     const rollup: Rollup = decoded ?? emptyRollup();
     let counted = 0;
+    // A sequence in `applied` was counted already: by an instance that had the same message delivered again
+    // (its claim is "mine"), even while the one that claimed it first ("new") still writes.
     for (const item of items)
-      if (!(item.mine && hasSeq(rollup.applied, item.seq))) {
+      if (!hasSeq(rollup.applied, item.seq)) {
         addTask(rollup, item.task, store.priority(item.task.key));
         counted++;
       }
@@ -112,14 +114,14 @@ export async function countTasks(store: TaskStore, items: TaskItem[], batchSeqs:
     items = await spendAll(store.tokens, store.metrics, items, (item) => spentOnTask(item.task.key));
   if (!items.length) return;
   const claims = await Promise.all(items.map((item) => claim(store, item)));
-  const windows = new Map<string, (TaskItem & { mine: boolean })[]>();
+  const windows = new Map<string, TaskItem[]>();
   items.forEach((item, i) => {
     if (claims[i] === 'duplicate') {
       store.metrics.duplicates++;
       return;
     }
     const list = windows.get(item.task.window) ?? [];
-    list.push({ ...item, mine: claims[i] === 'mine' });
+    list.push(item);
     windows.set(item.task.window, list);
   });
   await Promise.all([...windows].map(([window, list]) => writeWindow(store, window, list, batchSeqs)));
