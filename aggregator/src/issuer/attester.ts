@@ -19,7 +19,7 @@ export type Attestation =
 export interface Attester {
   /** The policy's name, as the issuer's log and the stats will say it. */
   readonly policy: string;
-  /** The `Authorization` scheme it reads, named in a 401's `WWW-Authenticate`. */
+  /** The `Authorization` scheme it reads, with its parameters: a 401's `WWW-Authenticate` (`PoW bits=18`). */
   readonly scheme?: string;
   attest(input: AttestationInput): Attestation;
 }

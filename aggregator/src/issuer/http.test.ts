@@ -35,6 +35,28 @@ function request(kind: 'presence' | 'task', blinded: Uint8Array, tokenType = 2):
 }
 
 describe('the issuer’s HTTP API', () => {
+  it('answers an app of any origin, with no browser credentials, and lets it read why it was refused', async () => {
+    const origin = 'https://app.example';
+    const preflight = await fetch(`${issuer.url}/token-request`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    const directory = await fetch(`${issuer.url}${ISSUER_DIRECTORY_PATH}`, { headers: { origin } });
+    expect(directory.headers.get('access-control-allow-origin')).toBe('*');
+    const refused = await post(new Uint8Array(10), MEDIA_TYPE_TOKEN_REQUEST, { origin });
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(refused.headers.get('access-control-expose-headers')).toContain('www-authenticate');
+  });
+
   it('publishes its keys in an RFC 9578 directory, each with its kind', async () => {
     const response = await fetch(`${issuer.url}${ISSUER_DIRECTORY_PATH}`);
     expect(response.headers.get('content-type')).toBe('application/private-token-issuer-directory');

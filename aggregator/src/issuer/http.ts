@@ -3,6 +3,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import {
   decodeTokenRequest,
   ISSUER_DIRECTORY_PATH,
@@ -37,6 +38,18 @@ const REFUSALS = {
 
 export function createIssuerHttp({ keys, attester, allowances, now = Date.now }: IssuerHttpSources): Hono {
   const app = new Hono();
+  // The app fetches tokens from its own origin (a sidecar's, or the hosted app's): any origin may ask, with no
+  // credentials of the browser's (an attestation is an explicit header), and read why it was refused.
+  app.use(
+    '*',
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['authorization', 'content-type'],
+      exposeHeaders: ['www-authenticate'],
+      maxAge: 86_400,
+    }),
+  );
 
   app.get(ISSUER_DIRECTORY_PATH, (c) => {
     const directory: IssuerDirectory = {

@@ -34,6 +34,21 @@ describe('the open policy', () => {
       return `PoW ${counterWhere((c) => bits(another, c) >= BITS && bits(request, c) < BITS)}`;
     };
     await expect(token('task', forAnother)).rejects.toThrow(/code:401/);
+    // The 401 names the work asked for, for the app to do it.
+    const refused = await fetch(`${issuer.url}/token-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/private-token-request' },
+      body: new Uint8Array(259),
+    });
+    expect(refused.status).toBe(400); // a request for no key of this week: refused before the attestation
+    const key = issuer.keys.published(Date.now())[0]!;
+    const unproven = await fetch(`${issuer.url}/token-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/private-token-request' },
+      body: new Uint8Array([0, 2, key.tokenKeyId.at(-1)!, ...new Uint8Array(256).fill(1)]),
+    });
+    expect(unproven.status).toBe(401);
+    expect(unproven.headers.get('www-authenticate')).toBe(`PoW bits=${BITS}`);
   });
 
   it('issues tokens for a proof of work, with an allowance per source address', async () => {

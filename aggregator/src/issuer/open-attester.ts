@@ -12,7 +12,8 @@ const POW = /^PoW\s+(\d{1,15})\s*$/i;
 export function openAttester(bits: number): Attester {
   return {
     policy: 'open',
-    scheme: 'PoW',
+    // The app learns the work asked for from a 401.
+    scheme: `PoW bits=${bits}`,
     attest({ authorization, address, request }) {
       const subject = sourceSubject(address);
       if (!subject) return { ok: false, status: 403, reason: 'the source address is not one we can count' };
