@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publicVerif, sendTokenRequest, TokenChallenge } from '@cloudflare/privacypass-ts';
 import type { IssuerConfig } from '../../aggregator/src/issuer/config.ts';
-import { createIssuer, type IssuerParts } from '../../aggregator/src/issuer/issuer.ts';
+import { createIssuer, invitesFile, type IssuerParts } from '../../aggregator/src/issuer/issuer.ts';
+import { InviteBook } from '../../aggregator/src/issuer/invites.ts';
+import { TokenVerifier } from '../../aggregator/src/tokens/verify-token.ts';
 import {
   ISSUER_DIRECTORY_PATH,
   ORIGIN_INFO,
@@ -126,4 +128,24 @@ export async function fetchToken(
   const response = await sendTokenRequest(bytes, requestUrl, headers);
   const token = await client.finalize(client.deserializeTokenResponse(response));
   return token.serialize();
+}
+
+/** A new invite code of an issuer of the invites policy, as `npm run issuer -- invite create` makes one. */
+export function createInvite(issuer: TestIssuer): string {
+  return new InviteBook(invitesFile(issuer.config.dataDir)).create('test');
+}
+
+/** Revokes `code`, as `npm run issuer -- invite revoke` does: refused from the issuer's next request on. */
+export function revokeInvite(issuer: TestIssuer, code: string): void {
+  if (!new InviteBook(invitesFile(issuer.config.dataDir)).revoke(code)) throw new Error(`no invite ${code}`);
+}
+
+/** The aggregator's check of tokens, with every key of `issuer` (as its keys file lists them). */
+export function issuerVerifier(issuer: TestIssuer): TokenVerifier {
+  return new TokenVerifier(
+    issuer.config.issuerName,
+    issuer.keys
+      .keys(Date.now())
+      .map((key) => ({ kind: key.kind, tokenKey: key.tokenKey, notBefore: key.weekStart })),
+  );
 }
