@@ -14,6 +14,22 @@ export const ORIGIN_INFO: Readonly<Record<TokenKind, string>> = {
   task: 'truwatch task',
 };
 
+/** A key signs for the week starting at its `not-before` (Monday 00:00 UTC). */
+export const KEY_WEEK_MS = 7 * 86_400_000;
+/** How long after its week a key's tokens are accepted (a message may come 7 days late). */
+export const ACCEPTED_AFTER_MS = 8 * 86_400_000;
+
+/** The start of the key week holding `ms`: weeks start on Monday 00:00 UTC (1970-01-05 was the first). */
+export function keyWeekStart(ms: number): number {
+  const firstMonday = 4 * 86_400_000;
+  return Math.floor((ms - firstMonday) / KEY_WEEK_MS) * KEY_WEEK_MS + firstMonday;
+}
+
+/** Until when (exclusive, epoch ms) the aggregator accepts tokens of the key whose week starts at `notBeforeMs`. */
+export function keyAcceptedUntil(notBeforeMs: number): number {
+  return notBeforeMs + KEY_WEEK_MS + ACCEPTED_AFTER_MS;
+}
+
 export const ISSUER_DIRECTORY_PATH = '/.well-known/private-token-issuer-directory';
 export const TOKEN_REQUEST_PATH = '/token-request';
 export const MEDIA_TYPE_TOKEN_REQUEST = 'application/private-token-request';
@@ -94,6 +110,18 @@ export function decodeToken(bytes: Uint8Array): DecodedToken | undefined {
     authenticator: take(NK),
     input: bytes.subarray(0, TOKEN_INPUT_LENGTH),
   };
+}
+
+/** A token as messages carry it (unpadded base64url), or undefined when the text is not one. */
+export function decodeTokenText(text: string): DecodedToken | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  const binary = atob(
+    text
+      .replaceAll('-', '+')
+      .replaceAll('_', '/')
+      .padEnd(Math.ceil(text.length / 4) * 4, '='),
+  );
+  return decodeToken(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }
 
 export interface DecodedTokenRequest {

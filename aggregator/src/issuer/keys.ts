@@ -5,14 +5,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOKEN_KINDS, type TokenKind } from '../../../protocol/private-token.ts';
+import { ACCEPTED_AFTER_MS, TOKEN_KINDS, type TokenKind } from '../../../protocol/private-token.ts';
 import { tokenKeyId, tokenKeyOf } from '../tokens/token-key.ts';
 import { DAY_MS, WEEK_MS, weekName, weekStart } from './weeks.ts';
 
 /** Weeks after the current one whose keys exist and are published. */
 export const WEEKS_AHEAD = 2;
-/** How long after its week a key's tokens are accepted (a message may come 7 days late). */
-export const ACCEPTED_AFTER_MS = 8 * DAY_MS;
+export { ACCEPTED_AFTER_MS };
 /** How long an ended key stays listed in the keys file (the aggregator refuses its tokens by then). */
 export const LISTED_AFTER_END_MS = 2 * DAY_MS;
 

@@ -4,15 +4,10 @@
 // start until ACCEPTED_AFTER_MS after the week ends (a message may come 7 days late).
 import { readFileSync, statSync } from 'node:fs';
 import * as v from 'valibot';
-import { TOKEN_KINDS, TOKEN_TYPE_BLIND_RSA } from '../../../protocol/private-token.ts';
-import { ACCEPTED_AFTER_MS } from '../issuer/keys.ts';
-import { WEEK_MS } from '../issuer/weeks.ts';
+import { keyAcceptedUntil, TOKEN_KINDS, TOKEN_TYPE_BLIND_RSA } from '../../../protocol/private-token.ts';
 import { TokenVerifier, type VerifyKey } from './verify-token.ts';
 
-/** When tokens under a key whose week starts at `notBefore` stop counting. */
-export function keyAcceptedUntil(notBefore: number): number {
-  return notBefore + WEEK_MS + ACCEPTED_AFTER_MS;
-}
+export { keyAcceptedUntil };
 
 /** Whether tokens under a key whose week starts at `notBefore` count for a message that arrived at `ms`. */
 export function keyAccepted(notBefore: number, ms: number): boolean {
