@@ -7,6 +7,9 @@ import * as v from 'valibot';
 
 const url = v.pipe(v.string(), v.maxLength(500), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'));
 const credential = v.pipe(v.string(), v.maxLength(200));
+const httpUrl = v.pipe(v.string(), v.maxLength(500), v.regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL'));
+/** A token key's id (SHA-256 of its token-key, RFC 9578), lowercase hex. */
+const keyPin = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a token key id: 64 lowercase hex digits'));
 /** A NATS .creds file's text (decentralized auth, nats/prod-jwt): a user JWT and its nkey seed. */
 export const CredsSchema = v.pipe(
   v.string(),
@@ -56,6 +59,26 @@ export const FederationConfigSchema = v.object({
    * many seconds after it finished, instead of a random time up to 2 minutes after its 5-minute window closed.
    */
   taskHoldSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600))),
+  /**
+   * The federation's token issuer (`FEDERATION_ISSUER_URL`, docs/TRUST.md): when set, every message that counts
+   * carries an anonymous token fetched from it, and tasks and activity reports wait for one.
+   */
+  issuerUrl: v.optional(httpUrl),
+  /** The issuer's name in every token's challenge (`FEDERATION_ISSUER_NAME`); by default the URL's host name. */
+  issuerName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  /** The invite code the federation's host gave this node (`FEDERATION_ISSUER_INVITE`), for its invites policy. */
+  issuerInvite: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,100}$/, 'an invite code'))),
+  /**
+   * The ids of the issuer's keys the app may fetch tokens under (`FEDERATION_ISSUER_KEY_PINS`, comma-separated):
+   * a key not listed is refused, so the host cannot single a node out by its key (docs/TRUST.md, "Key
+   * consistency").
+   */
+  issuerKeyPins: v.optional(v.pipe(v.array(keyPin), v.maxLength(100))),
+  /**
+   * For tests and demos only (`FEDERATION_TOKEN_ROUND_SECONDS`): tokens are fetched once in each period of this
+   * many seconds, at a random moment, instead of once a day.
+   */
+  tokenRoundSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86_400))),
 });
 export type FederationConfig = v.InferOutput<typeof FederationConfigSchema>;
 

@@ -65,6 +65,11 @@ const NAMES: Record<string, string> = {
   'federation.heartbeatSeconds': 'FEDERATION_HEARTBEAT_SECONDS',
   'federation.roundSeconds': 'FEDERATION_ROUND_SECONDS',
   'federation.taskHoldSeconds': 'FEDERATION_TASK_HOLD_SECONDS',
+  'federation.issuerUrl': 'FEDERATION_ISSUER_URL',
+  'federation.issuerName': 'FEDERATION_ISSUER_NAME',
+  'federation.issuerInvite': 'FEDERATION_ISSUER_INVITE',
+  'federation.issuerKeyPins': 'FEDERATION_ISSUER_KEY_PINS',
+  'federation.tokenRoundSeconds': 'FEDERATION_TOKEN_ROUND_SECONDS',
   'network.natsUrl': 'NETWORK_NATS_URL',
   'network.user': 'NETWORK_NATS_USER',
   'network.password': 'NETWORK_NATS_PASSWORD',
@@ -90,6 +95,14 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       heartbeatSeconds: int(env, 'FEDERATION_HEARTBEAT_SECONDS'),
       roundSeconds: int(env, 'FEDERATION_ROUND_SECONDS'),
       taskHoldSeconds: int(env, 'FEDERATION_TASK_HOLD_SECONDS'),
+      issuerUrl: text(env, 'FEDERATION_ISSUER_URL'),
+      issuerName: text(env, 'FEDERATION_ISSUER_NAME'),
+      issuerInvite: text(env, 'FEDERATION_ISSUER_INVITE'),
+      issuerKeyPins: text(env, 'FEDERATION_ISSUER_KEY_PINS')
+        ?.split(',')
+        .map((pin) => pin.trim().toLowerCase())
+        .filter(Boolean),
+      tokenRoundSeconds: int(env, 'FEDERATION_TOKEN_ROUND_SECONDS'),
     }),
     network: defined({
       natsUrl: wsUrl(env, 'NETWORK_NATS_URL') ?? federationUrl,
@@ -105,7 +118,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
-    throw new ConfigError(`${NAMES[path] ?? path}: ${issue.message}`);
+    throw new ConfigError(`${NAMES[path] ?? NAMES[path.replace(/\.\d+$/, '')] ?? path}: ${issue.message}`);
   }
   return parsed.output;
 }

@@ -30,6 +30,16 @@ export interface FederationSettings {
   /** The continent shared in heartbeats; none by default. */
   region: Region | null;
   heartbeatSeconds: number;
+  /** The token issuer (docs/TRUST.md); '' for none: messages then carry no token. */
+  issuerUrl: string;
+  /** The issuer's name in the tokens' challenge; '' for the URL's host name. */
+  issuerName: string;
+  /** The invite code for the issuer's invites policy; '' for none. */
+  issuerInvite: string;
+  /** The token key ids allowed (lowercase hex); null when none are pinned. */
+  issuerKeyPins: string[] | null;
+  /** Tokens are fetched once in each period of this many seconds (a day; shorter only for tests). */
+  tokenRoundSeconds: number;
   /** The last opt-in made on the consent screen; null before any (or made before the choice existed). */
   optIn: OptIn | null;
 }
@@ -55,6 +65,11 @@ export const DEFAULTS: FederationSettings = {
   creds: '',
   region: null,
   heartbeatSeconds: 60,
+  issuerUrl: '',
+  issuerName: '',
+  issuerInvite: '',
+  issuerKeyPins: null,
+  tokenRoundSeconds: 86_400,
   optIn: null,
 };
 
@@ -77,6 +92,11 @@ export function resolveSettings(
   put('receive', config?.receive);
   put('feedRetentionDays', config?.taskRetentionDays);
   put('heartbeatSeconds', config?.heartbeatSeconds);
+  put('issuerUrl', config?.issuerUrl);
+  put('issuerName', config?.issuerName);
+  put('issuerInvite', config?.issuerInvite);
+  put('issuerKeyPins', config?.issuerKeyPins);
+  put('tokenRoundSeconds', config?.tokenRoundSeconds);
   const settings = { ...DEFAULTS, ...fromConfig, ...chosen };
   const consent: Consent = !settings.enabled
     ? null
@@ -87,4 +107,14 @@ export function resolveSettings(
         : 'deployment';
   if (consent === 'deployment' || consent === 'command-line') settings.optIn ??= DEPLOYMENT_OPT_IN;
   return { settings, consent };
+}
+
+/** The issuer's name in the tokens' challenge: the one set, else the issuer URL's host name. */
+export function issuerNameOf(settings: Pick<FederationSettings, 'issuerUrl' | 'issuerName'>): string {
+  if (settings.issuerName) return settings.issuerName;
+  try {
+    return new URL(settings.issuerUrl).hostname;
+  } catch {
+    return '';
+  }
 }
