@@ -18,7 +18,11 @@ import {
   type IssuerDirectory,
   type TokenKind,
 } from '../../protocol/private-token.ts';
+import { startAggregator, type Aggregator } from '../../aggregator/src/aggregator.ts';
+import { keysFileOf } from '../../aggregator/src/issuer/keys-file.ts';
+import { testConfig } from './federation-traffic.ts';
 import { freePort } from './free-port.ts';
+import type { NatsServer } from './nats-server.ts';
 
 /** One request the issuer served: what came in (attestation and body) and what went out. */
 export interface Exchange {
@@ -148,4 +152,14 @@ export function issuerVerifier(issuer: TestIssuer): TokenVerifier {
       .keys(Date.now())
       .map((key) => ({ kind: key.kind, tokenKey: key.tokenKey, notBefore: key.weekStart })),
   );
+}
+
+/** An aggregator in the test's process, on `server`, that counts only messages with tokens of `issuer`. */
+export function startTokenAggregator(server: NatsServer, issuer: TestIssuer): Promise<Aggregator> {
+  const tokens = {
+    keysFile: keysFileOf(issuer.config.dataDir),
+    issuerName: issuer.config.issuerName,
+    spentMaxTokens: 100_000,
+  };
+  return startAggregator(testConfig(server, { tokens }), () => undefined);
 }

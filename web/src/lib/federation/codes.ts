@@ -1,4 +1,4 @@
-// Federation errors as the codes operators quote (FED_001…FED_010), each with the fix: the worker raises them,
+// Federation errors as the codes operators quote (FED_001…FED_011), each with the fix: the worker raises them,
 // the pages show them (StatusPanel.svelte). Kept apart from worker/errors.ts, whose classify() turns what was
 // thrown into a code and needs the NATS client for it, so a page shows the codes without loading the client.
 export const FED_ERRORS = {
@@ -42,6 +42,10 @@ export const FED_ERRORS = {
     title: 'Permission denied',
     fix: 'The server does not let these credentials publish federation messages. Use the monitor credentials of the federation.',
   },
+  FED_011: {
+    title: 'Tokens unavailable',
+    fix: "truwatch could not fetch anonymous tokens from the federation's issuer. Tasks and activity reports wait for tokens (heartbeats go on without one, and count for nothing where the federation requires tokens). Check the issuer URL and your invite code (Federation settings, or FEDERATION_ISSUER_* beside the sidecar). A key that is not pinned means the issuer showed a key this truwatch does not trust: ask the federation's host, and update the pins. truwatch tries again at its next round.",
+  },
 } as const;
 
 export type FedCode = keyof typeof FED_ERRORS;
@@ -58,10 +62,10 @@ export interface FedError {
 /**
  * What ends the cause of each error, so its box goes: a connection that opened, a message the server took (on
  * the refused subject, for FED_010), the node's secret confirmed, a scan of the databases that went through, a
- * valid message received. A change of settings ends every one. FED_003 and FED_009 are about one message, so the
+ * valid message received, tokens fetched. A change of settings ends every one. FED_003 and FED_009 are about one message, so the
  * next good one ends them.
  */
-export type Recovery = 'connected' | 'sent' | 'secret' | 'scanned' | 'received';
+export type Recovery = 'connected' | 'sent' | 'secret' | 'scanned' | 'received' | 'tokens';
 
 export const ENDED_BY: Record<FedCode, readonly Recovery[]> = {
   FED_001: ['connected'],
@@ -74,6 +78,7 @@ export const ENDED_BY: Record<FedCode, readonly Recovery[]> = {
   FED_008: ['connected'],
   FED_009: ['received'],
   FED_010: ['sent'],
+  FED_011: ['tokens'],
 };
 
 /** Errors that retrying with the same settings will not fix: the state shows ERROR rather than RECONNECTING. */

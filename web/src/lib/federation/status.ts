@@ -18,6 +18,19 @@ export interface FederationStatus {
   settings: FederationSettings;
   /** False in a tab that shows the state of federation running in another tab. */
   leader: boolean;
+  /** The anonymous tokens (docs/TRUST.md), while an issuer is set. */
+  tokens: TokenStatus | null;
+}
+
+/** The stock of anonymous tokens and its fetches. */
+export interface TokenStatus {
+  /** Tokens of each kind in the stock, usable now. */
+  presence: number;
+  task: number;
+  /** When tokens are fetched next. */
+  nextFetchMs: number | null;
+  /** Whether the issuer's keys are checked against pinned key ids (docs/TRUST.md, "Key consistency"). */
+  pinned: boolean;
 }
 
 /**

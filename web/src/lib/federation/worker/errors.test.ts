@@ -5,9 +5,9 @@ import { classify } from './errors.ts';
 import { IdentityError } from './identity.ts';
 
 describe('federation error codes', () => {
-  it('has ten codes, each with a title and a fix', () => {
+  it('has eleven codes, each with a title and a fix', () => {
     expect(Object.keys(FED_ERRORS)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `FED_${String(i + 1).padStart(3, '0')}`),
+      Array.from({ length: 11 }, (_, i) => `FED_${String(i + 1).padStart(3, '0')}`),
     );
     for (const e of Object.values(FED_ERRORS)) expect(e.fix.length).toBeGreaterThan(20);
   });

@@ -4,6 +4,7 @@
 import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { createStore, inTransaction, request } from '../../db/idb.ts';
 import type { FeedTask, StatsMessage } from '../../../../../protocol/federation.ts';
+import type { TokenKind } from '../../../../../protocol/private-token.ts';
 import type { FederationSettings } from '../settings.ts';
 import type { Counters } from '../status.ts';
 import { FEDERATION_DB } from '../db-name.ts';
@@ -29,6 +30,8 @@ export interface OutboxRecord {
   releaseMs?: number;
   /** Why the server refused it the first time (it waits, and its refusal is in the sent log once). */
   refusedBy?: string;
+  /** The task token `json` carries (tokens.ts): a re-send carries the same one. */
+  token?: TokenRecord;
 }
 
 /** A message that left, exactly as sent. */
@@ -40,6 +43,36 @@ export interface SentRecord {
   json: string;
   /** Why the server refused it (a permission error): it reached the server but counted for nothing. */
   refused?: string;
+}
+
+/** An anonymous token in the stock (tokens.ts), fetched from the federation's issuer and not yet used. */
+export interface TokenRecord {
+  id?: number;
+  kind: TokenKind;
+  /** base64url, as messages carry it. */
+  token: string;
+  /** The issuer's key it was signed under (hex token_key_id), and that key's week start. */
+  keyId: string;
+  notBeforeMs: number;
+  fetchedMs: number;
+}
+
+/** The presence token of one pseudonym's day: every heartbeat and activity report of that day carries it. */
+export interface PresenceToken {
+  node: string;
+  /** The UTC day (its start, epoch ms). */
+  dayMs: number;
+  token: TokenRecord;
+}
+
+/** The token fetches' schedule (token-schedule.ts). */
+export interface TokenFetchState {
+  /** The issuer the stock is from (its URL and name): another empties the stock. */
+  issuer: string;
+  /** When the next fetch round runs. */
+  nextMs: number;
+  /** The key week (its start) whose presence tokens were fetched. */
+  presenceWeekMs: number | null;
 }
 
 export interface FeedRecord {
@@ -72,6 +105,9 @@ export interface Meta {
   stats: { receivedMs: number; message: StatsMessage };
   /** The hours (their starts, epoch ms) whose activity report was sent, the last 7 days of them. */
   activitySent: number[];
+  /** The presence tokens of the last days' pseudonyms (tokens.ts). */
+  presenceTokens: PresenceToken[];
+  tokenFetch: TokenFetchState;
 }
 
 interface MetaRecord {
@@ -79,14 +115,23 @@ interface MetaRecord {
   value: unknown;
 }
 
-/** The layout Dexie created (its version 1: IndexedDB version 10), as Dexie-style specs (see createStore). */
-export const FEDERATION_VERSION = 10;
-export const FEDERATION_STORES = {
-  meta: 'key',
-  outbox: 'executionId, finishedMs, [state+finishedMs]',
-  sent: '++id, atMs',
-  feed: '++id, receivedMs',
-} as const;
+/**
+ * The stores each IndexedDB version added, as Dexie-style specs (see createStore): version 10 is the layout
+ * Dexie created (its version 1); 11 added the token stock.
+ */
+export const FEDERATION_UPGRADES: readonly [number, Record<string, string>][] = [
+  [
+    10,
+    {
+      meta: 'key',
+      outbox: 'executionId, finishedMs, [state+finishedMs]',
+      sent: '++id, atMs',
+      feed: '++id, receivedMs',
+    },
+  ],
+  [11, { tokens: '++id, [kind+notBeforeMs]' }],
+];
+export const FEDERATION_VERSION = FEDERATION_UPGRADES.at(-1)![0];
 
 export interface FederationSchema extends DBSchema {
   meta: { key: string; value: MetaRecord };
@@ -97,6 +142,7 @@ export interface FederationSchema extends DBSchema {
   };
   sent: { key: number; value: SentRecord; indexes: { atMs: number } };
   feed: { key: number; value: FeedRecord; indexes: { receivedMs: number } };
+  tokens: { key: number; value: TokenRecord; indexes: { '[kind+notBeforeMs]': [string, number] } };
 }
 
 export class FederationDb {
@@ -109,8 +155,9 @@ export class FederationDb {
   static async open(name = FEDERATION_DB, onClose?: (deleted: boolean) => void): Promise<FederationDb> {
     const db: IDBPDatabase<FederationSchema> = await openDB<FederationSchema>(name, FEDERATION_VERSION, {
       upgrade(db, oldVersion) {
-        if (oldVersion < FEDERATION_VERSION)
-          for (const [store, spec] of Object.entries(FEDERATION_STORES)) createStore(unwrap(db), store, spec);
+        for (const [version, stores] of FEDERATION_UPGRADES)
+          if (oldVersion < version)
+            for (const [store, spec] of Object.entries(stores)) createStore(unwrap(db), store, spec);
       },
       blocking(_current, next) {
         db.close();

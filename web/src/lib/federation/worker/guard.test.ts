@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { guard, localValues } from './guard.ts';
+import { mintKey, mintToken } from '../../../../../test/support/token-mint.ts';
+import { guard, localValues, withToken } from './guard.ts';
 
 // A looser schema than the real ones, so the guard's own checks are what refuses.
 const Loose = v.strictObject({
@@ -55,5 +56,42 @@ describe('guard', () => {
     expect(localValues(Array.from({ length: 10_000 }, (_, i) => `value-${i}`)).size).toBeLessThanOrEqual(
       5001,
     );
+  });
+
+  describe('withToken', () => {
+    const key = mintKey('task');
+    const keyId = key.tokenKeyId.toString('hex');
+    const Tokened = v.strictObject({ ...Loose.entries, token: v.optional(v.string()) });
+    const json = JSON.stringify(ok);
+
+    it('adds a token of the key it was fetched under, and only that field', () => {
+      const token = mintToken(key);
+      const result = withToken(Tokened, json, { token, keyId });
+      expect(result).toEqual({ ok: true, message: { ...ok, token }, json: JSON.stringify({ ...ok, token }) });
+      // A re-send with another token replaces it.
+      const other = mintToken(key);
+      expect(withToken(Tokened, result.ok ? result.json : '', { token: other, keyId })).toMatchObject({
+        ok: true,
+        message: { token: other },
+      });
+    });
+
+    it('refuses what is not a token, one under another key, and a token through guard()', () => {
+      const token = mintToken(key);
+      expect(withToken(Tokened, json, { token: 'A'.repeat(472), keyId })).toEqual({
+        ok: false,
+        reason: 'token is not a Privacy Pass token',
+      });
+      expect(withToken(Tokened, json, { token: token.slice(0, -4), keyId }).ok).toBe(false);
+      expect(withToken(Tokened, json, { token, keyId: '00'.repeat(32) })).toEqual({
+        ok: false,
+        reason: 'token is not under the key it was fetched under',
+      });
+      // guard() never lets a token field through: only withToken() adds one, checked.
+      expect(guard(Tokened, { ...ok, token }, {})).toEqual({
+        ok: false,
+        reason: 'a token is added only once the message passed the guard',
+      });
+    });
   });
 });

@@ -4,6 +4,7 @@
 // from. Bucket labels, enums and booleans come from fixed lists (the schema checks that), so they are free.
 import * as v from 'valibot';
 import { MAX_INGEST_BYTES } from '../../../../../protocol/federation.ts';
+import { decodeTokenText } from '../../../../../protocol/private-token.ts';
 
 export type Guarded<T> = { ok: true; message: T; json: string } | { ok: false; reason: string };
 
@@ -23,6 +24,8 @@ const SHAPES: readonly [string, RegExp][] = [
 const HMAC_FIELDS: ReadonlySet<string> = new Set(['key', 'node']);
 /** The chain id is digits by contract, and is one of the values the message may share. */
 const CHAIN_FIELD = 'chain';
+/** The anonymous token: random to everyone but its issuer's signature, added only by withToken(), which checks it. */
+const TOKEN_FIELD = 'token';
 /** Shorter local values are too common to identify anything (and would collide with dates and labels). */
 const MIN_LOCAL_LENGTH = 5;
 
@@ -58,6 +61,7 @@ function refusal(
 ): string | undefined {
   for (const [field, value] of Object.entries(message)) {
     if (typeof value !== 'string') continue;
+    if (field === TOKEN_FIELD) return 'a token is added only once the message passed the guard';
     const lower = value.toLowerCase();
     if (!HMAC_FIELDS.has(field))
       for (const [shape, pattern] of SHAPES) {
@@ -88,4 +92,26 @@ export function guard<T extends Record<string, unknown>>(
   const json = JSON.stringify(parsed.output);
   if (new TextEncoder().encode(json).length > MAX_INGEST_BYTES) return { ok: false, reason: 'too large' };
   return { ok: true, message: parsed.output, json };
+}
+
+/**
+ * `json` (a message guard() let through, under `schema`) with `token` in its token field: the one field the
+ * shape rules do not apply to, so it is checked to be what it claims, a Privacy Pass token of type 0x0002 under
+ * the key it was fetched under (whose parameters and pin the issuer client checked), and the rest of the message
+ * is kept as it was.
+ */
+export function withToken<T extends Record<string, unknown>>(
+  schema: v.GenericSchema<unknown, T>,
+  json: string,
+  token: { token: string; keyId: string },
+): Guarded<T> {
+  const decoded = decodeTokenText(token.token);
+  if (!decoded) return { ok: false, reason: 'token is not a Privacy Pass token' };
+  const keyId = Array.from(decoded.tokenKeyId, (b) => b.toString(16).padStart(2, '0')).join('');
+  if (keyId !== token.keyId) return { ok: false, reason: 'token is not under the key it was fetched under' };
+  const parsed = v.safeParse(schema, { ...(JSON.parse(json) as object), [TOKEN_FIELD]: token.token });
+  if (!parsed.success) return { ok: false, reason: `schema: ${parsed.issues[0].message}` };
+  const out = JSON.stringify(parsed.output);
+  if (new TextEncoder().encode(out).length > MAX_INGEST_BYTES) return { ok: false, reason: 'too large' };
+  return { ok: true, message: parsed.output, json: out };
 }

@@ -7,9 +7,12 @@ import { unwrap } from 'idb';
 import { finishedTaskIds, tasksById } from '../../db/finished-tasks.ts';
 import { between, inTransaction, request, values } from '../../db/idb.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
+import { TaskMessageSchema } from '../../../../../protocol/federation.ts';
 import { taskMessage } from './anonymize.ts';
+import { withToken } from './guard.ts';
 import type { Identity } from './identity.ts';
 import { inPeriods } from './periods.ts';
+import { takeTokens, usable } from './tokens.ts';
 import {
   KEEP_MS,
   type FederationDb,
@@ -123,6 +126,33 @@ export class Outbox {
         limit,
       },
     );
+  }
+
+  /**
+   * Gives each row a task token of its own from the stock (tokens.ts), in one transaction with it; a row keeps the
+   * token it has while it is usable, so a re-send carries the same one. Returns the rows that have a token now,
+   * their `json` carrying it; the others wait for the stock.
+   */
+  withTokens(rows: readonly OutboxRecord[], nowMs: number): Promise<OutboxRecord[]> {
+    return inTransaction(this.fed.db.transaction(['tokens', 'outbox'], 'readwrite'), async (tx) => {
+      const ready = rows.filter((r) => r.token && usable(r.token, nowMs));
+      const lacking = rows.filter((r) => !ready.includes(r));
+      const tokens = await takeTokens(tx.objectStore('tokens'), 'task', lacking.length, nowMs);
+      const outbox = tx.objectStore('outbox');
+      for (const [i, token] of tokens.entries()) {
+        const row = lacking[i]!;
+        const message = withToken(TaskMessageSchema, row.json ?? '', token);
+        // Not expected (the row and the token each passed their checks): the row waits, the token is put back.
+        if (!message.ok) {
+          await tx.objectStore('tokens').add(token);
+          continue;
+        }
+        const tokened = { ...row, json: message.json, token };
+        await outbox.put(tokened);
+        ready.push(tokened);
+      }
+      return ready;
+    });
   }
 
   countPending(): Promise<number> {

@@ -1,16 +1,21 @@
 // Federation in the leading tab: the settings in force, the identity (paired, the node's secret from the
 // sidecar: secret-keeper.ts), the outbox scan (when the monitor announces a write: scan-schedule.ts), the
 // connection, and what runs while connected (due tasks published in shuffled, paced batches at random moments,
-// heartbeats, receiving, a new connection each UTC day: timing.ts). Every change of state goes to `onStatus`.
+// heartbeats, receiving, a new connection each UTC day: timing.ts), and, with an issuer set, the anonymous
+// tokens every message that counts carries (fetched at random rounds: token-schedule.ts; kept: tokens.ts).
+// Every change of state goes to `onStatus`.
 import { PermissionViolationError, type NatsConnection } from '@nats-io/nats-core';
 import type { FederationConfig } from '../../../../../protocol/app-config.ts';
 import type { FederationState } from '../../../../../protocol/federation-status.ts';
+import { ActivityMessageSchema, HeartbeatMessageSchema } from '../../../../../protocol/federation.ts';
+import { keyWeekStart, type TokenKind } from '../../../../../protocol/private-token.ts';
 import { SUBJECTS } from '../../../../../protocol/subjects.ts';
 import { nodeActivity } from '../../db/node-activity.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { pendingActivity, recordActivity, type ActivityReport } from './activity.ts';
 import { heartbeatMessage } from './anonymize.ts';
 import { Connection, flushed, type ConnectionOptionsIn } from './connection.ts';
+import { withToken } from './guard.ts';
 import { classify } from './errors.ts';
 import { ENDED_BY, fedError, type FedError, type Recovery } from '../codes.ts';
 import { Identity } from './identity.ts';
@@ -20,9 +25,31 @@ import { receive } from './receive.ts';
 import { ScanSchedule } from './scan-schedule.ts';
 import { SecretKeeper } from './secret-keeper.ts';
 import type { SidecarIdentity, SidecarSecret } from './sidecar-identity.ts';
-import { resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
-import { NO_COUNTERS, type Counters, type CurrentError, type FederationStatus } from '../status.ts';
-import type { FederationDb, OutboxRecord, Period } from './federation-db.ts';
+import { issuerNameOf, resolveSettings, type Consent, type FederationSettings } from '../settings.ts';
+import {
+  NO_COUNTERS,
+  type Counters,
+  type CurrentError,
+  type FederationStatus,
+  type TokenStatus,
+} from '../status.ts';
+import {
+  DAY_MS,
+  type FederationDb,
+  type OutboxRecord,
+  type Period,
+  type TokenFetchState,
+} from './federation-db.ts';
+import {
+  PRESENCE_BATCH,
+  RETRY_MS,
+  TASK_BATCH,
+  firstRound,
+  nextRound,
+  presenceDue,
+  taskBatches,
+} from './token-schedule.ts';
+import { TokenStock } from './tokens.ts';
 import { Wakeable } from '../../app/wakeable.ts';
 import {
   IDLE_MS,
@@ -107,6 +134,11 @@ export class FederationService {
   /** The pause between two looks while connected; the connection's end cuts it short. */
   private readonly pause = new Wakeable();
   private readonly outbox: Outbox;
+  private readonly stock: TokenStock;
+  /** The token fetches' schedule, while an issuer is set; the round under way can be aborted. */
+  private tokenFetch: TokenFetchState | undefined;
+  private fetching: AbortController | undefined;
+  private tokenCounts: Record<TokenKind, number> = { presence: 0, task: 0 };
   private readonly scans: ScanSchedule;
   private readonly secrets: SecretKeeper;
   private readonly roundMs: number;
@@ -122,6 +154,7 @@ export class FederationService {
     this.outbox = new Outbox(options.fed, options.main, (finishedMs) =>
       releaseMs(finishedMs, holdMs, this.random),
     );
+    this.stock = new TokenStock(options.fed);
     this.scans = new ScanSchedule(() => this.scan(), { gapMs: options.scanGapMs ?? SCAN_GAP_MS });
     this.secrets = new SecretKeeper(options.fed, this.outbox, options.sidecar);
     const roundSeconds = options.config?.roundSeconds;
@@ -145,6 +178,7 @@ export class FederationService {
 
   async stop(): Promise<void> {
     clearInterval(this.clock);
+    this.fetching?.abort();
     // A follow the clock started may be about to connect.
     await this.queue;
     await this.scans.stop();
@@ -199,6 +233,7 @@ export class FederationService {
     if ((key !== this.connectionKey || !this.settings.enabled) && this.counters.lastError) await this.clear();
     this.periods = await updatePeriods(fed, this.settings, this.now());
     this.presencePeriods = await updatePeriods(fed, this.settings, this.now(), 'presence');
+    await this.applyIssuer();
     if (this.settings.enabled) {
       this.lastFollow = this.now();
       await this.useSecret(answer ?? (await this.secrets.ask()));
@@ -245,6 +280,98 @@ export class FederationService {
     }
   }
 
+  /** Whether messages carry tokens: federation is on with an issuer set. */
+  private tokensOn(): boolean {
+    return this.settings.enabled && this.settings.issuerUrl !== '';
+  }
+
+  /**
+   * The token schedule of the issuer in force: kept while it is the same issuer; under another, the stock is
+   * emptied (its tokens would count for nothing) and the first round comes soon.
+   */
+  private async applyIssuer(): Promise<void> {
+    if (!this.tokensOn()) {
+      this.fetching?.abort();
+      this.tokenFetch = undefined;
+      return;
+    }
+    const issuer = JSON.stringify([this.settings.issuerUrl, issuerNameOf(this.settings)]);
+    const stored = this.tokenFetch ?? (await this.options.fed.get('tokenFetch'));
+    if (stored?.issuer === issuer) {
+      this.tokenFetch = stored;
+      return;
+    }
+    this.fetching?.abort();
+    await this.stock.clear();
+    this.tokenFetch = firstRound(issuer, this.now(), this.random);
+    await this.options.fed.set('tokenFetch', this.tokenFetch);
+    this.tokenCounts = { presence: 0, task: 0 };
+  }
+
+  /**
+   * One round of token fetches (token-schedule.ts): the week's presence tokens in the first round of each key
+   * week, and task tokens in batches, as many as a day of tasks needs beyond the stock. What was fetched is kept
+   * whatever fails after it; the next round is a random moment of the next period (sooner when the issuer could
+   * not be reached).
+   */
+  private async fetchTokens(state: TokenFetchState): Promise<void> {
+    const controller = new AbortController();
+    this.fetching = controller;
+    const now = this.now();
+    let next = nextRound(now, this.settings.tokenRoundSeconds * 1000, this.random);
+    let { presenceWeekMs } = state;
+    try {
+      const { IssuerClient } = await import('./issuer-client.ts');
+      const client = new IssuerClient({
+        url: this.settings.issuerUrl,
+        name: issuerNameOf(this.settings),
+        invite: this.settings.issuerInvite,
+        pins: this.settings.issuerKeyPins,
+      });
+      const wants: [TokenKind, number][] = [];
+      if (presenceDue(state, now)) wants.push(['presence', PRESENCE_BATCH]);
+      if (this.settings.shareTasks) {
+        const stock = (await this.stock.counts(now)).task;
+        wants.push(['task', taskBatches(await this.tasksWanted(now), stock) * TASK_BATCH]);
+      }
+      let failed = false;
+      for (const [kind, count] of wants) {
+        if (count === 0) continue;
+        const { tokens, error } = await client.fetchTokens(kind, count, controller.signal);
+        if (controller.signal.aborted) return;
+        await this.stock.add(tokens);
+        if (kind === 'presence' && (!error || error.reason === 'exhausted'))
+          presenceWeekMs = keyWeekStart(now);
+        if (!error) continue;
+        failed = true;
+        await this.error(fedError('FED_011', `${kind} tokens: ${error.message}`, this.now()));
+        if (error.reason === 'unreachable' || error.reason === 'issuer_error')
+          next = Math.min(next, this.now() + uniform(this.random, RETRY_MS));
+        if (error.reason !== 'exhausted') break;
+      }
+      if (!failed) await this.clear('tokens');
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      const message = error instanceof Error ? error.message : String(error);
+      await this.error(fedError('FED_011', `tokens could not be fetched: ${message}`, this.now()));
+      next = Math.min(next, this.now() + uniform(this.random, RETRY_MS));
+    } finally {
+      if (this.fetching === controller) this.fetching = undefined;
+    }
+    this.tokenFetch = { ...state, nextMs: next, presenceWeekMs };
+    await this.options.fed.set('tokenFetch', this.tokenFetch).catch(() => undefined);
+    this.tokenCounts = await this.stock.counts(this.now()).catch(() => this.tokenCounts);
+    this.emit();
+  }
+
+  /** The tasks a stock of task tokens should cover: those of the last day, and those waiting from before. */
+  private async tasksWanted(nowMs: number): Promise<number> {
+    const { db } = this.options.fed;
+    const lastDay = await db.countFromIndex('outbox', 'finishedMs', IDBKeyRange.lowerBound(nowMs - DAY_MS));
+    const older = IDBKeyRange.bound(['pending', -Infinity], ['pending', nowMs - DAY_MS], false, true);
+    return lastDay + (await db.countFromIndex('outbox', '[state+finishedMs]', older));
+  }
+
   reconnectNow(): void {
     this.connection?.reconnectNow();
   }
@@ -260,6 +387,16 @@ export class FederationService {
       retryAtMs: this.retryAtMs,
       settings: this.settings,
       leader,
+      tokens: this.tokenStatus(),
+    };
+  }
+
+  private tokenStatus(): TokenStatus | null {
+    if (!this.tokensOn()) return null;
+    return {
+      ...this.tokenCounts,
+      nextFetchMs: this.tokenFetch?.nextMs ?? null,
+      pinned: this.settings.issuerKeyPins !== null,
     };
   }
 
@@ -295,6 +432,8 @@ export class FederationService {
       this.lastFollow = now;
       void this.serially(() => this.follow());
     }
+    const fetch = this.tokenFetch;
+    if (this.tokensOn() && fetch && now >= fetch.nextMs && !this.fetching) void this.fetchTokens(fetch);
     if (this.options.readConfig && now - this.lastConfigRead > this.roundMs) {
       this.lastConfigRead = now;
       void this.serially(() => this.rereadConfig());
@@ -322,9 +461,11 @@ export class FederationService {
         }
       }
       this.pending = await this.outbox.countPending();
+      if (this.tokensOn()) this.tokenCounts = await this.stock.counts(now);
       if (now - this.lastRound > this.roundMs) {
         this.lastRound = now;
         await this.options.fed.prune(now, this.settings.feedRetentionDays);
+        await this.stock.prune(now);
         // Forget what the prune dropped and what fell out of the 7 days: the outbox's memory stays bounded.
         await this.outbox.load();
       }
@@ -389,6 +530,8 @@ export class FederationService {
 
   private async sent(n: number, subject: string): Promise<void> {
     this.counters = { ...this.counters, sent: this.counters.sent + n };
+    // What left may have taken tokens from the stock.
+    if (this.tokensOn()) this.tokenCounts = await this.stock.counts(this.now());
     await this.clear('sent', subject);
     await this.options.fed.set('counters', this.counters);
     this.emit();
@@ -434,7 +577,9 @@ export class FederationService {
         }
         let draining = false;
         if (this.settings.shareTasks && now >= tasksFrom) {
-          const rows = await this.outbox.due(now, BATCH);
+          const due = await this.outbox.due(now, BATCH);
+          // With an issuer, a task leaves with a token of its own or waits for the stock.
+          const rows = this.tokensOn() && due.length ? await this.outbox.withTokens(due, now) : due;
           if (rows.length) await this.publishTasks(nc, refusals, shuffle(rows, this.random));
           draining = rows.length === BATCH;
         }
@@ -500,7 +645,7 @@ export class FederationService {
       await this.error(fedError('FED_003', `an activity report was refused: ${refused.at(-1)!}`));
     }
     const days = new Map<number, ActivityReport[]>();
-    for (const report of shuffle(reports, this.random)) {
+    for (const report of shuffle(await this.withPresence(reports, now), this.random)) {
       const day = utcDay(report.hourMs);
       days.set(day, [...(days.get(day) ?? []), report]);
     }
@@ -520,6 +665,30 @@ export class FederationService {
     return true;
   }
 
+  /**
+   * With an issuer, each report with its pseudonym's day's presence token (tokens.ts); a report whose day has
+   * none, the stock being empty, waits. Without one, the reports as they are.
+   */
+  private async withPresence(reports: ActivityReport[], now: number): Promise<ActivityReport[]> {
+    if (!this.tokensOn()) return reports;
+    const out: ActivityReport[] = [];
+    for (const report of reports) {
+      const { node } = JSON.parse(report.json) as { node: string };
+      const token = await this.stock.presenceFor(node, utcDay(report.hourMs), now);
+      const tokened = token && withToken(ActivityMessageSchema, report.json, token);
+      if (tokened?.ok) out.push({ ...report, json: tokened.json });
+    }
+    return out;
+  }
+
+  /** The heartbeat with its day's presence token; without one (none set, or the stock empty) as it is. */
+  private async withPresenceToken(json: string, node: string, now: number): Promise<string> {
+    if (!this.tokensOn()) return json;
+    const token = await this.stock.presenceFor(node, utcDay(now), now);
+    const tokened = token && withToken(HeartbeatMessageSchema, json, token);
+    return tokened && tokened.ok ? tokened.json : json;
+  }
+
   private async heartbeat(nc: NatsConnection, refusals: Map<string, FedError>, now: number): Promise<void> {
     if (!this.identity) return;
     const { main, fed } = this.options;
@@ -531,10 +700,11 @@ export class FederationService {
       return this.error(fedError('FED_003', `a heartbeat was refused: ${result.reason}`));
     }
     this.nodeId = result.message.node;
+    const json = await this.withPresenceToken(result.json, result.message.node, now);
     // Noted before it leaves: whatever happens to it, the next one waits the interval.
     await fed.set('heartbeatAtMs', now);
-    const refusal = await this.publish(nc, refusals, SUBJECTS.heartbeat, [result.json]);
-    const record = { atMs: now, subject: SUBJECTS.heartbeat, kind: 'heartbeat', json: result.json } as const;
+    const refusal = await this.publish(nc, refusals, SUBJECTS.heartbeat, [json]);
+    const record = { atMs: now, subject: SUBJECTS.heartbeat, kind: 'heartbeat', json } as const;
     await fed.db.add('sent', refusal ? { ...record, refused: refusal.message } : record);
     if (refusal) throw new Refused(refusal);
     await this.sent(1, SUBJECTS.heartbeat);

@@ -21,6 +21,7 @@ const status: FederationStatus = {
   retryAtMs: null,
   settings: { ...DEFAULTS, enabled: true },
   leader: true,
+  tokens: null,
 };
 
 const received: ReceivedStats = {

@@ -1,0 +1,130 @@
+// The federation service with anonymous tokens, end to end below the browser: the service
+// (its databases in fake-indexeddb) fetches tokens from the real issuer with the real client library, and a real
+// aggregator that requires tokens, on a real nats-server, counts the node and its tasks exactly. The browser's
+// own run of the same is test/e2e/federation-tokens.spec.ts.
+import 'fake-indexeddb/auto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { FederationConfig } from '../../../../../protocol/app-config.ts';
+import type { StatsMessage } from '../../../../../protocol/federation.ts';
+import { FederationDb } from './federation-db.ts';
+import { FederationService } from './service.ts';
+import type { FederationStatus } from '../status.ts';
+import { PRESENCE_BATCH, TASK_BATCH } from './token-schedule.ts';
+import { getJson, metricValue, waitCounted } from '../../../../../test/support/federation-traffic.ts';
+import {
+  startTestIssuer,
+  startTokenAggregator,
+  type TestIssuer,
+} from '../../../../../test/support/issuer.ts';
+import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
+import { startNatsServer, DEV_USERS, type NatsServer } from '../../../../../test/support/nats-server.ts';
+import { poll } from '../../../../../test/support/poll.ts';
+
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+const TASKS = 12;
+
+describe('federation with tokens', () => {
+  let server: NatsServer;
+  let issuer: TestIssuer;
+  let aggregator: Awaited<ReturnType<typeof startTokenAggregator>>;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    issuer = await startTestIssuer({ policy: 'dev' });
+    aggregator = await startTokenAggregator(server, issuer);
+  });
+  afterAll(async () => {
+    await aggregator?.stop();
+    await issuer?.stop();
+    await server?.close();
+  });
+
+  function service(config: FederationConfig, fed: FederationDb, main: Awaited<ReturnType<typeof freshDb>>) {
+    let status: FederationStatus | undefined;
+    const made = new FederationService({
+      fed,
+      main,
+      config: { enabled: true, ...config },
+      onStatus: (s) => (status = s),
+      scanGapMs: 100,
+      backoff: { initialMs: 100, maxMs: 500 },
+      // The first token round 5 s after the issuer is set; a connection's tasks after 1 s.
+      random: () => 0,
+    });
+    return { service: made, status: () => status };
+  }
+
+  it('fetches tokens at its first round, and the aggregator counts the node and every task once', async () => {
+    const main = await freshDb();
+    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+    const now = Date.now();
+    await putAll(
+      main,
+      'tasks',
+      Array.from({ length: TASKS }, (_, i) => ({
+        executionId: `exec-${i}`,
+        status: 'completed' as const,
+        firstSeenMs: now - 120_000,
+        finishedMs: now - 60_000 + i,
+        chainId: '137',
+      })),
+    );
+    const { service: app, status } = service(
+      {
+        natsUrl: server.wsUrl,
+        user: DEV_USERS.monitor.user,
+        password: DEV_USERS.monitor.pass,
+        heartbeatSeconds: 1,
+        taskHoldSeconds: 0,
+        issuerUrl: issuer.url,
+        issuerName: issuer.config.issuerName,
+      },
+      fed,
+      main,
+    );
+    await app.start();
+    try {
+      // Before the first round the stock is empty: heartbeats go without a token, tasks wait.
+      expect(status()?.tokens).toMatchObject({ presence: 0, task: 0, pinned: false });
+      await poll(
+        'the node and its tasks counted',
+        () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
+        (s) => s.activeNodes === 1 && s.tasks.last7d === TASKS,
+        60_000,
+      );
+      // One round: the week's presence tokens and one batch of task tokens, one request each.
+      const requests = issuer.exchanges.filter((e) => e.path === '/token-request' && e.status === 200);
+      expect(requests).toHaveLength(PRESENCE_BATCH + TASK_BATCH);
+      await poll(
+        'the stock shown',
+        async () => status()?.tokens,
+        (t) => t?.task === TASK_BATCH - TASKS,
+      );
+      expect(status()?.tokens?.presence).toBe(PRESENCE_BATCH - 1);
+      expect(status()?.counters.lastError).toBeNull();
+
+      // The sent log holds every message as it left: each task with a token of its own, the heartbeats after
+      // the round with the day's one presence token.
+      const sent = await fed.db.getAll('sent');
+      const tokenOf = (json: string) => (JSON.parse(json) as { token?: string }).token;
+      const tasks = sent.filter((s) => s.kind === 'task').map((s) => tokenOf(s.json));
+      expect(tasks).toHaveLength(TASKS);
+      expect(new Set(tasks).size).toBe(TASKS);
+      expect(tasks.every((t) => t?.length === 472)).toBe(true);
+      const beats = sent.filter((s) => s.kind === 'heartbeat').map((s) => tokenOf(s.json));
+      expect(beats.filter((t) => t).length).toBeGreaterThan(0);
+      expect(new Set(beats.filter((t) => t)).size).toBe(1);
+      // The heartbeats before the round had none, and were refused for it; none was a double spend.
+      expect(await metricValue(aggregator.httpUrl, 'truwatch_rejected_total{reason="double_spend"}')).toBe(0);
+    } finally {
+      await app.stop();
+    }
+    // Everything it sent counted, nothing twice.
+    expect(await waitCounted(aggregator.httpUrl, TASKS)).toMatchObject({
+      activeNodes: 1,
+      tokenBacked: true,
+      tasks: { last7d: TASKS },
+    });
+  }, 120_000);
+});

@@ -1,0 +1,39 @@
+// When tokens are fetched, and how many (docs/TRUST.md, "What each part learns"): at one random moment in each
+// period (a day), in fixed batches that do not follow what is spent: the week's presence tokens at once, in
+// the first round of each key week, and task tokens in batches of TASK_BATCH, as many as cover a day of the
+// node's tasks beyond the stock. So a message never follows its token's request, and the issuer learns the
+// node's volume only to within a batch. The first round under a new issuer runs soon, so counting starts.
+import { keyWeekStart } from '../../../../../protocol/private-token.ts';
+import type { TokenFetchState } from './federation-db.ts';
+import { uniform, type Random } from './timing.ts';
+
+/** The issuer's weekly presence allowance (14: a node's day, and a reset within a day). */
+export const PRESENCE_BATCH = 14;
+export const TASK_BATCH = 200;
+/** At most this many task batches a round: the issuer's default allowance of a day (2 000). */
+export const MAX_TASK_BATCHES = 10;
+/** The first round under a new issuer: within two minutes. */
+export const FIRST_MS = [5000, 120_000] as const;
+/** A round that could not reach the issuer is tried again after this long (within its period). */
+export const RETRY_MS = [600_000, 1_800_000] as const;
+
+/** A random moment in the period after the one holding `nowMs`. */
+export function nextRound(nowMs: number, periodMs: number, random: Random): number {
+  const next = (Math.floor(nowMs / periodMs) + 1) * periodMs;
+  return next + uniform(random, [0, periodMs]);
+}
+
+/** The state under a new issuer: no stock, a first round soon. */
+export function firstRound(issuer: string, nowMs: number, random: Random): TokenFetchState {
+  return { issuer, nextMs: nowMs + uniform(random, FIRST_MS), presenceWeekMs: null };
+}
+
+/** Whether this round fetches the presence tokens: the first round of each key week does. */
+export function presenceDue(state: TokenFetchState, nowMs: number): boolean {
+  return state.presenceWeekMs !== keyWeekStart(nowMs);
+}
+
+/** The task batches to fetch: enough for `wanted` tasks (a day's, and those waiting) beyond the `stock`. */
+export function taskBatches(wanted: number, stock: number): number {
+  return Math.min(MAX_TASK_BATCHES, Math.max(0, Math.ceil((wanted - stock) / TASK_BATCH)));
+}

@@ -1,0 +1,162 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { TaskMessageSchema } from '../../../../../protocol/federation.ts';
+import { keyWeekStart, type TokenKind } from '../../../../../protocol/private-token.ts';
+import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
+import { mintKey, mintToken, type MintKey } from '../../../../../test/support/token-mint.ts';
+import * as v from 'valibot';
+import { DAY_MS, FederationDb, type TokenRecord } from './federation-db.ts';
+import { Identity, newSecret } from './identity.ts';
+import { Outbox } from './outbox.ts';
+import { MAX_TASK_BATCHES, TASK_BATCH, nextRound, presenceDue, taskBatches } from './token-schedule.ts';
+import { TokenStock, usable } from './tokens.ts';
+
+const now = Date.parse('2026-11-25T12:00:00Z');
+const week = keyWeekStart(now);
+const keys = new Map<string, MintKey>();
+/** One key per kind and week, made once. */
+function keyOf(kind: TokenKind, weekMs: number): MintKey {
+  const name = `${kind}-${weekMs}`;
+  if (!keys.has(name)) keys.set(name, mintKey(kind, weekMs));
+  return keys.get(name)!;
+}
+function tokens(kind: TokenKind, count: number, weekMs = week): Omit<TokenRecord, 'id'>[] {
+  const key = keyOf(kind, weekMs);
+  return Array.from({ length: count }, () => ({
+    kind,
+    token: mintToken(key),
+    keyId: key.tokenKeyId.toString('hex'),
+    notBeforeMs: weekMs,
+    fetchedMs: weekMs,
+  }));
+}
+const freshFed = () => FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+
+describe('token stock', () => {
+  it('uses a token from its key week until a day before the key stops being accepted', () => {
+    const token = { notBeforeMs: week };
+    expect(usable(token, week - 1)).toBe(false);
+    expect(usable(token, week)).toBe(true);
+    // Accepted 7 + 8 days from the week's start; used until a day before that.
+    expect(usable(token, week + 14 * DAY_MS - 1)).toBe(true);
+    expect(usable(token, week + 14 * DAY_MS)).toBe(false);
+  });
+
+  it('counts usable tokens by kind and prunes the rest', async () => {
+    const stock = new TokenStock(await freshFed());
+    await stock.add([
+      ...tokens('task', 3),
+      ...tokens('presence', 2),
+      ...tokens('task', 2, week - 14 * DAY_MS),
+    ]);
+    expect(await stock.counts(now)).toEqual({ presence: 2, task: 3 });
+    await stock.prune(now);
+    expect(await stock.counts(now - 10 * DAY_MS)).toEqual({ presence: 0, task: 0 });
+  });
+
+  it("gives a pseudonym's day one presence token, the same each time, a new one for another day", async () => {
+    const stock = new TokenStock(await freshFed());
+    await stock.add(tokens('presence', 2));
+    const day = Date.parse('2026-11-25T00:00:00Z');
+    const first = await stock.presenceFor('node-a', day, now);
+    expect(first).toBeDefined();
+    expect(await stock.presenceFor('node-a', day, now + 3600_000)).toEqual(first);
+    const yesterday = await stock.presenceFor('node-b', day - DAY_MS, now);
+    expect(yesterday?.token).not.toBe(first?.token);
+    // The stock is empty now: another day gets none, the days that have one keep it.
+    expect(await stock.presenceFor('node-c', day + DAY_MS, now)).toBeUndefined();
+    expect(await stock.presenceFor('node-a', day, now)).toEqual(first);
+    expect(await stock.counts(now)).toEqual({ presence: 0, task: 0 });
+  });
+
+  it("replaces a day's presence token once its key is no longer usable", async () => {
+    const stock = new TokenStock(await freshFed());
+    const day = Date.parse('2026-11-25T00:00:00Z');
+    await stock.add(tokens('presence', 1, week - 7 * DAY_MS));
+    const old = await stock.presenceFor('node', day, now);
+    await stock.add(tokens('presence', 1, week));
+    const later = now + 6 * DAY_MS;
+    const fresh = await stock.presenceFor('node', day, later);
+    expect(fresh?.notBeforeMs).toBe(week);
+    expect(fresh?.token).not.toBe(old?.token);
+  });
+
+  it('takes the oldest key first and forgets everything when cleared', async () => {
+    const fed = await freshFed();
+    const stock = new TokenStock(fed);
+    await stock.add([...tokens('presence', 1, week), ...tokens('presence', 1, week - 7 * DAY_MS)]);
+    expect((await stock.presenceFor('node', week, now))?.notBeforeMs).toBe(week - 7 * DAY_MS);
+    await stock.clear();
+    expect(await fed.db.count('tokens')).toBe(0);
+    expect(await fed.get('presenceTokens')).toBeUndefined();
+  });
+});
+
+describe('outbox rows with tokens', () => {
+  async function queued(count: number) {
+    const main = await freshDb();
+    const fed = await freshFed();
+    const outbox = new Outbox(fed, main, (finishedMs) => finishedMs);
+    await outbox.load();
+    await putAll(
+      main,
+      'tasks',
+      Array.from({ length: count }, (_, i) => ({
+        executionId: `exec-${i}`,
+        status: 'completed' as const,
+        firstSeenMs: now - 60_000,
+        finishedMs: now - 30_000 + i,
+        chainId: '1',
+      })),
+    );
+    await outbox.scan(await Identity.from(newSecret()), [{ fromMs: now - DAY_MS, toMs: null }], now);
+    return { fed, outbox, stock: new TokenStock(fed) };
+  }
+
+  it('gives each row a token of its own and keeps it for a re-send; rows without one wait', async () => {
+    const { fed, outbox, stock } = await queued(3);
+    await stock.add(tokens('task', 2));
+    const ready = await outbox.withTokens(await outbox.due(now, 10), now);
+    expect(ready).toHaveLength(2);
+    const sent = ready.map((r) => v.parse(TaskMessageSchema, JSON.parse(r.json!)).token);
+    expect(new Set(sent).size).toBe(2);
+    expect(await stock.counts(now)).toEqual({ presence: 0, task: 0 });
+    // Not marked sent (the connection failed): the same rows carry the same tokens again.
+    const again = await outbox.withTokens(await outbox.due(now, 10), now);
+    expect(again.map((r) => r.json).sort()).toEqual(ready.map((r) => r.json).sort());
+    // The sent log holds each message as it left, token included.
+    await outbox.markSent(again, 'truebit.v1.task', now);
+    expect((await fed.db.getAll('sent')).map((s) => s.json).sort()).toEqual(ready.map((r) => r.json).sort());
+    expect(await outbox.countPending()).toBe(1);
+  });
+
+  it('gives a row a new token when its own would no longer be accepted by the time it arrives', async () => {
+    const { outbox, stock } = await queued(1);
+    await stock.add([...tokens('task', 1, week - 7 * DAY_MS), ...tokens('task', 1, week)]);
+    const [first] = await outbox.withTokens(await outbox.due(now, 10), now);
+    expect(first!.token!.notBeforeMs).toBe(week - 7 * DAY_MS);
+    const [later] = await outbox.withTokens(await outbox.due(now, 10), now + 6 * DAY_MS);
+    expect(later!.token!.notBeforeMs).toBe(week);
+    expect(later!.json).not.toBe(first!.json);
+  });
+});
+
+describe('token schedule', () => {
+  it('fetches at a random moment of the next period', () => {
+    const period = DAY_MS;
+    const day = Date.parse('2026-11-25T00:00:00Z');
+    expect(nextRound(now, period, () => 0)).toBe(day + DAY_MS);
+    expect(nextRound(now, period, () => 0.5)).toBe(day + 1.5 * DAY_MS);
+  });
+
+  it("fetches presence tokens in each key week's first round, task tokens in batches for a day's tasks", () => {
+    const state = { issuer: 'x', nextMs: 0, presenceWeekMs: null };
+    expect(presenceDue(state, now)).toBe(true);
+    expect(presenceDue({ ...state, presenceWeekMs: week }, now)).toBe(false);
+    expect(presenceDue({ ...state, presenceWeekMs: week }, now + 7 * DAY_MS)).toBe(true);
+    expect(taskBatches(0, 0)).toBe(0);
+    expect(taskBatches(150, 100)).toBe(1);
+    expect(taskBatches(150, 150)).toBe(0);
+    expect(taskBatches(TASK_BATCH * 100, 0)).toBe(MAX_TASK_BATCHES);
+  });
+});

@@ -1,0 +1,102 @@
+// The stock of anonymous tokens (docs/TRUST.md, "Which messages carry one"): fetched ahead from the
+// federation's issuer (token-schedule.ts), kept in federation's database, and used oldest key first. A task
+// takes one token of its own, kept with its outbox row (outbox.ts); a pseudonym's day takes one presence token,
+// which every heartbeat and activity report of that day carries. A token is taken and its use recorded in one
+// transaction, so a crash loses none and uses none twice.
+import type { IDBPObjectStore, StoreNames } from 'idb';
+import { keyAcceptedUntil, type TokenKind } from '../../../../../protocol/private-token.ts';
+import { inTransaction } from '../../db/idb.ts';
+import {
+  DAY_MS,
+  type FederationDb,
+  type FederationSchema,
+  type PresenceToken,
+  type TokenRecord,
+} from './federation-db.ts';
+
+/** A token is used only while its key stays accepted this long after: the message may wait, or come late. */
+export const USE_MARGIN_MS = DAY_MS;
+/** Presence tokens of the days this far back are remembered (activity reports go back 7 days). */
+const PRESENCE_KEEP_MS = 8 * DAY_MS;
+
+/** Whether a token under the key of the week at `notBeforeMs` may be used at `nowMs`. */
+export function usable(token: Pick<TokenRecord, 'notBeforeMs'>, nowMs: number): boolean {
+  return nowMs >= token.notBeforeMs && nowMs < keyAcceptedUntil(token.notBeforeMs) - USE_MARGIN_MS;
+}
+
+/** The index range of the tokens of `kind` usable at `nowMs`. */
+function usableRange(kind: TokenKind, nowMs: number): IDBKeyRange {
+  const oldest = nowMs + USE_MARGIN_MS - keyAcceptedUntil(0);
+  return IDBKeyRange.bound([kind, oldest], [kind, nowMs], true, false);
+}
+
+type TokensStore = IDBPObjectStore<
+  FederationSchema,
+  ArrayLike<StoreNames<FederationSchema>>,
+  'tokens',
+  'readwrite'
+>;
+
+/** Takes (deletes) up to `count` usable tokens of `kind`, oldest key first, from the transaction's store. */
+export async function takeTokens(
+  store: TokensStore,
+  kind: TokenKind,
+  count: number,
+  nowMs: number,
+): Promise<TokenRecord[]> {
+  if (count <= 0) return [];
+  const tokens = await store.index('[kind+notBeforeMs]').getAll(usableRange(kind, nowMs), count);
+  await Promise.all(tokens.map((t) => store.delete(t.id!)));
+  return tokens;
+}
+
+export class TokenStock {
+  constructor(private readonly fed: FederationDb) {}
+
+  async add(tokens: readonly Omit<TokenRecord, 'id'>[]): Promise<void> {
+    await inTransaction(this.fed.db.transaction('tokens', 'readwrite'), (tx) =>
+      Promise.all(tokens.map((t) => tx.store.add(t))),
+    );
+  }
+
+  /** How many tokens of each kind are usable now. */
+  async counts(nowMs: number): Promise<Record<TokenKind, number>> {
+    const count = (kind: TokenKind) =>
+      this.fed.db.countFromIndex('tokens', '[kind+notBeforeMs]', usableRange(kind, nowMs));
+    return { presence: await count('presence'), task: await count('task') };
+  }
+
+  /**
+   * The presence token of `node`'s day at `dayMs`: the one it has, while it is usable at `nowMs`, or one taken
+   * from the stock for it now. Undefined when the stock has none.
+   */
+  async presenceFor(node: string, dayMs: number, nowMs: number): Promise<TokenRecord | undefined> {
+    return inTransaction(this.fed.db.transaction(['tokens', 'meta'], 'readwrite'), async (tx) => {
+      const meta = tx.objectStore('meta');
+      const known = ((await meta.get('presenceTokens'))?.value as PresenceToken[] | undefined) ?? [];
+      const mine = known.find((p) => p.node === node && p.dayMs === dayMs);
+      if (mine && usable(mine.token, nowMs)) return mine.token;
+      const [token] = await takeTokens(tx.objectStore('tokens'), 'presence', 1, nowMs);
+      if (!token) return undefined;
+      const kept = known.filter((p) => p !== mine && p.dayMs >= nowMs - PRESENCE_KEEP_MS);
+      await meta.put({ key: 'presenceTokens', value: [...kept, { node, dayMs, token }] });
+      return token;
+    });
+  }
+
+  /** Drops the tokens no longer usable. */
+  async prune(nowMs: number): Promise<void> {
+    await inTransaction(this.fed.db.transaction('tokens', 'readwrite'), async (tx) => {
+      const stale = (await tx.store.getAll()).filter((t) => !usable(t, nowMs) && t.notBeforeMs <= nowMs);
+      await Promise.all(stale.map((t) => tx.store.delete(t.id!)));
+    });
+  }
+
+  /** Forgets every token and presence token (another issuer: they would count for nothing). */
+  async clear(): Promise<void> {
+    await inTransaction(this.fed.db.transaction(['tokens', 'meta'], 'readwrite'), async (tx) => {
+      await tx.objectStore('tokens').clear();
+      await tx.objectStore('meta').delete('presenceTokens');
+    });
+  }
+}
