@@ -17,7 +17,11 @@ import {
   startTokenAggregator,
   type TestIssuer,
 } from '../../../../../test/support/issuer.ts';
-import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
+import { freshDb, putAll, sampleEntries } from '../../../../../test/support/monitor-db.ts';
+import { freePort } from '../../../../../test/support/free-port.ts';
+import { blockOf } from '../../db/blocks.ts';
+import { HOUR_MS } from '../../db/up-hours.ts';
+import { utcDay } from './timing.ts';
 import { startNatsServer, DEV_USERS, type NatsServer } from '../../../../../test/support/nats-server.ts';
 import { poll } from '../../../../../test/support/poll.ts';
 
@@ -31,7 +35,8 @@ describe('federation with tokens', () => {
   let aggregator: Awaited<ReturnType<typeof startTokenAggregator>>;
   beforeAll(async () => {
     server = await startNatsServer();
-    issuer = await startTestIssuer({ policy: 'dev' });
+    // Every test here fetches a week's presence tokens from the same address.
+    issuer = await startTestIssuer({ policy: 'dev', presenceTokensPerWeek: 1000 });
     aggregator = await startTokenAggregator(server, issuer);
   });
   afterAll(async () => {
@@ -127,4 +132,108 @@ describe('federation with tokens', () => {
       tasks: { last7d: TASKS },
     });
   }, 120_000);
+
+  const natsConfig = (): FederationConfig => ({
+    natsUrl: server.wsUrl,
+    user: DEV_USERS.monitor.user,
+    password: DEV_USERS.monitor.pass,
+    heartbeatSeconds: 1,
+    taskHoldSeconds: 0,
+  });
+
+  it("sends each activity report with its day's presence token, as that day's heartbeats carry", async () => {
+    const main = await freshDb();
+    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+    // The node was up in the last two closed hours (yesterday's, just after midnight).
+    const hours = [2, 1].map((n) => (Math.floor(Date.now() / HOUR_MS) - n) * HOUR_MS);
+    const template = sampleEntries()[0]!;
+    await putAll(main, 'blocks', [
+      blockOf(hours.map((h, i) => ({ ...template, id: `c-${i}`, tsMs: h + 60_000 }))),
+    ]);
+    await main.put('node', { key: 'node', runnerVersion: '2.4.0' });
+    await fed.set('chosen', { enabled: true, optIn: { atMs: Date.now(), pastWeek: true } });
+    // Reports wait for the stock, and are looked at again each slow round.
+    const config = {
+      ...natsConfig(),
+      roundSeconds: 2,
+      issuerUrl: issuer.url,
+      issuerName: issuer.config.issuerName,
+    };
+    const { service: app, status } = service(config, fed, main);
+    await app.start();
+    try {
+      await poll(
+        'both reports sent',
+        async () => (await fed.db.getAll('sent')).filter((s) => s.kind === 'activity'),
+        (sent) => sent.length === hours.length,
+        60_000,
+      );
+    } finally {
+      await app.stop();
+    }
+    expect(status()?.counters.lastError).toBeNull();
+    const sent = (await fed.db.getAll('sent')).map((s) => ({
+      kind: s.kind,
+      ...(JSON.parse(s.json) as { node: string; token?: string; hour?: string }),
+    }));
+    const reports = sent.filter((s) => s.kind === 'activity');
+    const tokenOfNode = new Map<string, string | undefined>();
+    for (const report of reports) {
+      expect(report.token).toHaveLength(472);
+      expect(tokenOfNode.get(report.node) ?? report.token, 'one token a pseudonym').toBe(report.token);
+      tokenOfNode.set(report.node, report.token);
+    }
+    // The days' tokens differ; today's heartbeats after the round carry today's report's token.
+    const days = new Set(hours.map(utcDay));
+    expect(new Set(reports.map((r) => r.token)).size).toBe(days.size);
+    for (const beat of sent.filter((s) => s.kind === 'heartbeat' && s.token))
+      if (tokenOfNode.has(beat.node)) expect(beat.token).toBe(tokenOfNode.get(beat.node));
+    // The aggregator, which requires tokens, counted the node in both hours.
+    const hourNodes = (stats: StatsMessage) =>
+      hours.map((h) => stats.hourly.find((x) => Date.parse(x.hour) === h)?.nodes);
+    await poll(
+      'the reports counted',
+      () => getJson<StatsMessage>(`${aggregator.httpUrl}/api/stats`),
+      (stats) => hourNodes(stats).every((n) => n === 1),
+    );
+    expect(await metricValue(aggregator.httpUrl, 'truwatch_rejected_total{reason="double_spend"}')).toBe(0);
+  }, 120_000);
+
+  it('says FED_011 when the issuer cannot be reached: heartbeats go without a token, tasks wait', async () => {
+    const main = await freshDb();
+    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+    const now = Date.now();
+    await main.put('tasks', {
+      executionId: 'exec-waiting',
+      status: 'completed',
+      firstSeenMs: now - 120_000,
+      finishedMs: now - 60_000,
+      chainId: '137',
+    });
+    const away = `http://127.0.0.1:${await freePort()}`;
+    const { service: app, status } = service({ ...natsConfig(), issuerUrl: away }, fed, main);
+    await app.start();
+    try {
+      await poll(
+        'FED_011',
+        async () => status()?.counters.lastError,
+        (e) => e?.code === 'FED_011',
+        30_000,
+      );
+      expect(status()?.counters.lastError?.message).toMatch(/tokens/);
+      // Tried again 10 to 30 minutes later, not at once.
+      expect(status()?.tokens?.nextFetchMs).toBeGreaterThanOrEqual(Date.now() + 9 * 60_000);
+      await poll(
+        'heartbeats without a token',
+        async () => (await fed.db.getAll('sent')).filter((s) => s.kind === 'heartbeat'),
+        (beats) => beats.length >= 2,
+      );
+      const sent = await fed.db.getAll('sent');
+      expect(sent.every((s) => !s.json.includes('"token"'))).toBe(true);
+      expect(sent.filter((s) => s.kind === 'task')).toEqual([]);
+      expect(status()?.pending).toBe(1);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
 });
