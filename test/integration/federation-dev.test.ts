@@ -1,12 +1,27 @@
-// `npm run federation:dev` (nats-server and the aggregator for development) on ports in use: it says which, and
-// starts nothing — no second nats-server left running, the first federation:dev unharmed.
+// `npm run federation:dev` (nats-server, the token issuer and the aggregator for development): the aggregator
+// requires the dev issuer's tokens, so a message without one counts for nothing and one with a token fetched from
+// the issuer counts; the ready message says what a sidecar needs. On ports in use it says which, and starts
+// nothing — no second nats-server left running, the first federation:dev unharmed.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatsMessage } from '../../protocol/federation.ts';
 import { spawnServer, waitReady } from '../support/child-process.ts';
+import {
+  SUBJECTS,
+  getJson,
+  heartbeat,
+  metricValue,
+  monitorConnection,
+  publishAll,
+  task,
+  waitCounted,
+} from '../support/federation-traffic.ts';
+import { fetchToken } from '../support/issuer.ts';
+import { poll } from '../support/poll.ts';
 import { freePort } from '../support/free-port.ts';
 import { stopProcess } from '../support/stop-process.ts';
 
@@ -15,6 +30,8 @@ const SCRIPT = new URL('../../scripts/federation-dev.ts', import.meta.url).pathn
 let dir: string;
 let env: Record<string, string>;
 let first: ChildProcess;
+/** What the first federation:dev printed up to its ready message. */
+let ready: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'truwatch-fed-dev-'));
   env = {
@@ -25,12 +42,15 @@ beforeAll(async () => {
     ISSUER_HTTP_PORT: String(await freePort()),
     NATS_STORE_DIR: join(dir, 'store'),
     ISSUER_DATA_DIR: join(dir, 'issuer'),
+    // Stats every half second instead of every 10 s: the test reads what was counted.
+    STATS_INTERVAL_MS: '500',
   };
   first = spawnServer(process.execPath, ['--import', 'tsx', SCRIPT], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitReady(first, /federation:dev ready/, 'federation:dev', 60_000);
+  ready = (await waitReady(first, /federation:dev ready[\s\S]*npm run demo/, 'federation:dev', 60_000))
+    .match[0];
 }, 90_000);
 afterAll(async () => {
   if (first) await stopProcess(first, 'SIGTERM');
@@ -116,4 +136,39 @@ describe('npm run federation:dev', () => {
     };
     expect(keysFile['token-keys']).toHaveLength(6);
   });
+});
+
+describe('npm run federation:dev requires tokens', () => {
+  const aggregator = () => `http://127.0.0.1:${env.HTTP_PORT}`;
+  const issuer = () => `http://localhost:${env.ISSUER_HTTP_PORT}`;
+  const missing = () => metricValue(aggregator(), 'truwatch_rejected_total{reason="missing"}');
+
+  it('says what a sidecar needs: the WebSocket URL and the issuer by the name `localhost`', () => {
+    expect(ready).toContain(
+      `a sidecar needs   FEDERATION_NATS_URL=ws://127.0.0.1:${env.NATS_WS_PORT} FEDERATION_ISSUER_URL=${issuer()}\n`,
+    );
+    expect(ready).toContain('dev policy, named localhost');
+  });
+
+  it('refuses a message without a token (missing) and counts one with a token from the dev issuer', async () => {
+    const before = await missing();
+    const monitor = await monitorConnection(`nats://127.0.0.1:${env.NATS_PORT}`);
+    try {
+      // Without a token: a heartbeat and a task, with the public monitor credentials.
+      await publishAll(monitor, SUBJECTS.heartbeat, [heartbeat(1)]);
+      await publishAll(monitor, SUBJECTS.task, [task(1)]);
+      await poll('both refused as missing', missing, (n) => n === before + 2, 30_000);
+      // With tokens the dev issuer gave anyone who asked, fetched by the real client library as the app does.
+      const token = (kind: 'presence' | 'task') =>
+        fetchToken(issuer(), 'localhost', kind).then((t) => Buffer.from(t).toString('base64url'));
+      await publishAll(monitor, SUBJECTS.heartbeat, [heartbeat(2, { token: await token('presence') })]);
+      await publishAll(monitor, SUBJECTS.task, [task(2, { token: await token('task') })]);
+    } finally {
+      await monitor.close();
+    }
+    const stats = await waitCounted(aggregator(), 1, 60_000);
+    expect(stats).toMatchObject({ tokenBacked: true, activeNodes: 1, tasks: { last7d: 1 } });
+    expect(await missing()).toBe(before + 2);
+    expect((await getJson<StatsMessage>(`${aggregator()}/api/stats`)).nodesToday).toBe(1);
+  }, 90_000);
 });
