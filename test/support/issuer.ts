@@ -26,6 +26,10 @@ import type { NatsServer } from './nats-server.ts';
 
 /** One request the issuer served: what came in (attestation and body) and what went out. */
 export interface Exchange {
+  /** GET, POST, or OPTIONS for a browser's CORS preflight. */
+  method: string;
+  /** When it came in (epoch ms). */
+  atMs: number;
   path: string;
   authorization: string | null;
   request: Uint8Array;
@@ -63,9 +67,12 @@ export async function startTestIssuer(settings: Partial<IssuerConfig> = {}): Pro
         port: config.httpPort,
         hostname: config.httpHost,
         async fetch(request, env) {
+          const atMs = Date.now();
           const body = new Uint8Array(await request.clone().arrayBuffer());
           const response = await parts.app.fetch(request, env);
           exchanges.push({
+            method: request.method,
+            atMs,
             path: new URL(request.url).pathname,
             authorization: request.headers.get('authorization'),
             request: body,
