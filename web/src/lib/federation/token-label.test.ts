@@ -93,5 +93,6 @@ describe('the issuer fields', () => {
     expect(issuerHost('http://localhost:8081')).toBe('localhost');
     expect(issuerHost('not a url')).toBe('');
     expect(shortPin('0123456789abcdef'.repeat(4))).toBe('01234567…');
+    expect(shortPin(`2026-11-30:${'89abcdef01234567'.repeat(4)}`)).toBe('89abcdef… (week of 2026-11-30)');
   });
 });

@@ -49,9 +49,15 @@ export function formatIn(atMs: number, nowMs: number): string {
   return h % 24 ? `in ${d} d ${h % 24} h` : `in ${d} d`;
 }
 
-/** A pinned key id as the settings show it: its first 8 hex digits. */
+/**
+ * A pinned key as the settings show it: its key id's first 8 hex digits, and its week when the pin names one
+ * (`YYYY-MM-DD:<key id>`).
+ */
 export function shortPin(pin: string): string {
-  return `${pin.slice(0, 8)}…`;
+  const match = /^(?:(\d{4}-\d\d-\d\d):)?([0-9a-f]+)$/.exec(pin);
+  if (!match) return `${pin.slice(0, 8)}…`;
+  const [, week, id] = match;
+  return week ? `${id!.slice(0, 8)}… (week of ${week})` : `${id!.slice(0, 8)}…`;
 }
 
 function parseUrl(text: string): URL | undefined {
