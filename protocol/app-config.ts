@@ -4,12 +4,20 @@
 // the app falls back to its build-time defaults. Credentials here are public by nature (browser users):
 // the NATS server's permissions are the protection.
 import * as v from 'valibot';
+import { KEY_PIN_PATTERN, parseKeyPin } from './private-token.ts';
 
 const url = v.pipe(v.string(), v.maxLength(500), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'));
 const credential = v.pipe(v.string(), v.maxLength(200));
 const httpUrl = v.pipe(v.string(), v.maxLength(500), v.regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL'));
-/** A token key's id (SHA-256 of its token-key, RFC 9578), lowercase hex. */
-const keyPin = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a token key id: 64 lowercase hex digits'));
+/** A token key pinned for its week: `YYYY-MM-DD:<key id>`, the week's Monday (UTC) and its token_key_id. */
+const keyPin = v.pipe(
+  v.string(),
+  v.regex(
+    KEY_PIN_PATTERN,
+    'a key pin: YYYY-MM-DD:<64 lowercase hex digits>, its week’s Monday and the key id',
+  ),
+  v.check((pin) => parseKeyPin(pin) !== undefined, 'a key pin’s date must be the Monday its week starts'),
+);
 /** A NATS .creds file's text (decentralized auth, nats/prod-jwt): a user JWT and its nkey seed. */
 export const CredsSchema = v.pipe(
   v.string(),
@@ -69,8 +77,9 @@ export const FederationConfigSchema = v.object({
   /** The invite code the federation's host gave this node (`FEDERATION_ISSUER_INVITE`), for its invites policy. */
   issuerInvite: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,100}$/, 'an invite code'))),
   /**
-   * The ids of the issuer's keys the app may fetch tokens under (`FEDERATION_ISSUER_KEY_PINS`, comma-separated):
-   * a key not listed is refused, so the host cannot single a node out by its key (docs/TRUST.md, "Key
+   * The issuer's keys the app may fetch tokens under, each pinned for its week (`FEDERATION_ISSUER_KEY_PINS`,
+   * comma-separated `YYYY-MM-DD:<key id>`, as `npm run issuer -- pins` prints them): a key that is not pinned for
+   * the week it signs for is refused, so the host cannot single a node out by its key (docs/TRUST.md, "Key
    * consistency").
    */
   issuerKeyPins: v.optional(v.pipe(v.array(keyPin), v.maxLength(100))),

@@ -4,7 +4,10 @@ import {
   decodeToken,
   decodeTokenRequest,
   encodeTokenChallenge,
+  keyPin,
+  keyWeekStart,
   ORIGIN_INFO,
+  parseKeyPin,
   TOKEN_KINDS,
   TOKEN_LENGTH,
   TOKEN_REQUEST_LENGTH,
@@ -45,5 +48,29 @@ describe('private-token', () => {
     expect(decodeTokenRequest(new Uint8Array(TOKEN_REQUEST_LENGTH + 1))).toBeUndefined();
     bytes[0] = 0xda;
     expect(decodeTokenRequest(bytes)).toBeUndefined();
+  });
+});
+
+describe('key pins', () => {
+  const id = 'c0'.repeat(32);
+  const monday = Date.parse('2026-11-30T00:00:00Z');
+
+  it('name a key and the Monday its week starts', () => {
+    expect(keyPin(monday, id.toUpperCase())).toBe(`2026-11-30:${id}`);
+    expect(parseKeyPin(`2026-11-30:${id}`)).toEqual({ weekStartMs: monday, keyId: id });
+    expect(keyWeekStart(monday + 3 * 86_400_000)).toBe(monday);
+  });
+
+  it('are refused without a week, on another day than a Monday, or malformed', () => {
+    for (const text of [
+      id,
+      `2026-12-01:${id}`,
+      `2026-02-30:${id}`,
+      `2026-11-30:${id.toUpperCase()}`,
+      `2026-11-30:${id}0`,
+      ` 2026-11-30:${id}`,
+      `2026-11-30:${id}:task`,
+    ])
+      expect(parseKeyPin(text), text).toBeUndefined();
   });
 });

@@ -25,6 +25,28 @@ export function keyWeekStart(ms: number): number {
   return Math.floor((ms - firstMonday) / KEY_WEEK_MS) * KEY_WEEK_MS + firstMonday;
 }
 
+/**
+ * A key pin (`FEDERATION_ISSUER_KEY_PINS`, docs/TRUST.md "Key consistency"): the Monday (UTC) its key's week
+ * starts and the key's token_key_id in lowercase hex, `2026-11-30:<64 hex digits>`. A pin holds for its week
+ * only, so a key cannot be shown as another week's.
+ */
+export const KEY_PIN_PATTERN = /^(\d{4}-\d\d-\d\d):([0-9a-f]{64})$/;
+
+/** The pin of the key whose week starts at `weekStartMs` and whose token_key_id is `keyIdHex`. */
+export function keyPin(weekStartMs: number, keyIdHex: string): string {
+  return `${new Date(weekStartMs).toISOString().slice(0, 10)}:${keyIdHex.toLowerCase()}`;
+}
+
+/** A pin's week (its Monday, epoch ms) and key id, or undefined when the text is not one (or not a Monday). */
+export function parseKeyPin(text: string): { weekStartMs: number; keyId: string } | undefined {
+  const match = KEY_PIN_PATTERN.exec(text);
+  if (!match) return undefined;
+  const weekStartMs = Date.parse(`${match[1]}T00:00:00Z`);
+  if (!Number.isFinite(weekStartMs) || keyPin(weekStartMs, match[2]!) !== text) return undefined;
+  if (keyWeekStart(weekStartMs) !== weekStartMs) return undefined;
+  return { weekStartMs, keyId: match[2]! };
+}
+
 /** Until when (exclusive, epoch ms) the aggregator accepts tokens of the key whose week starts at `notBeforeMs`. */
 export function keyAcceptedUntil(notBeforeMs: number): number {
   return notBeforeMs + KEY_WEEK_MS + ACCEPTED_AFTER_MS;
@@ -47,8 +69,15 @@ export interface TokenKeyEntry {
 }
 
 export interface IssuerDirectory {
+  /** Where token requests go; the app sends them only to the issuer URL's own origin. */
   'issuer-request-uri': string;
   'token-keys': TokenKeyEntry[];
+  /**
+   * Ours, not the RFC's: the issuer_name of its tokens' challenge. The app checks it against the name it puts
+   * in the challenge and refuses to fetch on a mismatch; it never takes the name from here (a host could give
+   * each client a name of its own).
+   */
+  'truwatch-issuer-name'?: string;
 }
 
 /** RSA-2048 modulus bytes (Nk): a blinded message, a blind signature, an authenticator. */

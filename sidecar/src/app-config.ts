@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { AppConfigSchema, type AppConfig } from '../../protocol/app-config.ts';
+import { KEY_PIN_PATTERN, parseKeyPin } from '../../protocol/private-token.ts';
 import { ConfigError } from './config-error.ts';
 
 function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
@@ -48,6 +49,29 @@ function fileText(env: NodeJS.ProcessEnv, name: string): string | undefined {
       `${name}=${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`,
     );
   }
+}
+
+/**
+ * Token key pins, comma-separated `YYYY-MM-DD:<key id>` (protocol/private-token.ts, as `npm run issuer -- pins`
+ * prints them); one that is not a pin stops the start with what is wrong with it.
+ */
+function keyPins(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const pins = text(env, name)
+    ?.split(',')
+    .map((pin) => pin.trim().toLowerCase())
+    .filter(Boolean);
+  for (const pin of pins ?? []) {
+    if (parseKeyPin(pin)) continue;
+    const shown = pin.length > 80 ? `${pin.slice(0, 80)}…` : pin;
+    throw new ConfigError(
+      /^[0-9a-f]{64}$/.test(pin)
+        ? `${name}: ${shown} has no week: a pin is YYYY-MM-DD:<key id>, the Monday (UTC) of the key's week and its id, as \`npm run issuer -- pins\` prints them`
+        : KEY_PIN_PATTERN.test(pin)
+          ? `${name}: ${shown}: the date must be the Monday (UTC) its key's week starts`
+          : `${name}: ${shown} is not a key pin: YYYY-MM-DD:<64 hex digits>, the Monday (UTC) of the key's week and its id`,
+    );
+  }
+  return pins;
 }
 
 /** Drops undefined values, so the JSON holds only what was set. */
@@ -98,10 +122,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
       issuerUrl: text(env, 'FEDERATION_ISSUER_URL'),
       issuerName: text(env, 'FEDERATION_ISSUER_NAME'),
       issuerInvite: text(env, 'FEDERATION_ISSUER_INVITE'),
-      issuerKeyPins: text(env, 'FEDERATION_ISSUER_KEY_PINS')
-        ?.split(',')
-        .map((pin) => pin.trim().toLowerCase())
-        .filter(Boolean),
+      issuerKeyPins: keyPins(env, 'FEDERATION_ISSUER_KEY_PINS'),
       tokenRoundSeconds: int(env, 'FEDERATION_TOKEN_ROUND_SECONDS'),
     }),
     network: defined({
