@@ -57,11 +57,13 @@ describe('the issuer’s HTTP API', () => {
     expect(refused.headers.get('access-control-expose-headers')).toContain('www-authenticate');
   });
 
-  it('publishes its keys in an RFC 9578 directory, each with its kind', async () => {
+  it('publishes its keys in an RFC 9578 directory, each with its kind, and its own name', async () => {
     const response = await fetch(`${issuer.url}${ISSUER_DIRECTORY_PATH}`);
     expect(response.headers.get('content-type')).toBe('application/private-token-issuer-directory');
     const directory = (await response.json()) as IssuerDirectory;
     expect(directory['issuer-request-uri']).toBe('/token-request');
+    expect(directory['truwatch-issuer-name']).toBe(issuer.config.issuerName);
+    expect(issuer.config.issuerName).toBe('issuer.test');
     const monday = weekStart(Date.now()) / 1000;
     expect(directory['token-keys'].map((k) => [k['truwatch-kind'], k['not-before'] - monday])).toEqual([
       ['presence', 0],

@@ -21,6 +21,8 @@ import type { KeyRing } from './keys.ts';
 import { tokenKeyEntry } from './keys-file.ts';
 
 export interface IssuerHttpSources {
+  /** ISSUER_NAME: published in the directory, for the app to check against the name it puts in the challenge. */
+  issuerName: string;
   keys: KeyRing;
   attester: Attester;
   allowances: Allowances;
@@ -36,7 +38,13 @@ const REFUSALS = {
   key_full: [503, 'this key has signed all the tokens it may this week'],
 } as const;
 
-export function createIssuerHttp({ keys, attester, allowances, now = Date.now }: IssuerHttpSources): Hono {
+export function createIssuerHttp({
+  issuerName,
+  keys,
+  attester,
+  allowances,
+  now = Date.now,
+}: IssuerHttpSources): Hono {
   const app = new Hono();
   // The app fetches tokens from its own origin (a sidecar's, or the hosted app's): any origin may ask, with no
   // credentials of the browser's (an attestation is an explicit header), and read why it was refused.
@@ -55,6 +63,7 @@ export function createIssuerHttp({ keys, attester, allowances, now = Date.now }:
     const directory: IssuerDirectory = {
       'issuer-request-uri': TOKEN_REQUEST_PATH,
       'token-keys': keys.published(now()).map(tokenKeyEntry),
+      'truwatch-issuer-name': issuerName,
     };
     return c.body(JSON.stringify(directory), 200, {
       'content-type': 'application/private-token-issuer-directory',

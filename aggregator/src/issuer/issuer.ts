@@ -50,7 +50,11 @@ export function createIssuer(config: IssuerConfig, log: (line: string) => void =
     perKey: config.tokensPerKey,
     maxSubjects: config.maxSubjects,
   });
-  return { app: createIssuerHttp({ keys, attester, allowances }), keys, attester };
+  return {
+    app: createIssuerHttp({ issuerName: config.issuerName, keys, attester, allowances }),
+    keys,
+    attester,
+  };
 }
 
 export interface Issuer {
