@@ -7,6 +7,7 @@ import { TokenSchema } from '../../../../../protocol/federation.ts';
 import {
   decodeToken,
   ISSUER_DIRECTORY_PATH,
+  keyPin,
   TOKEN_REQUEST_PATH,
   type IssuerDirectory,
   type TokenKind,
@@ -19,9 +20,11 @@ import {
   startTestIssuer,
   type TestIssuer,
 } from '../../../../../test/support/issuer.ts';
+import { issuerNameOf } from '../settings.ts';
 import { IssuerClient, type FetchedToken, type IssuerSettings } from './issuer-client.ts';
 
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 const bytes = (token: string) => new Uint8Array(Buffer.from(token, 'base64url'));
 
 const settingsOf = (issuer: TestIssuer, more: Partial<IssuerSettings> = {}): IssuerSettings => ({
@@ -40,6 +43,39 @@ function currentKey(issuer: TestIssuer, kind: TokenKind): { id: string; weekStar
     .filter((k) => k.kind === kind && k.weekStart <= now)
     .sort((a, b) => b.weekStart - a.weekStart)[0]!;
   return { id: key.tokenKeyId.toString('hex'), weekStart: key.weekStart };
+}
+
+/** The issuer's published keys of `kind`, this week's first, each with its pin. */
+function publishedKeys(issuer: TestIssuer, kind: TokenKind) {
+  return issuer.keys
+    .published(Date.now())
+    .filter((k) => k.kind === kind)
+    .sort((a, b) => a.weekStart - b.weekStart)
+    .map((k) => ({
+      ...k,
+      id: k.tokenKeyId.toString('hex'),
+      pin: keyPin(k.weekStart, k.tokenKeyId.toString('hex')),
+    }));
+}
+
+/** The pins of every key the issuer publishes, both kinds, each for its own week: what a deployment sets. */
+const allPins = (issuer: TestIssuer) => [
+  ...publishedKeys(issuer, 'presence').map((k) => k.pin),
+  ...publishedKeys(issuer, 'task').map((k) => k.pin),
+];
+
+/** A fetcher that serves `edit(the real directory)` and passes everything else to the real issuer. */
+function editedDirectory(edit: (directory: IssuerDirectory) => unknown) {
+  const requests: { url: string; method: string; authorization: string | null }[] = [];
+  const fetcher: typeof fetch = async (input, init) => {
+    const url = String(input);
+    const authorization = new Headers(init?.headers).get('authorization');
+    requests.push({ url, method: init?.method ?? 'GET', authorization });
+    const response = await fetch(input, init);
+    if (!url.endsWith(ISSUER_DIRECTORY_PATH)) return response;
+    return Response.json(edit((await response.json()) as IssuerDirectory));
+  };
+  return { fetcher, requests };
 }
 
 const tokenRequests = (issuer: TestIssuer) => issuer.exchanges.filter((e) => e.path === TOKEN_REQUEST_PATH);
@@ -114,24 +150,131 @@ describe('the issuer client, dev policy', () => {
     expect(tokens[0]?.fetchedMs).toBe(at);
   });
 
-  it('fetches under a pinned key, and makes no token request for a key it does not know', async () => {
+  it('fetches under a key pinned for this week, and makes no token request for one that is not', async () => {
     const key = currentKey(issuer, 'task');
+    const monday = keyPin(key.weekStart, '').slice(0, 10);
     const pinned = await new IssuerClient(
-      settingsOf(issuer, { pins: ['00'.repeat(32), key.id.toUpperCase()] }),
+      settingsOf(issuer, { pins: [`${monday}:${'00'.repeat(32)}`, ` ${monday}:${key.id.toUpperCase()}`] }),
     ).fetchTokens('task', 1);
     expect(pinned.error).toBeUndefined();
     expect(pinned.tokens).toHaveLength(1);
+    const everything = await new IssuerClient(settingsOf(issuer, { pins: allPins(issuer) })).fetchTokens(
+      'task',
+      1,
+    );
+    expect(everything.error).toBeUndefined();
 
     const requestsBefore = tokenRequests(issuer).length;
-    const other = await new IssuerClient(
-      settingsOf(issuer, { pins: [currentKey(issuer, 'presence').id] }),
-    ).fetchTokens('task', 3);
-    expect(other.tokens).toEqual([]);
-    expect(other.error?.reason).toBe('key_not_pinned');
-    expect(other.error?.message).toContain(key.id);
-    const none = await new IssuerClient(settingsOf(issuer, { pins: [] })).fetchTokens('task', 1);
-    expect(none.error?.reason).toBe('key_not_pinned');
+    for (const pins of [
+      [keyPin(key.weekStart, currentKey(issuer, 'presence').id)], // another key
+      [keyPin(key.weekStart + WEEK_MS, key.id), keyPin(key.weekStart - WEEK_MS, key.id)], // other weeks
+      [key.id], // no week: not a pin
+      [],
+    ]) {
+      const other = await new IssuerClient(settingsOf(issuer, { pins })).fetchTokens('task', 3);
+      expect(other.tokens).toEqual([]);
+      expect(other.error?.reason).toBe('key_not_pinned');
+      expect(other.error?.message).toContain(`no pin ${monday}:${key.id}`);
+    }
     expect(tokenRequests(issuer).length).toBe(requestsBefore);
+  });
+
+  it('refuses a coming week’s pinned key shown as this week’s, before any token request', async () => {
+    // The review's attack: every key pinned, and one client shown next week's key dated this Monday.
+    const [current, next] = publishedKeys(issuer, 'task');
+    const { fetcher, requests } = editedDirectory((real) => ({
+      ...real,
+      'token-keys': real['token-keys'].map((entry) =>
+        entry['truwatch-kind'] === 'task' && entry['not-before'] === current!.weekStart / 1000
+          ? { ...entry, 'token-key': next!.tokenKey.toString('base64url') }
+          : entry,
+      ),
+    }));
+    const result = await new IssuerClient(settingsOf(issuer, { pins: allPins(issuer) }), {
+      fetcher,
+    }).fetchTokens('task', 2);
+    expect(result).toMatchObject({ tokens: [], error: { reason: 'key_not_pinned' } });
+    expect(result.error?.message).toContain(next!.id);
+    expect(requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('uses only the key dated this week’s Monday, never an older or a coming week’s', async () => {
+    const [current, next] = publishedKeys(issuer, 'task');
+    // A client whose week is the next one, shown a directory without next week's keys: this week's key (still
+    // pinned for this week) is not its week's.
+    const nextWeek = () => next!.weekStart + DAY_MS;
+    const withoutNext = editedDirectory((real) => ({
+      ...real,
+      'token-keys': real['token-keys'].filter((k) => k['not-before'] !== next!.weekStart / 1000),
+    }));
+    const stale = await new IssuerClient(settingsOf(issuer, { pins: allPins(issuer) }), {
+      fetcher: withoutNext.fetcher,
+      now: nextWeek,
+    }).fetchTokens('task', 1);
+    expect(stale).toMatchObject({ tokens: [], error: { reason: 'no_key' } });
+    expect(withoutNext.requests.map((r) => r.method)).toEqual(['GET']);
+
+    // This week's key dated a second into its week, or a week early: not this week's, pins or none.
+    for (const shift of [1, -WEEK_MS / 1000]) {
+      const { fetcher, requests } = editedDirectory((real) => ({
+        ...real,
+        'token-keys': real['token-keys'].map((k) =>
+          k['not-before'] === current!.weekStart / 1000 ? { ...k, 'not-before': k['not-before'] + shift } : k,
+        ),
+      }));
+      const result = await new IssuerClient(settingsOf(issuer), { fetcher }).fetchTokens('task', 1);
+      expect(result).toMatchObject({ tokens: [], error: { reason: 'no_key' } });
+      expect(requests.map((r) => r.method)).toEqual(['GET']);
+    }
+
+    // Two keys of the kind for this week: refused, whichever is pinned.
+    const doubled = editedDirectory((real) => ({
+      ...real,
+      'token-keys': [
+        ...real['token-keys'],
+        {
+          'token-type': 2,
+          'token-key': next!.tokenKey.toString('base64url'),
+          'not-before': current!.weekStart / 1000,
+          'truwatch-kind': 'task',
+        },
+      ],
+    }));
+    const two = await new IssuerClient(settingsOf(issuer, { pins: allPins(issuer) }), {
+      fetcher: doubled.fetcher,
+    }).fetchTokens('task', 1);
+    expect(two).toMatchObject({ tokens: [], error: { reason: 'bad_directory' } });
+    expect(two.error?.message).toMatch(/2 task keys for the week of/);
+    expect(doubled.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('sends token requests only to the issuer’s own origin', async () => {
+    const elsewhere = `http://127.0.0.1:${await freePort()}`;
+    const sameHostName = issuer.url.replace('127.0.0.1', 'localhost');
+    for (const uri of [
+      `${elsewhere}/token-request`,
+      `${sameHostName}/token-request`,
+      '//evil.example/token-request',
+      'https://issuer.test/token-request',
+    ]) {
+      const { fetcher, requests } = editedDirectory((real) => ({ ...real, 'issuer-request-uri': uri }));
+      const result = await new IssuerClient(settingsOf(issuer, { invite: 'secret-invite' }), {
+        fetcher,
+      }).fetchTokens('task', 1);
+      expect(result).toMatchObject({ tokens: [], error: { reason: 'bad_directory' } });
+      expect(result.error?.message).toContain(`not to the issuer’s ${issuer.url}`);
+      expect(requests).toEqual([
+        { url: `${issuer.url}${ISSUER_DIRECTORY_PATH}`, method: 'GET', authorization: null },
+      ]);
+    }
+    // The same origin written in full is the issuer's.
+    const { fetcher } = editedDirectory((real) => ({
+      ...real,
+      'issuer-request-uri': `${issuer.url}${TOKEN_REQUEST_PATH}`,
+    }));
+    const result = await new IssuerClient(settingsOf(issuer), { fetcher }).fetchTokens('task', 1);
+    expect(result.error).toBeUndefined();
+    expectAccepted(issuer, result.tokens, 'task');
   });
 
   it('finds no key before the first week the issuer lists', async () => {
@@ -208,6 +351,60 @@ describe('the issuer client, dev policy', () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const result = await new IssuerClient({ ...settingsOf(issuer), url }).fetchTokens('task', 1);
     expect(result).toMatchObject({ tokens: [], error: { reason: 'unreachable' } });
+  });
+});
+
+describe('the issuer client, an issuer that names itself', () => {
+  // federation:dev's issuer: named `localhost`, reached at 127.0.0.1.
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ policy: 'dev', issuerName: 'localhost' });
+  });
+  afterAll(() => issuer?.stop());
+
+  it('publishes its name in its directory', async () => {
+    expect((await directoryOf(issuer))['truwatch-issuer-name']).toBe('localhost');
+  });
+
+  it('refuses to fetch under another name than the issuer’s, and never takes the directory’s', async () => {
+    const name = issuerNameOf({ issuerUrl: issuer.url, issuerName: '' });
+    expect(name).toBe('127.0.0.1');
+    const before = issuer.exchanges.length;
+    const result = await new IssuerClient(settingsOf(issuer, { name })).fetchTokens('task', 2);
+    expect(result).toMatchObject({ tokens: [], error: { reason: 'wrong_name' } });
+    expect(result.error?.message).toBe(
+      'the issuer calls itself "localhost", not "127.0.0.1": set FEDERATION_ISSUER_NAME="localhost" (the issuer name of the federation settings) or reach it by that host name',
+    );
+    expect(issuer.exchanges.slice(before).map((e) => e.path)).toEqual([ISSUER_DIRECTORY_PATH]);
+
+    // Named as it names itself: the tokens are the aggregator's.
+    const named = await new IssuerClient(
+      settingsOf(issuer, { name: issuerNameOf({ issuerUrl: issuer.url, issuerName: 'localhost' }) }),
+    ).fetchTokens('task', 2);
+    expect(named.error).toBeUndefined();
+    expectAccepted(issuer, named.tokens, 'task');
+  });
+
+  it('checks no name where the directory gives none (and then the tokens may be refused later)', async () => {
+    const { fetcher } = editedDirectory((real) => {
+      const { 'truwatch-issuer-name': _name, ...rest } = real;
+      return rest;
+    });
+    const result = await new IssuerClient(settingsOf(issuer, { name: '127.0.0.1' }), { fetcher }).fetchTokens(
+      'task',
+      1,
+    );
+    expect(result.error).toBeUndefined();
+    expect(issuerVerifier(issuer).verify(bytes(result.tokens[0]!.token), 'task')).toMatchObject({
+      ok: false,
+    });
+    // A name that is not text is no directory.
+    const junk = editedDirectory((real) => ({ ...real, 'truwatch-issuer-name': ['localhost'] }));
+    const refused = await new IssuerClient(settingsOf(issuer), { fetcher: junk.fetcher }).fetchTokens(
+      'task',
+      1,
+    );
+    expect(refused.error?.reason).toBe('bad_directory');
   });
 });
 
@@ -288,5 +485,20 @@ describe('the issuer client, open policy', () => {
     expect(result).toMatchObject({ tokens: [], error: { reason: 'refused', status: 401 } });
     expect(result.error?.message).toMatch(/8 bits, more than 7/);
     expect(tokenRequests(issuer).length).toBe(before + 1);
+  });
+});
+
+describe('the issuer client, open policy asking more than 20 bits', () => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ policy: 'open', powBits: 21 });
+  });
+  afterAll(() => issuer?.stop());
+
+  it('does at most 20 bits of work by default (a round may fetch 2 000 tokens)', async () => {
+    const result = await new IssuerClient(settingsOf(issuer)).fetchTokens('task', 1);
+    expect(result).toMatchObject({ tokens: [], error: { reason: 'refused', status: 401 } });
+    expect(result.error?.message).toMatch(/21 bits, more than 20/);
+    expect(tokenRequests(issuer)).toHaveLength(1);
   });
 });

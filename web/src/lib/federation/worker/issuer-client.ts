@@ -1,8 +1,9 @@
 // The app's side of the Privacy Pass issuance protocol (RFC 9578, docs/TRUST.md "Tokens"): fetches tokens of
 // a kind from the federation's issuer with @cloudflare/privacypass-ts, in the federation worker (fetch and
-// WebCrypto only). Each call reads the issuer's directory, takes this week's key of the kind once its parameters
-// (token-key-params.ts) and its pin are checked, then sends one token request a token with the attestation the
-// issuer asks for: an invite, or a proof of work (proof-of-work.ts) when a 401 names one.
+// WebCrypto only). Each call reads the issuer's directory (its request URI on the issuer's own origin, its name
+// the one the app puts in the challenge), takes the key of the kind whose week is this week, once its parameters
+// (token-key-params.ts) and its pin for this week are checked, then sends one token request a token with the
+// attestation the issuer asks for: an invite, or a proof of work (proof-of-work.ts) when a 401 names one.
 // Loaded with a dynamic import() only where an issuer is configured: the library and its big-number code stay
 // in a chunk of their own.
 import { TokenChallenge } from '@cloudflare/privacypass-ts/lib/src/auth_scheme/private_token.js';
@@ -11,10 +12,12 @@ import * as v from 'valibot';
 import {
   decodeToken,
   ISSUER_DIRECTORY_PATH,
+  keyWeekStart,
   MEDIA_TYPE_TOKEN_REQUEST,
   MEDIA_TYPE_TOKEN_RESPONSE,
   NK,
   ORIGIN_INFO,
+  parseKeyPin,
   TOKEN_TYPE_BLIND_RSA,
   type TokenKind,
 } from '../../../../../protocol/private-token.ts';
@@ -28,7 +31,10 @@ export interface IssuerSettings {
   name: string;
   /** '' = none; else sent as `Authorization: Invite <code>`. */
   invite: string;
-  /** Lowercase hex token_key_ids (SHA-256 of the token-key) allowed; null = not pinned. */
+  /**
+   * The keys allowed, each for its week: `YYYY-MM-DD:<token_key_id in hex>` (the week's Monday, UTC; see
+   * keyPin in protocol/private-token.ts); null = not pinned. A pin that is not one allows nothing.
+   */
   pins: readonly string[] | null;
 }
 
@@ -48,7 +54,10 @@ export type IssuerErrorReason =
   | 'bad_directory'
   | 'no_key'
   | 'bad_key'
+  /** Pins are set, and none of this week names the key the directory shows for it. */
   | 'key_not_pinned'
+  /** The directory names an issuer other than the one this app puts in the challenge. */
+  | 'wrong_name'
   /** 401 or 403: the attestation was missing, unknown or revoked, or the work asked for is more than we do. */
   | 'refused'
   /** 429: this week's allowance of the kind is spent. */
@@ -70,11 +79,14 @@ export class IssuerError extends Error {
 export interface IssuerClientOptions {
   fetcher?: typeof fetch;
   now?: () => number;
-  /** The most proof-of-work bits this client does for one request (2^24 hashes: several seconds). */
+  /** The most proof-of-work bits this client does for one request (2^20 hashes: about a second in a browser). */
   maxPowBits?: number;
 }
 
-const DEFAULT_MAX_POW_BITS = 24;
+/** A round may fetch 2 000 tokens, each with its own proof: 24 bits would be about 15 s a token in a browser. */
+const DEFAULT_MAX_POW_BITS = 20;
+/** The most of a name from the directory shown in an error. */
+const MAX_NAME = 100;
 /** The most of an issuer's refusal text kept in an error. */
 const MAX_TEXT = 300;
 const POW_CHALLENGE = /^\s*PoW\s+bits=(\d{1,3})\s*$/i;
@@ -88,6 +100,7 @@ const KeyEntrySchema = v.looseObject({
 const DirectorySchema = v.looseObject({
   'issuer-request-uri': v.pipe(v.string(), v.minLength(1)),
   'token-keys': v.array(KeyEntrySchema),
+  'truwatch-issuer-name': v.optional(v.string()),
 });
 
 interface ChosenKey {
@@ -112,6 +125,24 @@ function fromBase64url(text: string): Uint8Array | undefined {
 
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
+/** Text from the directory as an error shows it: quoted, and cut short. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > MAX_NAME ? `${text.slice(0, MAX_NAME)}…` : text);
+}
+
+/** The pins of each week; a pin that is not one is left out (it allows nothing). */
+function pinsByWeek(pins: readonly string[]): Map<number, Set<string>> {
+  const byWeek = new Map<number, Set<string>>();
+  for (const text of pins) {
+    const pin = parseKeyPin(text.trim().toLowerCase());
+    if (!pin) continue;
+    const ids = byWeek.get(pin.weekStartMs) ?? new Set<string>();
+    ids.add(pin.keyId);
+    byWeek.set(pin.weekStartMs, ids);
+  }
+  return byWeek;
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -128,7 +159,8 @@ export class IssuerClient {
   private readonly fetcher: typeof fetch;
   private readonly now: () => number;
   private readonly maxPowBits: number;
-  private readonly pins: ReadonlySet<string> | null;
+  /** The pinned key ids of each week (its Monday, epoch ms). */
+  private readonly pins: ReadonlyMap<number, ReadonlySet<string>> | null;
 
   constructor(
     private readonly settings: IssuerSettings,
@@ -138,7 +170,7 @@ export class IssuerClient {
     this.fetcher = options.fetcher ?? ((input, init) => fetch(input, init));
     this.now = options.now ?? Date.now;
     this.maxPowBits = options.maxPowBits ?? DEFAULT_MAX_POW_BITS;
-    this.pins = settings.pins ? new Set(settings.pins.map((pin) => pin.toLowerCase())) : null;
+    this.pins = settings.pins ? pinsByWeek(settings.pins) : null;
   }
 
   /**
@@ -169,7 +201,10 @@ export class IssuerClient {
     }
   }
 
-  /** This week's key of `kind` from the directory: the newest whose not-before has passed, checked. */
+  /**
+   * This week's key of `kind` from the directory, checked: the one whose not-before is this week's Monday
+   * (never an older or a coming week's, whatever the directory says), pinned for this week when pins are set.
+   */
   private async key(kind: TokenKind, signal: AbortSignal | undefined): Promise<ChosenKey> {
     const directoryUrl = `${this.settings.url.replace(/\/+$/, '')}${ISSUER_DIRECTORY_PATH}`;
     const response = await this.send(directoryUrl, { method: 'GET', signal });
@@ -189,19 +224,43 @@ export class IssuerClient {
     if (!parsed.success)
       throw new IssuerError('bad_directory', `the directory is not one: ${v.summarize(parsed.issues)}`);
     const directory = parsed.output;
-    let requestUrl: string;
+    let requestUrl: URL;
     try {
-      requestUrl = new URL(directory['issuer-request-uri'], this.settings.url).toString();
+      requestUrl = new URL(directory['issuer-request-uri'], this.settings.url);
     } catch {
       throw new IssuerError('bad_directory', 'the directory’s issuer-request-uri is not a URL');
     }
+    // The invite goes with every token request: only to the issuer this app was given.
+    const issuerOrigin = new URL(this.settings.url).origin;
+    if (requestUrl.origin !== issuerOrigin)
+      throw new IssuerError(
+        'bad_directory',
+        `the directory sends token requests to ${shown(requestUrl.origin)}, not to the issuer’s ${issuerOrigin}`,
+      );
+    // Checked, never adopted: a host could give each client a name of its own and know its tokens by it.
+    const name = directory['truwatch-issuer-name'];
+    if (name !== undefined && name !== this.settings.name)
+      throw new IssuerError(
+        'wrong_name',
+        `the issuer calls itself ${shown(name)}, not ${shown(this.settings.name)}: set FEDERATION_ISSUER_NAME=${shown(name)} (the issuer name of the federation settings) or reach it by that host name`,
+      );
 
-    const nowSeconds = this.now() / 1000;
-    const entry = directory['token-keys']
-      .filter((k) => k['truwatch-kind'] === kind && k['token-type'] === TOKEN_TYPE_BLIND_RSA)
-      .filter((k): k is typeof k & { 'not-before': number } => (k['not-before'] ?? Infinity) <= nowSeconds)
-      .sort((a, b) => b['not-before'] - a['not-before'])[0];
-    if (!entry) throw new IssuerError('no_key', `the issuer lists no ${kind} key for now`);
+    const week = keyWeekStart(this.now());
+    const entries = directory['token-keys'].filter(
+      (k) =>
+        k['truwatch-kind'] === kind &&
+        k['token-type'] === TOKEN_TYPE_BLIND_RSA &&
+        k['not-before'] === week / 1000,
+    );
+    const weekName = new Date(week).toISOString().slice(0, 10);
+    if (entries.length === 0)
+      throw new IssuerError('no_key', `the issuer lists no ${kind} key for the week of ${weekName}`);
+    if (new Set(entries.map((k) => k['token-key'])).size > 1)
+      throw new IssuerError(
+        'bad_directory',
+        `the directory lists ${entries.length} ${kind} keys for the week of ${weekName}`,
+      );
+    const entry = entries[0]!;
 
     const tokenKey = fromBase64url(entry['token-key']);
     if (!tokenKey) throw new IssuerError('bad_key', 'the token key is not base64url');
@@ -210,9 +269,12 @@ export class IssuerClient {
     const keyId = toHex(
       new Uint8Array(await crypto.subtle.digest('SHA-256', tokenKey as Uint8Array<ArrayBuffer>)),
     );
-    if (this.pins && !this.pins.has(keyId))
-      throw new IssuerError('key_not_pinned', `the ${kind} key ${keyId} is not one this app knows`);
-    return { tokenKey, keyId, notBeforeMs: entry['not-before'] * 1000, requestUrl };
+    if (this.pins && !this.pins.get(week)?.has(keyId))
+      throw new IssuerError(
+        'key_not_pinned',
+        `the ${kind} key ${keyId} is not pinned for the week of ${weekName}: no pin ${weekName}:${keyId}`,
+      );
+    return { tokenKey, keyId, notBeforeMs: week, requestUrl: requestUrl.toString() };
   }
 
   private async fetchToken(
