@@ -55,6 +55,8 @@ export interface TokenRecord {
   keyId: string;
   notBeforeMs: number;
   fetchedMs: number;
+  /** Not used before this (token-schedule.ts, the quarantine after a fetch); absent: at once. */
+  usableFromMs?: number;
 }
 
 /** The presence token of one pseudonym's day: every heartbeat and activity report of that day carries it. */

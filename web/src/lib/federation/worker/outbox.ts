@@ -130,15 +130,18 @@ export class Outbox {
 
   /**
    * Gives each row a task token of its own from the stock (tokens.ts), in one transaction with it; a row keeps the
-   * token it has while it is usable, so a re-send carries the same one. Returns the rows that have a token now,
-   * their `json` carrying it; the others wait for the stock.
+   * token it has while it is usable, so a re-send carries the same one. Rows are read again in the transaction: one
+   * a new identity dropped meanwhile is left out, one another leader gave a token keeps it. Returns the rows that
+   * have a token now, their `json` carrying it; the others wait for the stock.
    */
   withTokens(rows: readonly OutboxRecord[], nowMs: number): Promise<OutboxRecord[]> {
     return inTransaction(this.fed.db.transaction(['tokens', 'outbox'], 'readwrite'), async (tx) => {
-      const ready = rows.filter((r) => r.token && usable(r.token, nowMs));
-      const lacking = rows.filter((r) => !ready.includes(r));
-      const tokens = await takeTokens(tx.objectStore('tokens'), 'task', lacking.length, nowMs);
       const outbox = tx.objectStore('outbox');
+      const current = await Promise.all(rows.map((r) => outbox.get(r.executionId)));
+      const pending = current.filter((r) => r?.state === 'pending') as OutboxRecord[];
+      const ready = pending.filter((r) => r.token && usable(r.token, nowMs));
+      const lacking = pending.filter((r) => !ready.includes(r));
+      const tokens = await takeTokens(tx.objectStore('tokens'), 'task', lacking.length, nowMs);
       for (const [i, token] of tokens.entries()) {
         const row = lacking[i]!;
         const message = withToken(TaskMessageSchema, row.json ?? '', token);

@@ -236,4 +236,31 @@ describe('federation with tokens', () => {
       await app.stop();
     }
   }, 60_000);
+
+  it('keeps the tokens a round fetched when federation is turned off in the middle of it', async () => {
+    const main = await freshDb();
+    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+    const signed = (from: number) =>
+      issuer.exchanges.slice(from).filter((e) => e.path === '/token-request' && e.status === 200).length;
+    const before = issuer.exchanges.length;
+    const config = { ...natsConfig(), issuerUrl: issuer.url, issuerName: issuer.config.issuerName };
+    const { service: app } = service(config, fed, main);
+    await app.start();
+    try {
+      await poll(
+        'some of the week fetched',
+        async () => signed(before),
+        (n) => n >= 5,
+        30_000,
+      );
+      await fed.set('chosen', { enabled: false });
+      await app.reload();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The issuer counted each one: each is kept (but one whose answer the stop cut off).
+      expect(await fed.db.count('tokens')).toBeGreaterThanOrEqual(signed(before) - 1);
+      expect(await fed.db.count('tokens')).toBeLessThan(14);
+    } finally {
+      await app.stop();
+    }
+  }, 60_000);
 });

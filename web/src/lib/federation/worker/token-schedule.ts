@@ -1,8 +1,10 @@
 // When tokens are fetched, and how many (docs/TRUST.md, "What each part learns"): at one random moment in each
 // period (a day), in fixed batches that do not follow what is spent: the week's presence tokens at once, in
-// the first round of each key week, and task tokens in batches of TASK_BATCH, as many as cover a day of the
-// node's tasks beyond the stock. So a message never follows its token's request, and the issuer learns the
-// node's volume only to within a batch. The first round under a new issuer runs soon, so counting starts.
+// the first round of each key week, and task tokens in batches of TASK_BATCH, as many as cover the waiting tasks
+// and two periods of the node's tasks beyond the stock (two rounds may be almost two periods apart). Each token
+// then waits a random quarantine before use, so a message never follows its token's request, also when tasks
+// waited for an empty stock; the issuer learns the node's volume only to within a batch. The first round under
+// a new issuer runs soon and its quarantine is short, so counting starts.
 import { keyWeekStart } from '../../../../../protocol/private-token.ts';
 import type { TokenFetchState } from './federation-db.ts';
 import { uniform, type Random } from './timing.ts';
@@ -28,12 +30,26 @@ export function firstRound(issuer: string, nowMs: number, random: Random): Token
   return { issuer, nextMs: nowMs + uniform(random, FIRST_MS), presenceWeekMs: null };
 }
 
+/**
+ * How long a token fetched in a round waits before use: of a day, 30 minutes to 4 hours; after the first round
+ * under an issuer (an empty stock), up to 5 minutes.
+ */
+export function quarantineMs(periodMs: number, first: boolean, random: Random): number {
+  const range: [number, number] = first ? [0, periodMs / 288] : [periodMs / 48, periodMs / 6];
+  return uniform(random, range);
+}
+
+/** The task tokens a stock should hold after a round: the waiting tasks', and two periods of tasks. */
+export function tasksWanted(pending: number, lastPeriod: number): number {
+  return pending + 2 * lastPeriod;
+}
+
 /** Whether this round fetches the presence tokens: the first round of each key week does. */
 export function presenceDue(state: TokenFetchState, nowMs: number): boolean {
   return state.presenceWeekMs !== keyWeekStart(nowMs);
 }
 
-/** The task batches to fetch: enough for `wanted` tasks (a day's, and those waiting) beyond the `stock`. */
+/** The task batches to fetch: enough for `wanted` tasks (tasksWanted) beyond the `stock`. */
 export function taskBatches(wanted: number, stock: number): number {
   return Math.min(MAX_TASK_BATCHES, Math.max(0, Math.ceil((wanted - stock) / TASK_BATCH)));
 }

@@ -8,7 +8,15 @@ import * as v from 'valibot';
 import { DAY_MS, FederationDb, type TokenRecord } from './federation-db.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
-import { MAX_TASK_BATCHES, TASK_BATCH, nextRound, presenceDue, taskBatches } from './token-schedule.ts';
+import {
+  MAX_TASK_BATCHES,
+  TASK_BATCH,
+  nextRound,
+  presenceDue,
+  quarantineMs,
+  taskBatches,
+  tasksWanted,
+} from './token-schedule.ts';
 import { TokenStock, usable } from './tokens.ts';
 
 const now = Date.parse('2026-11-25T12:00:00Z');
@@ -81,11 +89,16 @@ describe('token stock', () => {
     expect(fresh?.token).not.toBe(old?.token);
   });
 
-  it('takes the oldest key first and forgets everything when cleared', async () => {
+  it('takes the newest key first, a token only after its quarantine, and forgets everything when cleared', async () => {
     const fed = await freshFed();
     const stock = new TokenStock(fed);
-    await stock.add([...tokens('presence', 1, week), ...tokens('presence', 1, week - 7 * DAY_MS)]);
-    expect((await stock.presenceFor('node', week, now))?.notBeforeMs).toBe(week - 7 * DAY_MS);
+    await stock.add([...tokens('presence', 1, week - 7 * DAY_MS), ...tokens('presence', 1, week)]);
+    // Every node spends the current week's key, whatever older tokens it still holds.
+    expect((await stock.presenceFor('node', week, now))?.notBeforeMs).toBe(week);
+    await stock.add(tokens('presence', 1).map((t) => ({ ...t, usableFromMs: now + 60_000 })));
+    expect((await stock.presenceFor('node-2', week, now))?.notBeforeMs).toBe(week - 7 * DAY_MS);
+    expect(await stock.presenceFor('node-3', week, now)).toBeUndefined();
+    expect(await stock.presenceFor('node-3', week, now + 60_000)).toBeDefined();
     await stock.clear();
     expect(await fed.db.count('tokens')).toBe(0);
     expect(await fed.get('presenceTokens')).toBeUndefined();
@@ -132,16 +145,74 @@ describe('outbox rows with tokens', () => {
 
   it('gives a row a new token when its own would no longer be accepted by the time it arrives', async () => {
     const { outbox, stock } = await queued(1);
-    await stock.add([...tokens('task', 1, week - 7 * DAY_MS), ...tokens('task', 1, week)]);
+    await stock.add(tokens('task', 1, week - 7 * DAY_MS));
     const [first] = await outbox.withTokens(await outbox.due(now, 10), now);
+    await stock.add(tokens('task', 1, week));
     expect(first!.token!.notBeforeMs).toBe(week - 7 * DAY_MS);
     const [later] = await outbox.withTokens(await outbox.due(now, 10), now + 6 * DAY_MS);
     expect(later!.token!.notBeforeMs).toBe(week);
     expect(later!.json).not.toBe(first!.json);
   });
+
+  it('leaves out a row a new identity dropped meanwhile, and gives a row only one token', async () => {
+    const { outbox, stock } = await queued(2);
+    await stock.add(tokens('task', 3));
+    const rows = await outbox.due(now, 10);
+    // Two leaders at once: one token a row.
+    const [a, b] = await Promise.all([outbox.withTokens(rows, now), outbox.withTokens(rows, now)]);
+    expect(b!.map((r) => r.json).sort()).toEqual(a!.map((r) => r.json).sort());
+    expect(await stock.counts(now)).toEqual({ presence: 0, task: 1 });
+    await outbox.dropPending();
+    expect(await outbox.withTokens(rows, now)).toEqual([]);
+    expect(await stock.counts(now)).toEqual({ presence: 0, task: 1 });
+  });
 });
 
+/**
+ * A node finishing `perDay` tasks a day at a steady pace for `days` days, its token rounds at the app's random
+ * moments, what each fetches by the app's rule, each token after its quarantine: the tasks that had to wait for a
+ * token after the first two days (the stock's warm-up).
+ */
+function waitingTasks(perDay: number, days: number, random: () => number): number {
+  const start = Date.parse('2026-01-05T00:00:00Z');
+  const stock: { notBeforeMs: number; fromMs: number }[] = [];
+  const finished: number[] = [];
+  let waiting = 0;
+  let waited = 0;
+  let round = start;
+  for (let t = start; t < start + days * DAY_MS; t += DAY_MS / perDay) {
+    while (round <= t) {
+      const wanted = tasksWanted(waiting, finished.filter((f) => f >= round - DAY_MS).length);
+      // As the app counts its stock: the tokens still usable two periods on.
+      const lasting = stock.filter((token) => usable(token, round + 2 * DAY_MS)).length;
+      const fetched = taskBatches(wanted, lasting) * TASK_BATCH;
+      for (let i = 0; i < fetched; i++)
+        stock.push({ notBeforeMs: keyWeekStart(round), fromMs: round + quarantineMs(DAY_MS, false, random) });
+      round = nextRound(round, DAY_MS, random);
+    }
+    finished.push(t);
+    waiting++;
+    for (let i = stock.length - 1; i >= 0 && waiting; i--) {
+      const token = stock[i]!;
+      if (!usable(token, t)) stock.splice(i, 1);
+      else if (token.fromMs <= t) {
+        stock.splice(i, 1);
+        waiting--;
+      }
+    }
+    if (waiting && t >= start + 2 * DAY_MS) waited++;
+  }
+  return waited;
+}
+
 describe('token schedule', () => {
+  it('keeps a steady node stocked: no task waits for a token once the stock is built', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const perDay of [20, 100, 199, 200, 400, 600])
+      expect({ perDay, waited: waitingTasks(perDay, 90, random) }).toEqual({ perDay, waited: 0 });
+  });
+
   it('fetches at a random moment of the next period', () => {
     const period = DAY_MS;
     const day = Date.parse('2026-11-25T00:00:00Z');

@@ -1,5 +1,7 @@
 // The stock of anonymous tokens (docs/TRUST.md, "Which messages carry one"): fetched ahead from the
-// federation's issuer (token-schedule.ts), kept in federation's database, and used oldest key first. A task
+// federation's issuer (token-schedule.ts), kept in federation's database, and used newest key first (every
+// node then spends the current week's key, whatever its history: new nodes do not stand out), each token only
+// once its quarantine after the fetch has passed (so no message follows its token's request). A task
 // takes one token of its own, kept with its outbox row (outbox.ts); a pseudonym's day takes one presence token,
 // which every heartbeat and activity report of that day carries. A token is taken and its use recorded in one
 // transaction, so a crash loses none and uses none twice.
@@ -37,16 +39,24 @@ type TokensStore = IDBPObjectStore<
   'readwrite'
 >;
 
-/** Takes (deletes) up to `count` usable tokens of `kind`, oldest key first, from the transaction's store. */
+/**
+ * Takes (deletes) up to `count` usable tokens of `kind` whose quarantine has passed, newest key first, from the
+ * transaction's store.
+ */
 export async function takeTokens(
   store: TokensStore,
   kind: TokenKind,
   count: number,
   nowMs: number,
 ): Promise<TokenRecord[]> {
-  if (count <= 0) return [];
-  const tokens = await store.index('[kind+notBeforeMs]').getAll(usableRange(kind, nowMs), count);
-  await Promise.all(tokens.map((t) => store.delete(t.id!)));
+  const tokens: TokenRecord[] = [];
+  if (count <= 0) return tokens;
+  let cursor = await store.index('[kind+notBeforeMs]').openCursor(usableRange(kind, nowMs), 'prev');
+  for (; cursor && tokens.length < count; cursor = await cursor.continue()) {
+    if ((cursor.value.usableFromMs ?? 0) > nowMs) continue;
+    tokens.push(cursor.value);
+    await cursor.delete();
+  }
   return tokens;
 }
 
