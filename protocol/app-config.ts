@@ -8,7 +8,13 @@ import { KEY_PIN_PATTERN, parseKeyPin } from './private-token.ts';
 
 const url = v.pipe(v.string(), v.maxLength(500), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'));
 const credential = v.pipe(v.string(), v.maxLength(200));
-const httpUrl = v.pipe(v.string(), v.maxLength(500), v.regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL'));
+const httpUrl = v.pipe(
+  v.string(),
+  v.maxLength(500),
+  v.regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL'),
+);
+/** An invite code of the issuer's invites policy. */
+export const InviteSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,100}$/, 'an invite code'));
 /** A token key pinned for its week: `YYYY-MM-DD:<key id>`, the week's Monday (UTC) and its token_key_id. */
 const keyPin = v.pipe(
   v.string(),
@@ -74,8 +80,11 @@ export const FederationConfigSchema = v.object({
   issuerUrl: v.optional(httpUrl),
   /** The issuer's name in every token's challenge (`FEDERATION_ISSUER_NAME`); by default the URL's host name. */
   issuerName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
-  /** The invite code the federation's host gave this node (`FEDERATION_ISSUER_INVITE`), for its invites policy. */
-  issuerInvite: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,100}$/, 'an invite code'))),
+  /**
+   * The invite code the federation's host gave this node (`FEDERATION_ISSUER_INVITE`), for its invites policy.
+   * The sidecar keeps it and hands it, with the node's secret, only to paired browsers: never in /config.json.
+   */
+  issuerInvite: v.optional(InviteSchema),
   /**
    * The issuer's keys the app may fetch tokens under, each pinned for its week (`FEDERATION_ISSUER_KEY_PINS`,
    * comma-separated `YYYY-MM-DD:<key id>`, as `npm run issuer -- pins` prints them): a key that is not pinned for

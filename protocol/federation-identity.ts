@@ -2,6 +2,7 @@
 // answer of `GET /api/federation/identity` and `POST /api/federation/identity/reset` (with the token). Every
 // browser of one node anonymizes under it, so the node publishes one set of task keys and one pseudonym.
 import * as v from 'valibot';
+import { InviteSchema } from './app-config.ts';
 
 /** The secret's size in bytes. */
 export const NODE_SECRET_BYTES = 32;
@@ -14,5 +15,7 @@ export const NodeSecretSchema = v.strictObject({
   ),
   /** When the sidecar made this secret (ISO 8601, UTC). */
   since: v.pipe(v.string(), v.isoTimestamp()),
+  /** The node's invite code for the federation's token issuer, when the sidecar has one (docs/TRUST.md). */
+  issuerInvite: v.optional(InviteSchema),
 });
 export type NodeSecret = v.InferOutput<typeof NodeSecretSchema>;

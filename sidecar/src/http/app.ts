@@ -91,7 +91,7 @@ export function createApp(options: AppOptions): Hono {
   app.use('/api/*', requireToken(options.apiKey));
   mountFederationStatus(app, appConfig);
   if (settings) mountFederationSettings(app, settings, envConfig);
-  mountFederationIdentity(app, options.federationSecret);
+  mountFederationIdentity(app, options.federationSecret, () => appConfig().federation?.issuerInvite);
 
   app.get('/api/status', (c) =>
     c.json({

@@ -295,4 +295,30 @@ describe('the federation API of the real sidecar', () => {
     expect((await response.json()).error).toMatch(/cannot write the settings to .*federation-settings\.json/);
     expect((await config()).federation).toMatchObject({ enabled: true });
   });
+
+  it("keeps the node's invite for the token issuer out of config.json: only paired browsers get it, with the secret", async () => {
+    sidecar = await startSidecar({
+      ...sidecarConfig(dir.dir),
+      app: appConfigFromEnv({
+        FEDERATION_NATS_URL: ENV_URL,
+        FEDERATION_ISSUER_URL: 'https://issuer.example.org',
+        FEDERATION_ISSUER_INVITE: 'env-invite-0123',
+      }),
+    });
+    expect((await config()).federation).toEqual({
+      natsUrl: ENV_URL,
+      issuerUrl: 'https://issuer.example.org',
+    });
+    expect((await call('/api/federation/identity', {}, 'wrong-token')).status).toBe(401);
+    const identity = v.parse(NodeSecretSchema, await (await call('/api/federation/identity')).json());
+    expect(identity.issuerInvite).toBe('env-invite-0123');
+    // One set through the API is kept the same way.
+    await call('/api/federation/settings', {
+      method: 'POST',
+      body: JSON.stringify({ issuerInvite: 'api-invite' }),
+    });
+    expect(JSON.stringify(await config())).not.toContain('invite');
+    const reset = await call('/api/federation/identity/reset', { method: 'POST' });
+    expect(v.parse(NodeSecretSchema, await reset.json()).issuerInvite).toBe('api-invite');
+  });
 });

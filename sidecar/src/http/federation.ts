@@ -46,7 +46,11 @@ const ON_OFF =
 export function mountConfig(app: Hono, config: () => AppConfig): void {
   app.get('/config.json', (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json(config());
+    // The invite admits the node at the token issuer: only paired browsers get it (the identity API).
+    const { federation, ...rest } = config();
+    if (!federation) return c.json(rest);
+    const { issuerInvite: _, ...shown } = federation;
+    return c.json({ ...rest, federation: shown });
   });
 }
 
@@ -168,17 +172,28 @@ async function jsonBody(
   }
 }
 
-/** Mount after the token check: the node's secret goes only to paired browsers. */
-export function mountFederationIdentity(app: Hono, secret: FederationSecret): void {
+/**
+ * Mount after the token check: the node's secret, and its invite for the token issuer (`invite()`, when there is
+ * one), go only to paired browsers.
+ */
+export function mountFederationIdentity(
+  app: Hono,
+  secret: FederationSecret,
+  invite: () => string | undefined = () => undefined,
+): void {
+  const answer = (node: { secret: string; since: string }) => {
+    const issuerInvite = invite();
+    return issuerInvite === undefined ? node : { ...node, issuerInvite };
+  };
   app.get('/api/federation/identity', (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json(secret.current());
+    return c.json(answer(secret.current()));
   });
 
   app.post('/api/federation/identity/reset', (c) => {
     c.header('Cache-Control', 'no-store');
     try {
-      return c.json(secret.reset());
+      return c.json(answer(secret.reset()));
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? String(error);
       return c.json({ error: `cannot write a new secret to ${secret.path} (${reason})` }, 500);

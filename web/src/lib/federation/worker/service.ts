@@ -33,13 +33,7 @@ import {
   type FederationStatus,
   type TokenStatus,
 } from '../status.ts';
-import {
-  DAY_MS,
-  type FederationDb,
-  type OutboxRecord,
-  type Period,
-  type TokenFetchState,
-} from './federation-db.ts';
+import { type FederationDb, type OutboxRecord, type Period, type TokenFetchState } from './federation-db.ts';
 import {
   PRESENCE_BATCH,
   RETRY_MS,
@@ -47,7 +41,9 @@ import {
   firstRound,
   nextRound,
   presenceDue,
+  quarantineMs,
   taskBatches,
+  tasksWanted,
 } from './token-schedule.ts';
 import { TokenStock } from './tokens.ts';
 import { Wakeable } from '../../app/wakeable.ts';
@@ -102,6 +98,10 @@ export interface ServiceOptions {
   random?: Random;
 }
 
+/** Why a token round was stopped: federation stopped or turned off (what it fetched is kept), or another issuer. */
+const STOPPED = 'stopped';
+const ANOTHER_ISSUER = 'another issuer';
+
 /** A publication the server refused (a permission error): the connection ends with it. */
 class Refused extends Error {
   constructor(readonly fed: FedError) {
@@ -139,6 +139,8 @@ export class FederationService {
   private tokenFetch: TokenFetchState | undefined;
   private fetching: AbortController | undefined;
   private tokenCounts: Record<TokenKind, number> = { presence: 0, task: 0 };
+  /** The invite the paired sidecar keeps for the node (the operator's own in the settings wins). */
+  private sidecarInvite = '';
   private readonly scans: ScanSchedule;
   private readonly secrets: SecretKeeper;
   private readonly roundMs: number;
@@ -178,7 +180,7 @@ export class FederationService {
 
   async stop(): Promise<void> {
     clearInterval(this.clock);
-    this.fetching?.abort();
+    this.fetching?.abort(STOPPED);
     // A follow the clock started may be about to connect.
     await this.queue;
     await this.scans.stop();
@@ -254,6 +256,7 @@ export class FederationService {
 
   /** The identity of the secret in force; true when a new one was adopted (it then reconnects, as a reset does). */
   private async useSecret(answer: SidecarSecret | undefined): Promise<boolean> {
+    if (answer?.ok) this.sidecarInvite = answer.issuerInvite ?? '';
     try {
       const { secret, adopted, error, confirmed } = await this.secrets.settle(answer);
       if (error) await this.error(error);
@@ -291,7 +294,7 @@ export class FederationService {
    */
   private async applyIssuer(): Promise<void> {
     if (!this.tokensOn()) {
-      this.fetching?.abort();
+      this.fetching?.abort(STOPPED);
       this.tokenFetch = undefined;
       return;
     }
@@ -301,7 +304,7 @@ export class FederationService {
       this.tokenFetch = stored;
       return;
     }
-    this.fetching?.abort();
+    this.fetching?.abort(ANOTHER_ISSUER);
     await this.stock.clear();
     this.tokenFetch = firstRound(issuer, this.now(), this.random);
     await this.options.fed.set('tokenFetch', this.tokenFetch);
@@ -310,66 +313,77 @@ export class FederationService {
 
   /**
    * One round of token fetches (token-schedule.ts): the week's presence tokens in the first round of each key
-   * week, and task tokens in batches, as many as a day of tasks needs beyond the stock. What was fetched is kept
-   * whatever fails after it; the next round is a random moment of the next period (sooner when the issuer could
-   * not be reached).
+   * week, and task tokens in batches, as many as the waiting tasks and two periods of tasks need beyond the stock.
+   * Each token waits its quarantine before use. What was fetched is kept whatever fails or stops after it (the
+   * issuer has counted it), but for another issuer's; the next round is a random moment of the next period
+   * (sooner when the issuer could not be reached).
    */
   private async fetchTokens(state: TokenFetchState): Promise<void> {
     const controller = new AbortController();
     this.fetching = controller;
     const now = this.now();
-    let next = nextRound(now, this.settings.tokenRoundSeconds * 1000, this.random);
+    const periodMs = this.settings.tokenRoundSeconds * 1000;
+    const first = state.presenceWeekMs === null;
+    let next = nextRound(now, periodMs, this.random);
     let { presenceWeekMs } = state;
+    const retrySoon = () => (next = Math.min(next, this.now() + uniform(this.random, RETRY_MS)));
     try {
       const { IssuerClient } = await import('./issuer-client.ts');
       const client = new IssuerClient({
         url: this.settings.issuerUrl,
         name: issuerNameOf(this.settings),
-        invite: this.settings.issuerInvite,
+        invite: this.settings.issuerInvite || this.sidecarInvite,
         pins: this.settings.issuerKeyPins,
       });
       const wants: [TokenKind, number][] = [];
       if (presenceDue(state, now)) wants.push(['presence', PRESENCE_BATCH]);
       if (this.settings.shareTasks) {
-        const stock = (await this.stock.counts(now)).task;
-        wants.push(['task', taskBatches(await this.tasksWanted(now), stock) * TASK_BATCH]);
+        // The stock that will last: tokens still usable two periods on.
+        const stock = (await this.stock.counts(now + 2 * periodMs)).task;
+        const recent = await this.tasksFinishedSince(now - periodMs);
+        const wanted = tasksWanted(await this.outbox.countPending(), recent);
+        wants.push(['task', taskBatches(wanted, stock) * TASK_BATCH]);
       }
       let failed = false;
       for (const [kind, count] of wants) {
-        if (count === 0) continue;
+        if (count === 0 || controller.signal.aborted) continue;
         const { tokens, error } = await client.fetchTokens(kind, count, controller.signal);
-        if (controller.signal.aborted) return;
-        await this.stock.add(tokens);
-        if (kind === 'presence' && (!error || error.reason === 'exhausted'))
+        if (controller.signal.reason === ANOTHER_ISSUER) return;
+        const quarantined = tokens.map((t) => ({
+          ...t,
+          usableFromMs: t.fetchedMs + quarantineMs(periodMs, first, this.random),
+        }));
+        await this.stock.add(quarantined);
+        if (kind === 'presence' && (tokens.length || error?.reason === 'exhausted'))
           presenceWeekMs = keyWeekStart(now);
-        if (!error) continue;
+        if (!error || controller.signal.aborted) continue;
         failed = true;
         await this.error(fedError('FED_011', `${kind} tokens: ${error.message}`, this.now()));
-        if (error.reason === 'unreachable' || error.reason === 'issuer_error')
-          next = Math.min(next, this.now() + uniform(this.random, RETRY_MS));
+        if (error.reason === 'unreachable' || error.reason === 'issuer_error') retrySoon();
         if (error.reason !== 'exhausted') break;
       }
-      if (!failed) await this.clear('tokens');
+      if (!failed && !controller.signal.aborted) await this.clear('tokens');
     } catch (error) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.reason === ANOTHER_ISSUER) return;
       const message = error instanceof Error ? error.message : String(error);
       await this.error(fedError('FED_011', `tokens could not be fetched: ${message}`, this.now()));
-      next = Math.min(next, this.now() + uniform(this.random, RETRY_MS));
+      retrySoon();
     } finally {
       if (this.fetching === controller) this.fetching = undefined;
     }
-    this.tokenFetch = { ...state, nextMs: next, presenceWeekMs };
-    await this.options.fed.set('tokenFetch', this.tokenFetch).catch(() => undefined);
+    // Another issuer was set as the round ended: its own schedule stays.
+    if (this.tokenFetch && this.tokenFetch.issuer !== state.issuer) return;
+    // A stopped round is done again when federation next runs.
+    const after = { ...state, nextMs: controller.signal.aborted ? now : next, presenceWeekMs };
+    if (this.tokenFetch) this.tokenFetch = after;
+    await this.options.fed.set('tokenFetch', after).catch(() => undefined);
     this.tokenCounts = await this.stock.counts(this.now()).catch(() => this.tokenCounts);
     this.emit();
   }
 
-  /** The tasks a stock of task tokens should cover: those of the last day, and those waiting from before. */
-  private async tasksWanted(nowMs: number): Promise<number> {
-    const { db } = this.options.fed;
-    const lastDay = await db.countFromIndex('outbox', 'finishedMs', IDBKeyRange.lowerBound(nowMs - DAY_MS));
-    const older = IDBKeyRange.bound(['pending', -Infinity], ['pending', nowMs - DAY_MS], false, true);
-    return lastDay + (await db.countFromIndex('outbox', '[state+finishedMs]', older));
+  /** The tasks that finished since `fromMs`, in any state: the node's recent rate. */
+  private tasksFinishedSince(fromMs: number): Promise<number> {
+    return this.options.fed.db.countFromIndex('outbox', 'finishedMs', IDBKeyRange.lowerBound(fromMs));
   }
 
   reconnectNow(): void {

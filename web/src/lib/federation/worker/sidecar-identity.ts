@@ -12,7 +12,13 @@ const TIMEOUT_MS = 10_000;
 const MAX_ANSWER_BYTES = 1024;
 
 export type SidecarSecret =
-  | { ok: true; secret: Uint8Array<ArrayBuffer>; since: string }
+  | {
+      ok: true;
+      secret: Uint8Array<ArrayBuffer>;
+      since: string;
+      /** The node's invite for the federation's token issuer, which the sidecar keeps (not in /config.json). */
+      issuerInvite?: string;
+    }
   | {
       ok: false;
       /**
@@ -70,7 +76,13 @@ export class SidecarIdentity {
         reason: 'invalid',
         detail: `${method} ${path} answered ${status} without a node secret${parsed ? `: ${parsed.issues[0].message}` : ''}`,
       };
-    return { ok: true, secret: fromBase64url(parsed.output.secret), since: parsed.output.since };
+    const { secret, since, issuerInvite } = parsed.output;
+    return {
+      ok: true,
+      secret: fromBase64url(secret),
+      since,
+      ...(issuerInvite !== undefined && { issuerInvite }),
+    };
   }
 }
 
