@@ -44,7 +44,7 @@ export const FED_ERRORS = {
   },
   FED_011: {
     title: 'Tokens unavailable',
-    fix: "truwatch could not fetch anonymous tokens from the federation's issuer. Tasks and activity reports wait for tokens (heartbeats go on without one, and count for nothing where the federation requires tokens). Check the issuer URL and your invite code (Federation settings, or FEDERATION_ISSUER_* beside the sidecar). A key that is not pinned means the issuer showed a key this truwatch does not trust: ask the federation's host, and update the pins. truwatch tries again at its next round.",
+    fix: "truwatch could not fetch anonymous tokens from the federation's issuer. Tasks and activity reports wait for tokens (heartbeats go on without one, and count for nothing where the federation requires tokens). Check the issuer URL and your invite code (Federation settings, or FEDERATION_ISSUER_* beside the sidecar); an issuer that calls itself by another name needs that name set as the issuer name. A key that is not pinned means the issuer showed a key this truwatch does not trust: ask the federation's host, and update the pins. truwatch tries again at its next round.",
   },
 } as const;
 
