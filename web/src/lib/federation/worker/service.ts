@@ -306,7 +306,8 @@ export class FederationService {
     }
     this.fetching?.abort(ANOTHER_ISSUER);
     await this.stock.clear();
-    this.tokenFetch = firstRound(issuer, this.now(), this.random);
+    const periodMs = this.settings.tokenRoundSeconds * 1000;
+    this.tokenFetch = firstRound(issuer, this.now(), periodMs, this.random);
     await this.options.fed.set('tokenFetch', this.tokenFetch);
     this.tokenCounts = { presence: 0, task: 0 };
   }

@@ -14,8 +14,8 @@ export const PRESENCE_BATCH = 14;
 export const TASK_BATCH = 200;
 /** At most this many task batches a round: the issuer's default allowance of a day (2 000). */
 export const MAX_TASK_BATCHES = 10;
-/** The first round under a new issuer: within two minutes. */
-export const FIRST_MS = [5000, 120_000] as const;
+/** The first round under a new issuer: within two minutes, or a tenth of a shorter period (tests, demos). */
+export const FIRST_MS = 120_000;
 /** A round that could not reach the issuer is tried again after this long (within its period). */
 export const RETRY_MS = [600_000, 1_800_000] as const;
 
@@ -26,8 +26,9 @@ export function nextRound(nowMs: number, periodMs: number, random: Random): numb
 }
 
 /** The state under a new issuer: no stock, a first round soon. */
-export function firstRound(issuer: string, nowMs: number, random: Random): TokenFetchState {
-  return { issuer, nextMs: nowMs + uniform(random, FIRST_MS), presenceWeekMs: null };
+export function firstRound(issuer: string, nowMs: number, periodMs: number, random: Random): TokenFetchState {
+  const nextMs = nowMs + uniform(random, [0, Math.min(FIRST_MS, periodMs / 10)]);
+  return { issuer, nextMs, presenceWeekMs: null };
 }
 
 /**
