@@ -114,6 +114,11 @@ const DEXIE_FEDERATION_LAYOUT = {
   },
   sent: { keyPath: 'id', autoIncrement: true, indexes: [['atMs', 'atMs']] },
 };
+/** Federation's layout now: Dexie's, and the token stock (IndexedDB version 11). */
+const FEDERATION_LAYOUT = {
+  ...DEXIE_FEDERATION_LAYOUT,
+  tokens: { keyPath: 'id', autoIncrement: true, indexes: [['[kind+notBeforeMs]', ['kind', 'notBeforeMs']]] },
+};
 
 /** The stores as Dexie declared them at its versions 1–3 (IndexedDB versions 10–30). */
 const STORES_V2 = { ...STORES_V1, entries: 'id, tsMs, executionId, [kind+level+tsMs]' };
@@ -166,8 +171,8 @@ describe('the database layout', () => {
     expect(layout(unwrap(db))).toEqual(CURRENT_LAYOUT);
     db.close();
     const fed = await FederationDb.open(fresh());
-    expect(fed.db.version).toBe(10);
-    expect(layout(unwrap(fed.db))).toEqual(DEXIE_FEDERATION_LAYOUT);
+    expect(fed.db.version).toBe(11);
+    expect(layout(unwrap(fed.db))).toEqual(FEDERATION_LAYOUT);
     fed.close();
     expect(FEDERATION_DB).toBe('truwatch-federation');
   });
@@ -313,7 +318,7 @@ describe('the database layout', () => {
       },
     );
     const fed = await FederationDb.open(name);
-    expect(layout(unwrap(fed.db))).toEqual(DEXIE_FEDERATION_LAYOUT);
+    expect(layout(unwrap(fed.db))).toEqual(FEDERATION_LAYOUT);
     expect(await fed.get('periods')).toEqual([{ fromMs: 1, toMs: null }]);
     expect(await fed.db.getAll('outbox')).toHaveLength(1);
     // The auto-increment goes on after the stored ids.

@@ -1,8 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { putAll } from '../../../../../test/support/monitor-db.ts';
-import { createStore } from '../../db/idb.ts';
-import { DAY_MS, FEDERATION_UPGRADES, FEDERATION_VERSION, FederationDb } from './federation-db.ts';
+import { DAY_MS, FederationDb } from './federation-db.ts';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 
@@ -47,27 +46,5 @@ describe('federation database', () => {
       request.onblocked = () => reject(new Error('blocked'));
     });
     expect(closes).toEqual([false, true]);
-  });
-
-  it('upgrades a database of the layout before tokens, keeping what it holds', async () => {
-    const name = `fed-${Math.random().toString(36).slice(2)}`;
-    const [oldVersion, oldStores] = FEDERATION_UPGRADES[0]!;
-    const open = indexedDB.open(name, oldVersion);
-    open.onupgradeneeded = () => {
-      for (const [store, spec] of Object.entries(oldStores)) createStore(open.result, store, spec);
-    };
-    await new Promise((resolve) => (open.onsuccess = resolve));
-    const old = open.result;
-    await new Promise((resolve) => {
-      const tx = old.transaction('meta', 'readwrite');
-      tx.objectStore('meta').put({ key: 'heartbeatAtMs', value: 1234 });
-      tx.oncomplete = resolve;
-    });
-    old.close();
-    const fed = await FederationDb.open(name);
-    expect(fed.db.version).toBe(FEDERATION_VERSION);
-    expect(FEDERATION_VERSION).toBeGreaterThan(oldVersion);
-    expect(await fed.get('heartbeatAtMs')).toBe(1234);
-    expect(await fed.db.count('tokens')).toBe(0);
   });
 });
