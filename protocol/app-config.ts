@@ -8,7 +8,8 @@ import { KEY_PIN_PATTERN, parseKeyPin } from './private-token.ts';
 
 const url = v.pipe(v.string(), v.maxLength(500), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'));
 const credential = v.pipe(v.string(), v.maxLength(200));
-const httpUrl = v.pipe(
+/** An http(s) URL (the token issuer's). */
+export const HttpUrlSchema = v.pipe(
   v.string(),
   v.maxLength(500),
   v.regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL'),
@@ -77,7 +78,7 @@ export const FederationConfigSchema = v.object({
    * The federation's token issuer (`FEDERATION_ISSUER_URL`, docs/TRUST.md): when set, every message that counts
    * carries an anonymous token fetched from it, and tasks and activity reports wait for one.
    */
-  issuerUrl: v.optional(httpUrl),
+  issuerUrl: v.optional(HttpUrlSchema),
   /** The issuer's name in every token's challenge (`FEDERATION_ISSUER_NAME`); by default the URL's host name. */
   issuerName: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
   /**

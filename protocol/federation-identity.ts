@@ -2,7 +2,7 @@
 // answer of `GET /api/federation/identity` and `POST /api/federation/identity/reset` (with the token). Every
 // browser of one node anonymizes under it, so the node publishes one set of task keys and one pseudonym.
 import * as v from 'valibot';
-import { InviteSchema } from './app-config.ts';
+import { HttpUrlSchema, InviteSchema } from './app-config.ts';
 
 /** The secret's size in bytes. */
 export const NODE_SECRET_BYTES = 32;
@@ -15,7 +15,10 @@ export const NodeSecretSchema = v.strictObject({
   ),
   /** When the sidecar made this secret (ISO 8601, UTC). */
   since: v.pipe(v.string(), v.isoTimestamp()),
-  /** The node's invite code for the federation's token issuer, when the sidecar has one (docs/TRUST.md). */
-  issuerInvite: v.optional(InviteSchema),
+  /**
+   * The node's invite for the federation's token issuer, when the sidecar has one (docs/TRUST.md), with the
+   * issuer it is for: the app sends it to that issuer only.
+   */
+  issuerInvite: v.optional(v.strictObject({ issuerUrl: HttpUrlSchema, code: InviteSchema })),
 });
 export type NodeSecret = v.InferOutput<typeof NodeSecretSchema>;

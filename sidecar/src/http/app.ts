@@ -91,7 +91,10 @@ export function createApp(options: AppOptions): Hono {
   app.use('/api/*', requireToken(options.apiKey));
   mountFederationStatus(app, appConfig);
   if (settings) mountFederationSettings(app, settings, envConfig);
-  mountFederationIdentity(app, options.federationSecret, () => appConfig().federation?.issuerInvite);
+  mountFederationIdentity(app, options.federationSecret, () => {
+    const { issuerUrl, issuerInvite } = appConfig().federation ?? {};
+    return issuerUrl && issuerInvite ? { issuerUrl, code: issuerInvite } : undefined;
+  });
 
   app.get('/api/status', (c) =>
     c.json({

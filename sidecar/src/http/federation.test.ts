@@ -311,7 +311,10 @@ describe('the federation API of the real sidecar', () => {
     });
     expect((await call('/api/federation/identity', {}, 'wrong-token')).status).toBe(401);
     const identity = v.parse(NodeSecretSchema, await (await call('/api/federation/identity')).json());
-    expect(identity.issuerInvite).toBe('env-invite-0123');
+    expect(identity.issuerInvite).toEqual({
+      issuerUrl: 'https://issuer.example.org',
+      code: 'env-invite-0123',
+    });
     // One set through the API is kept the same way.
     await call('/api/federation/settings', {
       method: 'POST',
@@ -319,6 +322,9 @@ describe('the federation API of the real sidecar', () => {
     });
     expect(JSON.stringify(await config())).not.toContain('invite');
     const reset = await call('/api/federation/identity/reset', { method: 'POST' });
-    expect(v.parse(NodeSecretSchema, await reset.json()).issuerInvite).toBe('api-invite');
+    expect(v.parse(NodeSecretSchema, await reset.json()).issuerInvite).toEqual({
+      issuerUrl: 'https://issuer.example.org',
+      code: 'api-invite',
+    });
   });
 });

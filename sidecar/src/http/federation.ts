@@ -179,7 +179,7 @@ async function jsonBody(
 export function mountFederationIdentity(
   app: Hono,
   secret: FederationSecret,
-  invite: () => string | undefined = () => undefined,
+  invite: () => { issuerUrl: string; code: string } | undefined = () => undefined,
 ): void {
   const answer = (node: { secret: string; since: string }) => {
     const issuerInvite = invite();

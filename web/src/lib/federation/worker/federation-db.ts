@@ -73,8 +73,9 @@ export interface TokenFetchState {
   issuer: string;
   /** When the next fetch round runs. */
   nextMs: number;
-  /** The key week (its start) whose presence tokens were fetched. */
+  /** The key week (its start) whose presence tokens were fetched, and how many of them (absent: all). */
   presenceWeekMs: number | null;
+  presenceGot?: number;
 }
 
 export interface FeedRecord {

@@ -373,7 +373,7 @@ describe('the issuer client, an issuer that names itself', () => {
     const result = await new IssuerClient(settingsOf(issuer, { name })).fetchTokens('task', 2);
     expect(result).toMatchObject({ tokens: [], error: { reason: 'wrong_name' } });
     expect(result.error?.message).toBe(
-      'the issuer calls itself "localhost", not "127.0.0.1": set FEDERATION_ISSUER_NAME="localhost" (the issuer name of the federation settings) or reach it by that host name',
+      'the issuer calls itself "localhost", not "127.0.0.1": check the issuer URL and name against those the federation publishes (a host that gives one node a name of its own could tell its tokens apart)',
     );
     expect(issuer.exchanges.slice(before).map((e) => e.path)).toEqual([ISSUER_DIRECTORY_PATH]);
 

@@ -242,7 +242,7 @@ export class IssuerClient {
     if (name !== undefined && name !== this.settings.name)
       throw new IssuerError(
         'wrong_name',
-        `the issuer calls itself ${shown(name)}, not ${shown(this.settings.name)}: set FEDERATION_ISSUER_NAME=${shown(name)} (the issuer name of the federation settings) or reach it by that host name`,
+        `the issuer calls itself ${shown(name)}, not ${shown(this.settings.name)}: check the issuer URL and name against those the federation publishes (a host that gives one node a name of its own could tell its tokens apart)`,
       );
 
     const week = keyWeekStart(this.now());

@@ -198,6 +198,14 @@ export class Outbox {
     });
   }
 
+  /** Forgets the tokens of pending rows (another issuer's: they would count for nothing); new ones are given. */
+  async dropTokens(): Promise<void> {
+    await inTransaction(this.fed.db.transaction('outbox', 'readwrite'), async (tx) => {
+      const pending = await tx.store.index('[state+finishedMs]').getAll(Outbox.pendingRange());
+      await Promise.all(pending.filter((r) => r.token).map(({ token: _, ...row }) => tx.store.put(row)));
+    });
+  }
+
   /** Forgets pending rows, to be anonymized again (a new identity: their keys were made under the old secret). */
   async dropPending(): Promise<void> {
     this.epoch++;

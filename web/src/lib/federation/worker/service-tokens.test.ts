@@ -45,7 +45,12 @@ describe('federation with tokens', () => {
     await server?.close();
   });
 
-  function service(config: FederationConfig, fed: FederationDb, main: Awaited<ReturnType<typeof freshDb>>) {
+  function service(
+    config: FederationConfig,
+    fed: FederationDb,
+    main: Awaited<ReturnType<typeof freshDb>>,
+    random = () => 0,
+  ) {
     let status: FederationStatus | undefined;
     const made = new FederationService({
       fed,
@@ -54,8 +59,8 @@ describe('federation with tokens', () => {
       onStatus: (s) => (status = s),
       scanGapMs: 100,
       backoff: { initialMs: 100, maxMs: 500 },
-      // The first token round 5 s after the issuer is set; a connection's tasks after 1 s.
-      random: () => 0,
+      // By default the first token round as the issuer is set; a connection's tasks after 1 s.
+      random,
     });
     return { service: made, status: () => status };
   }
@@ -261,6 +266,39 @@ describe('federation with tokens', () => {
       expect(await fed.db.count('tokens')).toBeLessThan(14);
     } finally {
       await app.stop();
+    }
+  }, 60_000);
+
+  it('puts a round found overdue at its start off to a random moment, not right after it connects', async () => {
+    const main = await freshDb();
+    const fed = await FederationDb.open(`fed-${Math.random().toString(36).slice(2)}`);
+    const config = { ...natsConfig(), issuerUrl: issuer.url, issuerName: issuer.config.issuerName };
+    const first = service(config, fed, main);
+    await first.service.start();
+    await poll(
+      'the first round',
+      async () => first.status()?.tokens?.presence,
+      (n) => n === PRESENCE_BATCH,
+    );
+    await first.service.stop();
+    // The app closed a day and more: its round is overdue when it starts again.
+    const state = (await fed.get('tokenFetch'))!;
+    await fed.set('tokenFetch', { ...state, nextMs: Date.now() - 86_400_000, presenceWeekMs: 0 });
+    const before = issuer.exchanges.length;
+    const again = service(config, fed, main, () => 0.5);
+    await again.service.start();
+    try {
+      await poll(
+        'connected',
+        async () => again.status()?.state,
+        (s) => s === 'CONNECTED',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      expect(issuer.exchanges.slice(before)).toEqual([]);
+      // Half of the day's period later (the random draw is 0.5).
+      expect(again.status()?.tokens?.nextFetchMs).toBeGreaterThan(Date.now() + 11 * 3600_000);
+    } finally {
+      await again.service.stop();
     }
   }, 60_000);
 });

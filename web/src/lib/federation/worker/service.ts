@@ -40,7 +40,8 @@ import {
   TASK_BATCH,
   firstRound,
   nextRound,
-  presenceDue,
+  presenceWanted,
+  putOff,
   quarantineMs,
   taskBatches,
   tasksWanted,
@@ -139,8 +140,8 @@ export class FederationService {
   private tokenFetch: TokenFetchState | undefined;
   private fetching: AbortController | undefined;
   private tokenCounts: Record<TokenKind, number> = { presence: 0, task: 0 };
-  /** The invite the paired sidecar keeps for the node (the operator's own in the settings wins). */
-  private sidecarInvite = '';
+  /** The invite the paired sidecar keeps for the node, with its issuer (the operator's own in the settings wins). */
+  private sidecarInvite: { issuerUrl: string; code: string } | undefined;
   private readonly scans: ScanSchedule;
   private readonly secrets: SecretKeeper;
   private readonly roundMs: number;
@@ -256,7 +257,7 @@ export class FederationService {
 
   /** The identity of the secret in force; true when a new one was adopted (it then reconnects, as a reset does). */
   private async useSecret(answer: SidecarSecret | undefined): Promise<boolean> {
-    if (answer?.ok) this.sidecarInvite = answer.issuerInvite ?? '';
+    if (answer?.ok) this.sidecarInvite = answer.issuerInvite;
     try {
       const { secret, adopted, error, confirmed } = await this.secrets.settle(answer);
       if (error) await this.error(error);
@@ -283,6 +284,11 @@ export class FederationService {
     }
   }
 
+  /** The sidecar's invite, for its own issuer only: never sent to another one the operator set in this browser. */
+  private sidecarInviteFor(issuerUrl: string): string {
+    return this.sidecarInvite?.issuerUrl === issuerUrl ? this.sidecarInvite.code : '';
+  }
+
   /** Whether messages carry tokens: federation is on with an issuer set. */
   private tokensOn(): boolean {
     return this.settings.enabled && this.settings.issuerUrl !== '';
@@ -298,15 +304,18 @@ export class FederationService {
       this.tokenFetch = undefined;
       return;
     }
-    const issuer = JSON.stringify([this.settings.issuerUrl, issuerNameOf(this.settings)]);
+    // New pins count as another issuer too: tokens fetched under keys no longer pinned are not spent.
+    const { issuerUrl, issuerKeyPins } = this.settings;
+    const issuer = JSON.stringify([issuerUrl, issuerNameOf(this.settings), issuerKeyPins]);
     const stored = this.tokenFetch ?? (await this.options.fed.get('tokenFetch'));
+    const periodMs = this.settings.tokenRoundSeconds * 1000;
     if (stored?.issuer === issuer) {
-      this.tokenFetch = stored;
+      this.tokenFetch = putOff(stored, this.now(), periodMs, this.random);
       return;
     }
     this.fetching?.abort(ANOTHER_ISSUER);
     await this.stock.clear();
-    const periodMs = this.settings.tokenRoundSeconds * 1000;
+    await this.outbox.dropTokens();
     this.tokenFetch = firstRound(issuer, this.now(), periodMs, this.random);
     await this.options.fed.set('tokenFetch', this.tokenFetch);
     this.tokenCounts = { presence: 0, task: 0 };
@@ -315,7 +324,7 @@ export class FederationService {
   /**
    * One round of token fetches (token-schedule.ts): the week's presence tokens in the first round of each key
    * week, and task tokens in batches, as many as the waiting tasks and two periods of tasks need beyond the stock.
-   * Each token waits its quarantine before use. What was fetched is kept whatever fails or stops after it (the
+   * The round's tokens wait its quarantine before use. What was fetched is kept whatever fails or stops after it (the
    * issuer has counted it), but for another issuer's; the next round is a random moment of the next period
    * (sooner when the issuer could not be reached).
    */
@@ -325,19 +334,20 @@ export class FederationService {
     const now = this.now();
     const periodMs = this.settings.tokenRoundSeconds * 1000;
     const first = state.presenceWeekMs === null;
+    const quarantine = quarantineMs(periodMs, first, this.random);
     let next = nextRound(now, periodMs, this.random);
-    let { presenceWeekMs } = state;
+    let { presenceWeekMs, presenceGot } = state;
     const retrySoon = () => (next = Math.min(next, this.now() + uniform(this.random, RETRY_MS)));
     try {
       const { IssuerClient } = await import('./issuer-client.ts');
       const client = new IssuerClient({
         url: this.settings.issuerUrl,
         name: issuerNameOf(this.settings),
-        invite: this.settings.issuerInvite || this.sidecarInvite,
+        invite: this.settings.issuerInvite || this.sidecarInviteFor(this.settings.issuerUrl),
         pins: this.settings.issuerKeyPins,
       });
       const wants: [TokenKind, number][] = [];
-      if (presenceDue(state, now)) wants.push(['presence', PRESENCE_BATCH]);
+      wants.push(['presence', presenceWanted(state, now)]);
       if (this.settings.shareTasks) {
         // The stock that will last: tokens still usable two periods on.
         const stock = (await this.stock.counts(now + 2 * periodMs)).task;
@@ -350,17 +360,19 @@ export class FederationService {
         if (count === 0 || controller.signal.aborted) continue;
         const { tokens, error } = await client.fetchTokens(kind, count, controller.signal);
         if (controller.signal.reason === ANOTHER_ISSUER) return;
-        const quarantined = tokens.map((t) => ({
-          ...t,
-          usableFromMs: t.fetchedMs + quarantineMs(periodMs, first, this.random),
-        }));
-        await this.stock.add(quarantined);
-        if (kind === 'presence' && (tokens.length || error?.reason === 'exhausted'))
-          presenceWeekMs = keyWeekStart(now);
+        const usableFromMs = this.now() + quarantine;
+        await this.stock.add(tokens.map((t) => ({ ...t, usableFromMs })));
+        if (kind === 'presence') {
+          const week = keyWeekStart(now);
+          const before = presenceWeekMs === week ? (presenceGot ?? PRESENCE_BATCH) : 0;
+          presenceGot = error?.reason === 'exhausted' ? PRESENCE_BATCH : before + tokens.length;
+          presenceWeekMs = week;
+        }
         if (!error || controller.signal.aborted) continue;
         failed = true;
         await this.error(fedError('FED_011', `${kind} tokens: ${error.message}`, this.now()));
-        if (error.reason === 'unreachable' || error.reason === 'issuer_error') retrySoon();
+        // A refusal may be an invite not there yet (the sidecar did not answer): tried again soon too.
+        if (['unreachable', 'issuer_error', 'refused'].includes(error.reason)) retrySoon();
         if (error.reason !== 'exhausted') break;
       }
       if (!failed && !controller.signal.aborted) await this.clear('tokens');
@@ -374,8 +386,9 @@ export class FederationService {
     }
     // Another issuer was set as the round ended: its own schedule stays.
     if (this.tokenFetch && this.tokenFetch.issuer !== state.issuer) return;
-    // A stopped round is done again when federation next runs.
-    const after = { ...state, nextMs: controller.signal.aborted ? now : next, presenceWeekMs };
+    // A stopped round is done again in the period after federation next runs (putOff).
+    const nextMs = controller.signal.aborted ? now : next;
+    const after = { ...state, nextMs, presenceWeekMs, ...(presenceGot !== undefined && { presenceGot }) };
     if (this.tokenFetch) this.tokenFetch = after;
     await this.options.fed.set('tokenFetch', after).catch(() => undefined);
     this.tokenCounts = await this.stock.counts(this.now()).catch(() => this.tokenCounts);
@@ -440,7 +453,12 @@ export class FederationService {
   /** Reads the clock: reconnects after a sleep, and starts the slow round when it is due. */
   private tick(): void {
     const now = this.now();
-    if (now - this.lastTick > SLEEP_GAP_MS) this.reconnectNow();
+    if (now - this.lastTick > SLEEP_GAP_MS) {
+      this.reconnectNow();
+      // A round that came due while the machine slept is not run at its wake (and its new connection).
+      if (this.tokenFetch)
+        this.tokenFetch = putOff(this.tokenFetch, now, this.settings.tokenRoundSeconds * 1000, this.random);
+    }
     this.lastTick = now;
     if (now - this.lastRound > this.roundMs) void this.scans.now();
     if (this.secrets.paired && now - this.lastFollow > this.roundMs) {

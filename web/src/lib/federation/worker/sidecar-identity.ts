@@ -17,7 +17,7 @@ export type SidecarSecret =
       secret: Uint8Array<ArrayBuffer>;
       since: string;
       /** The node's invite for the federation's token issuer, which the sidecar keeps (not in /config.json). */
-      issuerInvite?: string;
+      issuerInvite?: { issuerUrl: string; code: string };
     }
   | {
       ok: false;

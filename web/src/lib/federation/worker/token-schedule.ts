@@ -32,8 +32,9 @@ export function firstRound(issuer: string, nowMs: number, periodMs: number, rand
 }
 
 /**
- * How long a token fetched in a round waits before use: of a day, 30 minutes to 4 hours; after the first round
- * under an issuer (an empty stock), up to 5 minutes.
+ * How long the tokens of a round wait before use (one draw for the round, so that its first token is not
+ * released at a fixed time after it): of a day, 30 minutes to 4 hours; after the first round under an issuer
+ * (an empty stock), up to 5 minutes.
  */
 export function quarantineMs(periodMs: number, first: boolean, random: Random): number {
   const range: [number, number] = first ? [0, periodMs / 288] : [periodMs / 48, periodMs / 6];
@@ -45,9 +46,28 @@ export function tasksWanted(pending: number, lastPeriod: number): number {
   return pending + 2 * lastPeriod;
 }
 
-/** Whether this round fetches the presence tokens: the first round of each key week does. */
-export function presenceDue(state: TokenFetchState, nowMs: number): boolean {
-  return state.presenceWeekMs !== keyWeekStart(nowMs);
+/**
+ * The presence tokens this round fetches: the week's PRESENCE_BATCH in the first round of each key week, and
+ * what a round cut short did not get.
+ */
+export function presenceWanted(state: TokenFetchState, nowMs: number): number {
+  if (state.presenceWeekMs !== keyWeekStart(nowMs)) return PRESENCE_BATCH;
+  return Math.max(0, PRESENCE_BATCH - (state.presenceGot ?? PRESENCE_BATCH));
+}
+
+/**
+ * A round found overdue (the app was closed, the machine slept, a round was cut short) runs at a random moment of
+ * the coming period, not at once: at once it would follow the app's start and its connection. The first round
+ * under an issuer is not put off.
+ */
+export function putOff(
+  state: TokenFetchState,
+  nowMs: number,
+  periodMs: number,
+  random: Random,
+): TokenFetchState {
+  if (state.nextMs > nowMs || state.presenceWeekMs === null) return state;
+  return { ...state, nextMs: nowMs + uniform(random, [0, periodMs]) };
 }
 
 /** The task batches to fetch: enough for `wanted` tasks (tasksWanted) beyond the `stock`. */

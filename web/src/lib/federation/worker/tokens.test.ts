@@ -12,7 +12,9 @@ import {
   MAX_TASK_BATCHES,
   TASK_BATCH,
   nextRound,
-  presenceDue,
+  PRESENCE_BATCH,
+  presenceWanted,
+  putOff,
   quarantineMs,
   taskBatches,
   tasksWanted,
@@ -99,6 +101,10 @@ describe('token stock', () => {
     expect((await stock.presenceFor('node-2', week, now))?.notBeforeMs).toBe(week - 7 * DAY_MS);
     expect(await stock.presenceFor('node-3', week, now)).toBeUndefined();
     expect(await stock.presenceFor('node-3', week, now + 60_000)).toBeDefined();
+    // In the first day of a key week the older key goes first: every node switches a day into the week.
+    await stock.add([...tokens('presence', 1, week - 7 * DAY_MS), ...tokens('presence', 1, week)]);
+    expect((await stock.presenceFor('node-4', week, week + 3600_000))?.notBeforeMs).toBe(week - 7 * DAY_MS);
+    expect((await stock.presenceFor('node-5', week, week + 3600_000))?.notBeforeMs).toBe(week);
     await stock.clear();
     expect(await fed.db.count('tokens')).toBe(0);
     expect(await fed.get('presenceTokens')).toBeUndefined();
@@ -152,6 +158,17 @@ describe('outbox rows with tokens', () => {
     const [later] = await outbox.withTokens(await outbox.due(now, 10), now + 6 * DAY_MS);
     expect(later!.token!.notBeforeMs).toBe(week);
     expect(later!.json).not.toBe(first!.json);
+  });
+
+  it("forgets pending rows' tokens under another issuer, and gives them new ones", async () => {
+    const { fed, outbox, stock } = await queued(1);
+    await stock.add(tokens('task', 1));
+    const [before] = await outbox.withTokens(await outbox.due(now, 10), now);
+    await outbox.dropTokens();
+    expect((await fed.db.getAll('outbox'))[0]!.token).toBeUndefined();
+    await stock.add(tokens('task', 1));
+    const [after] = await outbox.withTokens(await outbox.due(now, 10), now);
+    expect(after!.token!.token).not.toBe(before!.token!.token);
   });
 
   it('leaves out a row a new identity dropped meanwhile, and gives a row only one token', async () => {
@@ -213,6 +230,13 @@ describe('token schedule', () => {
       expect({ perDay, waited: waitingTasks(perDay, 90, random) }).toEqual({ perDay, waited: 0 });
   });
 
+  it('puts an overdue round off to a random moment of the coming period, but not the first under an issuer', () => {
+    const overdue = { issuer: 'x', nextMs: now - 1000, presenceWeekMs: week };
+    expect(putOff(overdue, now, DAY_MS, () => 0.5)).toEqual({ ...overdue, nextMs: now + DAY_MS / 2 });
+    expect(putOff({ ...overdue, nextMs: now + 5 }, now, DAY_MS, () => 0.5).nextMs).toBe(now + 5);
+    expect(putOff({ ...overdue, presenceWeekMs: null }, now, DAY_MS, () => 0.5).nextMs).toBe(now - 1000);
+  });
+
   it('fetches at a random moment of the next period', () => {
     const period = DAY_MS;
     const day = Date.parse('2026-11-25T00:00:00Z');
@@ -222,9 +246,11 @@ describe('token schedule', () => {
 
   it("fetches presence tokens in each key week's first round, task tokens in batches for a day's tasks", () => {
     const state = { issuer: 'x', nextMs: 0, presenceWeekMs: null };
-    expect(presenceDue(state, now)).toBe(true);
-    expect(presenceDue({ ...state, presenceWeekMs: week }, now)).toBe(false);
-    expect(presenceDue({ ...state, presenceWeekMs: week }, now + 7 * DAY_MS)).toBe(true);
+    expect(presenceWanted(state, now)).toBe(PRESENCE_BATCH);
+    expect(presenceWanted({ ...state, presenceWeekMs: week }, now)).toBe(0);
+    // A round cut short: the rest of the week's.
+    expect(presenceWanted({ ...state, presenceWeekMs: week, presenceGot: 3 }, now)).toBe(PRESENCE_BATCH - 3);
+    expect(presenceWanted({ ...state, presenceWeekMs: week }, now + 7 * DAY_MS)).toBe(PRESENCE_BATCH);
     expect(taskBatches(0, 0)).toBe(0);
     expect(taskBatches(150, 100)).toBe(1);
     expect(taskBatches(150, 150)).toBe(0);

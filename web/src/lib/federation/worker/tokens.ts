@@ -1,7 +1,8 @@
 // The stock of anonymous tokens (docs/TRUST.md, "Which messages carry one"): fetched ahead from the
-// federation's issuer (token-schedule.ts), kept in federation's database, and used newest key first (every
-// node then spends the current week's key, whatever its history: new nodes do not stand out), each token only
-// once its quarantine after the fetch has passed (so no message follows its token's request). A task
+// federation's issuer (token-schedule.ts), kept in federation's database, and used newest key first from a day
+// into the key's week (every node then spends the current week's key from one common moment, whatever its
+// history: new nodes do not stand out, and no node's switch follows its own round), each token only once its
+// round's quarantine has passed (so no message follows its token's request). A task
 // takes one token of its own, kept with its outbox row (outbox.ts); a pseudonym's day takes one presence token,
 // which every heartbeat and activity report of that day carries. A token is taken and its use recorded in one
 // transaction, so a crash loses none and uses none twice.
@@ -26,10 +27,16 @@ export function usable(token: Pick<TokenRecord, 'notBeforeMs'>, nowMs: number): 
   return nowMs >= token.notBeforeMs && nowMs < keyAcceptedUntil(token.notBeforeMs) - USE_MARGIN_MS;
 }
 
-/** The index range of the tokens of `kind` usable at `nowMs`. */
-function usableRange(kind: TokenKind, nowMs: number): IDBKeyRange {
+/**
+ * A new key week's tokens are taken first only from this long after the week began: every node switches to the
+ * new key at that one moment (while it has older tokens), not at its own round's.
+ */
+export const SWITCH_MS = DAY_MS;
+
+/** The index range of the tokens of `kind` usable at `nowMs` (of keys whose week began by `toMs`). */
+function usableRange(kind: TokenKind, nowMs: number, toMs = nowMs): IDBKeyRange {
   const oldest = nowMs + USE_MARGIN_MS - keyAcceptedUntil(0);
-  return IDBKeyRange.bound([kind, oldest], [kind, nowMs], true, false);
+  return IDBKeyRange.bound([kind, oldest], [kind, toMs], true, false);
 }
 
 type TokensStore = IDBPObjectStore<
@@ -50,13 +57,21 @@ export async function takeTokens(
   nowMs: number,
 ): Promise<TokenRecord[]> {
   const tokens: TokenRecord[] = [];
+  const index = store.index('[kind+notBeforeMs]');
+  const take = async (range: IDBKeyRange, direction: IDBCursorDirection) => {
+    let cursor = await index.openCursor(range, direction);
+    for (; cursor && tokens.length < count; cursor = await cursor.continue()) {
+      if ((cursor.value.usableFromMs ?? 0) > nowMs) continue;
+      tokens.push(cursor.value);
+      await cursor.delete();
+    }
+  };
   if (count <= 0) return tokens;
-  let cursor = await store.index('[kind+notBeforeMs]').openCursor(usableRange(kind, nowMs), 'prev');
-  for (; cursor && tokens.length < count; cursor = await cursor.continue()) {
-    if ((cursor.value.usableFromMs ?? 0) > nowMs) continue;
-    tokens.push(cursor.value);
-    await cursor.delete();
-  }
+  // Keys whose week began a day ago or more, newest first; then a key in its first day, if nothing else is left.
+  await take(usableRange(kind, nowMs, nowMs - SWITCH_MS), 'prev');
+  const settled = nowMs - SWITCH_MS;
+  if (tokens.length < count)
+    await take(IDBKeyRange.bound([kind, settled], [kind, nowMs], true, false), 'next');
   return tokens;
 }
 
