@@ -3,7 +3,7 @@
 // (heartbeats, the slow round and the task hold at 2 s; stats every 500 ms). Stopped in reverse order.
 import { expect, type Page } from '@playwright/test';
 import { startAggregatorProcess, type AggregatorProcess } from './aggregator-process.ts';
-import { logDir, startFileSidecar, type LogDir } from './e2e-monitor.ts';
+import { awayFromMidnight, logDir, logSpanMs, startFileSidecar, type LogDir } from './e2e-monitor.ts';
 import { DEV_USERS, type NatsServer } from './nats-server.ts';
 import type { SidecarProcess } from './sidecar-process.ts';
 
@@ -48,6 +48,8 @@ export class FederationStack {
     env: Record<string, string> = {},
     tasks = 16,
   ): Promise<{ log: LogDir; sidecar: SidecarProcess }> {
+    // The tasks must be due at once and the run within one UTC day: not just before or after a midnight.
+    await awayFromMidnight(logSpanMs(tasks) + 60_000);
     const log = (this.log = await logDir(tasks));
     const sidecar = (this.sidecar = await startFileSidecar(log, '0', {
       ...(natsUrl === undefined ? {} : { FEDERATION_NATS_URL: natsUrl }),

@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { writeGeneratedLog, type GeneratedTruth } from '../../sidecar/src/demo/write-log.ts';
 import { startSidecarProcess, type SidecarProcess } from './sidecar-process.ts';
 import { generatedLog } from '../../sidecar/src/demo/log-text.ts';
@@ -19,6 +19,28 @@ export interface LogDir {
   cleanup(): void;
 }
 
+const DAY_MS = 86_400_000;
+/** A test that starts this close to a UTC midnight may cross it (a new day, a new pseudonym): it waits. */
+const BEFORE_MIDNIGHT_MS = 6 * 60_000;
+
+/**
+ * Waits, when the clock is near a UTC midnight, until the log of `spanMs` fits in the new day: the tests check
+ * today's figures, so the log stays within today, and just after midnight it would end in the future (its tasks
+ * then leave only once they finished, minutes later). The test's timeout grows by the wait.
+ */
+export async function awayFromMidnight(spanMs: number): Promise<void> {
+  const dayMs = Date.now() % DAY_MS;
+  const clearMs = spanMs + 150_000;
+  const waitMs =
+    dayMs > DAY_MS - BEFORE_MIDNIGHT_MS ? DAY_MS - dayMs + clearMs : dayMs < clearMs ? clearMs - dayMs : 0;
+  if (waitMs === 0) return;
+  test.info().setTimeout(test.info().timeout + waitMs);
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
+/** How long a generated log of `tasks` tasks spans: 8 tasks per 4-minute block. */
+export const logSpanMs = (tasks: number): number => Math.ceil(tasks / 8) * 240_000;
+
 /** A runner log directory with `tasks` generated tasks, the last of them a few minutes ago. */
 export async function logDir(tasks: number): Promise<LogDir> {
   const dir = mkdtempSync(join(tmpdir(), 'truwatch-e2e-'));
@@ -27,7 +49,7 @@ export async function logDir(tasks: number): Promise<LogDir> {
   const day = new Date().toISOString().slice(0, 10);
   const file = join(logs, `${day}.log`);
   // 8 tasks per 4-minute block: start early enough that the log ends about now (but today, UTC).
-  const spanMs = Math.ceil(tasks / 8) * 240_000;
+  const spanMs = logSpanMs(tasks);
   const startMs = Math.max(Date.parse(`${day}T00:00:00Z`), Date.now() - spanMs - 60_000);
   const truth = await writeGeneratedLog(file, { tasks, startMs, seed: 11 });
   return {
