@@ -226,8 +226,14 @@ describe('federation with tokens', () => {
         30_000,
       );
       expect(status()?.counters.lastError?.message).toMatch(/tokens/);
-      // Tried again 10 to 30 minutes later, not at once.
+      // Tried again 10 to 30 minutes later, not at once (the round's end, just after its error, says when).
+      await poll(
+        'the retry planned',
+        async () => status()?.tokens?.nextFetchMs ?? 0,
+        (ms) => ms > Date.now() + 60_000,
+      );
       expect(status()?.tokens?.nextFetchMs).toBeGreaterThanOrEqual(Date.now() + 9 * 60_000);
+      expect(status()?.tokens?.nextFetchMs).toBeLessThanOrEqual(Date.now() + 30 * 60_000);
       await poll(
         'heartbeats without a token',
         async () => (await fed.db.getAll('sent')).filter((s) => s.kind === 'heartbeat'),
