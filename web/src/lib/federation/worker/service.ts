@@ -707,7 +707,7 @@ export class FederationService {
     const out: ActivityReport[] = [];
     for (const report of reports) {
       const { node } = JSON.parse(report.json) as { node: string };
-      const token = await this.stock.presenceFor(node, utcDay(report.hourMs), now);
+      const token = await this.stock.presenceFor(node, report.hourMs, now);
       const tokened = token && withToken(ActivityMessageSchema, report.json, token);
       if (tokened?.ok) out.push({ ...report, json: tokened.json });
     }
@@ -717,7 +717,7 @@ export class FederationService {
   /** The heartbeat with its day's presence token; without one (none set, or the stock empty) as it is. */
   private async withPresenceToken(json: string, node: string, now: number): Promise<string> {
     if (!this.tokensOn()) return json;
-    const token = await this.stock.presenceFor(node, utcDay(now), now);
+    const token = await this.stock.presenceFor(node, now, now);
     const tokened = token && withToken(HeartbeatMessageSchema, json, token);
     return tokened && tokened.ok ? tokened.json : json;
   }

@@ -6,6 +6,7 @@ import { freshDb, putAll } from '../../../../../test/support/monitor-db.ts';
 import { mintKey, mintToken, type MintKey } from '../../../../../test/support/token-mint.ts';
 import * as v from 'valibot';
 import { DAY_MS, FederationDb, type TokenRecord } from './federation-db.ts';
+import { HOUR_MS } from '../../db/up-hours.ts';
 import { Identity, newSecret } from './identity.ts';
 import { Outbox } from './outbox.ts';
 import {
@@ -68,14 +69,16 @@ describe('token stock', () => {
     const stock = new TokenStock(await freshFed());
     await stock.add(tokens('presence', 2));
     const day = Date.parse('2026-11-25T00:00:00Z');
-    const first = await stock.presenceFor('node-a', day, now);
+    // Any moment of the day stands for it (a heartbeat's, an activity report's hour).
+    const first = await stock.presenceFor('node-a', day + 9 * HOUR_MS, now);
     expect(first).toBeDefined();
-    expect(await stock.presenceFor('node-a', day, now + 3600_000)).toEqual(first);
-    const yesterday = await stock.presenceFor('node-b', day - DAY_MS, now);
+    expect(await stock.presenceFor('node-a', day + 23 * HOUR_MS, now + HOUR_MS)).toEqual(first);
+    const yesterday = await stock.presenceFor('node-b', day - HOUR_MS, now);
     expect(yesterday?.token).not.toBe(first?.token);
     // The stock is empty now: another day gets none, the days that have one keep it.
     expect(await stock.presenceFor('node-c', day + DAY_MS, now)).toBeUndefined();
     expect(await stock.presenceFor('node-a', day, now)).toEqual(first);
+    expect(await stock.presenceFor('node-b', day - DAY_MS, now)).toEqual(yesterday);
     expect(await stock.counts(now)).toEqual({ presence: 0, task: 0 });
   });
 

@@ -92,10 +92,11 @@ export class TokenStock {
   }
 
   /**
-   * The presence token of `node`'s day at `dayMs`: the one it has, while it is usable at `nowMs`, or one taken
-   * from the stock for it now. Undefined when the stock has none.
+   * The presence token of `node`'s UTC day that holds `atMs`: the one it has, while it is usable at `nowMs`, or one
+   * taken from the stock for it now. Undefined when the stock has none.
    */
-  async presenceFor(node: string, dayMs: number, nowMs: number): Promise<TokenRecord | undefined> {
+  async presenceFor(node: string, atMs: number, nowMs: number): Promise<TokenRecord | undefined> {
+    const dayMs = Math.floor(atMs / DAY_MS) * DAY_MS;
     return inTransaction(this.fed.db.transaction(['tokens', 'meta'], 'readwrite'), async (tx) => {
       const meta = tx.objectStore('meta');
       const known = ((await meta.get('presenceTokens'))?.value as PresenceToken[] | undefined) ?? [];
