@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { ActivityMessageSchema } from '../../../../../protocol/federation.ts';
+import { ActivityMessageSchema, WINDOW_MS } from '../../../../../protocol/federation.ts';
 import { freshDb, putAll, sampleEntries } from '../../../../../test/support/monitor-db.ts';
 import { blockOf } from '../../db/blocks.ts';
 import { HOUR_MS } from '../../db/up-hours.ts';
@@ -60,6 +60,19 @@ describe('activity reports', () => {
     // Nothing when presence was not shared then.
     const none = await pendingActivity(fed, main, { ...input, periods: [{ fromMs: now, toMs: null }] });
     expect(none.reports).toEqual([]);
+  });
+
+  it('reports no hour the aggregator would find over 7 days old when it arrives', async () => {
+    const week = 7 * 24;
+    const { main, fed, identity } = await setup([hour(week) + 60_000, hour(week - 1) + 60_000]);
+    const input = { identity, periods: [{ fromMs: 0, toMs: null }], region: undefined, nowMs: now };
+    const { reports } = await pendingActivity(fed, main, input);
+    expect(reports.map((r) => r.hourMs)).toEqual([hour(week - 1)]);
+    // The aggregator's rule (aggregator/src/ingest.ts hourAccepted): an hour at most 7 days before the arrival's
+    // 5-minute window. Sent now, the hour reported counts; the hour before it would not.
+    const oldestAccepted = Math.floor(now / WINDOW_MS) * WINDOW_MS - 7 * DAY_MS;
+    expect(hour(week - 1)).toBeGreaterThanOrEqual(oldestAccepted);
+    expect(hour(week)).toBeLessThan(oldestAccepted);
   });
 
   it('forgets reported hours older than 7 days', async () => {

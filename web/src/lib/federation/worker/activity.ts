@@ -36,7 +36,9 @@ export async function pendingActivity(
   },
 ): Promise<{ reports: ActivityReport[]; refused: string[] }> {
   const to = Math.floor(input.nowMs / HOUR_MS) * HOUR_MS;
-  const from = to - KEEP_MS;
+  // Not the hour that began 7 days before this one: the aggregator takes an hour up to 7 days old, and by the
+  // time the report arrives that one is older.
+  const from = to - KEEP_MS + HOUR_MS;
   const sent = new Set((await fed.get('activitySent')) ?? []);
   const hours = (await upHours(main, from, to)).filter(
     (hourMs) => !sent.has(hourMs) && hourShared(hourMs, input.periods),
