@@ -115,3 +115,9 @@ export function withToken<T extends Record<string, unknown>>(
   if (new TextEncoder().encode(out).length > MAX_INGEST_BYTES) return { ok: false, reason: 'too large' };
   return { ok: true, message: parsed.output, json: out };
 }
+
+/** The message without its token: as the guard let it out, before `withToken`. */
+export function withoutToken(json: string): string {
+  const { [TOKEN_FIELD]: _, ...message } = JSON.parse(json) as Record<string, unknown>;
+  return JSON.stringify(message);
+}

@@ -9,7 +9,7 @@ import { between, inTransaction, request, values } from '../../db/idb.ts';
 import type { TruwatchDb } from '../../db/schema.ts';
 import { TaskMessageSchema } from '../../../../../protocol/federation.ts';
 import { taskMessage } from './anonymize.ts';
-import { withToken } from './guard.ts';
+import { withoutToken, withToken } from './guard.ts';
 import type { Identity } from './identity.ts';
 import { inPeriods } from './periods.ts';
 import { takeTokens, usable } from './tokens.ts';
@@ -177,7 +177,8 @@ export class Outbox {
 
   /**
    * Notes the server's refusal of pending rows, which keep waiting (new credentials may be allowed): the sent log
-   * shows each row's first refusal, so retrying the same rows adds nothing to it.
+   * shows each row's first refusal, so retrying the same rows adds nothing to it. Each row is read again and only
+   * its refusal set: what changed meanwhile (a token dropped under another issuer, a row dropped) stays changed.
    */
   async markRefused(
     rows: readonly OutboxRecord[],
@@ -191,18 +192,26 @@ export class Outbox {
       const log = tx.objectStore('sent');
       await Promise.all(
         first.flatMap((r) => [
-          outbox.put({ ...r, refusedBy: reason }),
+          outbox.get(r.executionId).then((row) => row && outbox.put({ ...row, refusedBy: reason })),
           log.add({ atMs, subject, kind: 'task', json: r.json ?? '', refused: reason }),
         ]),
       );
     });
   }
 
-  /** Forgets the tokens of pending rows (another issuer's: they would count for nothing); new ones are given. */
+  /**
+   * Forgets the tokens of pending rows, in the rows and their messages (another issuer's would count for nothing;
+   * without an issuer they leave as they are): new ones are given.
+   */
   async dropTokens(): Promise<void> {
     await inTransaction(this.fed.db.transaction('outbox', 'readwrite'), async (tx) => {
       const pending = await tx.store.index('[state+finishedMs]').getAll(Outbox.pendingRange());
-      await Promise.all(pending.filter((r) => r.token).map(({ token: _, ...row }) => tx.store.put(row)));
+      const tokened = pending.filter((r) => r.token);
+      await Promise.all(
+        tokened.map(({ token: _, ...row }) =>
+          tx.store.put({ ...row, ...(row.json !== undefined && { json: withoutToken(row.json) }) }),
+        ),
+      );
     });
   }
 

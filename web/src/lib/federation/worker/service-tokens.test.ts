@@ -230,6 +230,8 @@ describe('federation with tokens', () => {
         30_000,
       );
       expect(status()?.counters.lastError?.message).toMatch(/tokens/);
+      // A round that got nothing leaves the next one the first under this issuer (its short quarantine).
+      expect((await fed.get('tokenFetch'))?.presenceWeekMs).toBeNull();
       // Tried again 10 to 30 minutes later, not at once (the round's end, just after its error, says when).
       await poll(
         'the retry planned',

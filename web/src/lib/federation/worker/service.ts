@@ -302,6 +302,8 @@ export class FederationService {
     if (!this.tokensOn()) {
       this.fetching?.abort(STOPPED);
       this.tokenFetch = undefined;
+      // Federation on without an issuer: tasks leave without tokens, not with those they were given.
+      if (this.settings.enabled) await this.outbox.dropTokens();
       return;
     }
     // New pins count as another issuer too: tokens fetched under keys no longer pinned are not spent.
@@ -345,6 +347,7 @@ export class FederationService {
         name: issuerNameOf(this.settings),
         invite: this.settings.issuerInvite || this.sidecarInviteFor(this.settings.issuerUrl),
         pins: this.settings.issuerKeyPins,
+        now: this.now,
       });
       const wants: [TokenKind, number][] = [];
       wants.push(['presence', presenceWanted(state, now)]);
@@ -359,10 +362,14 @@ export class FederationService {
       for (const [kind, count] of wants) {
         if (count === 0 || controller.signal.aborted) continue;
         const { tokens, error } = await client.fetchTokens(kind, count, controller.signal);
+        // Another issuer since (also one set after this round was stopped): these would count for nothing there.
         if (controller.signal.reason === ANOTHER_ISSUER) return;
+        if (this.tokenFetch && this.tokenFetch.issuer !== state.issuer) return;
         const usableFromMs = this.now() + quarantine;
         await this.stock.add(tokens.map((t) => ({ ...t, usableFromMs })));
-        if (kind === 'presence') {
+        // A round that got none (unreachable, refused) leaves the week's presence as it was: still the first
+        // round under this issuer, if it was.
+        if (kind === 'presence' && (tokens.length > 0 || error?.reason === 'exhausted')) {
           const week = keyWeekStart(now);
           const before = presenceWeekMs === week ? (presenceGot ?? PRESENCE_BATCH) : 0;
           presenceGot = error?.reason === 'exhausted' ? PRESENCE_BATCH : before + tokens.length;

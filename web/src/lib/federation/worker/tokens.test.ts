@@ -168,10 +168,25 @@ describe('outbox rows with tokens', () => {
     await stock.add(tokens('task', 1));
     const [before] = await outbox.withTokens(await outbox.due(now, 10), now);
     await outbox.dropTokens();
-    expect((await fed.db.getAll('outbox'))[0]!.token).toBeUndefined();
+    const [dropped] = await fed.db.getAll('outbox');
+    expect(dropped!.token).toBeUndefined();
+    expect(dropped!.json).not.toContain('"token"');
     await stock.add(tokens('task', 1));
     const [after] = await outbox.withTokens(await outbox.due(now, 10), now);
     expect(after!.token!.token).not.toBe(before!.token!.token);
+  });
+
+  it("keeps a row's token dropped when the server's refusal of it is noted after the drop", async () => {
+    const { fed, outbox, stock } = await queued(1);
+    await stock.add(tokens('task', 1));
+    const sending = await outbox.withTokens(await outbox.due(now, 10), now);
+    // Another issuer is set while the rows are out; the server refuses them.
+    await outbox.dropTokens();
+    await outbox.markRefused(sending, 'truebit.v1.task', 'Permissions Violation', now);
+    const [row] = await fed.db.getAll('outbox');
+    expect(row).toMatchObject({ state: 'pending', refusedBy: 'Permissions Violation' });
+    expect(row!.token).toBeUndefined();
+    expect(row!.json).not.toContain('"token"');
   });
 
   it('leaves out a row a new identity dropped meanwhile, and gives a row only one token', async () => {
