@@ -616,7 +616,7 @@ export class FederationService {
           return;
         }
         let draining = false;
-        if (this.settings.shareTasks && now >= tasksFrom) {
+        if (this.settings.shareTasks && now >= tasksFrom && now < dayEnd) {
           const due = await this.outbox.due(now, BATCH);
           // With an issuer, a task leaves with a token of its own or waits for the stock.
           const rows = this.tokensOn() && due.length ? await this.outbox.withTokens(due, now) : due;
