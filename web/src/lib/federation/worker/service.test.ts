@@ -725,7 +725,7 @@ describe('federation service', () => {
     expect(tasks.map((t) => t.text)).not.toEqual(byFinish);
   });
 
-  it('replaces its connection after each UTC midnight: no connection carries two days', async () => {
+  it('replaces its connection after each UTC midnight: no connection carries two days, nor a task after it', async () => {
     const random = () => 0.01;
     const midnight = nextMidnight(Date.now() + 10_000);
     const config = {
@@ -734,10 +734,15 @@ describe('federation service', () => {
       password: DEV_USERS.monitor.pass,
       heartbeatSeconds: 1,
     };
-    // The clock 3 s before midnight: the connection is replaced at midnight + 5.55 s.
-    const { fed, service, status } = await setup({ config, random, shiftMs: midnight - 3000 - Date.now() });
+    // The clock 3 s before midnight: the connection is replaced at midnight + 5.55 s. A task of the day's last
+    // window, finished after federation was turned on, is due 1.2 s after midnight (its hold): it waits for the new
+    // connection.
+    const shiftMs = midnight - 3000 - Date.now();
+    const { main, fed, service, status } = await setup({ config, random, shiftMs });
     const before = await lastCid();
-    await fed.set('chosen', { enabled: true, shareTasks: false });
+    const task = finished(midnight - 1500);
+    await main.put('tasks', task);
+    await fed.set('chosen', { enabled: true });
     await service.start();
     const identity = await Identity.from(await fed.get('secret'));
     const [yesterday, today] = [
@@ -746,14 +751,17 @@ describe('federation service', () => {
     ];
     const count = async (node: string) =>
       (await arrived(SUBJECTS.heartbeat, (text) => nodeOf(text) === node)).length;
+    const lastWindow = new Date(midnight - WINDOW_MS).toISOString().replace('.000Z', 'Z');
+    const ours = (text: string) => (JSON.parse(text) as { window: string }).window === lastWindow;
     await poll(async () => expect(await count(today)).toBeGreaterThanOrEqual(2), 20_000);
+    await poll(async () => expect(await arrived(SUBJECTS.task, ours, shiftMs)).toHaveLength(1), 20_000);
     expect(status()?.nodeId).toBe(today);
     await service.stop();
     await poll(async () => expect(await closedSince(before)).toHaveLength(2));
     const [first, second] = await closedSince(before);
     expect(await count(yesterday)).toBeGreaterThanOrEqual(2);
     expect(first!.in_msgs).toBe(await count(yesterday));
-    expect(second!.in_msgs).toBe(await count(today));
+    expect(second!.in_msgs).toBe((await count(today)) + 1);
   });
 
   it("reports the hours the node was up, each once: today's on the day's connection, an earlier day's on one of its own", async () => {
