@@ -342,13 +342,15 @@ export class FederationService {
     const retrySoon = () => (next = Math.min(next, this.now() + uniform(this.random, RETRY_MS)));
     try {
       const { IssuerClient } = await import('./issuer-client.ts');
-      const client = new IssuerClient({
-        url: this.settings.issuerUrl,
-        name: issuerNameOf(this.settings),
-        invite: this.settings.issuerInvite || this.sidecarInviteFor(this.settings.issuerUrl),
-        pins: this.settings.issuerKeyPins,
-        now: this.now,
-      });
+      const client = new IssuerClient(
+        {
+          url: this.settings.issuerUrl,
+          name: issuerNameOf(this.settings),
+          invite: this.settings.issuerInvite || this.sidecarInviteFor(this.settings.issuerUrl),
+          pins: this.settings.issuerKeyPins,
+        },
+        { now: this.now },
+      );
       const wants: [TokenKind, number][] = [];
       wants.push(['presence', presenceWanted(state, now)]);
       if (this.settings.shareTasks) {
