@@ -41,6 +41,20 @@ function errorsOf(nc: NatsConnection): string[] {
   return seen;
 }
 
+/**
+ * Reloads the server's config (SIGHUP) and waits until it says it is done: nats-server applies the accounts
+ * before it logs "Reloaded server configuration", with its lock released between them, so a client can see the
+ * new accounts while the reload goes on. `count` is the number of reloads the log shows once this one is done.
+ */
+async function reload(server: NatsServer, count: number): Promise<void> {
+  server.child().kill('SIGHUP');
+  await poll(
+    `reload ${count} of the server's configuration`,
+    async () => server.log().match(/Reloaded server configuration/g)?.length ?? 0,
+    (n) => n >= count,
+  );
+}
+
 /** The public key of the user a .creds file holds (the JWT's subject). */
 function userKey(creds: Uint8Array): string {
   const jwt = /-----BEGIN NATS USER JWT-----\n(.+)\n/.exec(new TextDecoder().decode(creds))![1]!;
@@ -236,9 +250,8 @@ describe('the production configuration with decentralized auth (nats/prod-jwt)',
         limits: { MONITORS: { conn: MONITOR_CONNECTIONS }, AGGREGATOR: { streams: 16 } },
       });
       expect(readFileSync(`${auth.dir}/operator.jwt`, 'utf8')).toBe(operatorJwt);
-      own.child().kill('SIGHUP');
-      await poll('the reloaded limit', streams, (n) => n === 16);
-      expect(own.log()).toMatch(/Reloaded server configuration/);
+      await reload(own, 1);
+      expect(await streams()).toBe(16);
       const monitor = await browser('monitor', own);
       await monitor.close();
     } finally {
@@ -262,7 +275,7 @@ describe('the production configuration with decentralized auth (nats/prod-jwt)',
         'AGGREGATOR',
         userKey(old),
       ]);
-      server.child().kill('SIGHUP');
+      await reload(server, 1);
       await poll('the connection with the revoked creds closed', async () => held.isClosed(), Boolean);
       await expect(aggregator(old)).rejects.toThrow(/Authorization/i);
       await (await aggregator(fresh)).close();
@@ -270,12 +283,7 @@ describe('the production configuration with decentralized auth (nats/prod-jwt)',
       await (await wssCreds(wssUrl(server), certificate.pem, own.read('monitor'))).close();
       const again = await generateFederationAuth({ out: own.dir });
       expect(decode<Account>(again.accounts.AGGREGATOR.jwt).nats.revocations).toHaveProperty([userKey(old)]);
-      server.child().kill('SIGHUP');
-      await poll(
-        'the second reload',
-        async () => server.log().match(/Reloaded server configuration/g)?.length ?? 0,
-        (n) => n === 2,
-      );
+      await reload(server, 2);
       await expect(aggregator(old)).rejects.toThrow(/Authorization/i);
       await (await aggregator(own.read('aggregator'))).close();
       await expect(generateFederationAuth({ out: own.dir, revoke: ['nobody' as UserName] })).rejects.toThrow(
