@@ -2,7 +2,8 @@
 // Runs every test and check (unit and integration tests with vitest, end-to-end tests with Playwright), and
 // prints the one summary line CI reads: "N passed, N failed".
 // The static checks (types, lint, format) count as one test each. vitest's own summary is not a format CI
-// recognises, so its counts come from its JSON report. Arguments go to vitest, and then only vitest runs.
+// recognises, so its counts come from its JSON report, and each failed test is listed with the start of its
+// error. Arguments go to vitest, and then only vitest runs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,15 @@ const vitestRuns = (
   ).status,
 }));
 
+/** The start of a failure message, indented: the summary at the end of a long log says why, not only what. */
+const firstLines = (message) =>
+  message
+    .split('\n')
+    .filter((line) => !/node_modules|^\s+at new Promise/.test(line))
+    .slice(0, 8)
+    .map((line) => `    ${line}`)
+    .join('\n');
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -78,7 +88,10 @@ for (const { file } of vitestRuns) {
         console.error(`test: ${r.name} ${what}: ${r.message ?? ''}`);
       }
       for (const t of r.assertionResults)
-        if (t.status === 'failed') console.error(`test failed: ${r.name} > ${t.fullName}`);
+        if (t.status === 'failed') {
+          console.error(`test failed: ${r.name} > ${t.fullName}`);
+          console.error(firstLines(t.failureMessages?.[0] ?? ''));
+        }
     }
   } catch (error) {
     console.error(`test: no vitest report (${error.message})`);
