@@ -120,6 +120,7 @@ export class EntryParser {
       task: undefined,
       metrics: undefined,
       invoice: undefined,
+      paid: undefined,
       slots: undefined,
       io: undefined,
     };
