@@ -10,14 +10,11 @@ import { join } from 'node:path';
 import { writeGeneratedLog } from '../sidecar/src/demo/write-log.ts';
 import type { LogSummary } from '../sidecar/src/parse/summary.ts';
 import { writeReport } from './report.ts';
+import { SPLITTER } from './splitter.ts';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PARSE = new URL('../scripts/parse.mjs', import.meta.url).pathname;
-const SPLITTER = [
-  "const text = require('node:fs').readFileSync(process.argv[1], 'utf8');",
-  'console.log(text.split(/\\r?\\n/).length);',
-].join('\n');
 
 /** Runs node (or `command`) with `args`; returns its stdout and wall time in seconds. */
 function run(args: string[], command = process.execPath): { stdout: string; seconds: number } {

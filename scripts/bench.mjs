@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 const benches = [
   'bench/parse.ts',
   'bench/parse-cli.ts',
+  'bench/parse-instructions.ts',
   'bench/sidecar-rss.ts',
   'bench/first-load.ts',
   'bench/task-search.ts',
