@@ -3,15 +3,16 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { Entry } from '../../../protocol/node-events.ts';
 import { isAscii } from 'node:buffer';
 import { LineSplitter, MAX_LINE_BYTES } from '../sources/lines.ts';
+import { OffsetText } from '../sources/offset-text.ts';
 import type { SourceLine } from '../sources/source.ts';
 import { EntryParser } from './parser.ts';
 
+const OFFSET_CURSORS = new OffsetText('o.');
+
 /** Cursor of a line read from a plain file: its byte offset (`o.<15 digits>`). */
 export function offsetCursor(offset: number): string {
-  const digits = String(offset);
-  return 'o.' + ZEROS.slice(digits.length) + digits;
+  return OFFSET_CURSORS.format(offset);
 }
-const ZEROS = '000000000000000';
 // Not above MAX_LINE_BYTES: a line inside one batch is never cut, so a block of whole lines needs no bound.
 const BATCH_BYTES = Math.min(64 * 1024, MAX_LINE_BYTES);
 const READ_BYTES = 1024 * 1024;

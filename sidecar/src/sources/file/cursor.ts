@@ -6,6 +6,7 @@
 // make the cursors compare as strings in log order.
 import type { SourceLine } from '../source.ts';
 import { LineSplitter } from '../lines.ts';
+import { OffsetText } from '../offset-text.ts';
 
 export const MAX_GEN = 999;
 
@@ -16,7 +17,11 @@ export interface FileCursor {
 }
 
 export function formatFileCursor(date: string, gen: number, offset: number): string {
-  return `f.${date}.${String(Math.min(gen, MAX_GEN)).padStart(3, '0')}.${String(offset).padStart(15, '0')}`;
+  return `${cursorPrefix(date, gen)}${String(offset).padStart(15, '0')}`;
+}
+
+function cursorPrefix(date: string, gen: number): string {
+  return `f.${date}.${String(Math.min(gen, MAX_GEN)).padStart(3, '0')}.`;
 }
 
 const CURSOR_RE = /^f\.(\d{4}-\d{2}-\d{2})\.(\d{3})\.(\d{15})$/;
@@ -33,13 +38,21 @@ export class LineCursor {
   private splitter = new LineSplitter();
   /** Offset of the first byte of the line being assembled. */
   private lineStart: number;
+  private generation: number;
+  private offsets: OffsetText;
 
   constructor(
     readonly date: string,
-    public gen: number,
+    gen: number,
     offset = 0,
   ) {
+    this.generation = gen;
+    this.offsets = new OffsetText(cursorPrefix(date, gen));
     this.lineStart = offset;
+  }
+
+  get gen(): number {
+    return this.generation;
   }
 
   /** Offset of the next byte to read: everything before it has been fed. */
@@ -70,13 +83,14 @@ export class LineCursor {
   /** Drops a line not ended (its bytes were damaged) and starts over at `offset` with generation `gen`. */
   restart(gen: number, offset = 0): void {
     this.splitter = new LineSplitter();
-    this.gen = Math.min(gen, MAX_GEN);
+    this.generation = Math.min(gen, MAX_GEN);
+    this.offsets = new OffsetText(cursorPrefix(this.date, this.generation));
     this.lineStart = offset;
   }
 
   private stamp(text: string, truncated: boolean, bytes: number): SourceLine {
     const line: SourceLine = {
-      cursor: formatFileCursor(this.date, this.gen, this.lineStart),
+      cursor: this.offsets.format(this.lineStart),
       stream: 'stdout',
       text,
     };
