@@ -9,6 +9,7 @@ import { freePort } from './free-port.ts';
 import type { GeneratedAuth } from './nats-jwt.ts';
 import { TEST_AGGREGATOR } from './nats-prod-checks.ts';
 import { startNatsServer, type NatsServer } from './nats-server.ts';
+import { poll } from './poll.ts';
 import type { TestCertificate } from './test-certificate.ts';
 
 const CLUSTER_CONF = new URL('../../nats/cluster/node.conf', import.meta.url).pathname;
@@ -91,6 +92,80 @@ async function startCluster(
   };
 }
 
+const json = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+
+/** How long a formed cluster must keep the same connections: longer than a route's TLS handshake may take. */
+const FORMED_FOR_MS = 2500;
+
+interface Peers {
+  /** The other servers' ids, one per route, sorted. */
+  routes: string[];
+  /** The other clusters' names, one per outbound gateway, sorted. */
+  gateways: string[];
+  /** The connections' own ids, sorted: they change when a route or gateway is dropped and made again. */
+  connections: string;
+}
+
+async function peers(node: NatsServer, gateways: boolean): Promise<Peers> {
+  const routez = await json<{ routes?: { rid: number; remote_id: string }[] }>(`${node.monitorUrl}/routez`);
+  const gatewayz = gateways
+    ? await json<{ outbound_gateways: Record<string, { connection: { cid: number } }> }>(
+        `${node.monitorUrl}/gatewayz`,
+      )
+    : { outbound_gateways: {} };
+  const routes = routez.routes ?? [];
+  const outbound = Object.entries(gatewayz.outbound_gateways);
+  return {
+    routes: routes.map((route) => route.remote_id).sort(),
+    gateways: outbound.map(([name]) => name).sort(),
+    connections: [...routes.map((route) => route.rid), ...outbound.map(([, g]) => g.connection.cid)]
+      .sort((a, b) => a - b)
+      .join(),
+  };
+}
+
+/**
+ * Waits until every node has one route to each other node of its cluster and, in a super-cluster, a gateway to
+ * every other cluster, all kept for FORMED_FOR_MS. A node's /healthz says only that it reached JetStream's meta
+ * leader: a route may still be connecting then. And two nodes that connect to each other at once can each keep
+ * the other's connection and close its own as a duplicate, which drops both; they connect again a second later.
+ */
+async function waitFormed(clusters: NatsCluster[]): Promise<void> {
+  const ids = new Map<NatsServer, string>();
+  for (const node of clusters.flatMap((cluster) => cluster.nodes)) {
+    ids.set(node, (await json<{ server_id: string }>(`${node.monitorUrl}/varz`)).server_id);
+  }
+  const nodes = clusters.flatMap((cluster) =>
+    cluster.nodes.map((node) => ({
+      node,
+      routes: cluster.nodes
+        .filter((other) => other !== node)
+        .map((other) => ids.get(other)!)
+        .sort(),
+      gateways: clusters
+        .filter((other) => other !== cluster)
+        .map((other) => other.name)
+        .sort(),
+    })),
+  );
+  const expected = JSON.stringify(nodes.map(({ routes, gateways }) => ({ routes, gateways })));
+  let formed: { since: number; connections: string } | undefined;
+  await poll(
+    `every route and gateway of ${clusters.map((cluster) => cluster.name).join(' and ')}, kept ${FORMED_FOR_MS} ms`,
+    () => Promise.all(nodes.map(({ node }) => peers(node, clusters.length > 1))),
+    (found) => {
+      const connections = found.map((node) => node.connections).join(';');
+      if (JSON.stringify(found.map(({ routes, gateways }) => ({ routes, gateways }))) !== expected) {
+        formed = undefined;
+      } else if (formed?.connections !== connections) {
+        formed = { since: Date.now(), connections };
+      }
+      return formed !== undefined && Date.now() - formed.since >= FORMED_FOR_MS;
+    },
+    30_000,
+  );
+}
+
 export interface Running<T> {
   value: T;
   /** Stops every node and removes the stores and configs. */
@@ -107,6 +182,17 @@ function running<T>(value: T, nodes: NatsServer[], dir: string): Running<T> {
   };
 }
 
+/** `started` once its clusters are formed (stopped if they do not form). */
+async function formed<T>(started: Running<T>, clusters: NatsCluster[]): Promise<Running<T>> {
+  try {
+    await waitFormed(clusters);
+    return started;
+  } catch (error) {
+    await started.close();
+    throw error;
+  }
+}
+
 /** One cluster of three (nats/cluster/node.conf), named `truwatch`. */
 export async function startNatsCluster(options: ClusterOptions): Promise<Running<NatsCluster>> {
   const dir = configDir(options.auth);
@@ -117,7 +203,7 @@ export async function startNatsCluster(options: ClusterOptions): Promise<Running
     await nodePorts(),
     {},
   );
-  return running(cluster, cluster.nodes, dir);
+  return formed(running(cluster, cluster.nodes, dir), [cluster]);
 }
 
 /** Two clusters of three (`truwatch-a`, `truwatch-b`) joined by gateways (nats/supercluster/node.conf). */
@@ -138,9 +224,12 @@ export async function startNatsSuperCluster(
   const clusters = await Promise.all(
     names.map((name, c) => startCluster(name, config, options, ports[c]!, gatewayEnv)),
   );
-  return running(
-    clusters as [NatsCluster, NatsCluster],
-    clusters.flatMap((c) => c.nodes),
-    dir,
+  return formed(
+    running(
+      clusters as [NatsCluster, NatsCluster],
+      clusters.flatMap((c) => c.nodes),
+      dir,
+    ),
+    clusters,
   );
 }
