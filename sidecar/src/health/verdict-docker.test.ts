@@ -28,9 +28,11 @@ const verdict = (m: NodeMonitor, what: string, done: (h: NodeHealth) => boolean)
 describe('the node health verdict, following a container', () => {
   it('is healthy while the container runs and writes, and down once it exited', async () => {
     const name = 'health-exits';
-    await podman.engine().run(name, `${RUNNER_LINE}; sleep 3; ${RUNNER_LINE}; exit 1`);
+    // It runs until it is killed: the verdict must be seen healthy first, however slow podman's API is.
+    await podman.engine().run(name, `${RUNNER_LINE}; sleep 3600 & wait $!`);
     const m = follow(name);
     await verdict(m, 'a live healthy node', (h) => h.verdict === 'healthy' && h.lastEntryAt !== undefined);
+    await podman.engine().kill(name);
     const down = await verdict(m, 'the exit', (h) => h.verdict === 'down');
     expect(down.reasons).toEqual([
       expect.objectContaining({
