@@ -227,12 +227,9 @@ describe('alerts from the sidecar', () => {
     receiver = await listen(port);
     const logDir = join(dir, 'missing');
     await start(logDir, port);
-    await poll(
-      'the alert',
-      async () => receiver!.alerts.length,
-      (n) => n >= 1,
-      30_000,
-    );
+    // Delivered: the receiver has it and the sidecar knows (a close before that leaves it pending, to send again).
+    await poll('the alert delivered', alerts, (a) => a.alerts[0]?.deliveries[0]?.state === 'sent', 30_000);
+    expect(receiver.alerts).toHaveLength(1);
     await sidecar!.close();
     sidecar = undefined;
 
