@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import type { Status } from '../../protocol/node-events.ts';
 import type { Engine } from './podman-engine.ts';
+import { poll } from './poll.ts';
 import type { LogSource, SourceLine } from '../../sidecar/src/sources/source.ts';
 
 export class Collector {
@@ -73,7 +74,12 @@ export async function expectExactly(engine: Engine, c: Collector, name: string, 
 /** While the container runs: what the source delivered is exactly the start of what it wrote. */
 export async function expectPrefix(engine: Engine, c: Collector, name: string, id: string): Promise<void> {
   const got = { stdout: c.texts('stdout', id), stderr: c.texts('stderr', id) };
-  const truth = await engine.logs(name);
+  // Read again if it fails: podman's own log reader fails on a line the container is still writing.
+  const truth = await poll(
+    `the log of ${name}`,
+    () => engine.logs(name),
+    () => true,
+  );
   expect(got.stdout).toEqual(truth.stdout.slice(0, got.stdout.length));
   expect(got.stderr).toEqual(truth.stderr.slice(0, got.stderr.length));
 }
