@@ -116,7 +116,13 @@ export async function checkReplyInjection(
       SUBJECTS.heartbeat,
       [0, 1, 2].map((i) => heartbeat(i)),
     );
-    const counted = await waitCounted(aggregator.httpUrl, 20);
+    await waitCounted(aggregator.httpUrl, 20);
+    // The heartbeats came after the tasks: counted once the stats say so (a snapshot at most once a second).
+    const counted = await poll(
+      'the three nodes active',
+      () => getJson<StatsMessage>(`${aggregator!.httpUrl}/api/stats`),
+      (s) => s.activeNodes >= 3,
+    );
     expect(counted.activeNodes).toBe(3);
     await poll(
       'the latest snapshot and a record in every bucket',
@@ -148,13 +154,19 @@ export async function checkReplyInjection(
         for (const subject of [latestSubject(SUBJECTS.stats), latestSubject(SUBJECTS.feed), ...DIRECT_GETS])
           viewer.publish(subject, '', { reply });
     }
-    // Whatever the server answers (or refuses) has happened once both round trips are done.
+    // The monitor's messages reach the ingest stream (on a cluster, once its leader committed them); whatever
+    // else the server answers (or refuses) has happened a while after both round trips are done.
     await Promise.allSettled([monitor.flush(), viewer.flush()]);
+    const attacks = attacker === 'monitor' ? replies.length * INGEST_SUBJECTS.length : 0;
+    await poll(
+      `${attacks} messages more in the ingest stream`,
+      () => snapshot(jsm, admin),
+      (s) => s.messages[INGEST_STREAM] === before.messages[INGEST_STREAM]! + attacks,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await admin.flush();
 
     const after = await snapshot(jsm, admin);
-    const attacks = attacker === 'monitor' ? replies.length * INGEST_SUBJECTS.length : 0;
     expect(after).toEqual({
       ...before,
       messages: { ...before.messages, [INGEST_STREAM]: before.messages[INGEST_STREAM]! + attacks },
