@@ -180,8 +180,12 @@ describe('the file source in a hostile log directory (real sidecar process)', ()
     );
     unlinkSync(log);
     execFileSync('mkfifo', [log]);
-    // Long enough for the source to come upon the FIFO (it polls every 250 ms and lets a replaced file settle).
-    await sleep(2000);
+    await poll(
+      'a status about the FIFO',
+      () => sourceStatus(s),
+      (st) => /FIFO/.test(st.detail ?? ''),
+      15_000,
+    );
     const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
     s.child.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(10_000).then(() => 'still running after 10 s')]);

@@ -230,8 +230,9 @@ describe('federation service', () => {
       for (const beat of beats) v.parse(HeartbeatMessageSchema, JSON.parse(beat));
       expect((await fed.db.getAll('sent')).filter((s) => s.kind === 'task').length).toBe(5);
       expect(status()?.counters.sent).toBeGreaterThanOrEqual(5 + 2);
-      await service.stop();
       // Nothing more after a while: each task went exactly once.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await service.stop();
       expect(await reader.messages(SUBJECTS.task)).toHaveLength(5);
     },
   );
