@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATEST_STREAM, SUBJECTS, latestSubject } from '../protocol/subjects.ts';
 import { DEV_USERS, startNatsServer, type NatsServer } from '../test/support/nats-server.ts';
 import { testConfig } from '../test/support/federation-traffic.ts';
+import { poll } from '../test/support/poll.ts';
 import { checkReplyInjection } from '../test/support/reply-injection.ts';
 
 describe('the development server’s accounts', () => {
@@ -33,12 +34,22 @@ describe('the development server’s accounts', () => {
   );
 });
 
-/** The messages `nc` receives on `subject` within `ms`. */
-async function received(nc: NatsConnection, subject: string, act: () => Promise<void>, ms = 500) {
+/**
+ * The messages `nc` receives on `subject` once `act` is done: until `count` came (10 s at most), then `ms` more
+ * for any beyond them.
+ */
+async function received(
+  nc: NatsConnection,
+  subject: string,
+  act: () => Promise<void>,
+  { count = 0, ms = 500 }: { count?: number; ms?: number } = {},
+) {
   const got: Msg[] = [];
   const sub = nc.subscribe(subject, { callback: (_error, msg) => void got.push(msg) });
   await nc.flush();
   await act();
+  const deadline = Date.now() + 10_000;
+  while (got.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   await new Promise((resolve) => setTimeout(resolve, ms));
   sub.unsubscribe();
   return got;
@@ -74,11 +85,16 @@ describe('reply subjects across the accounts’ imports (nats-server 2.9.10)', (
     // A stream that acknowledges answers the monitor's reply subject inside the aggregator's account: there
     // `$JS.API.STREAM.PURGE.<stream>` would purge. So the ingest stream sends no acknowledgement (no_ack),
     // set here by an update of the existing stream as the aggregator's setup does.
-    const acked = await received(aggregator, '_INBOX_aggregator.probe', publish);
+    const acked = await received(aggregator, '_INBOX_aggregator.probe', publish, { count: 1 });
     expect(acked.map((m) => m.json())).toEqual([{ stream: 'PROBE', seq: 1 }]);
     await jsm.streams.update('PROBE', { no_ack: true });
     expect(await received(aggregator, '_INBOX_aggregator.probe', publish)).toEqual([]);
-    expect((await jsm.streams.info('PROBE')).state.messages).toBe(2);
+    const stored = await poll(
+      'the second message stored',
+      async () => (await jsm.streams.info('PROBE')).state.messages,
+      (n) => n >= 2,
+    );
+    expect(stored).toBe(2);
     await jsm.streams.delete('PROBE');
   });
 
@@ -124,9 +140,14 @@ describe('reply subjects across the accounts’ imports (nats-server 2.9.10)', (
     // latest stats and feed, which every public client receives anyway.
     const other = await connect({ servers: server.url, ...DEV_USERS.public, inboxPrefix: '_INBOX_public' });
     try {
-      const seen = await received(other, '_INBOX_public.>', async () => {
-        await viewer.request(latestSubject(SUBJECTS.stats), '', { timeout: 5000 });
-      });
+      const seen = await received(
+        other,
+        '_INBOX_public.>',
+        async () => {
+          await viewer.request(latestSubject(SUBJECTS.stats), '', { timeout: 5000 });
+        },
+        { count: 1 },
+      );
       expect(seen.map((m) => m.json())).toEqual([{ latest: true }]);
     } finally {
       await other.close();
