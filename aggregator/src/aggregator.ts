@@ -101,9 +101,11 @@ export async function startAggregator(
   let infoOk = true;
   const pollInfo = async () => {
     try {
+      const askedAt = Date.now();
       const info = await store.jsm.consumers.info(INGEST_STREAM, CONSUMER);
       ackFloor.observe(info.ack_floor.stream_seq, Date.now());
       metrics.consumerLag = info.num_pending + info.num_ack_pending;
+      metrics.consumerLagAskedAt = askedAt;
       infoOk = true;
     } catch (error) {
       infoOk = false;

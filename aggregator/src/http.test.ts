@@ -52,6 +52,7 @@ describe('the HTTP API', () => {
     for (const reason of ['oversize', 'json', 'schema', 'window', 'ratelimit'])
       expect(text).toContain(`truwatch_rejected_total{reason="${reason}"} 0`);
     expect(text).toMatch(/truwatch_consumer_lag 0/);
+    expect(text).toMatch(/truwatch_consumer_lag_timestamp_seconds 0/);
     expect(text).toMatch(/truwatch_kv_conflicts_total 0/);
     expect(text).toMatch(/truwatch_duplicates_total 0/);
   });

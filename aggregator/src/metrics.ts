@@ -29,6 +29,8 @@ export class Metrics {
   skipped = Object.fromEntries(RECORD_BUCKETS.map((b) => [b, 0])) as Record<RecordBucket, number>;
   /** Messages in the ingest stream not yet acknowledged (pending + in flight), from the consumer's info. */
   consumerLag = 0;
+  /** When the consumer's info behind `consumerLag` was asked for (ms since the epoch); 0 before the first. */
+  consumerLagAskedAt = 0;
   /** Node records in this instance's mirror, and those evicted from it to make room (set when read). */
   nodesHeld = 0;
   nodesEvicted = 0;
@@ -91,6 +93,12 @@ export class Metrics {
       ['', this.nodesEvicted],
     ]);
     metric('consumer_lag', 'gauge', 'Ingest messages not yet acknowledged.', [['', this.consumerLag]]);
+    metric(
+      'consumer_lag_timestamp_seconds',
+      'gauge',
+      'When consumer_lag was read from the consumer (Unix time); it stands still while the read fails.',
+      [['', this.consumerLagAskedAt / 1000]],
+    );
     metric(
       'ingest_leftovers_removed_total',
       'counter',
