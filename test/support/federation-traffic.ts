@@ -142,10 +142,18 @@ export const getJson = async <T>(url: string): Promise<T> => {
 
 /** One sample of the aggregator's /metrics, by its full name with labels. */
 export async function metricValue(httpUrl: string, name: string): Promise<number> {
+  const value = (await metricValues(httpUrl))[name];
+  if (value === undefined) throw new Error(`no metric ${name}`);
+  return value;
+}
+
+/** Every sample of the aggregator's /metrics, by its full name with labels. */
+async function metricValues(httpUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
-  if (!line) throw new Error(`no metric ${name}`);
-  return Number(line.slice(name.length + 1));
+  const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  return Object.fromEntries(
+    samples.map((line) => line.split(' ')).map(([name, value]) => [name, Number(value)]),
+  );
 }
 
 /** Creates the streams and buckets as an aggregator does, so a test can publish before one runs. */
@@ -164,6 +172,8 @@ export async function waitCounted(
   tasks: number,
   timeoutMs = 120_000,
 ): Promise<StatsMessage> {
+  // The caller published before it called: a lag read from the consumer since then has counted all of it.
+  const since = Date.now();
   await poll(
     `${tasks} tasks counted`,
     () => getJson<StatsMessage>(`${httpUrl}/api/stats`),
@@ -171,9 +181,9 @@ export async function waitCounted(
     timeoutMs,
   );
   await poll(
-    'an empty backlog',
-    () => metricValue(httpUrl, 'truwatch_consumer_lag'),
-    (lag) => lag === 0,
+    'an empty backlog, read from the consumer after the call',
+    () => metricValues(httpUrl),
+    (m) => m['truwatch_consumer_lag'] === 0 && m['truwatch_consumer_lag_timestamp_seconds']! >= since / 1000,
     timeoutMs,
   );
   // The snapshot is computed at most once a second: read one computed after the backlog emptied.
