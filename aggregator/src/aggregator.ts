@@ -99,7 +99,11 @@ export async function startAggregator(
   const consumer = await js.consumers.get(INGEST_STREAM, CONSUMER);
   const ackFloor = new SettledFloor(SETTLE_MS);
   let infoOk = true;
+  // One read at a time: a slow answer arriving after a newer one would set the lag back in time.
+  let infoReading = false;
   const pollInfo = async () => {
+    if (infoReading) return;
+    infoReading = true;
     try {
       const askedAt = Date.now();
       const info = await store.jsm.consumers.info(INGEST_STREAM, CONSUMER);
@@ -110,7 +114,8 @@ export async function startAggregator(
     } catch (error) {
       infoOk = false;
       log(`aggregator: consumer info failed: ${String(error)}`);
-      return;
+    } finally {
+      infoReading = false;
     }
   };
   await pollInfo();

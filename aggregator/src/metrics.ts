@@ -96,7 +96,7 @@ export class Metrics {
     metric(
       'consumer_lag_timestamp_seconds',
       'gauge',
-      'When consumer_lag was read from the consumer (Unix time); it stands still while the read fails.',
+      'When the consumer was asked for consumer_lag (Unix time); it stands still while that fails.',
       [['', this.consumerLagAskedAt / 1000]],
     );
     metric(
