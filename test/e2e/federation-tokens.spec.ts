@@ -22,7 +22,14 @@ import { PRESENCE_BATCH, TASK_BATCH } from '../../web/src/lib/federation/worker/
 import { startAggregatorProcess } from '../support/aggregator-process.ts';
 import { enableFederation, FederationStack, QUICK_STATS } from '../support/e2e-federation.ts';
 import { openPaired, orError } from '../support/e2e-monitor.ts';
-import { getJson, hmac, metricValue, monitorConnection, publishAll } from '../support/federation-traffic.ts';
+import {
+  getJson,
+  hmac,
+  metricValue,
+  monitorConnection,
+  publishAll,
+  waitBacklogEmpty,
+} from '../support/federation-traffic.ts';
 import { startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 import { DEV_USERS, startNatsServer } from '../support/nats-server.ts';
 
@@ -158,7 +165,7 @@ test('a node in Chromium federates with tokens and is counted exactly; a forged 
     )
     .toEqual({ nodes: 1, today: 1, tasks: shared, backed: true });
   const counted = Date.now();
-  await expect.poll(() => metricValue(httpUrl, 'truwatch_consumer_lag')).toBe(0);
+  await waitBacklogEmpty(httpUrl, counted);
 
   // The issuer served them: one round, the week's presence tokens and one batch of task tokens, one request a
   // token, each a blinded message it signed (beside the browser's CORS preflight, an OPTIONS request).
@@ -248,6 +255,7 @@ test('a node in Chromium federates with tokens and is counted exactly; a forged 
   } finally {
     await monitor.close();
   }
+  const published = Date.now();
 
   const expected: Record<TokenRefusal, number> = {
     missing: 1000 + 200,
@@ -281,7 +289,7 @@ test('a node in Chromium federates with tokens and is counted exactly; a forged 
       { timeout: FLOOD_MS / 4 },
     )
     .toBeGreaterThanOrEqual(duplicatesBefore + 200);
-  await expect.poll(() => metricValue(httpUrl, 'truwatch_consumer_lag')).toBe(0);
+  await waitBacklogEmpty(httpUrl, published);
 
   // Refusals are counted again when a batch is read again after an error (a NATS timeout under load): exact
   // only without one.

@@ -156,6 +156,22 @@ async function metricValues(httpUrl: string): Promise<Record<string, number>> {
   );
 }
 
+/**
+ * Waits until the aggregator's ingest backlog is empty in a lag it asked the consumer for at `since` or later: the
+ * gauge is refreshed once a second, so one from before the last publish could still say 0.
+ */
+export async function waitBacklogEmpty(httpUrl: string, since: number, timeoutMs = 120_000): Promise<void> {
+  await poll(
+    `an empty backlog, asked for at ${new Date(since).toISOString()} or later`,
+    async () => {
+      const m = await metricValues(httpUrl);
+      return { lag: m['truwatch_consumer_lag'], askedAt: m['truwatch_consumer_lag_timestamp_seconds'] };
+    },
+    ({ lag, askedAt }) => lag === 0 && askedAt !== undefined && askedAt >= since / 1000,
+    timeoutMs,
+  );
+}
+
 /** Creates the streams and buckets as an aggregator does, so a test can publish before one runs. */
 export async function prepareStreams(config: AggregatorConfig): Promise<void> {
   const nc = await connect({
@@ -172,7 +188,8 @@ export async function waitCounted(
   tasks: number,
   timeoutMs = 120_000,
 ): Promise<StatsMessage> {
-  // The caller published before it called: a lag read from the consumer since then has counted all of it.
+  // The caller published before it called. Its tasks are covered by their count; anything else it published, once
+  // stored (on a cluster the stream's leader may store it a little later), by a lag asked for after the call.
   const since = Date.now();
   await poll(
     `${tasks} tasks counted`,
@@ -180,12 +197,7 @@ export async function waitCounted(
     (s) => s.tasks.last7d >= tasks,
     timeoutMs,
   );
-  await poll(
-    'an empty backlog, read from the consumer after the call',
-    () => metricValues(httpUrl),
-    (m) => m['truwatch_consumer_lag'] === 0 && m['truwatch_consumer_lag_timestamp_seconds']! >= since / 1000,
-    timeoutMs,
-  );
+  await waitBacklogEmpty(httpUrl, since, timeoutMs);
   // The snapshot is computed at most once a second: read one computed after the backlog emptied.
   await new Promise((resolve) => setTimeout(resolve, 1100));
   return getJson<StatsMessage>(`${httpUrl}/api/stats`);
