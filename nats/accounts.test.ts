@@ -93,6 +93,7 @@ describe('reply subjects across the accounts’ imports (nats-server 2.9.10)', (
       'the second message stored',
       async () => (await jsm.streams.info('PROBE')).state.messages,
       (n) => n >= 2,
+      10_000,
     );
     expect(stored).toBe(2);
     await jsm.streams.delete('PROBE');

@@ -161,7 +161,7 @@ export async function checkReplyInjection(
     await poll(
       `${attacks} messages more in the ingest stream`,
       () => snapshot(jsm, admin),
-      (s) => s.messages[INGEST_STREAM] === before.messages[INGEST_STREAM]! + attacks,
+      (s) => s.messages[INGEST_STREAM]! >= before.messages[INGEST_STREAM]! + attacks,
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await admin.flush();
